@@ -1,0 +1,47 @@
+// The scim-bridge command.
+import { Command } from "commander";
+import { ConfigError, loadConfig } from "../config/index.ts";
+import { migrate, openStore } from "../store/index.ts";
+import { startBridge } from "./serve.ts";
+
+const program = new Command()
+  .name("scim-bridge")
+  .description("SCIM 2.0 server that provisions users and groups into Tableau and Salesforce")
+  .showHelpAfterError();
+
+program
+  .command("serve")
+  .description("run the SCIM server (configuration from environment variables and BRIDGE_CONFIG)")
+  .action(async () => {
+    const bridge = await startBridge();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        bridge.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  });
+
+program
+  .command("migrate")
+  .description("apply database migrations and exit")
+  .action(async () => {
+    const config = loadConfig();
+    const db = await openStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir, migrate: false });
+    try {
+      const { applied, current } = await migrate(db);
+      process.stdout.write(
+        applied.length ? `applied ${applied.join(", ")}\n` : `up to date (${current ?? "no migrations"})\n`,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+  else process.stderr.write(`scim-bridge: ${(e as Error).message ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,309 @@
+// The domain: users and groups as SCIM sees them. Every write is one transaction that stores the resource, its
+// memberships, an audit row and whatever the change listeners (the outbox) add, or nothing at all.
+import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import { BridgeError } from "../errors.ts";
+import {
+  addMembers,
+  type Db,
+  deleteResource,
+  existingIds,
+  getResource,
+  groupsOf,
+  insertResources,
+  type ListQuery,
+  listResources,
+  type Member,
+  membersOfGroups,
+  type Queryable,
+  type ResourceType,
+  removeMembers,
+  type StoredResource,
+  touchResource,
+  updateResource,
+} from "../store/index.ts";
+
+export interface WriteContext {
+  requestId?: string;
+  /** The name of the token that made the request. */
+  actor?: string;
+  /** The If-Match header, when the client sent one. */
+  ifMatch?: string;
+}
+
+export type ChangeAction = "create" | "update" | "delete";
+
+export interface Change {
+  type: ResourceType;
+  id: string;
+  action: ChangeAction;
+  before?: StoredResource;
+  after?: StoredResource;
+  /** Group membership delta (Group changes) */
+  membersAdded?: string[];
+  membersRemoved?: string[];
+  /** A password that came with the write: never stored with the resource. */
+  password?: string;
+  ctx: WriteContext;
+}
+
+/** Called inside the write transaction, e.g. to add outbox jobs; throwing rolls the write back. */
+export type ChangeListener = (tx: Queryable, change: Change) => Promise<void>;
+
+export interface UpdateRequest {
+  data?: Record<string, unknown>;
+  password?: string;
+  /** The full member list (PUT). */
+  members?: Member[];
+  /** A member delta (PATCH). */
+  addMembers?: Member[];
+  removeMembers?: string[] | "all";
+  expectedVersion?: number;
+}
+
+export interface Relation {
+  value: string;
+  display?: string;
+  type?: ResourceType;
+}
+
+export interface ResourceView {
+  resource: StoredResource;
+  /** groups of a User, members of a Group; undefined when not loaded. */
+  relations?: Relation[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const notFound = (type: ResourceType, id: string) =>
+  new BridgeError("SCIM_NOT_FOUND", `${type} ${id} not found`);
+
+/** Unique violations from either engine become SCIM 409 uniqueness with the value that clashed. */
+function uniqueness(e: unknown, type: ResourceType, data: Record<string, unknown>): unknown {
+  if ((e as { code?: string })?.code !== "23505") return e;
+  return type === "User"
+    ? new BridgeError("SCIM_UNIQUENESS", `userName ${JSON.stringify(data.userName)} is already taken by another User`)
+    : new BridgeError(
+        "SCIM_UNIQUENESS",
+        `displayName ${JSON.stringify(data.displayName)} is already taken by another Group`,
+      );
+}
+
+function checkVersion(r: StoredResource, ifMatch: string | undefined) {
+  if (!ifMatch || ifMatch.trim() === "*") return;
+  const wanted = ifMatch.split(",").map((t) => t.trim().replace(/^W\//, ""));
+  if (!wanted.includes(`"${r.version}"`)) {
+    throw new BridgeError(
+      "SCIM_PRECONDITION_FAILED",
+      `${r.type} ${r.id} is at version W/"${r.version}", not ${ifMatch}; fetch it again and retry`,
+    );
+  }
+}
+
+export class Directory {
+  readonly db: Db;
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  onChange(listener: ChangeListener) {
+    this.listeners.push(listener);
+  }
+
+  private async emit(tx: Queryable, change: Change) {
+    await tx.query(
+      `INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
+       VALUES ($1, $2, $3, $4, $5, 'accepted', $6)`,
+      [
+        change.ctx.requestId ?? null,
+        change.ctx.actor ?? null,
+        `scim.${change.type.toLowerCase()}.${change.action}`,
+        change.type,
+        change.id,
+        change.membersAdded || change.membersRemoved
+          ? JSON.stringify({ membersAdded: change.membersAdded?.length, membersRemoved: change.membersRemoved?.length })
+          : null,
+      ],
+    );
+    for (const l of this.listeners) await l(tx, change);
+  }
+
+  async get(type: ResourceType, id: string, opts: { relations?: boolean } = {}): Promise<ResourceView> {
+    if (!UUID.test(id)) throw notFound(type, id);
+    const resource = await getResource(this.db, type, id);
+    if (!resource) throw notFound(type, id);
+    if (opts.relations === false) return { resource };
+    const relations =
+      type === "User"
+        ? ((await groupsOf(this.db, [id])).get(id) ?? []).map((g) => ({ ...g, type: "Group" as const }))
+        : ((await membersOfGroups(this.db, [id])).get(id) ?? []);
+    return { resource, relations };
+  }
+
+  async list(
+    type: ResourceType,
+    query: ListQuery,
+    opts: { relations?: boolean } = {},
+  ): Promise<{ total: number; items: ResourceView[] }> {
+    const { total, resources } = await listResources(this.db, type, query);
+    if (opts.relations === false || !resources.length) return { total, items: resources.map((resource) => ({ resource })) };
+    const ids = resources.map((r) => r.id);
+    const rel =
+      type === "User"
+        ? new Map(
+            [...(await groupsOf(this.db, ids))].map(([k, v]) => [k, v.map((g) => ({ ...g, type: "Group" as const }))]),
+          )
+        : await membersOfGroups(this.db, ids);
+    return { total, items: resources.map((resource) => ({ resource, relations: rel.get(resource.id) ?? [] })) };
+  }
+
+  /** Validates member references exist; returns them with their real types. */
+  private async resolveMembers(tx: Queryable, members: Member[]): Promise<Member[]> {
+    if (!members.length) return [];
+    const ids = members.map((m) => m.value);
+    const users = await existingIds(tx, "User", ids);
+    const groups = users.size === ids.length ? new Set<string>() : await existingIds(tx, "Group", ids);
+    const missing = ids.filter((id) => !users.has(id) && !groups.has(id));
+    if (missing.length) {
+      throw new BridgeError(
+        "SCIM_INVALID_VALUE",
+        `Group members must be existing Users or Groups; not found: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ` and ${missing.length - 10} more` : ""}`,
+      );
+    }
+    return members.map((m) => ({ value: m.value, type: users.has(m.value) ? "User" : "Group" }));
+  }
+
+  async create(
+    type: ResourceType,
+    data: Record<string, unknown>,
+    ctx: WriteContext,
+    extra: { password?: string; members?: Member[] } = {},
+  ): Promise<ResourceView> {
+    const id = randomUUID();
+    try {
+      return await this.db.transaction(async (tx) => {
+        const now = new Date();
+        const [resource] = await insertResources(tx, type, [{ id, data }], now);
+        let added: string[] | undefined;
+        if (type === "Group" && extra.members?.length) {
+          added = await addMembers(tx, id, await this.resolveMembers(tx, extra.members));
+        }
+        await this.emit(tx, {
+          type,
+          id,
+          action: "create",
+          after: resource!,
+          ...(added ? { membersAdded: added } : {}),
+          ...(extra.password ? { password: extra.password } : {}),
+          ctx,
+        });
+        return { resource: resource! };
+      });
+    } catch (e) {
+      throw uniqueness(e, type, data);
+    }
+  }
+
+  /**
+   * Changes a resource: its body (PUT, or the result of a PATCH) and/or a group's members, given as the full list
+   * (PUT) or as a delta (PATCH: touches only the affected rows). `expectedVersion` guards a read-modify-write
+   * against a concurrent writer. A write that changes nothing keeps the version and emits nothing.
+   */
+  async update(
+    type: ResourceType,
+    id: string,
+    change: UpdateRequest,
+    ctx: WriteContext,
+  ): Promise<{ view: ResourceView; changed: boolean }> {
+    if (!UUID.test(id)) throw notFound(type, id);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const before = await getResource(tx, type, id, { forUpdate: true });
+        if (!before) throw notFound(type, id);
+        checkVersion(before, ctx.ifMatch);
+        if (change.expectedVersion !== undefined && change.expectedVersion !== before.version) {
+          throw new ConcurrentWrite();
+        }
+        let added: string[] = [];
+        let removed: string[] = [];
+        if (type === "Group" && change.members) {
+          const wanted = await this.resolveMembers(tx, change.members);
+          const current = (await membersOfGroups(tx, [id])).get(id) ?? [];
+          const wantedIds = new Set(wanted.map((m) => m.value));
+          const currentIds = new Set(current.map((m) => m.value));
+          removed = await removeMembers(
+            tx,
+            id,
+            current.filter((m) => !wantedIds.has(m.value)).map((m) => m.value),
+          );
+          added = await addMembers(
+            tx,
+            id,
+            wanted.filter((m) => !currentIds.has(m.value)),
+          );
+        } else if (type === "Group") {
+          if (change.removeMembers) {
+            removed = await removeMembers(tx, id, change.removeMembers === "all" ? undefined : change.removeMembers);
+          }
+          if (change.addMembers?.length) {
+            added = await addMembers(tx, id, await this.resolveMembers(tx, change.addMembers));
+            // A member removed and added back in one request did not change.
+            const back = new Set(added);
+            removed = removed.filter((m) => !back.has(m));
+          }
+        }
+        const data = change.data ?? before.data;
+        const dataChanged = !isDeepStrictEqual(before.data, data);
+        if (!dataChanged && !added.length && !removed.length && !change.password) {
+          return { view: { resource: before }, changed: false };
+        }
+        const now = new Date();
+        const after = dataChanged
+          ? await updateResource(tx, type, id, data, now)
+          : ((await touchResource(tx, type, id, now)) as StoredResource);
+        await this.emit(tx, {
+          type,
+          id,
+          action: "update",
+          before,
+          after,
+          ...(added.length ? { membersAdded: added } : {}),
+          ...(removed.length ? { membersRemoved: removed } : {}),
+          ...(change.password ? { password: change.password } : {}),
+          ctx,
+        });
+        return { view: { resource: after }, changed: true };
+      });
+    } catch (e) {
+      throw uniqueness(e, type, change.data ?? {});
+    }
+  }
+
+  async delete(type: ResourceType, id: string, ctx: WriteContext): Promise<void> {
+    if (!UUID.test(id)) throw notFound(type, id);
+    await this.db.transaction(async (tx) => {
+      const before = await getResource(tx, type, id, { forUpdate: true });
+      if (!before) throw notFound(type, id);
+      checkVersion(before, ctx.ifMatch);
+      const membersRemoved = type === "Group" ? await removeMembers(tx, id) : undefined;
+      await deleteResource(tx, type, id);
+      await this.emit(tx, {
+        type,
+        id,
+        action: "delete",
+        before,
+        ...(membersRemoved?.length ? { membersRemoved } : {}),
+        ctx,
+      });
+    });
+  }
+}
+
+/** Another writer changed the resource between our read and our write; the caller re-reads and retries. */
+export class ConcurrentWrite extends Error {
+  constructor() {
+    super("concurrent write");
+    this.name = "ConcurrentWrite";
+  }
+}

@@ -1,0 +1,51 @@
+// The one registry of error codes. Callers branch on `code`, never on message text; the HTTP layer turns each
+// into a SCIM error body with the status and scimType listed here.
+
+export const ERRORS = {
+  // Client errors on the SCIM surface
+  SCIM_INVALID_SYNTAX: { status: 400, scimType: "invalidSyntax" },
+  SCIM_INVALID_VALUE: { status: 400, scimType: "invalidValue" },
+  SCIM_INVALID_FILTER: { status: 400, scimType: "invalidFilter" },
+  SCIM_INVALID_PATH: { status: 400, scimType: "invalidPath" },
+  SCIM_NO_TARGET: { status: 400, scimType: "noTarget" },
+  SCIM_MUTABILITY: { status: 400, scimType: "mutability" },
+  SCIM_TOO_MANY: { status: 400, scimType: "tooMany" },
+  SCIM_INVALID_VERSION: { status: 400, scimType: "invalidVers" },
+  SCIM_UNAUTHORIZED: { status: 401, scimType: undefined },
+  SCIM_FORBIDDEN: { status: 403, scimType: undefined },
+  SCIM_NOT_FOUND: { status: 404, scimType: undefined },
+  SCIM_METHOD_NOT_ALLOWED: { status: 405, scimType: undefined },
+  SCIM_NOT_ACCEPTABLE: { status: 406, scimType: undefined },
+  SCIM_UNIQUENESS: { status: 409, scimType: "uniqueness" },
+  SCIM_PRECONDITION_FAILED: { status: 412, scimType: undefined },
+  SCIM_PAYLOAD_TOO_LARGE: { status: 413, scimType: undefined },
+  SCIM_UNSUPPORTED_MEDIA_TYPE: { status: 415, scimType: undefined },
+  SCIM_RATE_LIMITED: { status: 429, scimType: undefined },
+  SCIM_NOT_IMPLEMENTED: { status: 501, scimType: undefined },
+  // A write a target would certainly reject: refused before anything is stored.
+  MAPPING_REQUIRED_FIELD: { status: 400, scimType: "invalidValue" },
+  MAPPING_INVALID_FIELD: { status: 400, scimType: "invalidValue" },
+  // Our own failures
+  STORE_UNAVAILABLE: { status: 503, scimType: undefined },
+  INTERNAL: { status: 500, scimType: undefined },
+} as const satisfies Record<string, { status: number; scimType: string | undefined }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class BridgeError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly scimType: string | undefined;
+  /** Extra response headers, e.g. Retry-After on 429. */
+  readonly headers: Record<string, string>;
+  constructor(code: ErrorCode, detail: string, headers: Record<string, string> = {}) {
+    super(detail);
+    this.name = "BridgeError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.scimType = ERRORS[code].scimType;
+    this.headers = headers;
+  }
+}
+
+export const isBridgeError = (e: unknown): e is BridgeError => e instanceof BridgeError;

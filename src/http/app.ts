@@ -1,0 +1,114 @@
+// Assembles the Express app: security headers, request ids and logs, metrics, health, and the SCIM API.
+import { randomUUID } from "node:crypto";
+import express, { type Express, type Request } from "express";
+import { rateLimit } from "express-rate-limit";
+import helmet from "helmet";
+import type { Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import type { Directory } from "../directory/index.ts";
+import { BridgeError } from "../errors.ts";
+import { discoveryRouter } from "../scim/discovery.ts";
+import { scimResourceRouter } from "../scim/routes.ts";
+import { bearerAuth, type NamedToken } from "./auth.ts";
+import { notFoundHandler, scimErrorHandler } from "./errors.ts";
+import { createHttpMetrics, type HttpMetrics } from "./metrics.ts";
+
+export interface AppOptions {
+  directory: Directory;
+  logger: Logger;
+  tokens: () => NamedToken[];
+  bodyLimit: string;
+  rateLimitPerMinute: number;
+  filterMaxResults: number;
+  publicUrl?: string;
+  trustProxy?: boolean;
+  metrics?: HttpMetrics;
+  /** Extra routers mounted before the 404 handler (e.g. the admin API). */
+  mount?: (app: Express) => void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(opts: AppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  // Express's own body-hash ETag would disagree with meta.version; we set ETags ourselves.
+  app.set("etag", false);
+  app.set("trust proxy", opts.trustProxy ?? false);
+  const metrics = opts.metrics ?? createHttpMetrics();
+
+  app.use(
+    pinoHttp({
+      logger: opts.logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      // Only method, path and status: bodies carry passwords and headers carry tokens.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+    }),
+  );
+  app.use((req, res, next) => {
+    res.locals.requestId = req.id;
+    next();
+  });
+  app.use(helmet());
+  app.use(metrics.middleware);
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await opts.directory.db.query("SELECT 1");
+      res.json({ status: "ready", store: opts.directory.db.kind });
+    } catch {
+      res.status(503).json({ status: "unavailable", store: opts.directory.db.kind });
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Content-Type", metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
+  });
+
+  const scim = express.Router();
+  scim.use(bearerAuth(opts.tokens, "the SCIM API"));
+  scim.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: opts.rateLimitPerMinute,
+      standardHeaders: "draft-7",
+      legacyHeaders: false,
+      keyGenerator: (_req, res) => String(res.locals.actor),
+      handler: (req, _res, next) => {
+        const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+        const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+        next(
+          new BridgeError(
+            "SCIM_RATE_LIMITED",
+            `Too many requests for this token (limit ${opts.rateLimitPerMinute} per minute); retry after ${seconds} s`,
+            { "Retry-After": String(seconds) },
+          ),
+        );
+      },
+    }),
+  );
+  scim.use(express.json({ limit: opts.bodyLimit, type: ["application/json", "application/scim+json", "application/*+json"] }));
+  const baseUrl = (req: Request) => (opts.publicUrl ? `${opts.publicUrl.replace(/\/$/, "")}/scim/v2` : `${req.protocol}://${req.get("host")}/scim/v2`);
+  scim.use(scimResourceRouter({ directory: opts.directory, maxResults: opts.filterMaxResults, baseUrl }));
+  scim.use(discoveryRouter({ directory: opts.directory, baseUrl, filterMaxResults: opts.filterMaxResults }));
+  scim.use(notFoundHandler);
+  app.use("/scim/v2", scim);
+
+  opts.mount?.(app);
+  app.use(notFoundHandler);
+  app.use(scimErrorHandler);
+  return app;
+}

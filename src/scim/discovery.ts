@@ -1,0 +1,47 @@
+// Discovery endpoints (/ServiceProviderConfig, /Schemas, /ResourceTypes) come from scimmy-routers: scimmy
+// generates them from the declared schemas, so they always match what the server validates.
+import { type Request, Router } from "express";
+import SCIMMYRouters from "scimmy-routers";
+import type { Directory } from "../directory/index.ts";
+import { BridgeError } from "../errors.ts";
+import { declareScim } from "./schemas.ts";
+
+export interface DiscoveryOptions {
+  directory: Directory;
+  baseUrl: (req: Request) => string;
+  filterMaxResults?: number;
+}
+
+let shared: Router | undefined;
+
+/** scimmy-routers appends an auth scheme to the global config per instance, so one instance serves all apps. */
+function scimmyRouter(): Router {
+  if (!shared) {
+    shared = new SCIMMYRouters({
+      type: "bearer",
+      docUri: "https://datatracker.ietf.org/doc/html/rfc6750",
+      // Authentication already happened in our own middleware; this only names the caller for /Me.
+      handler: (req: Request) => String(req.res?.locals.actor ?? ""),
+      context: (req: Request) => ({ requestId: req.res?.locals.requestId }),
+      baseUri: (req: Request) => String(req.res?.locals.scimBaseUrl ?? ""),
+    }) as unknown as Router;
+  }
+  return shared;
+}
+
+export function discoveryRouter(opts: DiscoveryOptions): Router {
+  const router = Router();
+  const settings = { filterMaxResults: opts.filterMaxResults ?? 1000 };
+  declareScim(settings);
+  const inner = scimmyRouter();
+  // The router's constructor resets scimmy's global config; re-apply ours afterwards (reference/scimmy.md §3.7).
+  declareScim(settings);
+  router.get(["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id"], (req, res, next) => {
+    res.locals.scimBaseUrl = opts.baseUrl(req);
+    inner(req, res, next);
+  });
+  router.all(["/Bulk", "/Me"], (req) => {
+    throw new BridgeError("SCIM_NOT_IMPLEMENTED", `${req.path.slice(1)} is not supported by this server`);
+  });
+  return router;
+}

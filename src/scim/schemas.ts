@@ -1,0 +1,51 @@
+// scimmy is a process-wide singleton: schema extensions and service-provider settings are declared once here.
+import SCIMMY from "scimmy";
+
+export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+export const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+export interface ScimSettings {
+  filterMaxResults: number;
+  documentationUri?: string;
+}
+
+let declared = false;
+const userExtensions: SCIMMY.Types.SchemaDefinition[] = [];
+
+/** Extra User extensions (one per target kind, e.g. Salesforce); must be registered before `declareScim`. */
+export function registerUserExtension(definition: SCIMMY.Types.SchemaDefinition) {
+  if (declared) throw new Error("registerUserExtension must be called before declareScim");
+  if (!userExtensions.some((d) => d.id === definition.id)) userExtensions.push(definition);
+}
+
+export function userExtensionIds(): string[] {
+  return [ENTERPRISE_USER, ...userExtensions.map((d) => d.id)];
+}
+
+/** Declares resources and extensions once per process; the settings are re-applied on every call (tests). */
+export function declareScim(settings: ScimSettings) {
+  if (!declared) {
+    SCIMMY.Resources.declare(SCIMMY.Resources.User, {
+      extensions: [
+        { schema: SCIMMY.Schemas.EnterpriseUser.definition, required: false },
+        ...userExtensions.map((schema) => ({ schema, required: false })),
+      ],
+    });
+    SCIMMY.Resources.declare(SCIMMY.Resources.Group);
+    declared = true;
+  }
+  SCIMMY.Config.set({
+    ...(settings.documentationUri ? { documentationUri: settings.documentationUri } : {}),
+    patch: { supported: true },
+    filter: { supported: true, maxResults: settings.filterMaxResults },
+    sort: { supported: true },
+    etag: { supported: true },
+    changePassword: { supported: false },
+    bulk: { supported: false },
+  });
+}

@@ -1,0 +1,94 @@
+// One small database interface over two engines: PostgreSQL through `pg`, or embedded PGlite (same SQL).
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+}
+
+export interface Tx extends Queryable {
+  /** Runs a multi-statement script (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Tx {
+  readonly kind: "postgres" | "pglite";
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// Return timestamps as Date and bigint counts as numbers the same way on both engines.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openPostgres(url: string, opts: { max?: number; schema?: string } = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  await pool.query("SELECT 1");
+  const query: Db["query"] = async (sql, params) => {
+    const r = await pool.query(sql, params as unknown[]);
+    return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+  };
+  return {
+    kind: "postgres",
+    query,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const tx: Tx = {
+          async query(sql, params) {
+            const r = await client.query(sql, params as unknown[]);
+            return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+          },
+          async exec(sql) {
+            await client.query(sql);
+          },
+        };
+        const out = await fn(tx);
+        await client.query("COMMIT");
+        return out;
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** PGlite in a data directory, or in memory when `dir` is undefined. One process at a time may open a directory. */
+export async function openPglite(dir?: string): Promise<Db> {
+  if (dir) mkdirSync(dir, { recursive: true });
+  const lite = await PGlite.create(dir);
+  const wrap = (q: Pick<PGlite, "query" | "exec">): Tx => ({
+    async query(sql, params) {
+      const r = await q.query(sql, params as unknown[]);
+      return { rows: r.rows as never[], rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql) {
+      await q.exec(sql);
+    },
+  });
+  const base = wrap(lite);
+  return {
+    kind: "pglite",
+    ...base,
+    transaction: (fn) => lite.transaction((tx) => fn(wrap(tx))),
+    async close() {
+      await lite.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Applies src/store/migrations/NNN_name.sql in order, once each, on either engine, in one transaction.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Db } from "./db.ts";
+
+const DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
+// Several bridge processes may start together against one PostgreSQL; only one may migrate at a time.
+const LOCK_ID = 4_242_001;
+
+export interface MigrationResult {
+  applied: string[];
+  current: string | undefined;
+}
+
+export async function migrate(db: Db): Promise<MigrationResult> {
+  const files = readdirSync(DIR)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort();
+  return db.transaction(async (tx) => {
+    if (db.kind === "postgres") await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_ID]);
+    await tx.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())",
+    );
+    const done = new Set(
+      (await tx.query<{ name: string }>("SELECT name FROM schema_migrations")).rows.map((r) => r.name),
+    );
+    const applied: string[] = [];
+    for (const file of files) {
+      if (done.has(file)) continue;
+      await tx.exec(readFileSync(DIR + file, "utf8"));
+      await tx.query("INSERT INTO schema_migrations (name) VALUES ($1)", [file]);
+      applied.push(file);
+    }
+    return { applied, current: files.at(-1) };
+  });
+}

@@ -1,0 +1,162 @@
+// Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
+import type { Queryable } from "./db.ts";
+
+export type ResourceType = "User" | "Group";
+
+export interface StoredResource {
+  id: string;
+  type: ResourceType;
+  /** The SCIM body without id, meta, password and relations (members / groups). */
+  data: Record<string, unknown>;
+  version: number;
+  created: Date;
+  lastModified: Date;
+}
+
+interface Row {
+  id: string;
+  data: Record<string, unknown>;
+  version: number;
+  created: Date | string;
+  last_modified: Date | string;
+}
+
+const TABLE: Record<ResourceType, string> = { User: "users", Group: "groups" };
+
+/** The indexed columns derived from a resource body; the single place that knows which attributes are columns. */
+function columns(type: ResourceType, data: Record<string, unknown>) {
+  const str = (v: unknown) => (typeof v === "string" ? v : null);
+  if (type === "User") {
+    return {
+      user_name: str(data.userName),
+      external_id: str(data.externalId),
+      display_name: str(data.displayName),
+      active: data.active !== false,
+    };
+  }
+  return { display_name: str(data.displayName), external_id: str(data.externalId) };
+}
+
+export const rowToResource = (type: ResourceType, r: Row): StoredResource => ({
+  id: r.id,
+  type,
+  data: r.data,
+  version: r.version,
+  created: new Date(r.created),
+  lastModified: new Date(r.last_modified),
+});
+
+const SELECT = "id, data, version, created, last_modified";
+
+export async function insertResources(
+  q: Queryable,
+  type: ResourceType,
+  items: { id: string; data: Record<string, unknown> }[],
+  now: Date,
+): Promise<StoredResource[]> {
+  if (!items.length) return [];
+  const cols = Object.keys(columns(type, items[0]!.data));
+  const all = ["id", ...cols, "data", "created", "last_modified"];
+  const params: unknown[] = [];
+  const tuples = items.map((item) => {
+    const values = [item.id, ...Object.values(columns(type, item.data)), JSON.stringify(item.data), now, now];
+    return `(${values.map((v) => `$${params.push(v)}`).join(", ")})`;
+  });
+  const { rows } = await q.query<Row>(
+    `INSERT INTO ${TABLE[type]} (${all.join(", ")}) VALUES ${tuples.join(", ")} RETURNING ${SELECT}`,
+    params,
+  );
+  return rows.map((r) => rowToResource(type, r));
+}
+
+export async function getResource(
+  q: Queryable,
+  type: ResourceType,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<StoredResource | undefined> {
+  const { rows } = await q.query<Row>(
+    `SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = $1${opts.forUpdate ? " FOR UPDATE" : ""}`,
+    [id],
+  );
+  return rows[0] && rowToResource(type, rows[0]);
+}
+
+export async function getResources(q: Queryable, type: ResourceType, ids: string[]): Promise<StoredResource[]> {
+  if (!ids.length) return [];
+  const { rows } = await q.query<Row>(`SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [ids]);
+  return rows.map((r) => rowToResource(type, r));
+}
+
+/** Replaces the body and bumps the version. */
+export async function updateResource(
+  q: Queryable,
+  type: ResourceType,
+  id: string,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<StoredResource> {
+  const cols = columns(type, data);
+  const names = Object.keys(cols);
+  const params: unknown[] = [id, JSON.stringify(data), now, ...Object.values(cols)];
+  const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
+  const { rows } = await q.query<Row>(
+    `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1 RETURNING ${SELECT}`,
+    params,
+  );
+  return rowToResource(type, rows[0]!);
+}
+
+/** Bumps version and lastModified only: a membership change is a change of the group. */
+export async function touchResource(q: Queryable, type: ResourceType, id: string, now: Date) {
+  const { rows } = await q.query<Row>(
+    `UPDATE ${TABLE[type]} SET last_modified = $2, version = version + 1 WHERE id = $1 RETURNING ${SELECT}`,
+    [id, now],
+  );
+  return rows[0] && rowToResource(type, rows[0]);
+}
+
+export async function deleteResource(q: Queryable, type: ResourceType, id: string): Promise<boolean> {
+  const { rowCount } = await q.query(`DELETE FROM ${TABLE[type]} WHERE id = $1`, [id]);
+  if (rowCount && type === "User") await q.query("DELETE FROM group_members WHERE member_id = $1", [id]);
+  if (rowCount && type === "Group") await q.query("DELETE FROM group_members WHERE member_id = $1", [id]);
+  return rowCount > 0;
+}
+
+export interface ListQuery {
+  /** A SQL boolean expression over alias `t` with $n placeholders, from the filter compiler. */
+  where?: string;
+  params?: unknown[];
+  orderBy: string;
+  offset: number;
+  limit: number;
+}
+
+export async function listResources(
+  q: Queryable,
+  type: ResourceType,
+  query: ListQuery,
+): Promise<{ total: number; resources: StoredResource[] }> {
+  const params = [...(query.params ?? [])];
+  const where = query.where ? `WHERE ${query.where}` : "";
+  const total = Number(
+    (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`, params)).rows[0]?.n ??
+      0,
+  );
+  if (query.limit === 0 || total <= query.offset) return { total, resources: [] };
+  const page = [...params, query.limit, query.offset];
+  const { rows } = await q.query<Row>(
+    `SELECT ${SELECT.split(", ")
+      .map((c) => `t.${c}`)
+      .join(", ")} FROM ${TABLE[type]} t ${where} ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}`,
+    page,
+  );
+  return { total, resources: rows.map((r) => rowToResource(type, r)) };
+}
+
+/** Ids of the given type that exist, for validating member references. */
+export async function existingIds(q: Queryable, type: ResourceType, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Set(rows.map((r) => r.id));
+}

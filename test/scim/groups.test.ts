@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
+import { BACKENDS } from "../support/store.ts";
+
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
+  let t: TestApp;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    for (const n of ["g1", "g2", "g3"]) {
+      ids.push((await t.request.post("/scim/v2/Users").set(AUTH).send(user(`${n}@example.com`))).body.id);
+    }
+  });
+  afterAll(() => t.close());
+
+  it("creates a group with members and shows the group on the user", async () => {
+    const res = await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "Tableau Users", members: [{ value: ids[0] }] });
+    expect(res.status).toBe(201);
+    expect(res.headers.location).toContain(`/Groups/${res.body.id}`);
+    expect(res.body.members).toEqual([
+      { value: ids[0], $ref: expect.stringContaining(`/Users/${ids[0]}`), display: expect.any(String), type: "User" },
+    ]);
+    const u = await t.request.get(`/scim/v2/Users/${ids[0]}`).set(AUTH);
+    expect(u.body.groups).toEqual([
+      { value: res.body.id, $ref: expect.stringContaining(`/Groups/${res.body.id}`), display: "Tableau Users" },
+    ]);
+  });
+
+  it("refuses a duplicate displayName (409 uniqueness) and unknown members (400)", async () => {
+    await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Dupes" }).expect(201);
+    const dup = await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "dupes" });
+    expect(dup.status).toBe(409);
+    expect(dup.body.scimType).toBe("uniqueness");
+    const bad = await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "Ghosts", members: [{ value: "6f1c1d7e-0000-4000-8000-000000000000" }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain("6f1c1d7e-0000-4000-8000-000000000000");
+  });
+
+  it("adds and removes members by PATCH in each IdP shape, touching only those members", async () => {
+    const g = (await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Patchers" })).body;
+    const patch = (Operations: unknown[]) => t.request.patch(`/scim/v2/Groups/${g.id}`).set(AUTH).send({ schemas: [PATCH], Operations });
+    // add (Entra style, capitalised op and $ref null)
+    await patch([{ op: "Add", path: "members", value: [{ $ref: null, value: ids[0] }, { value: ids[1] }] }]).expect(200);
+    // remove by filter + add in one PATCH (Okta)
+    const okta = await patch([
+      { op: "remove", path: `members[value eq "${ids[0]}"]` },
+      { op: "add", path: "members", value: [{ value: ids[2] }] },
+    ]);
+    expect(okta.body.members.map((m: { value: string }) => m.value).sort()).toEqual([ids[1], ids[2]].sort());
+    // remove with a value list and no filter (Entra): removes only the listed member
+    const entra = await patch([{ op: "Remove", path: "members", value: [{ value: ids[1] }] }]);
+    expect(entra.body.members.map((m: { value: string }) => m.value)).toEqual([ids[2]]);
+    // adding an existing member does not duplicate it, and changes nothing
+    const before = entra.body.meta.version;
+    const again = await patch([{ op: "add", path: "members", value: [{ value: ids[2] }] }]);
+    expect(again.body.members).toHaveLength(1);
+    expect(again.body.meta.version).toBe(before);
+  });
+
+  it("renames a group with Okta's no-path replace carrying the id", async () => {
+    const g = (await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Old name" })).body;
+    const res = await t.request
+      .patch(`/scim/v2/Groups/${g.id}`)
+      .set(AUTH)
+      .send({ schemas: [PATCH], Operations: [{ op: "replace", value: { id: g.id, displayName: "New name" } }] });
+    expect(res.status).toBe(200);
+    expect(res.body.displayName).toBe("New name");
+  });
+
+  it("replaces members with PUT and deletes a group without touching its users", async () => {
+    const g = (
+      await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Put me", members: [{ value: ids[0] }] })
+    ).body;
+    const put = await t.request
+      .put(`/scim/v2/Groups/${g.id}`)
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "Put me", members: [{ value: ids[1] }, { value: ids[2] }] });
+    expect(put.body.members.map((m: { value: string }) => m.value).sort()).toEqual([ids[1], ids[2]].sort());
+    await t.request.delete(`/scim/v2/Groups/${g.id}`).set(AUTH).expect(204);
+    const u = await t.request.get(`/scim/v2/Users/${ids[1]}`).set(AUTH).expect(200);
+    expect(u.body.groups.map((x: { display: string }) => x.display)).not.toContain("Put me");
+  });
+
+  it("leaves members out when excludedAttributes=members", async () => {
+    const g = (
+      await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Quiet", members: [{ value: ids[0] }] })
+    ).body;
+    const res = await t.request.get(`/scim/v2/Groups/${g.id}?excludedAttributes=members`).set(AUTH);
+    expect(res.body.members).toBeUndefined();
+    expect(res.body.displayName).toBe("Quiet");
+  });
+});

@@ -1,0 +1,70 @@
+// A bridge app on a test store, driven through supertest (real HTTP on an ephemeral port).
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import supertest from "supertest";
+import { Directory } from "../../src/directory/index.ts";
+import { createApp } from "../../src/http/app.ts";
+import { type Backend, openTestDb, type TestDb } from "./store.ts";
+
+export const TOKEN = "test-token-0123456789abcdef";
+export const AUTH = { Authorization: `Bearer ${TOKEN}` };
+
+export interface TestApp {
+  request: ReturnType<typeof supertest>;
+  directory: Directory;
+  store: TestDb;
+  /** Everything the app logged, one JSON line each. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  opts: { backend?: Backend; rateLimitPerMinute?: number; bodyLimit?: string; tokens?: { name: string; token: string }[] } = {},
+): Promise<TestApp> {
+  const store = await openTestDb(opts.backend);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = pino({ level: "debug" }, sink);
+  const directory = new Directory(store.db);
+  const app = createApp({
+    directory,
+    logger,
+    tokens: () => opts.tokens ?? [{ name: "test", token: TOKEN }],
+    bodyLimit: opts.bodyLimit ?? "1mb",
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
+    filterMaxResults: 1000,
+  });
+  // One listening server for the whole suite, so meta.location (which carries the port) is stable.
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  return {
+    request: supertest(server),
+    directory,
+    store,
+    logs,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+    },
+  };
+}
+
+export const scimJson = "application/scim+json";
+
+export function user(userName: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    userName,
+    name: { givenName: "Test", familyName: userName.split("@")[0] },
+    emails: [{ value: userName.includes("@") ? userName : `${userName}@example.com`, type: "work", primary: true }],
+    active: true,
+    ...extra,
+  };
+}
