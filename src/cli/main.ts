@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/index.ts";
 import { migrate, openStore } from "../store/index.ts";
-import { startBridge } from "./serve.ts";
+import { startServer } from "./serve.ts";
 
 const program = new Command()
   .name("scim-bridge")
@@ -13,7 +13,7 @@ program
   .command("serve")
   .description("run the SCIM server (configuration from environment variables and BRIDGE_CONFIG)")
   .action(async () => {
-    const bridge = await startBridge();
+    const bridge = await startServer();
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       process.once(signal, () => {
         bridge.stop().then(
@@ -29,7 +29,11 @@ program
   .description("apply database migrations and exit")
   .action(async () => {
     const config = loadConfig();
-    const db = await openStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir, migrate: false });
+    const db = await openStore({
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      dataDir: config.dataDir,
+      migrate: false,
+    });
     try {
       const { applied, current } = await migrate(db);
       process.stdout.write(

@@ -1,36 +1,41 @@
-// `scim-bridge serve`: config → store → directory → HTTP, with a banner for humans and a graceful shutdown.
+// `scim-bridge serve`: config → bridge → HTTP, with a banner for humans and a graceful shutdown.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
+import { type Bridge, createBridge } from "../bridge.ts";
 import { type Config, loadConfig } from "../config/index.ts";
-import { Directory } from "../directory/index.ts";
-import { createApp } from "../http/app.ts";
-import { createHttpMetrics } from "../http/metrics.ts";
-import { type Db, openStore } from "../store/index.ts";
+import type { NamedToken } from "../http/auth.ts";
+import { targetConfigs } from "../targets/registry.ts";
+import { type DemoEmulators, startDemoEmulators } from "./demo.ts";
 
 export interface RunningBridge {
   url: string;
   config: Config;
-  db: Db;
+  bridge: Bridge;
   server: Server;
   logger: Logger;
   stop(): Promise<void>;
 }
 
-/** The SCIM token: configured ones, else one generated on first start and kept in the data directory. */
-export function resolveTokens(config: Config): { tokens: Config["tokens"]; generated?: string; file?: string } {
-  if (config.tokens.length) return { tokens: config.tokens };
-  const file = join(config.dataDir, "scim-bearer-token");
+/** A token from configuration, else one generated on first start and kept (0600) in the data directory. */
+export function keptToken(
+  configured: NamedToken[],
+  dataDir: string,
+  file: string,
+  name: string,
+): { tokens: NamedToken[]; generated?: string; path?: string } {
+  if (configured.length) return { tokens: configured };
+  const path = join(dataDir, file);
   let token: string;
-  if (existsSync(file)) token = readFileSync(file, "utf8").trim();
+  if (existsSync(path)) token = readFileSync(path, "utf8").trim();
   else {
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
     token = randomBytes(24).toString("base64url");
-    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    writeFileSync(path, `${token}\n`, { mode: 0o600 });
   }
-  return { tokens: [{ name: "default", token }], generated: token, file };
+  return { tokens: [{ name, token }], generated: token, path };
 }
 
 export function createLogger(level: string): Logger {
@@ -57,60 +62,74 @@ export function createLogger(level: string): Logger {
   });
 }
 
-export async function startBridge(
+export async function startServer(
   opts: { env?: Record<string, string | undefined>; logger?: Logger; quiet?: boolean } = {},
 ): Promise<RunningBridge> {
-  const config = loadConfig(opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const config = loadConfig(env);
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = await openStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir });
-  const directory = new Directory(db);
-  const { tokens, generated, file } = resolveTokens(config);
-  const app = createApp({
-    directory,
-    logger,
-    tokens: () => tokens,
-    bodyLimit: config.bodyLimit,
-    rateLimitPerMinute: config.rateLimit.perMinute,
-    filterMaxResults: config.filterMaxResults,
-    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-    trustProxy: config.trustProxy,
-    metrics: createHttpMetrics({ defaultMetrics: true }),
-  });
-
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const scim = keptToken(config.tokens, config.dataDir, "scim-bearer-token", "default");
+  const admin = keptToken(config.adminTokens, config.dataDir, "admin-token", "admin");
+  const configs = targetConfigs(config.targets, env);
+  let demo: DemoEmulators | undefined;
+  if (config.demo) {
+    demo = await startDemoEmulators(configs);
+    configs.push(...demo.targetConfigs);
+  }
+  let bridge: Bridge;
+  try {
+    bridge = await createBridge({
+      config,
+      logger,
+      targetConfigs: configs,
+      tokens: scim.tokens,
+      adminTokens: admin.tokens,
+    });
+  } catch (e) {
+    await demo?.close();
+    throw e;
+  }
+  const server = await bridge.listen(config.port, config.host);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  logger.info({ url, store: db.kind }, "scim-bridge listening");
+  logger.info(
+    { url, store: bridge.db.kind, targets: bridge.targets.map((t) => t.name) },
+    "scim-bridge listening",
+  );
   if (!opts.quiet) {
-    const tokenHint = generated ? generated : "$SCIM_BEARER_TOKEN";
+    const tokenHint = scim.generated ?? "$SCIM_BEARER_TOKEN";
     process.stderr.write(
       [
         "",
-        `scim-bridge is listening on ${url}/scim/v2  (store: ${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`,
-        generated ? `SCIM bearer token (generated once, kept in ${file}): ${generated}` : "SCIM bearer token: from configuration",
+        `scim-bridge is listening on ${url}/scim/v2  (store: ${bridge.db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`,
+        scim.generated
+          ? `SCIM bearer token (generated once, kept in ${scim.path}): ${scim.generated}`
+          : "SCIM bearer token: from configuration",
+        admin.generated
+          ? `Admin API token (kept in ${admin.path}): ${admin.generated}`
+          : "Admin API token: from configuration",
+        bridge.targets.length
+          ? `Targets: ${bridge.targets.map((t) => `${t.name} (${t.target.kind})`).join(", ")}`
+          : "Targets: none configured (users are stored, nothing is provisioned)",
+        ...(demo?.banner ?? []),
         "Try it:",
         `  curl -s -H "Authorization: Bearer ${tokenHint}" ${url}/scim/v2/Users`,
         "",
       ].join("\n"),
     );
   }
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      logger.info("shutting down: finishing in-flight requests");
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
-      await closed;
-      clearTimeout(timer);
-      await db.close();
+  return {
+    url,
+    config,
+    bridge,
+    server,
+    logger,
+    async stop() {
+      logger.info("shutting down: finishing in-flight requests and deliveries");
+      await bridge.stop();
+      await demo?.close();
       logger.info("stopped");
-    })();
-    return stopping;
+    },
   };
-  return { url, config, db, server, logger, stop };
 }

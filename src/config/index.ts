@@ -21,7 +21,10 @@ export const ConfigSchema = z.object({
   tokens: z.array(NamedToken).default([]),
   adminTokens: z.array(NamedToken).default([]),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, "a size such as 1mb or 512kb").default("1mb"),
+  bodyLimit: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, "a size such as 1mb or 512kb")
+    .default("1mb"),
   rateLimit: z
     .object({
       perMinute: z.coerce.number().int().positive().default(6000),
@@ -31,6 +34,33 @@ export const ConfigSchema = z.object({
   filterMaxResults: z.coerce.number().int().positive().default(1000),
   shutdownTimeoutMs: z.coerce.number().int().positive().default(10_000),
   trustProxy: bool.default(false),
+  /** Target instances; each kind validates its own settings (src/targets/registry.ts). */
+  targets: z.array(z.looseObject({ name: z.string().min(1), kind: z.string().min(1) })).default([]),
+  /** Key for passwords in the outbox: 64 hex characters or base64 of 32 bytes. Without it, no target gets passwords. */
+  outboxKey: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, "64 hex characters or base64 of 32 bytes")
+    .optional(),
+  /** Start local Tableau/Salesforce emulators when no target is configured (the zero-configuration demo). */
+  demo: bool.default(true),
+  sync: z
+    .object({
+      waitForDeliveryMs: z.coerce.number().int().min(0).max(60_000).default(3_000),
+      maxAttempts: z.coerce.number().int().min(1).default(10),
+      backoffBaseMs: z.coerce.number().int().positive().default(1_000),
+      backoffMaxMs: z.coerce.number().int().positive().default(300_000),
+      pollMs: z.coerce.number().int().positive().default(1_000),
+      leaseMs: z.coerce.number().int().positive().default(120_000),
+      workersPerTarget: z.coerce.number().int().min(1).max(32).default(2),
+      breaker: z
+        .object({
+          windowMinutes: z.coerce.number().positive().default(60),
+          maxDeprovisions: z.coerce.number().int().min(0).default(100),
+          maxPercent: z.coerce.number().min(0).max(100).default(20),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -47,9 +77,34 @@ const ENV_KEYS: Record<string, string> = {
   FILTER_MAX_RESULTS: "filterMaxResults",
   SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
   TRUST_PROXY: "trustProxy",
+  OUTBOX_KEY: "outboxKey",
+  DEMO: "demo",
 };
 
-const SECRET_ENV = ["SCIM_BEARER_TOKEN", "SCIM_BEARER_TOKENS", "ADMIN_TOKEN", "DATABASE_URL"];
+/** Nested settings reachable by environment variable. */
+const NESTED_ENV: Record<string, string[]> = {
+  SYNC_WAIT_MS: ["sync", "waitForDeliveryMs"],
+  SYNC_MAX_ATTEMPTS: ["sync", "maxAttempts"],
+  SYNC_BACKOFF_BASE_MS: ["sync", "backoffBaseMs"],
+  SYNC_POLL_MS: ["sync", "pollMs"],
+  SYNC_LEASE_MS: ["sync", "leaseMs"],
+  SYNC_WORKERS_PER_TARGET: ["sync", "workersPerTarget"],
+  BREAKER_WINDOW_MINUTES: ["sync", "breaker", "windowMinutes"],
+  BREAKER_MAX_DEPROVISIONS: ["sync", "breaker", "maxDeprovisions"],
+  BREAKER_MAX_PERCENT: ["sync", "breaker", "maxPercent"],
+  RATE_LIMIT_PER_MINUTE: ["rateLimit", "perMinute"],
+};
+
+function setPath(o: Record<string, unknown>, path: string[], value: unknown) {
+  let cur = o;
+  for (const k of path.slice(0, -1)) {
+    const next = cur[k];
+    cur = cur[k] = next && typeof next === "object" ? { ...(next as Record<string, unknown>) } : {};
+  }
+  cur[path.at(-1)!] = value;
+}
+
+const SECRET_ENV = ["SCIM_BEARER_TOKEN", "SCIM_BEARER_TOKENS", "ADMIN_TOKEN", "DATABASE_URL", "OUTBOX_KEY"];
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -84,7 +139,11 @@ function parseTokenList(raw: string | undefined, single: string | undefined, sin
   for (const item of (raw ?? "").split(",").map((s) => s.trim())) {
     if (!item) continue;
     const at = item.indexOf(":");
-    out.push(at > 0 ? { name: item.slice(0, at), token: item.slice(at + 1) } : { name: `token${out.length + 1}`, token: item });
+    out.push(
+      at > 0
+        ? { name: item.slice(0, at), token: item.slice(at + 1) }
+        : { name: `token${out.length + 1}`, token: item },
+    );
   }
   return out;
 }
@@ -115,15 +174,21 @@ export function loadConfig(env: Env = process.env): Config {
   if (tokens.length) fromEnv.tokens = tokens;
   const adminTokens = parseTokenList(undefined, readSecret(env, "ADMIN_TOKEN", problems), "admin");
   if (adminTokens.length) fromEnv.adminTokens = adminTokens;
-  if (env.RATE_LIMIT_PER_MINUTE) fromEnv.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
 
   // The environment wins over the file, so one deployment file can serve several environments.
-  const merged = { ...fileValues, ...fromEnv };
+  const merged: Record<string, unknown> = { ...fileValues, ...fromEnv };
+  for (const [name, path] of Object.entries(NESTED_ENV)) {
+    if (env[name] !== undefined && env[name] !== "") setPath(merged, path, env[name]);
+  }
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.join(".") || "(root)";
-      const envName = Object.entries(ENV_KEYS).find(([, k]) => k === issue.path[0])?.[0];
+      const envName =
+        Object.entries(NESTED_ENV).find(([, p]) => p.join(".") === key)?.[0] ??
+        (issue.path.length === 1
+          ? Object.entries(ENV_KEYS).find(([, k]) => k === issue.path[0])?.[0]
+          : undefined);
       problems.push(`${key}${envName ? ` (${envName})` : ""}: ${issue.message}`);
     }
   }

@@ -29,6 +29,8 @@ export interface WriteContext {
   actor?: string;
   /** The If-Match header, when the client sent one. */
   ifMatch?: string;
+  /** Filled by change listeners: the targets each resource was queued for, so the caller can await delivery. */
+  queued?: Map<string, Set<string>>;
 }
 
 export type ChangeAction = "create" | "update" | "delete";
@@ -81,7 +83,10 @@ const notFound = (type: ResourceType, id: string) =>
 function uniqueness(e: unknown, type: ResourceType, data: Record<string, unknown>): unknown {
   if ((e as { code?: string })?.code !== "23505") return e;
   return type === "User"
-    ? new BridgeError("SCIM_UNIQUENESS", `userName ${JSON.stringify(data.userName)} is already taken by another User`)
+    ? new BridgeError(
+        "SCIM_UNIQUENESS",
+        `userName ${JSON.stringify(data.userName)} is already taken by another User`,
+      )
     : new BridgeError(
         "SCIM_UNIQUENESS",
         `displayName ${JSON.stringify(data.displayName)} is already taken by another Group`,
@@ -122,7 +127,10 @@ export class Directory {
         change.type,
         change.id,
         change.membersAdded || change.membersRemoved
-          ? JSON.stringify({ membersAdded: change.membersAdded?.length, membersRemoved: change.membersRemoved?.length })
+          ? JSON.stringify({
+              membersAdded: change.membersAdded?.length,
+              membersRemoved: change.membersRemoved?.length,
+            })
           : null,
       ],
     );
@@ -147,15 +155,22 @@ export class Directory {
     opts: { relations?: boolean } = {},
   ): Promise<{ total: number; items: ResourceView[] }> {
     const { total, resources } = await listResources(this.db, type, query);
-    if (opts.relations === false || !resources.length) return { total, items: resources.map((resource) => ({ resource })) };
+    if (opts.relations === false || !resources.length)
+      return { total, items: resources.map((resource) => ({ resource })) };
     const ids = resources.map((r) => r.id);
     const rel =
       type === "User"
         ? new Map(
-            [...(await groupsOf(this.db, ids))].map(([k, v]) => [k, v.map((g) => ({ ...g, type: "Group" as const }))]),
+            [...(await groupsOf(this.db, ids))].map(([k, v]) => [
+              k,
+              v.map((g) => ({ ...g, type: "Group" as const })),
+            ]),
           )
         : await membersOfGroups(this.db, ids);
-    return { total, items: resources.map((resource) => ({ resource, relations: rel.get(resource.id) ?? [] })) };
+    return {
+      total,
+      items: resources.map((resource) => ({ resource, relations: rel.get(resource.id) ?? [] })),
+    };
   }
 
   /** Validates member references exist; returns them with their real types. */
@@ -244,7 +259,11 @@ export class Directory {
           );
         } else if (type === "Group") {
           if (change.removeMembers) {
-            removed = await removeMembers(tx, id, change.removeMembers === "all" ? undefined : change.removeMembers);
+            removed = await removeMembers(
+              tx,
+              id,
+              change.removeMembers === "all" ? undefined : change.removeMembers,
+            );
           }
           if (change.addMembers?.length) {
             added = await addMembers(tx, id, await this.resolveMembers(tx, change.addMembers));

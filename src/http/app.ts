@@ -8,7 +8,7 @@ import { pinoHttp } from "pino-http";
 import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
-import { scimResourceRouter } from "../scim/routes.ts";
+import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
 import { bearerAuth, type NamedToken } from "./auth.ts";
 import { notFoundHandler, scimErrorHandler } from "./errors.ts";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.ts";
@@ -23,6 +23,8 @@ export interface AppOptions {
   publicUrl?: string;
   trustProxy?: boolean;
   metrics?: HttpMetrics;
+  afterWrite?: ScimRouteOptions["afterWrite"];
+  status?: ScimRouteOptions["status"];
   /** Extra routers mounted before the 404 handler (e.g. the admin API). */
   mount?: (app: Express) => void;
 }
@@ -48,11 +50,17 @@ export function createApp(opts: AppOptions): Express {
       },
       // Only method, path and status: bodies carry passwords and headers carry tokens.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+      autoLogging: {
+        ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics",
+      },
     }),
   );
   app.use((req, res, next) => {
@@ -89,7 +97,10 @@ export function createApp(opts: AppOptions): Express {
       keyGenerator: (_req, res) => String(res.locals.actor),
       handler: (req, _res, next) => {
         const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+        const seconds = Math.max(
+          1,
+          Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000),
+        );
         next(
           new BridgeError(
             "SCIM_RATE_LIMITED",
@@ -100,9 +111,25 @@ export function createApp(opts: AppOptions): Express {
       },
     }),
   );
-  scim.use(express.json({ limit: opts.bodyLimit, type: ["application/json", "application/scim+json", "application/*+json"] }));
-  const baseUrl = (req: Request) => (opts.publicUrl ? `${opts.publicUrl.replace(/\/$/, "")}/scim/v2` : `${req.protocol}://${req.get("host")}/scim/v2`);
-  scim.use(scimResourceRouter({ directory: opts.directory, maxResults: opts.filterMaxResults, baseUrl }));
+  scim.use(
+    express.json({
+      limit: opts.bodyLimit,
+      type: ["application/json", "application/scim+json", "application/*+json"],
+    }),
+  );
+  const baseUrl = (req: Request) =>
+    opts.publicUrl
+      ? `${opts.publicUrl.replace(/\/$/, "")}/scim/v2`
+      : `${req.protocol}://${req.get("host")}/scim/v2`;
+  scim.use(
+    scimResourceRouter({
+      directory: opts.directory,
+      maxResults: opts.filterMaxResults,
+      baseUrl,
+      ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
+      ...(opts.status ? { status: opts.status } : {}),
+    }),
+  );
   scim.use(discoveryRouter({ directory: opts.directory, baseUrl, filterMaxResults: opts.filterMaxResults }));
   scim.use(notFoundHandler);
   app.use("/scim/v2", scim);

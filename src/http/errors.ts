@@ -11,10 +11,18 @@ export function scimErrorBody(status: number, detail: string, scimType?: string)
 }
 
 /** Body-parser and other well-known library errors, by their `type`. */
-function fromLibraryError(e: { type?: string; status?: number; message?: string; limit?: number }): BridgeError | undefined {
+function fromLibraryError(e: {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+}): BridgeError | undefined {
   switch (e.type) {
     case "entity.too.large":
-      return new BridgeError("SCIM_PAYLOAD_TOO_LARGE", `The request body is larger than the limit of ${e.limit} bytes`);
+      return new BridgeError(
+        "SCIM_PAYLOAD_TOO_LARGE",
+        `The request body is larger than the limit of ${e.limit} bytes`,
+      );
     case "entity.parse.failed":
       return new BridgeError("SCIM_INVALID_SYNTAX", `The request body is not valid JSON: ${e.message}`);
     case "encoding.unsupported":
@@ -41,7 +49,10 @@ export function toBridgeError(e: unknown): BridgeError {
   return (
     fromLibraryError(e as never) ??
     fromTypedError(e) ??
-    new BridgeError("INTERNAL", "The server could not complete the request; the error is logged with this request's id")
+    new BridgeError(
+      "INTERNAL",
+      "The server could not complete the request; the error is logged with this request's id",
+    )
   );
 }
 

@@ -34,7 +34,11 @@ export function createHttpMetrics(opts: { defaultMetrics?: boolean } = {}): Http
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
     res.once("finish", () => {
-      const labels = { method: req.method, resource: resourceOf(req.originalUrl), status: String(res.statusCode) };
+      const labels = {
+        method: req.method,
+        resource: resourceOf(req.originalUrl),
+        status: String(res.statusCode),
+      };
       requests.inc(labels);
       latency.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
     });

@@ -24,7 +24,12 @@ const MANAGER = /(^|:)manager$/i;
 /** Entra sends the enterprise manager as a bare id string instead of {value}. */
 function fixManager(body: Record<string, unknown>) {
   for (const [k, ext] of Object.entries(body)) {
-    if (k.startsWith("urn:") && ext && typeof ext === "object" && typeof (ext as { manager?: unknown }).manager === "string") {
+    if (
+      k.startsWith("urn:") &&
+      ext &&
+      typeof ext === "object" &&
+      typeof (ext as { manager?: unknown }).manager === "string"
+    ) {
       (ext as { manager: unknown }).manager = { value: (ext as { manager: string }).manager };
     }
   }

@@ -36,10 +36,14 @@ export function discoveryRouter(opts: DiscoveryOptions): Router {
   const inner = scimmyRouter();
   // The router's constructor resets scimmy's global config; re-apply ours afterwards (reference/scimmy.md §3.7).
   declareScim(settings);
-  router.get(["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id"], (req, res, next) => {
-    res.locals.scimBaseUrl = opts.baseUrl(req);
-    inner(req, res, next);
-  });
+  router.get(
+    ["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id"],
+    (req, res, next) => {
+      // scimmy appends the mount path (/scim/v2) itself; give it the origin only.
+      res.locals.scimBaseUrl = opts.baseUrl(req).replace(/\/scim\/v2$/, "");
+      inner(req, res, next);
+    },
+  );
   router.all(["/Bulk", "/Me"], (req) => {
     throw new BridgeError("SCIM_NOT_IMPLEMENTED", `${req.path.slice(1)} is not supported by this server`);
   });

@@ -30,7 +30,11 @@ const SCIMTYPE_CODES: Record<string, ErrorCode> = {
 /** scimmy reports problems as SCIMError or TypeError; both become our coded errors. */
 export function fromScimmyError(e: unknown): unknown {
   if (e instanceof SCIMMY.Types.Error) {
-    const { status, scimType, message } = e as unknown as { status: number; scimType?: string; message: string };
+    const { status, scimType, message } = e as unknown as {
+      status: number;
+      scimType?: string;
+      message: string;
+    };
     const code: ErrorCode = scimType
       ? (SCIMTYPE_CODES[scimType] ?? "SCIM_INVALID_VALUE")
       : status === 404

@@ -15,10 +15,23 @@ import {
   validateUser,
   versionTag,
 } from "./resource-codec.ts";
-import { LIST_RESPONSE, PATCH_OP, SEARCH_REQUEST, userExtensionIds } from "./schemas.ts";
+import { LIST_RESPONSE, PATCH_OP, PROVISIONING, SEARCH_REQUEST, userExtensionIds } from "./schemas.ts";
+
+export interface ProvisioningStatus {
+  target: string;
+  state: string;
+  targetId?: string;
+  lastAttemptAt?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
 
 export interface ScimRouteOptions {
   directory: Directory;
+  /** After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. */
+  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
+  /** Per-target provisioning status of resources, shown read-only in the provisioning extension. */
+  status?: (ids: string[]) => Promise<Map<string, ProvisioningStatus[]>>;
   maxResults: number;
   /** Absolute or relative base for meta.location, e.g. http://host/scim/v2 */
   baseUrl: (req: Request) => string;
@@ -77,41 +90,71 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const router = Router();
   const extensionUrns = () => userExtensionIds();
 
-  const renderView = (req: Request, v: ResourceView, projection?: Projection) =>
-    render(v.resource, { baseUrl: opts.baseUrl(req), ...(projection ? { projection } : {}) }, v.relations);
+  const renderView = (
+    req: Request,
+    v: ResourceView,
+    projection?: Projection,
+    status?: ProvisioningStatus[],
+  ) =>
+    render(
+      v.resource,
+      { baseUrl: opts.baseUrl(req), ...(projection ? { projection } : {}) },
+      v.relations,
+      status?.length ? { [PROVISIONING]: { targets: status } } : undefined,
+    );
+
+  async function statuses(items: ResourceView[], projection: Projection) {
+    if (!opts.status || !projection.wants(PROVISIONING)) return new Map<string, ProvisioningStatus[]>();
+    return opts.status(items.map((v) => v.resource.id));
+  }
 
   const relationKey = (type: ResourceType) => (type === "User" ? "groups" : "members");
 
   async function list(req: Request, res: Response, type: ResourceType, p: ListParams) {
     const { query, startIndex } = toListQuery(type, p, opts.maxResults);
     const projection = projectionOf(p, extensionUrns());
-    const { total, items } = await directory.list(type, query, { relations: projection.wants(relationKey(type)) });
+    const { total, items } = await directory.list(type, query, {
+      relations: projection.wants(relationKey(type)),
+    });
+    const status = await statuses(items, projection);
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
       totalResults: total,
       itemsPerPage: items.length,
       startIndex,
-      Resources: items.map((v) => renderView(req, v, projection)),
+      Resources: items.map((v) => renderView(req, v, projection, status.get(v.resource.id))),
     });
   }
 
   async function getOne(req: Request, res: Response, type: ResourceType) {
     const projection = projectionOf(req.query as ListParams, extensionUrns());
-    const view = await directory.get(type, String(req.params.id), { relations: projection.wants(relationKey(type)) });
+    const view = await directory.get(type, String(req.params.id), {
+      relations: projection.wants(relationKey(type)),
+    });
     const etag = versionTag(view.resource.version);
     const inm = req.get("if-none-match");
     if (inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
       res.setHeader("ETag", etag);
       return sendScim(res, 304);
     }
-    sendScim(res, 200, renderView(req, view, projection));
+    const status = await statuses([view], projection);
+    sendScim(res, 200, renderView(req, view, projection, status.get(view.resource.id)));
   }
 
   /** The response to a write: the resource as stored, with attribute projection if asked for. */
-  async function respondWithResource(req: Request, res: Response, type: ResourceType, id: string, status: number) {
+  async function respondWithResource(
+    req: Request,
+    res: Response,
+    type: ResourceType,
+    id: string,
+    code: number,
+    ctx?: WriteContext,
+  ) {
+    if (ctx && opts.afterWrite) await opts.afterWrite(ctx, id);
     const projection = projectionOf(req.query as ListParams, extensionUrns());
     const view = await directory.get(type, id, { relations: projection.wants(relationKey(type)) });
-    sendScim(res, status, renderView(req, view, projection));
+    const status = await statuses([view], projection);
+    sendScim(res, code, renderView(req, view, projection, status.get(id)));
   }
 
   function validate(type: ResourceType, body: unknown) {
@@ -123,22 +166,25 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
 
   async function create(req: Request, res: Response, type: ResourceType) {
     const v = validate(type, requireBody(req));
-    const view = await directory.create(type, v.data, writeContext(req, res), v);
-    await respondWithResource(req, res, type, view.resource.id, 201);
+    const ctx = writeContext(req, res);
+    const view = await directory.create(type, v.data, ctx, v);
+    await respondWithResource(req, res, type, view.resource.id, 201, ctx);
   }
 
   async function replace(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
     const v = validate(type, requireBody(req));
-    await directory.update(type, id, v, writeContext(req, res));
-    await respondWithResource(req, res, type, id, 200);
+    const ctx = writeContext(req, res);
+    await directory.update(type, id, v, ctx);
+    await respondWithResource(req, res, type, id, 200, ctx);
   }
 
   async function patch(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
     const ops = parsePatch(requireBody(req));
     const ctx = writeContext(req, res);
-    const { memberDelta, rest } = type === "Group" ? splitMemberOps(ops) : { memberDelta: undefined, rest: ops };
+    const { memberDelta, rest } =
+      type === "Group" ? splitMemberOps(ops) : { memberDelta: undefined, rest: ops };
     await withRetry(async () => {
       let data: Record<string, unknown> | undefined;
       let password: string | undefined;
@@ -161,11 +207,14 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
         ctx,
       );
     });
-    await respondWithResource(req, res, type, id, 200);
+    await respondWithResource(req, res, type, id, 200, ctx);
   }
 
   async function remove(req: Request, res: Response, type: ResourceType) {
-    await directory.delete(type, String(req.params.id), writeContext(req, res));
+    const id = String(req.params.id);
+    const ctx = writeContext(req, res);
+    await directory.delete(type, id, ctx);
+    if (opts.afterWrite) await opts.afterWrite(ctx, id);
     sendScim(res, 204);
   }
 
@@ -179,7 +228,10 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     router.patch(`${base}/:id`, (req, res) => patch(req, res, type));
     router.delete(`${base}/:id`, (req, res) => remove(req, res, type));
     router.all([base, `${base}/:id`], (req) => {
-      throw new BridgeError("SCIM_METHOD_NOT_ALLOWED", `${req.method} is not supported on ${req.baseUrl}${req.path}`);
+      throw new BridgeError(
+        "SCIM_METHOD_NOT_ALLOWED",
+        `${req.method} is not supported on ${req.baseUrl}${req.path}`,
+      );
     });
   }
   return router;
@@ -189,7 +241,10 @@ export function searchParams(body: unknown): ListParams {
   const b = (body ?? {}) as Record<string, unknown>;
   const schemas = b.schemas;
   if (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST)) {
-    throw new BridgeError("SCIM_INVALID_SYNTAX", `A search request must have "schemas": ["${SEARCH_REQUEST}"]`);
+    throw new BridgeError(
+      "SCIM_INVALID_SYNTAX",
+      `A search request must have "schemas": ["${SEARCH_REQUEST}"]`,
+    );
   }
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? v : undefined);
   const attributes = list(b.attributes);
@@ -274,7 +329,9 @@ function splitMemberOps(ops: PatchOperation[]) {
   }
   const touched = add.size > 0 || remove !== undefined;
   return {
-    memberDelta: touched ? { add: [...add.values()], remove: remove === "all" ? ("all" as const) : remove && [...remove] } : undefined,
+    memberDelta: touched
+      ? { add: [...add.values()], remove: remove === "all" ? ("all" as const) : remove && [...remove] }
+      : undefined,
     rest,
   };
 }
@@ -292,7 +349,10 @@ async function applyPatch(
     // Read-only attributes in a no-path value (Okta sends the group's id on rename) are not a change.
     const cleaned = ops.map((o) =>
       !o.path && o.value && typeof o.value === "object" && !Array.isArray(o.value)
-        ? { ...o, value: withoutKeys(o.value as Record<string, unknown>, ["id", "meta", "schemas", "groups"]) }
+        ? {
+            ...o,
+            value: withoutKeys(o.value as Record<string, unknown>, ["id", "meta", "schemas", "groups"]),
+          }
         : o,
     );
     const source = new Schema({ ...data, id: "00000000-0000-0000-0000-000000000000" }, "out");

@@ -8,6 +8,45 @@ export const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+/** Read-only per-target provisioning status on every User and Group. */
+export const PROVISIONING = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
+
+const readOnly = { mutable: false, returned: "default" } as const;
+const provisioningSchema = () =>
+  new SCIMMY.Types.SchemaDefinition(
+    "Provisioning",
+    PROVISIONING,
+    "Where this resource is provisioned, and how its last delivery went",
+    [
+      new SCIMMY.Types.Attribute(
+        "complex",
+        "targets",
+        { ...readOnly, multiValued: true, description: "One entry per target the resource is in scope of" },
+        [
+          new SCIMMY.Types.Attribute("string", "target", {
+            ...readOnly,
+            description: "The target's configured name",
+          }),
+          new SCIMMY.Types.Attribute("string", "state", {
+            ...readOnly,
+            canonicalValues: ["pending", "synced", "failed", "held"],
+            description:
+              "pending: queued or retrying; synced: the target matches; failed: will not be retried; held: a deprovision held by the circuit breaker",
+          }),
+          new SCIMMY.Types.Attribute("string", "targetId", {
+            ...readOnly,
+            description: "The account's id in the target",
+          }),
+          new SCIMMY.Types.Attribute("dateTime", "lastAttemptAt", readOnly),
+          new SCIMMY.Types.Attribute("string", "errorCode", {
+            ...readOnly,
+            description: "The target's own error code",
+          }),
+          new SCIMMY.Types.Attribute("string", "errorMessage", readOnly),
+        ],
+      ),
+    ],
+  );
 
 export interface ScimSettings {
   filterMaxResults: number;
@@ -24,19 +63,23 @@ export function registerUserExtension(definition: SCIMMY.Types.SchemaDefinition)
 }
 
 export function userExtensionIds(): string[] {
-  return [ENTERPRISE_USER, ...userExtensions.map((d) => d.id)];
+  return [ENTERPRISE_USER, ...userExtensions.map((d) => d.id), PROVISIONING];
 }
 
 /** Declares resources and extensions once per process; the settings are re-applied on every call (tests). */
 export function declareScim(settings: ScimSettings) {
   if (!declared) {
+    const provisioning = provisioningSchema();
     SCIMMY.Resources.declare(SCIMMY.Resources.User, {
       extensions: [
         { schema: SCIMMY.Schemas.EnterpriseUser.definition, required: false },
         ...userExtensions.map((schema) => ({ schema, required: false })),
+        { schema: provisioning, required: false },
       ],
     });
-    SCIMMY.Resources.declare(SCIMMY.Resources.Group);
+    SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
+      extensions: [{ schema: provisioning, required: false }],
+    });
     declared = true;
   }
   SCIMMY.Config.set({

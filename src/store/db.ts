@@ -4,7 +4,10 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<{ rows: T[]; rowCount: number }>;
 }
 
 export interface Tx extends Queryable {

@@ -1,6 +1,8 @@
 // The store: SQL only. Everything else reaches the database through these functions.
 export { type Db, openPglite, openPostgres, type Queryable, type Tx } from "./db.ts";
-export { migrate } from "./migrate.ts";
+export * from "./links.ts";
 export * from "./memberships.ts";
-export * from "./resources.ts";
+export { migrate } from "./migrate.ts";
 export { openStore } from "./open.ts";
+export * from "./outbox.ts";
+export * from "./resources.ts";

@@ -27,9 +27,10 @@ export async function removeMembers(q: Queryable, groupId: string, ids?: string[
         "DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[]) RETURNING member_id",
         [groupId, ids],
       )
-    : await q.query<{ member_id: string }>("DELETE FROM group_members WHERE group_id = $1 RETURNING member_id", [
-        groupId,
-      ]);
+    : await q.query<{ member_id: string }>(
+        "DELETE FROM group_members WHERE group_id = $1 RETURNING member_id",
+        [groupId],
+      );
   return rows.map((r) => r.member_id);
 }
 
@@ -62,7 +63,12 @@ export async function groupsOf(
 export async function membersOfGroups(q: Queryable, groupIds: string[]): Promise<Map<string, Member[]>> {
   const out = new Map<string, Member[]>();
   if (!groupIds.length) return out;
-  const { rows } = await q.query<{ group_id: string; member_id: string; member_type: ResourceType; display: string }>(
+  const { rows } = await q.query<{
+    group_id: string;
+    member_id: string;
+    member_type: ResourceType;
+    display: string;
+  }>(
     `SELECT m.group_id, m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, g.display_name) AS display
        FROM group_members m
        LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id

@@ -82,9 +82,15 @@ export async function getResource(
   return rows[0] && rowToResource(type, rows[0]);
 }
 
-export async function getResources(q: Queryable, type: ResourceType, ids: string[]): Promise<StoredResource[]> {
+export async function getResources(
+  q: Queryable,
+  type: ResourceType,
+  ids: string[],
+): Promise<StoredResource[]> {
   if (!ids.length) return [];
-  const { rows } = await q.query<Row>(`SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await q.query<Row>(`SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [
+    ids,
+  ]);
   return rows.map((r) => rowToResource(type, r));
 }
 
@@ -140,15 +146,17 @@ export async function listResources(
   const params = [...(query.params ?? [])];
   const where = query.where ? `WHERE ${query.where}` : "";
   const total = Number(
-    (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`, params)).rows[0]?.n ??
-      0,
+    (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`, params)).rows[0]
+      ?.n ?? 0,
   );
   if (query.limit === 0 || total <= query.offset) return { total, resources: [] };
   const page = [...params, query.limit, query.offset];
   const { rows } = await q.query<Row>(
     `SELECT ${SELECT.split(", ")
       .map((c) => `t.${c}`)
-      .join(", ")} FROM ${TABLE[type]} t ${where} ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}`,
+      .join(
+        ", ",
+      )} FROM ${TABLE[type]} t ${where} ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}`,
     page,
   );
   return { total, resources: rows.map((r) => rowToResource(type, r)) };
@@ -157,6 +165,8 @@ export async function listResources(
 /** Ids of the given type that exist, for validating member references. */
 export async function existingIds(q: Queryable, type: ResourceType, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [
+    ids,
+  ]);
   return new Set(rows.map((r) => r.id));
 }

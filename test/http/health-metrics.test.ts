@@ -18,7 +18,9 @@ describe("health and metrics", () => {
     await t.request.get("/scim/v2/Groups").set(AUTH).expect(200);
     const text = (await t.request.get("/metrics")).text;
     expect(text).toMatch(/scim_bridge_http_requests_total\{method="POST",resource="Users",status="201"\} 1/);
-    expect(text).toMatch(/scim_bridge_http_request_duration_seconds_bucket\{[^}]*method="GET",resource="Groups",status="200"/);
+    expect(text).toMatch(
+      /scim_bridge_http_request_duration_seconds_bucket\{[^}]*method="GET",resource="Groups",status="200"/,
+    );
   });
 
   it("answers readyz with 503 when the store is gone", async () => {

@@ -20,7 +20,12 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  opts: { backend?: Backend; rateLimitPerMinute?: number; bodyLimit?: string; tokens?: { name: string; token: string }[] } = {},
+  opts: {
+    backend?: Backend;
+    rateLimitPerMinute?: number;
+    bodyLimit?: string;
+    tokens?: { name: string; token: string }[];
+  } = {},
 ): Promise<TestApp> {
   const store = await openTestDb(opts.backend);
   const logs: string[] = [];
@@ -63,7 +68,9 @@ export function user(userName: string, extra: Record<string, unknown> = {}) {
     schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
     userName,
     name: { givenName: "Test", familyName: userName.split("@")[0] },
-    emails: [{ value: userName.includes("@") ? userName : `${userName}@example.com`, type: "work", primary: true }],
+    emails: [
+      { value: userName.includes("@") ? userName : `${userName}@example.com`, type: "work", primary: true },
+    ],
     active: true,
     ...extra,
   };

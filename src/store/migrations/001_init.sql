@@ -50,6 +50,8 @@ CREATE TABLE links (
   error_code      text,
   error_message   text,
   synced_version  integer,
+  -- The account was deactivated/removed in the target (deleted in SCIM or out of the target's scope).
+  deprovisioned   boolean NOT NULL DEFAULT false,
   PRIMARY KEY (resource_id, target)
 );
 CREATE INDEX links_target_target_id ON links (target, target_id);
@@ -60,7 +62,10 @@ CREATE TABLE outbox (
   target        text NOT NULL,
   resource_type text NOT NULL CHECK (resource_type IN ('User', 'Group')),
   resource_id   uuid NOT NULL,
-  action        text NOT NULL,
+  -- What the change meant when it was accepted; delivery re-reads the current state and does what it requires.
+  action        text NOT NULL CHECK (action IN ('provision', 'deprovision')),
+  -- An admin released this held deprovision: the circuit breaker lets it through.
+  approved      boolean NOT NULL DEFAULT false,
   state         text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'dead', 'held')),
   attempts      integer NOT NULL DEFAULT 0,
   not_before    timestamptz NOT NULL DEFAULT now(),

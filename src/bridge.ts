@@ -1,0 +1,184 @@
+// The composition root: config → store → directory (+ outbox writer) → targets → dispatcher → HTTP app.
+// `serve`, the CLI's other commands and the end-to-end tests all assemble the bridge here.
+import type { Server } from "node:http";
+import type { Express } from "express";
+import type { Logger } from "pino";
+import { type Config, ConfigError } from "./config/index.ts";
+import { Directory } from "./directory/index.ts";
+import { adminRouter } from "./http/admin.ts";
+import { createApp } from "./http/app.ts";
+import type { NamedToken } from "./http/auth.ts";
+import { createHttpMetrics } from "./http/metrics.ts";
+import type { ProvisioningStatus } from "./scim/routes.ts";
+import { compileFilter } from "./store/filter/index.ts";
+import { type Db, linksFor, openStore } from "./store/index.ts";
+import {
+  type ConfiguredTarget,
+  createSyncMetrics,
+  Dispatcher,
+  outboxWriter,
+  SecretBox,
+} from "./sync/index.ts";
+import { buildTargets, type TargetDeps } from "./targets/registry.ts";
+
+export interface BridgeOptions {
+  config: Config;
+  logger: Logger;
+  /** Target configs (file + environment shorthands + demo emulators), already gathered. */
+  targetConfigs: Record<string, unknown>[];
+  tokens: NamedToken[];
+  adminTokens: NamedToken[];
+  /** An already open store (tests); otherwise opened from the config. */
+  db?: Db;
+  /** Run the dispatcher in this process (default true). */
+  dispatch?: boolean;
+}
+
+export interface Bridge {
+  app: Express;
+  db: Db;
+  directory: Directory;
+  dispatcher: Dispatcher;
+  targets: ConfiguredTarget[];
+  listen(port: number, host: string): Promise<Server>;
+  stop(): Promise<void>;
+}
+
+function checkScopes(targets: ConfiguredTarget[]) {
+  const problems: string[] = [];
+  for (const t of targets) {
+    if (!t.scope) continue;
+    try {
+      compileFilter("User", t.scope, []);
+    } catch (e) {
+      problems.push(`targets (${t.name}).scope: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
+export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
+  const { config, logger } = opts;
+  const db =
+    opts.db ??
+    (await openStore({
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      dataDir: config.dataDir,
+    }));
+  try {
+    const deps: TargetDeps = {
+      logger,
+      resolveLink: async (target, scimId) => (await linksFor(db, [scimId], target))[0]?.targetId ?? undefined,
+    };
+    const targets: ConfiguredTarget[] = buildTargets(opts.targetConfigs, deps);
+    checkScopes(targets);
+    const secrets = config.outboxKey ? SecretBox.fromString(config.outboxKey) : undefined;
+    const directory = new Directory(db);
+    const s = config.sync;
+    directory.onChange(
+      outboxWriter({
+        targets,
+        ...(secrets ? { secrets } : {}),
+        breaker: {
+          windowMs: s.breaker.windowMinutes * 60_000,
+          maxCount: s.breaker.maxDeprovisions,
+          maxPercent: s.breaker.maxPercent,
+        },
+      }),
+    );
+    const metrics = createHttpMetrics({ defaultMetrics: true });
+    const dispatcher = new Dispatcher({
+      db,
+      targets,
+      logger,
+      ...(secrets ? { secrets } : {}),
+      backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs, maxAttempts: s.maxAttempts },
+      pollMs: s.pollMs,
+      leaseMs: s.leaseMs,
+      workersPerTarget: s.workersPerTarget,
+      metrics: createSyncMetrics(metrics.registry, db),
+    });
+
+    const status = async (ids: string[]) => {
+      const out = new Map<string, ProvisioningStatus[]>();
+      for (const l of await linksFor(db, ids)) {
+        const list = out.get(l.resourceId) ?? [];
+        list.push({
+          target: l.target,
+          state: l.state,
+          ...(l.targetId ? { targetId: l.targetId } : {}),
+          ...(l.lastAttemptAt ? { lastAttemptAt: l.lastAttemptAt.toISOString() } : {}),
+          ...(l.errorCode ? { errorCode: l.errorCode } : {}),
+          ...(l.errorMessage ? { errorMessage: l.errorMessage } : {}),
+        });
+        out.set(l.resourceId, list);
+      }
+      return out;
+    };
+
+    const app = createApp({
+      directory,
+      logger,
+      tokens: () => opts.tokens,
+      bodyLimit: config.bodyLimit,
+      rateLimitPerMinute: config.rateLimit.perMinute,
+      filterMaxResults: config.filterMaxResults,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      trustProxy: config.trustProxy,
+      metrics,
+      status,
+      afterWrite: async (ctx, id) => {
+        const queued = ctx.queued?.get(id);
+        if (!queued?.size) return;
+        for (const t of queued) dispatcher.kick(t);
+        await dispatcher.waitForAttempt(id, [...queued], s.waitForDeliveryMs);
+      },
+      mount: (a) => {
+        a.use(
+          "/admin",
+          adminRouter({
+            directory,
+            targets,
+            tokens: () => opts.adminTokens,
+            kick: (t) => dispatcher.kick(t),
+          }),
+        );
+      },
+    });
+
+    if (opts.dispatch !== false) dispatcher.start();
+    let server: Server | undefined;
+    let stopping: Promise<void> | undefined;
+    return {
+      app,
+      db,
+      directory,
+      dispatcher,
+      targets,
+      listen: (port, host) =>
+        new Promise<Server>((resolve, reject) => {
+          const srv = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(srv)));
+          server = srv;
+        }),
+      stop() {
+        stopping ??= (async () => {
+          if (server) {
+            const srv = server;
+            const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+            srv.closeIdleConnections();
+            const timer = setTimeout(() => srv.closeAllConnections(), config.shutdownTimeoutMs);
+            await closed;
+            clearTimeout(timer);
+          }
+          await dispatcher.stop();
+          for (const t of targets) await t.target.close?.();
+          if (!opts.db) await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    if (!opts.db) await db.close();
+    throw e;
+  }
+}

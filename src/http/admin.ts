@@ -1,0 +1,127 @@
+// The admin API (/admin, its own token): targets and their health, the queue, jobs, held deprovisions, audit.
+import express, { Router } from "express";
+import type { Directory } from "../directory/index.ts";
+import { BridgeError } from "../errors.ts";
+import { type JobState, linksFor, listJobs, queueDepth, releaseHeld, reviveJob } from "../store/index.ts";
+import type { ConfiguredTarget } from "../sync/index.ts";
+import type { CheckResult } from "../targets/target.ts";
+import { bearerAuth, type NamedToken } from "./auth.ts";
+
+export interface AdminOptions {
+  directory: Directory;
+  targets: ConfiguredTarget[];
+  tokens: () => NamedToken[];
+  /** Wakes the dispatcher after a retry or release. */
+  kick: (target?: string) => void;
+  /** Extra admin routes (reconcile, import) mounted by later modules. */
+  extend?: (router: Router) => void;
+}
+
+const STATES: JobState[] = ["pending", "running", "done", "dead", "held"];
+
+export function adminRouter(opts: AdminOptions): Router {
+  const router = Router();
+  const db = opts.directory.db;
+  router.use(bearerAuth(opts.tokens, "the admin API"));
+  router.use(express.json({ limit: "100kb" }));
+
+  const health = new Map<string, { at: number; results: CheckResult[] }>();
+  async function checkTarget(t: ConfiguredTarget, fresh: boolean) {
+    const cached = health.get(t.name);
+    if (cached && !fresh && Date.now() - cached.at < 30_000) return cached.results;
+    let results: CheckResult[];
+    try {
+      results = await t.target.check();
+    } catch (e) {
+      results = [{ check: "check", ok: false, detail: (e as Error).message }];
+    }
+    health.set(t.name, { at: Date.now(), results });
+    return results;
+  }
+
+  router.get("/targets", async (req, res) => {
+    const depth = await queueDepth(db);
+    const fresh = req.query.check === "true";
+    res.json({
+      targets: await Promise.all(
+        opts.targets.map(async (t) => {
+          const checks = await checkTarget(t, fresh);
+          return {
+            name: t.name,
+            kind: t.target.kind,
+            scope: t.scope ?? null,
+            healthy: checks.every((c) => c.ok),
+            checks,
+            queue: Object.fromEntries(
+              depth.filter((d) => d.target === t.name).map((d) => [d.state, d.count]),
+            ),
+          };
+        }),
+      ),
+    });
+  });
+
+  router.get("/queue", async (_req, res) => {
+    res.json({ queue: await queueDepth(db) });
+  });
+
+  router.get("/jobs", async (req, res) => {
+    const state = req.query.state ? String(req.query.state) : undefined;
+    if (state && !STATES.includes(state as JobState)) {
+      throw new BridgeError("SCIM_INVALID_VALUE", `state must be one of ${STATES.join(", ")}`);
+    }
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    const jobs = await listJobs(db, {
+      ...(req.query.target ? { target: String(req.query.target) } : {}),
+      ...(state ? { state: state as JobState } : {}),
+      ...(req.query.resourceId ? { resourceId: String(req.query.resourceId) } : {}),
+      limit,
+    });
+    res.json({ jobs: jobs.map(({ secret, ...j }) => ({ ...j, hasPassword: !!secret })) });
+  });
+
+  router.post("/jobs/:id/retry", async (req, res) => {
+    const id = Number(req.params.id);
+    if (!Number.isInteger(id) || !(await reviveJob(db, id))) {
+      throw new BridgeError("SCIM_NOT_FOUND", `No dead job ${req.params.id}; only dead jobs can be retried`);
+    }
+    opts.kick();
+    res.json({ retried: id });
+  });
+
+  router.get("/held", async (req, res) => {
+    const jobs = await listJobs(db, {
+      state: "held",
+      ...(req.query.target ? { target: String(req.query.target) } : {}),
+      limit: 1000,
+    });
+    res.json({ held: jobs.map(({ secret: _s, ...j }) => j) });
+  });
+
+  router.post("/targets/:name/release", async (req, res) => {
+    const name = String(req.params.name);
+    if (!opts.targets.some((t) => t.name === name))
+      throw new BridgeError("SCIM_NOT_FOUND", `No target named ${name}`);
+    const ids = Array.isArray(req.body?.ids) ? (req.body.ids as unknown[]).map(Number) : undefined;
+    const released = await releaseHeld(db, name, ids);
+    opts.kick(name);
+    res.json({ target: name, released });
+  });
+
+  router.get("/resources/:id/status", async (req, res) => {
+    res.json({ links: await linksFor(db, [String(req.params.id)]) });
+  });
+
+  router.get("/audit", async (req, res) => {
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    const { rows } = await db.query(
+      `SELECT id, at, request_id AS "requestId", actor, action, resource_type AS "resourceType", resource_id AS "resourceId",
+              target, outcome, detail FROM audit WHERE ($1::uuid IS NULL OR resource_id = $1) ORDER BY id DESC LIMIT $2`,
+      [req.query.resourceId ? String(req.query.resourceId) : null, limit],
+    );
+    res.json({ events: rows });
+  });
+
+  opts.extend?.(router);
+  return router;
+}

@@ -1,0 +1,250 @@
+import type { AttributePath, CompareOperator, CompareValue, FilterAst } from "./ast.ts";
+import { FilterError } from "./errors.ts";
+import {
+  AliasSource,
+  type ElementScope,
+  type Group,
+  type Operand,
+  operandFor,
+  type Scalar,
+} from "./operands.ts";
+import { parseFilter } from "./parser.ts";
+import { type Attribute, type Fail, type ResourceKind, resolvePath, resolveSubAttribute } from "./schemas.ts";
+
+/**
+ * Compiles a SCIM filter into a SQL boolean expression over the `users` or `groups` row `alias`.
+ * Values are appended to `params` and referenced as `$n`; nothing from the filter is spliced into SQL.
+ *
+ * Missing values: every comparison is two-valued (absent → false), so `x ne "a"` and `not (x eq "a")`
+ * match resources where x is absent as well as those where it differs. On multi-valued attributes a
+ * comparison matches when some element matches (RFC 7644 §3.4.2.2), so `emails.value ne "a"` needs an
+ * email other than "a"; use `not (emails.value eq "a")` for "has no such email". `eq null` means `not pr`.
+ */
+export function compileFilter(
+  kind: ResourceKind,
+  filter: FilterAst | string,
+  params: unknown[],
+  alias = "t",
+): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`Invalid SQL alias '${alias}'`);
+  const ast = typeof filter === "string" ? parseFilter(filter) : filter;
+  const compiler = new Compiler(kind, alias, params);
+  return compiler.node(ast, undefined);
+}
+
+/** The element a value filter (`emails[…]`) is evaluated on. */
+interface ElementContext {
+  group: Group;
+  element: ElementScope;
+}
+
+class Compiler {
+  private readonly aliases = new AliasSource();
+  private readonly kind: ResourceKind;
+  private readonly alias: string;
+  private readonly params: unknown[];
+
+  constructor(kind: ResourceKind, alias: string, params: unknown[]) {
+    this.kind = kind;
+    this.alias = alias;
+    this.params = params;
+  }
+
+  node(ast: FilterAst, context: ElementContext | undefined): string {
+    switch (ast.type) {
+      case "and":
+      case "or":
+        return `(${ast.filters.map((f) => this.node(f, context)).join(ast.type === "and" ? " AND " : " OR ")})`;
+      case "not":
+        return `(NOT ${this.node(ast.filter, context)})`;
+      case "valuePath":
+        return this.valuePath(ast.path, ast.filter);
+      case "present":
+      case "compare": {
+        const leaf = (scalar: Scalar) =>
+          ast.type === "present" ? present(scalar) : this.compare(scalar, ast.op, ast.value, ast.path);
+        if (context)
+          return leaf(context.element.sub(this.subAttribute(context.group, ast.path), this.failAt(ast.path)));
+        return this.attributeCondition(ast.path, leaf, ast.type === "present");
+      }
+    }
+  }
+
+  /** A condition on a top-level attribute path, e.g. `userName`, `name.familyName`, `emails.value`. */
+  private attributeCondition(
+    path: AttributePath,
+    leaf: (scalar: Scalar) => string,
+    isPresent: boolean,
+  ): string {
+    const fail: Fail = this.failAt(path);
+    const resolved = resolvePath(this.kind, path, fail);
+    const operand: Operand = operandFor(this.kind, resolved, this.alias, this.aliases);
+    if (operand.kind === "scalar") return leaf(operand.scalar);
+    const { group } = operand;
+    const sub = resolved.subAttribute;
+    if (sub) return group.some((element) => leaf(element.sub(sub, fail)));
+    if (isPresent) return group.present();
+    if (group.attribute.type !== "complex") return group.some((element) => leaf(element.self(fail)));
+    // RFC 7644's own example `emails co "example.com"` compares the `value` sub-attribute.
+    const value = group.multiValued ? findSub(group.attribute, "value") : undefined;
+    if (!value) {
+      fail(
+        `Attribute '${path.text}' is complex; compare one of its sub-attributes (e.g. '${path.text}.${firstSub(group.attribute)}')`,
+      );
+    }
+    return group.some((element) => leaf(element.sub(value, fail)));
+  }
+
+  private valuePath(path: AttributePath, filter: FilterAst): string {
+    const fail: Fail = this.failAt(path);
+    if (path.subAttr !== undefined)
+      fail(`Invalid value filter on '${path.text}': put the sub-attribute after ']'`);
+    const operand = operandFor(this.kind, resolvePath(this.kind, path, fail), this.alias, this.aliases);
+    if (operand.kind === "scalar" || operand.group.attribute.type !== "complex") {
+      fail(`Attribute '${path.text}' is not complex, so it cannot take a value filter '[…]'`);
+    }
+    const { group } = operand;
+    return group.some((element) => this.node(filter, { group, element }));
+  }
+
+  private subAttribute(group: Group, path: AttributePath): Attribute {
+    const fail: Fail = this.failAt(path);
+    if (path.uri !== undefined || path.subAttr !== undefined) {
+      fail(`Invalid attribute '${path.text}' inside '${group.attribute.name}[…]'; use a sub-attribute name`);
+    }
+    return resolveSubAttribute(group.attribute, path.name, `${group.attribute.name}.${path.name}`, fail);
+  }
+
+  private compare(scalar: Scalar, op: CompareOperator, value: CompareValue, path: AttributePath): string {
+    const fail: Fail = this.failAt(path);
+    if (value === null) {
+      if (op === "eq") return `(NOT ${present(scalar)})`;
+      if (op === "ne") return present(scalar);
+      fail(`Operator '${op}' cannot compare '${path.text}' with null`);
+    }
+    if (op === "ne") return `(NOT ${this.compare(scalar, "eq", value, path)})`;
+    const bind = (bound: unknown, cast: string) => {
+      this.params.push(bound);
+      return `$${this.params.length}::${cast}`;
+    };
+    const sqlOp = ORDERING[op];
+    const ordering = sqlOp !== undefined;
+    switch (scalar.type) {
+      case "binary":
+        // RFC 7644 §3.4.2.2: ordering comparisons on binary attributes are an invalidFilter.
+        if (op !== "eq" && ordering)
+          fail(`Operator '${op}' cannot be used on binary attribute '${path.text}'`);
+        return guard(scalar, textCondition(scalar.sql, true, op, String(value), bind));
+      case "text":
+        if (typeof value === "boolean")
+          fail(`Attribute '${path.text}' is a string; compare it with a "string"`);
+        return guard(scalar, textCondition(scalar.sql, scalar.caseExact, op, String(value), bind));
+      case "uuid": {
+        // Ids are UUIDs: compare them as uuid for index use; a non-UUID can equal no id.
+        if (op === "eq")
+          return typeof value === "string" && UUID.test(value)
+            ? `${scalar.sql} = ${bind(value, "uuid")}`
+            : "FALSE";
+        if (typeof value === "boolean")
+          fail(`Attribute '${path.text}' is a string; compare it with a "string"`);
+        return textCondition(`${scalar.sql}::text`, false, op, String(value), bind);
+      }
+      case "boolean": {
+        const bool = typeof value === "string" ? { true: true, false: false }[value.toLowerCase()] : value;
+        if (op !== "eq")
+          fail(`Operator '${op}' cannot be used on boolean attribute '${path.text}'; use eq or ne`);
+        if (typeof bool !== "boolean")
+          fail(`Attribute '${path.text}' is boolean; compare it with true or false`);
+        return guard(scalar, `${scalar.sql} = ${bind(bool, "boolean")}`);
+      }
+      case "numeric": {
+        const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+        if (!ordering) fail(`Operator '${op}' cannot be used on numeric attribute '${path.text}'`);
+        if (typeof number !== "number" || !Number.isFinite(number))
+          fail(`Attribute '${path.text}' is numeric; compare it with a number`);
+        return guard(scalar, `${scalar.sql} ${sqlOp} ${bind(number, "numeric")}`);
+      }
+      case "timestamptz": {
+        if (!ordering)
+          fail(
+            `Operator '${op}' cannot be used on dateTime attribute '${path.text}'; use eq, gt, ge, lt or le`,
+          );
+        if (typeof value !== "string" || !isDateTime(value)) {
+          fail(
+            `Attribute '${path.text}' is a dateTime; compare it with a date such as "2024-05-13T04:42:34Z"`,
+          );
+        }
+        return guard(scalar, `${scalar.sql} ${sqlOp} ${bind(value, "timestamptz")}`);
+      }
+      case "version": {
+        if (!ordering) fail(`Operator '${op}' cannot be used on '${path.text}'; use eq, gt, ge, lt or le`);
+        const version = parseVersion(value);
+        if (version === undefined) {
+          if (op === "eq") return "FALSE";
+          fail(`'${path.text}' must be compared with a version such as "W/\\"3\\""`);
+        }
+        return `${scalar.sql} ${sqlOp} ${bind(version, "integer")}`;
+      }
+    }
+  }
+
+  private failAt(path: AttributePath): Fail {
+    return (detail: string): never => {
+      throw new FilterError(`${detail} (at position ${path.position} in filter)`, path.position);
+    };
+  }
+}
+
+const ORDERING: Partial<Record<CompareOperator, string>> = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" };
+
+type Bind = (value: unknown, cast: string) => string;
+
+function textCondition(
+  sql: string,
+  caseExact: boolean,
+  op: CompareOperator,
+  value: string,
+  bind: Bind,
+): string {
+  const fold = (expression: string) => (caseExact ? expression : `lower(${expression})`);
+  if (op === "co" || op === "sw" || op === "ew") {
+    const escaped = value.replace(/[\\%_]/g, (char) => `\\${char}`);
+    const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
+    return `${fold(sql)} LIKE ${fold(bind(pattern, "text"))} ESCAPE '\\'`;
+  }
+  return `${fold(sql)} ${ORDERING[op] ?? "="} ${fold(bind(value, "text"))}`;
+}
+
+/** Makes a comparison false rather than NULL when the value is absent, so NOT behaves. */
+function guard(scalar: Scalar, condition: string): string {
+  return scalar.nullable ? `(${scalar.sql} IS NOT NULL AND ${condition})` : condition;
+}
+
+function present(scalar: Scalar): string {
+  if (scalar.type === "text") return `(${scalar.sql} IS NOT NULL AND ${scalar.sql} <> '')`;
+  return scalar.nullable ? `(${scalar.sql} IS NOT NULL)` : "TRUE";
+}
+
+function findSub(attribute: Attribute, name: string): Attribute | undefined {
+  return attribute.subAttributes?.find((sub) => sub.name === name);
+}
+
+function firstSub(attribute: Attribute): string {
+  return attribute.subAttributes?.[0]?.name ?? "value";
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+function isDateTime(value: string): boolean {
+  return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T")));
+}
+
+/** meta.version is rendered as an ETag (`W/"3"`); accept that, `"3"` or 3. */
+function parseVersion(value: CompareValue): number | undefined {
+  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value : "";
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(text.trim());
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,115 @@
+// Links: which account in which target a SCIM resource is, and how its last delivery went.
+import type { Queryable } from "./db.ts";
+import type { ResourceType } from "./resources.ts";
+
+export type LinkState = "pending" | "synced" | "failed" | "held";
+
+export interface Link {
+  resourceType: ResourceType;
+  resourceId: string;
+  target: string;
+  targetId: string | null;
+  state: LinkState;
+  lastAttemptAt: Date | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  deprovisioned: boolean;
+}
+
+interface LinkRow {
+  resource_type: ResourceType;
+  resource_id: string;
+  target: string;
+  target_id: string | null;
+  state: LinkState;
+  last_attempt_at: Date | string | null;
+  error_code: string | null;
+  error_message: string | null;
+  deprovisioned: boolean;
+}
+
+const toLink = (r: LinkRow): Link => ({
+  resourceType: r.resource_type,
+  resourceId: r.resource_id,
+  target: r.target,
+  targetId: r.target_id,
+  state: r.state,
+  lastAttemptAt: r.last_attempt_at ? new Date(r.last_attempt_at) : null,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  deprovisioned: r.deprovisioned,
+});
+
+export async function linksFor(q: Queryable, resourceIds: string[], target?: string): Promise<Link[]> {
+  if (!resourceIds.length) return [];
+  const { rows } = await q.query<LinkRow>(
+    `SELECT * FROM links WHERE resource_id = ANY($1::uuid[]) AND ($2::text IS NULL OR target = $2) ORDER BY target`,
+    [resourceIds, target ?? null],
+  );
+  return rows.map(toLink);
+}
+
+/** Marks resources as waiting for delivery to a target (creating the link row if needed). */
+export async function markPending(
+  q: Queryable,
+  target: string,
+  type: ResourceType,
+  ids: string[],
+  state: "pending" | "held" = "pending",
+) {
+  if (!ids.length) return;
+  await q.query(
+    `INSERT INTO links (resource_type, resource_id, target, state)
+     SELECT $1, id, $2, $4 FROM unnest($3::uuid[]) AS id
+     ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state`,
+    [type, target, ids, state],
+  );
+}
+
+export interface LinkOutcome {
+  resourceType: ResourceType;
+  resourceId: string;
+  state: LinkState;
+  targetId?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  deprovisioned?: boolean;
+}
+
+/** Records the outcome of delivery attempts (two statements for a whole batch). */
+export async function recordLinks(q: Queryable, target: string, outcomes: LinkOutcome[]) {
+  if (!outcomes.length) return;
+  const params = [
+    target,
+    outcomes.map((o) => o.resourceType),
+    outcomes.map((o) => o.resourceId),
+    outcomes.map((o) => o.targetId ?? null),
+    outcomes.map((o) => o.state),
+    outcomes.map((o) => o.errorCode ?? null),
+    outcomes.map((o) => o.errorMessage ?? null),
+    outcomes.map((o) => o.deprovisioned ?? null),
+  ];
+  const rows = `unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
+                AS o(rt, rid, tid, st, ec, em, dp)`;
+  await q.query(
+    `INSERT INTO links (resource_type, resource_id, target) SELECT o.rt, o.rid, $1 FROM ${rows}
+     ON CONFLICT (resource_id, target) DO NOTHING`,
+    params,
+  );
+  await q.query(
+    `UPDATE links l SET target_id = COALESCE(o.tid, l.target_id), state = o.st, last_attempt_at = now(),
+            error_code = o.ec, error_message = o.em, deprovisioned = COALESCE(o.dp, l.deprovisioned)
+       FROM ${rows} WHERE l.resource_id = o.rid AND l.target = $1`,
+    params,
+  );
+}
+
+/** Links of one target by target id (reconcile, import). */
+export async function linksByTargetIds(q: Queryable, target: string, targetIds: string[]): Promise<Link[]> {
+  if (!targetIds.length) return [];
+  const { rows } = await q.query<LinkRow>(
+    "SELECT * FROM links WHERE target = $1 AND target_id = ANY($2::text[])",
+    [target, targetIds],
+  );
+  return rows.map(toLink);
+}

@@ -1,0 +1,243 @@
+// The transactional outbox. Job states and their transitions, written down once:
+//
+//   pending ──claim──▶ running ──done──▶ done
+//      ▲                 │  └──failed / attempts exhausted──▶ dead ──admin retry──▶ pending
+//      └──retry(backoff)─┘  (a running job whose lease expired is claimable again: crash recovery)
+//   held (a deprovision stopped by the circuit breaker) ──admin release──▶ pending (approved)
+//
+// A job says "make resource R in target T match the store"; several pending jobs of one (R, T) are coalesced
+// into one delivery of the latest state, and (R, T) is never delivered by two workers at once.
+import type { Db, Queryable } from "./db.ts";
+import type { ResourceType } from "./resources.ts";
+
+export type JobAction = "provision" | "deprovision";
+export type JobState = "pending" | "running" | "done" | "dead" | "held";
+
+export interface NewJob {
+  target: string;
+  resourceType: ResourceType;
+  resourceId: string;
+  action: JobAction;
+  state?: "pending" | "held";
+  secret?: Buffer;
+  requestId?: string;
+}
+
+export interface OutboxJob {
+  id: number;
+  target: string;
+  resourceType: ResourceType;
+  resourceId: string;
+  action: JobAction;
+  state: JobState;
+  attempts: number;
+  approved: boolean;
+  secret: Buffer | null;
+  created: Date;
+  notBefore: Date;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+  requestId: string | null;
+}
+
+interface JobRow {
+  id: number | string;
+  target: string;
+  resource_type: ResourceType;
+  resource_id: string;
+  action: JobAction;
+  state: JobState;
+  attempts: number;
+  approved: boolean;
+  secret: Buffer | Uint8Array | null;
+  created: Date | string;
+  not_before: Date | string;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  request_id: string | null;
+}
+
+const toJob = (r: JobRow): OutboxJob => ({
+  id: Number(r.id),
+  target: r.target,
+  resourceType: r.resource_type,
+  resourceId: r.resource_id,
+  action: r.action,
+  state: r.state,
+  attempts: r.attempts,
+  approved: r.approved,
+  secret: r.secret ? Buffer.from(r.secret) : null,
+  created: new Date(r.created),
+  notBefore: new Date(r.not_before),
+  lastErrorCode: r.last_error_code,
+  lastErrorMessage: r.last_error_message,
+  requestId: r.request_id,
+});
+
+export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
+  if (!jobs.length) return;
+  await q.query(
+    `INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[])`,
+    [
+      jobs.map((j) => j.target),
+      jobs.map((j) => j.resourceType),
+      jobs.map((j) => j.resourceId),
+      jobs.map((j) => j.action),
+      jobs.map((j) => j.state ?? "pending"),
+      jobs.map((j) => j.secret ?? null),
+      jobs.map((j) => j.requestId ?? null),
+    ],
+  );
+}
+
+/** A claimed unit of work: one resource in one target, with every job it coalesces (head first). */
+export interface ClaimedUnit {
+  target: string;
+  resourceType: ResourceType;
+  resourceId: string;
+  jobs: OutboxJob[];
+}
+
+/**
+ * Claims up to `limit` resources due for `target`. Only the oldest open job of a resource can be claimed (so a
+ * resource is never in two workers' hands); the pending jobs queued behind it are taken along and coalesced.
+ */
+export async function claimUnits(
+  db: Db,
+  target: string,
+  limit: number,
+  worker: string,
+  leaseMs: number,
+): Promise<ClaimedUnit[]> {
+  return db.transaction(async (t) => {
+    const { rows: heads } = await t.query<JobRow>(
+      `WITH heads AS (
+         SELECT o.id FROM outbox o
+          WHERE o.target = $1 AND o.not_before <= now()
+            AND (o.state = 'pending' OR (o.state = 'running' AND o.claimed_until < now()))
+            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.target = o.target AND e.resource_id = o.resource_id
+                              AND e.id < o.id AND e.state IN ('pending', 'running', 'held'))
+          ORDER BY o.id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE outbox o SET state = 'running', attempts = o.attempts + 1, claimed_by = $3,
+              claimed_until = now() + ($4::int * interval '1 millisecond')
+         FROM heads WHERE o.id = heads.id RETURNING o.*`,
+      [target, limit, worker, leaseMs],
+    );
+    if (!heads.length) return [];
+    const { rows: followers } = await t.query<JobRow>(
+      `UPDATE outbox o SET state = 'running', claimed_by = $3, claimed_until = now() + ($4::int * interval '1 millisecond')
+        WHERE o.target = $1 AND o.state = 'pending' AND o.resource_id = ANY($2::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.target = o.target AND h.resource_id = o.resource_id
+                            AND h.state = 'held' AND h.id < o.id)
+        RETURNING o.*`,
+      [target, heads.map((h) => h.resource_id), worker, leaseMs],
+    );
+    const units = new Map<string, ClaimedUnit>();
+    for (const r of [...heads, ...followers].map(toJob).sort((a, b) => a.id - b.id)) {
+      const u = units.get(r.resourceId) ?? {
+        target,
+        resourceType: r.resourceType,
+        resourceId: r.resourceId,
+        jobs: [],
+      };
+      u.jobs.push(r);
+      units.set(r.resourceId, u);
+    }
+    return [...units.values()];
+  });
+}
+
+export async function completeJobs(q: Queryable, ids: number[]) {
+  await q.query(
+    "UPDATE outbox SET state = 'done', finished = now(), secret = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($1::bigint[])",
+    [ids],
+  );
+}
+
+export async function retryJobs(
+  q: Queryable,
+  ids: number[],
+  delayMs: number,
+  code: string,
+  message: string,
+  countAttempt = true,
+) {
+  await q.query(
+    `UPDATE outbox SET state = 'pending', not_before = now() + ($2::int * interval '1 millisecond'),
+            claimed_by = NULL, claimed_until = NULL, last_error_code = $3, last_error_message = $4,
+            attempts = CASE WHEN $5 THEN attempts ELSE GREATEST(attempts - 1, 0) END
+      WHERE id = ANY($1::bigint[])`,
+    [ids, Math.round(delayMs), code, message, countAttempt],
+  );
+}
+
+/** Dead: visible to admins, never retried on its own; its password (if any) is erased. */
+export async function killJobs(q: Queryable, ids: number[], code: string, message: string) {
+  await q.query(
+    `UPDATE outbox SET state = 'dead', finished = now(), secret = NULL, claimed_by = NULL, claimed_until = NULL,
+            last_error_code = $2, last_error_message = $3 WHERE id = ANY($1::bigint[])`,
+    [ids, code, message],
+  );
+}
+
+/** Admin: a dead job goes back to pending with a fresh attempt budget. */
+export async function reviveJob(q: Queryable, id: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    "UPDATE outbox SET state = 'pending', attempts = 0, not_before = now(), finished = NULL WHERE id = $1 AND state = 'dead'",
+    [id],
+  );
+  return rowCount > 0;
+}
+
+/** Admin: held deprovisions of a target (or the given ids) are let through the breaker. */
+export async function releaseHeld(q: Queryable, target: string, ids?: number[]): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE outbox SET state = 'pending', approved = true, not_before = now()
+      WHERE target = $1 AND state = 'held' AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[]))`,
+    [target, ids ?? null],
+  );
+  return rowCount;
+}
+
+/** Deprovisions queued for a target since `since`, for the circuit breaker. */
+export async function countRecentDeprovisions(q: Queryable, target: string, since: Date): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM outbox WHERE target = $1 AND action = 'deprovision' AND created >= $2 AND state <> 'held'",
+    [target, since],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export async function listJobs(
+  q: Queryable,
+  filter: { target?: string; state?: JobState; resourceId?: string; limit?: number },
+): Promise<OutboxJob[]> {
+  const { rows } = await q.query<JobRow>(
+    `SELECT * FROM outbox WHERE ($1::text IS NULL OR target = $1) AND ($2::text IS NULL OR state = $2)
+        AND ($3::uuid IS NULL OR resource_id = $3) ORDER BY id DESC LIMIT $4`,
+    [filter.target ?? null, filter.state ?? null, filter.resourceId ?? null, filter.limit ?? 100],
+  );
+  return rows.map(toJob);
+}
+
+export async function queueDepth(
+  q: Queryable,
+): Promise<{ target: string; state: JobState; count: number }[]> {
+  const { rows } = await q.query<{ target: string; state: JobState; n: number }>(
+    "SELECT target, state, count(*)::int AS n FROM outbox WHERE state <> 'done' GROUP BY target, state ORDER BY target, state",
+  );
+  return rows.map((r) => ({ target: r.target, state: r.state, count: Number(r.n) }));
+}
+
+/** Open jobs (pending, running, held) for these resources in any target. */
+export async function openJobTargets(q: Queryable, resourceIds: string[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (!resourceIds.length) return out;
+  const { rows } = await q.query<{ resource_id: string; target: string }>(
+    "SELECT DISTINCT resource_id, target FROM outbox WHERE resource_id = ANY($1::uuid[]) AND state IN ('pending', 'running', 'held')",
+    [resourceIds],
+  );
+  for (const r of rows) out.set(r.resource_id, (out.get(r.resource_id) ?? new Set()).add(r.target));
+  return out;
+}

@@ -1,0 +1,176 @@
+// The outbox writer: runs inside every accepted SCIM write's transaction and adds one job per target the change
+// concerns. Scope (a SCIM filter per target) decides provision vs deprovision; pre-flight refuses a user a target
+// would certainly reject; the deletion circuit breaker holds mass deprovisions.
+import type { Change, ChangeListener } from "../directory/index.ts";
+import { BridgeError } from "../errors.ts";
+import {
+  countRecentDeprovisions,
+  enqueueJobs,
+  groupsOf,
+  markPending,
+  type NewJob,
+  type Queryable,
+} from "../store/index.ts";
+import type { DesiredUser } from "../targets/target.ts";
+import type { ConfiguredTarget } from "./configured-target.ts";
+import { usersInScope } from "./scope.ts";
+import type { SecretBox } from "./secrets.ts";
+
+export interface BreakerPolicy {
+  windowMs: number;
+  /** Hold deprovisions beyond this many per window (0 = no count limit). */
+  maxCount: number;
+  /** Hold deprovisions beyond this percentage of the target's linked accounts per window (0 = none). */
+  maxPercent: number;
+}
+
+export interface EnqueueOptions {
+  targets: ConfiguredTarget[];
+  secrets?: SecretBox;
+  breaker: BreakerPolicy;
+}
+
+export function outboxWriter(opts: EnqueueOptions): ChangeListener {
+  return async (tx, change) => {
+    const jobs: NewJob[] = [];
+    if (change.type === "User") {
+      await userJobs(tx, opts, [change.id], change.action === "delete", change, jobs);
+    } else {
+      for (const t of opts.targets.filter((x) => x.target.handlesGroups)) {
+        const deleted = change.action === "delete";
+        if (!deleted || (await hasLinkOrOpenJob(tx, t.name, change.id))) {
+          jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
+          await markPending(tx, t.name, "Group", [change.id]);
+        }
+      }
+      // Members whose scope or derived fields (group rules) may have changed.
+      const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
+      if (change.action === "update" && change.before?.data.displayName !== change.after?.data.displayName) {
+        const { rows } = await tx.query<{ member_id: string }>(
+          "SELECT member_id FROM group_members WHERE group_id = $1 AND member_type = 'User'",
+          [change.id],
+        );
+        for (const r of rows) affected.add(r.member_id);
+      }
+      if (affected.size) await userJobs(tx, opts, [...affected], false, change, jobs);
+    }
+    await enqueueJobs(tx, jobs);
+    change.ctx.queued ??= new Map();
+    for (const j of jobs)
+      change.ctx.queued.set(j.resourceId, (change.ctx.queued.get(j.resourceId) ?? new Set()).add(j.target));
+  };
+}
+
+function job(
+  target: string,
+  type: "User" | "Group",
+  id: string,
+  action: NewJob["action"],
+  change: Change,
+): NewJob {
+  return {
+    target,
+    resourceType: type,
+    resourceId: id,
+    action,
+    ...(change.ctx.requestId ? { requestId: change.ctx.requestId } : {}),
+  };
+}
+
+async function hasLinkOrOpenJob(tx: Queryable, target: string, id: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    `SELECT 1 FROM links WHERE target = $1 AND resource_id = $2 AND (target_id IS NOT NULL OR state <> 'synced')
+     UNION ALL SELECT 1 FROM outbox WHERE target = $1 AND resource_id = $2 AND state IN ('pending', 'running', 'held')
+     LIMIT 1`,
+    [target, id],
+  );
+  return rows.length > 0;
+}
+
+/** Users (of `ids`) that a target has an account for, or has work queued for. */
+async function knownTo(tx: Queryable, target: string, ids: string[]): Promise<Set<string>> {
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_id = ANY($2::uuid[]) AND NOT deprovisioned
+        AND (target_id IS NOT NULL OR state <> 'synced')
+     UNION SELECT resource_id FROM outbox WHERE target = $1 AND resource_id = ANY($2::uuid[])
+        AND state IN ('pending', 'running', 'held') AND action = 'provision'`,
+    [target, ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+async function userJobs(
+  tx: Queryable,
+  opts: EnqueueOptions,
+  ids: string[],
+  deleted: boolean,
+  change: Change,
+  jobs: NewJob[],
+) {
+  const single = change.type === "User" && !deleted && change.after;
+  let desired: DesiredUser | undefined;
+  for (const t of opts.targets) {
+    const inScope = deleted ? new Set<string>() : await usersInScope(tx, t, ids);
+    const provision = ids.filter((id) => inScope.has(id));
+    const outOfScope = ids.filter((id) => !inScope.has(id));
+    const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, outOfScope))] : [];
+
+    if (single && provision.length && t.target.preflight) {
+      desired ??= {
+        scimId: change.id,
+        data: change.after!.data,
+        active: change.after!.data.active !== false,
+        groups: ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display),
+      };
+      const problems = t.target.preflight(desired);
+      if (problems.length) {
+        throw new BridgeError(
+          "MAPPING_INVALID_FIELD",
+          `Target "${t.name}" would reject this user: ${problems.map((p) => p.detail).join("; ")}`,
+        );
+      }
+    }
+    const secret =
+      change.password && t.target.acceptsPasswords && opts.secrets
+        ? opts.secrets.seal(change.password)
+        : undefined;
+    for (const id of provision) {
+      jobs.push({
+        ...job(t.name, "User", id, "provision", change),
+        ...(secret && id === change.id ? { secret } : {}),
+      });
+    }
+    await markPending(tx, t.name, "User", provision);
+    if (!deprovision.length) continue;
+    const held = await breakerTrips(tx, t.name, deprovision.length, opts.breaker);
+    for (const id of deprovision) {
+      jobs.push({
+        ...job(t.name, "User", id, "deprovision", change),
+        ...(held ? { state: "held" as const } : {}),
+      });
+    }
+    await markPending(tx, t.name, "User", deprovision, held ? "held" : "pending");
+  }
+}
+
+/** Whether queuing `adding` more deprovisions for a target would pass the breaker's threshold. */
+async function breakerTrips(
+  tx: Queryable,
+  target: string,
+  adding: number,
+  p: BreakerPolicy,
+): Promise<boolean> {
+  if (!p.maxCount && !p.maxPercent) return false;
+  const recent = (await countRecentDeprovisions(tx, target, new Date(Date.now() - p.windowMs))) + adding;
+  if (p.maxCount && recent > p.maxCount) return true;
+  if (p.maxPercent) {
+    const { rows } = await tx.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM links WHERE target = $1 AND resource_type = 'User' AND NOT deprovisioned",
+      [target],
+    );
+    const linked = Number(rows[0]?.n ?? 0);
+    // A percentage of a handful of accounts says nothing; the count limit covers small targets.
+    if (linked >= 20 && (recent * 100) / linked > p.maxPercent) return true;
+  }
+  return false;
+}

@@ -1,0 +1,87 @@
+// The contract between the dispatcher and a provisioning target (Tableau site, Salesforce org, ...).
+// A target declares what it can do by what it implements; the dispatcher never branches on a target's kind.
+
+/** A user as the bridge wants it to be in every target: the SCIM body plus what targets derive fields from. */
+export interface DesiredUser {
+  scimId: string;
+  /** The SCIM User body: core attributes and extension objects keyed by their URN (no id, meta or password). */
+  data: Record<string, unknown>;
+  active: boolean;
+  /** displayNames of the user's direct groups, for group rules (site role, profile, permission sets). */
+  groups: string[];
+  /** Only for targets configured to receive passwords; decrypted from the outbox just before delivery. */
+  password?: string;
+}
+
+export interface DesiredGroup {
+  scimId: string;
+  displayName: string;
+  externalId?: string;
+  /** Members that are linked in this target; members not (yet) provisioned there are left out. */
+  memberTargetIds: string[];
+}
+
+export type Operation =
+  | { kind: "user.upsert"; key: string; user: DesiredUser; targetId?: string }
+  /** The user left the target's scope or was deleted in SCIM: deactivate (or remove, by policy). */
+  | { kind: "user.deprovision"; key: string; targetId: string; user?: DesiredUser }
+  | { kind: "group.upsert"; key: string; group: DesiredGroup; targetId?: string }
+  | { kind: "group.delete"; key: string; targetId: string };
+
+export type Outcome =
+  /** Applied; `targetId` is the account's id in the target (kept as the link). */
+  | { status: "done"; targetId?: string; detail?: string }
+  /** Not applied this time; try again after `delayMs` (or the dispatcher's backoff). */
+  | { status: "retry"; code: string; message: string; delayMs?: number }
+  /** Will not succeed by retrying; the target's own code and message. */
+  | { status: "failed"; code: string; message: string };
+
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  detail: string;
+  /** What to do about a failure. */
+  fix?: string;
+}
+
+/** An account as read from a target, for reconcile and import. */
+export interface TargetAccount {
+  targetId: string;
+  /** The correlation key (user name, Username, ...). */
+  key: string;
+  active: boolean;
+  fields: Record<string, unknown>;
+}
+
+export interface TargetGroup {
+  targetId: string;
+  displayName: string;
+  memberTargetIds?: string[];
+}
+
+export interface Problem {
+  field: string;
+  code: string;
+  detail: string;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly kind: string;
+  /** How many operations one `apply` call may take (e.g. 200 for Salesforce sObject Collections). */
+  readonly batchSize: number;
+  /** How many target calls one `apply` may have in flight at once (the target's own rate budget). */
+  readonly concurrency: number;
+  /** Whether this target wants SCIM passwords (sent encrypted through the outbox). */
+  readonly acceptsPasswords: boolean;
+  /** Whether this target provisions groups; without it group changes only affect member users. */
+  readonly handlesGroups: boolean;
+
+  apply(ops: Operation[]): Promise<Outcome[]>;
+  check(): Promise<CheckResult[]>;
+  listUsers(): AsyncIterable<TargetAccount[]>;
+  listGroups?(): AsyncIterable<TargetGroup[]>;
+  /** Problems that would make the target certainly reject this user: the SCIM write is refused with 400. */
+  preflight?(user: DesiredUser): Problem[];
+  close?(): Promise<void>;
+}

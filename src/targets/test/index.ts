@@ -1,0 +1,184 @@
+// The "test" target: provisions into the plain accounts API of src/emulators/test-target. It exists to prove
+// the delivery engine end to end (and for demos); idempotency lives here as in every real target: find by
+// correlation key before creating, link if found.
+import { z } from "zod";
+import { parseRetryAfter } from "../../sync/retry.ts";
+import type { CheckResult, Operation, Outcome, Target, TargetAccount } from "../target.ts";
+
+export const TestTargetConfig = z.object({
+  name: z.string().min(1),
+  kind: z.literal("test"),
+  url: z.string().url(),
+  scope: z.string().optional(),
+  batchSize: z.coerce.number().int().min(1).max(1000).default(50),
+  concurrency: z.coerce.number().int().min(1).max(64).default(8),
+  acceptsPasswords: z.boolean().default(false),
+  timeoutMs: z.coerce.number().int().positive().default(10_000),
+});
+export type TestTargetConfig = z.infer<typeof TestTargetConfig>;
+
+interface Account {
+  id: string;
+  key: string;
+  active: boolean;
+  fields: Record<string, unknown>;
+}
+
+class HttpFailure extends Error {
+  readonly outcome: Outcome;
+  constructor(outcome: Outcome) {
+    super(outcome.status === "done" ? "done" : outcome.message);
+    this.outcome = outcome;
+  }
+}
+
+/** Pure: what an HTTP answer from the accounts API means for the job. */
+export function classifyTestTargetResponse(
+  status: number,
+  body: string,
+  retryAfter?: string | null,
+): Outcome {
+  if (status === 429 || status >= 500) {
+    const delay = parseRetryAfter(retryAfter);
+    return {
+      status: "retry",
+      code: `HTTP_${status}`,
+      message: body.slice(0, 200),
+      ...(delay !== undefined ? { delayMs: delay } : {}),
+    };
+  }
+  let code = `HTTP_${status}`;
+  let message = body.slice(0, 200);
+  try {
+    const j = JSON.parse(body) as { error?: string; message?: string };
+    code = j.error ?? code;
+    message = j.message ?? j.error ?? message;
+  } catch {}
+  return { status: "failed", code, message };
+}
+
+export function createTestTarget(config: TestTargetConfig): Target {
+  const base = config.url.replace(/\/$/, "");
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: body === undefined ? {} : { "Content-Type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(config.timeoutMs),
+      });
+    } catch (e) {
+      throw new HttpFailure({ status: "retry", code: "NETWORK", message: (e as Error).message });
+    }
+    const text = await res.text();
+    if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
+    throw new HttpFailure(classifyTestTargetResponse(res.status, text, res.headers.get("retry-after")));
+  }
+
+  const findByKey = async (key: string, kind: "user" | "group") =>
+    (await call<{ accounts: Account[] }>("GET", `/accounts?kind=${kind}&key=${encodeURIComponent(key)}`))
+      .accounts[0];
+
+  async function one(op: Operation): Promise<Outcome> {
+    switch (op.kind) {
+      case "user.upsert": {
+        const key = String(op.user.data.userName);
+        const fields = { ...op.user.data, groups: op.user.groups };
+        const body = { key, fields, active: op.user.active };
+        const existing = op.targetId ? { id: op.targetId } : await findByKey(key, "user");
+        if (existing) {
+          try {
+            await call("PATCH", `/accounts/${existing.id}`, body);
+            return { status: "done", targetId: existing.id };
+          } catch (e) {
+            // Linked account deleted behind our back: create it again.
+            if (
+              !(e instanceof HttpFailure) ||
+              !(e.outcome.status === "failed" && e.outcome.code === "no such account")
+            )
+              throw e;
+          }
+        }
+        const created = await call<Account>("POST", "/accounts", { ...body, kind: "user" });
+        return { status: "done", targetId: created.id };
+      }
+      case "user.deprovision":
+        await call("PATCH", `/accounts/${op.targetId}`, { active: false });
+        return { status: "done", targetId: op.targetId };
+      case "group.upsert": {
+        const body = {
+          key: op.group.displayName,
+          fields: { displayName: op.group.displayName },
+          members: op.group.memberTargetIds,
+        };
+        const existing = op.targetId ? { id: op.targetId } : await findByKey(op.group.displayName, "group");
+        if (existing) {
+          await call("PATCH", `/accounts/${existing.id}`, body);
+          return { status: "done", targetId: existing.id };
+        }
+        const created = await call<Account>("POST", "/accounts", { ...body, kind: "group" });
+        return { status: "done", targetId: created.id };
+      }
+      case "group.delete":
+        try {
+          await call("DELETE", `/accounts/${op.targetId}`);
+        } catch (e) {
+          if (
+            !(e instanceof HttpFailure) ||
+            !(e.outcome.status === "failed" && e.outcome.code === "no such account")
+          )
+            throw e;
+        }
+        return { status: "done" };
+    }
+  }
+
+  return {
+    name: config.name,
+    kind: "test",
+    batchSize: config.batchSize,
+    concurrency: config.concurrency,
+    acceptsPasswords: config.acceptsPasswords,
+    handlesGroups: true,
+    async apply(ops) {
+      const out: Outcome[] = new Array(ops.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < ops.length) {
+          const i = next++;
+          try {
+            out[i] = await one(ops[i]!);
+          } catch (e) {
+            out[i] =
+              e instanceof HttpFailure
+                ? e.outcome
+                : { status: "retry", code: "ERROR", message: (e as Error).message };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(config.concurrency, ops.length) }, worker));
+      return out;
+    },
+    async check(): Promise<CheckResult[]> {
+      try {
+        await call("GET", "/accounts?key=__probe__");
+        return [{ check: "reach the accounts API", ok: true, detail: base }];
+      } catch (e) {
+        return [
+          {
+            check: "reach the accounts API",
+            ok: false,
+            detail: (e as Error).message,
+            fix: `start it, or fix url (${base})`,
+          },
+        ];
+      }
+    },
+    async *listUsers(): AsyncIterable<TargetAccount[]> {
+      const { accounts } = await call<{ accounts: Account[] }>("GET", "/accounts?kind=user");
+      yield accounts.map((a) => ({ targetId: a.id, key: a.key, active: a.active, fields: a.fields }));
+    },
+  };
+}
