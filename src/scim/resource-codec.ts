@@ -142,7 +142,11 @@ export function render(
       ...(r.type === "Group" && m.type ? { type: m.type } : {}),
     }));
   }
-  if (extra) Object.assign(out, extra);
+  if (extra) {
+    Object.assign(out, extra);
+    const urns = Object.keys(extra).filter((k) => k.startsWith("urn:"));
+    if (urns.length) out.schemas = [...new Set([...(out.schemas as string[]), ...urns])];
+  }
   out.meta = {
     resourceType: r.type,
     created: r.created.toISOString(),
