@@ -1,6 +1,7 @@
-// The zero-configuration demo: with no Tableau or Salesforce configured, local emulators are started in-process
-// and targets pointed at them, so `npm start` shows the whole flow without a real org. Kinds whose target
-// module is not available yet are skipped.
+// The zero-configuration demo: with no Tableau (or Salesforce) target configured, the local emulators are started
+// in-process and targets pointed at them, so `npm start` shows the whole flow without a real org or site.
+import { startTableauEmulator, TABLEAU_EMULATOR_DEFAULTS } from "../emulators/tableau/index.ts";
+
 export interface DemoEmulators {
   targetConfigs: Record<string, unknown>[];
   banner: string[];
@@ -11,7 +12,26 @@ export async function startDemoEmulators(configured: Record<string, unknown>[]):
   const closers: (() => Promise<void>)[] = [];
   const targetConfigs: Record<string, unknown>[] = [];
   const banner: string[] = [];
-  void configured;
+  const has = (kind: string) => configured.some((c) => c.kind === kind);
+  try {
+    if (!has("tableau")) {
+      const e = await startTableauEmulator({ port: 0 });
+      closers.push(() => e.close());
+      const d = TABLEAU_EMULATOR_DEFAULTS;
+      targetConfigs.push({
+        name: "tableau",
+        kind: "tableau",
+        serverUrl: e.url,
+        site: "",
+        auth: { pat: { name: d.patName, secret: d.patSecret } },
+      });
+      banner.push(`Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`);
+    }
+  } catch (err) {
+    for (const c of closers.reverse()) await c();
+    throw err;
+  }
+  if (banner.length) banner.push("      Set DEMO=false to run without emulators; see README \"Targets\" for real sites.");
   return {
     targetConfigs,
     banner,

@@ -56,8 +56,10 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     }
     await enqueueJobs(tx, jobs);
     change.ctx.queued ??= new Map();
-    for (const j of jobs)
+    // Held work will not be attempted until an admin releases it: nobody should wait for it.
+    for (const j of jobs.filter((x) => x.state !== "held")) {
       change.ctx.queued.set(j.resourceId, (change.ctx.queued.get(j.resourceId) ?? new Set()).add(j.target));
+    }
   };
 }
 

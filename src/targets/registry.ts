@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { ConfigError } from "../config/index.ts";
+import { createTableauTarget, TableauTargetConfig, tableauConfigFromEnv } from "./tableau/index.ts";
 import type { Target } from "./target.ts";
 import { createTestTarget, TestTargetConfig } from "./test/index.ts";
 
@@ -21,6 +22,11 @@ interface Kind<S extends z.ZodType> {
 const kind = <S extends z.ZodType>(k: Kind<S>) => k as unknown as Kind<z.ZodType>;
 
 const KINDS: Record<string, Kind<z.ZodType>> = {
+  tableau: kind({
+    schema: TableauTargetConfig,
+    create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
+    fromEnv: (env) => tableauConfigFromEnv(env),
+  }),
   test: kind({ schema: TestTargetConfig, create: (c) => createTestTarget(c) }),
 };
 

@@ -1,0 +1,48 @@
+// What the resource modules share: the client, the target's settings and its effective mapping.
+import type { MappingSpec } from "../../mapping/index.ts";
+import type { Outcome } from "../target.ts";
+import { TableauError } from "./client/errors.ts";
+import type { TableauClient, TableauLogger } from "./client/request.ts";
+import { classifyTableauError } from "./client/retry.ts";
+import type { TableauTargetConfig } from "./config.ts";
+
+export interface TableauContext {
+  client: TableauClient;
+  config: TableauTargetConfig;
+  mapping: MappingSpec;
+  log?: TableauLogger;
+}
+
+/** Tableau's own words for a failure: the detail, else the summary. */
+export function describeError(e: TableauError): string {
+  return e.detail ? `${e.summary ? `${e.summary}: ` : ""}${e.detail}` : e.summary || e.message;
+}
+
+/** The outcome of an operation that threw. Anything that is not Tableau's answer is retried. */
+export function outcomeOfError(e: unknown): Outcome {
+  if (e instanceof TableauError) return classifyTableauError(e.status, e.code, e.headers, describeError(e));
+  return { status: "retry", code: "TABLEAU_CLIENT_ERROR", message: (e as Error)?.message ?? String(e) };
+}
+
+/** A permanent failure carrying Tableau's code, for "already there" codes that mean a real conflict here. */
+export function conflict(e: TableauError, why: string): Outcome {
+  return { status: "failed", code: e.code, message: `${why}: ${describeError(e)}` };
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,199 @@
+// Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
+import {
+  diffFields,
+  highestSiteRole,
+  type MappedFields,
+  mapTableauUser,
+  validateTableauUser,
+} from "../../mapping/index.ts";
+import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
+import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
+import type { TableauContext } from "./context.ts";
+
+export interface TableauUser {
+  id: string;
+  name: string;
+  siteRole: string;
+  fullName?: string;
+  email?: string;
+  authSetting?: string;
+  lastLogin?: string;
+}
+
+/** Fields the bridge keeps in step on an existing user; `name` is the correlation key and never changes. */
+const UPDATABLE = ["fullName", "email", "siteRole", "authSetting"] as const;
+
+const LUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function mapUser(ctx: TableauContext, user: DesiredUser): MappedFields {
+  return mapTableauUser(ctx.mapping, { user: user.data, groups: user.groups });
+}
+
+/** Why Tableau would refuse this user; a user being deactivated only needs a name. */
+export function preflightUser(ctx: TableauContext, user: DesiredUser): Problem[] {
+  const problems = validateTableauUser(mapUser(ctx, user), { mapping: ctx.mapping });
+  return user.active ? problems : problems.filter((p) => p.field === "name");
+}
+
+export async function getUser(ctx: TableauContext, id: string): Promise<TableauUser | undefined> {
+  try {
+    return (await ctx.client.site<{ user: TableauUser }>("GET", `/users/${id}`))?.user;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Site user names are unique ignoring case, so correlation ignores case too. */
+export async function findUserByName(ctx: TableauContext, name: string): Promise<TableauUser | undefined> {
+  const body = await ctx.client.site<{ users?: { user?: TableauUser[] } }>("GET", "/users", {
+    query: { filter: `name:cieq:${name}`, fields: "_all_" },
+  });
+  const users = body?.users?.user ?? [];
+  return users.find((u) => u.name.toLowerCase() === name.toLowerCase());
+}
+
+/** The role to write: with licence-on-sign-in, a role Tableau granted at sign-in is not taken back. */
+function roleToWrite(ctx: TableauContext, wanted: string, current: string): string {
+  const grant = ctx.config.policies.grantLicenseOnSignIn;
+  if (grant && current === grant.minimumSiteRole && highestSiteRole([wanted, current]) === current)
+    return current;
+  return wanted;
+}
+
+/** user.upsert: link or add by name, then bring fullName, email, siteRole and authSetting in line. */
+export async function upsertUser(
+  ctx: TableauContext,
+  user: DesiredUser,
+  targetId?: string,
+): Promise<Outcome> {
+  const fields = mapUser(ctx, user);
+  const name = typeof fields.name === "string" ? fields.name : "";
+  if (!user.active) return deprovisionUser(ctx, targetId, name);
+  // Other pre-flight problems (a bad role…) were refused upstream; if one slips through, Tableau's own
+  // code (400013…) is the clearer report. Without a name there is nothing to send.
+  const missingName = name === "" ? preflightUser(ctx, user).find((p) => p.field === "name") : undefined;
+  if (missingName) return { status: "failed", code: missingName.code, message: missingName.detail };
+  const siteRole = String(fields.siteRole);
+
+  let existing = targetId ? await getUser(ctx, targetId) : undefined;
+  let detail = existing ? "updated" : "linked to the existing site user";
+  if (!existing) {
+    // Adding first is one call for the common case; 409017 says the name is taken, so link to it.
+    try {
+      const added = await ctx.client.site<{ user: TableauUser }>("POST", "/users", {
+        body: {
+          user: { name, siteRole, ...(fields.authSetting ? { authSetting: fields.authSetting } : {}) },
+        },
+      });
+      if (!added?.user?.id)
+        throw new TableauError(0, "NO_USER_ID", "Add user", "Tableau answered without a user id");
+      existing = { ...added.user, fullName: "", email: "" };
+      detail = "created";
+      if (existing.siteRole !== siteRole) {
+        // Tableau adds the user Unlicensed when no licence is free rather than refusing the add.
+        return {
+          status: "done",
+          targetId: existing.id,
+          detail: `created as ${existing.siteRole}: no licence was free for ${siteRole}`,
+        };
+      }
+    } catch (e) {
+      if (!hasCode(e, ...USER_EXISTS)) throw e;
+      existing = await findUserByName(ctx, name);
+      if (!existing) throw e;
+    }
+  }
+
+  const desired: MappedFields = {};
+  for (const f of UPDATABLE) if (fields[f] !== undefined && fields[f] !== null) desired[f] = fields[f];
+  desired.siteRole = roleToWrite(ctx, siteRole, existing.siteRole);
+  const changed = diffFields(desired, existing as unknown as Record<string, unknown>);
+  if (changed.length === 0)
+    return { status: "done", targetId: existing.id, detail: detail === "updated" ? "unchanged" : detail };
+  const patch = Object.fromEntries(changed.map((f) => [f, desired[f]]));
+  await ctx.client.site("PUT", `/users/${existing.id}`, { body: { user: patch } });
+  return { status: "done", targetId: existing.id, detail: `${detail} (${changed.join(", ")})` };
+}
+
+/** The LUID of the user who inherits content on removal; a name is looked up once. */
+async function heirId(
+  ctx: TableauContext,
+  cache: Map<string, Promise<string | undefined>>,
+): Promise<string | undefined> {
+  const to = ctx.config.policies.mapAssetsTo;
+  if (!to || LUID.test(to)) return to;
+  let p = cache.get(to);
+  if (!p) {
+    p = findUserByName(ctx, to).then((u) => u?.id);
+    cache.set(to, p);
+    p.catch(() => cache.delete(to));
+  }
+  return p;
+}
+
+const heirs = new WeakMap<TableauContext, Map<string, Promise<string | undefined>>>();
+
+async function unlicense(ctx: TableauContext, id: string): Promise<void> {
+  await ctx.client.site("PUT", `/users/${id}`, { body: { user: { siteRole: "Unlicensed" } } });
+}
+
+/**
+ * user.deprovision (and upserts with active=false): "unlicense" keeps the user and content; "remove"
+ * deletes them, moving their content to mapAssetsTo. A user who still owns content cannot be removed:
+ * Tableau answers 409 and leaves them Unlicensed, which is still a deprovisioned user.
+ */
+export async function deprovisionUser(
+  ctx: TableauContext,
+  targetId: string | undefined,
+  name?: string,
+): Promise<Outcome> {
+  const id = targetId ?? (name ? (await findUserByName(ctx, name))?.id : undefined);
+  if (!id) return { status: "done", detail: "not a user of the site; nothing to deprovision" };
+  if (ctx.config.policies.deprovision === "unlicense") {
+    try {
+      await unlicense(ctx, id);
+    } catch (e) {
+      if (isNotFound(e)) return { status: "done", detail: "already removed from the site" };
+      throw e;
+    }
+    return { status: "done", targetId: id, detail: "unlicensed" };
+  }
+  if (!heirs.has(ctx)) heirs.set(ctx, new Map());
+  const heir = await heirId(ctx, heirs.get(ctx) as Map<string, Promise<string | undefined>>);
+  if (ctx.config.policies.mapAssetsTo && !heir) {
+    return {
+      status: "failed",
+      code: "MAP_ASSETS_TO_NOT_FOUND",
+      message: `policies.mapAssetsTo names '${ctx.config.policies.mapAssetsTo}', who is not a user of the site`,
+    };
+  }
+  try {
+    await ctx.client.site("DELETE", `/users/${id}`, { query: { mapAssetsTo: heir } });
+    return { status: "done", detail: "removed from the site" };
+  } catch (e) {
+    if (isNotFound(e)) {
+      // 404 may also name the heir; only a missing user means "already gone".
+      if (!(await getUser(ctx, id))) return { status: "done", detail: "already removed from the site" };
+      throw e;
+    }
+    if (!(e instanceof TableauError) || e.status !== 409) throw e;
+    await unlicense(ctx, id);
+    return {
+      status: "done",
+      targetId: id,
+      detail: `owns content, so left Unlicensed instead of removed (${e.code})`,
+    };
+  }
+}
+
+export function toAccount(u: TableauUser): TargetAccount {
+  const { id, name, ...fields } = u;
+  return { targetId: id, key: name, active: u.siteRole !== "Unlicensed", fields: { name, ...fields } };
+}
+
+export async function* listUsers(ctx: TableauContext): AsyncGenerator<TargetAccount[]> {
+  for await (const page of ctx.client.pages<TableauUser>("/users", "users", "user", { fields: "_all_" })) {
+    yield page.map(toAccount);
+  }
+}

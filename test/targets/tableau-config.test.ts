@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/config/index.ts";
+import {
+  TABLEAU_JWT_SCOPES,
+  TableauTargetConfig,
+  tableauConfigFromEnv,
+} from "../../src/targets/tableau/index.ts";
+
+describe("TableauTargetConfig", () => {
+  it("fills in the safe defaults", () => {
+    const c = TableauTargetConfig.parse({
+      name: "cloud",
+      kind: "tableau",
+      serverUrl: "https://prod-useast-a.online.tableau.com/",
+      auth: { pat: { name: "bridge", secret: "s" } },
+    });
+    expect(c).toMatchObject({
+      serverUrl: "https://prod-useast-a.online.tableau.com",
+      site: "",
+      policies: { deprovision: "unlicense", defaultSiteRole: "Viewer" },
+      batchSize: 50,
+      concurrency: 4,
+      timeoutMs: 30_000,
+    });
+    expect(c.apiVersion).toBeUndefined();
+  });
+
+  it("gives a connected app every scope the bridge uses unless told otherwise", () => {
+    const c = TableauTargetConfig.parse({
+      name: "t",
+      kind: "tableau",
+      serverUrl: "https://tableau.example.com",
+      auth: { jwt: { clientId: "c", secretId: "k", secretValue: "v", username: "bot@example.com" } },
+    });
+    expect("jwt" in c.auth && c.auth.jwt.scopes).toEqual([...TABLEAU_JWT_SCOPES]);
+  });
+
+  it.each([
+    [{ policies: { deprovision: "delete" } }, "policies"],
+    [{ policies: { defaultSiteRole: "ServerAdministrator" } }, "policies"],
+    [{ apiVersion: "2.8" }, "apiVersion"],
+    [{ auth: { password: "x" } }, "auth"],
+    [{ serverUrl: "not a url" }, "serverUrl"],
+  ])("rejects %o", (bad, path) => {
+    const r = TableauTargetConfig.safeParse({
+      name: "t",
+      kind: "tableau",
+      serverUrl: "https://tableau.example.com",
+      auth: { pat: { name: "n", secret: "s" } },
+      ...bad,
+    });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path[0]).toBe(path);
+  });
+});
+
+describe("tableauConfigFromEnv", () => {
+  it("is undefined without TABLEAU_SERVER_URL", () => {
+    expect(tableauConfigFromEnv({})).toBeUndefined();
+  });
+
+  it("reads a PAT, the site and the API version, and names the target 'tableau'", () => {
+    const c = tableauConfigFromEnv({
+      TABLEAU_SERVER_URL: "https://tableau.example.com",
+      TABLEAU_SITE: "sales",
+      TABLEAU_PAT_NAME: "bridge",
+      TABLEAU_PAT_SECRET: "secret",
+      TABLEAU_API_VERSION: "3.21",
+    });
+    expect(c).toMatchObject({
+      name: "tableau",
+      kind: "tableau",
+      site: "sales",
+      apiVersion: "3.21",
+      auth: { pat: { name: "bridge", secret: "secret" } },
+    });
+  });
+
+  it("reads a connected app, with the secret from a file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tableau-cfg-"));
+    const file = join(dir, "secret");
+    writeFileSync(file, "from-file\n");
+    const c = tableauConfigFromEnv({
+      TABLEAU_SERVER_URL: "https://tableau.example.com",
+      TABLEAU_JWT_CLIENT_ID: "client",
+      TABLEAU_JWT_SECRET_ID: "kid",
+      TABLEAU_JWT_SECRET_VALUE_FILE: file,
+      TABLEAU_JWT_USERNAME: "bot@example.com",
+    });
+    expect(c?.auth).toMatchObject({
+      jwt: { clientId: "client", secretValue: "from-file", username: "bot@example.com" },
+    });
+  });
+
+  it("lists what is missing", () => {
+    expect(() => tableauConfigFromEnv({ TABLEAU_SERVER_URL: "https://t.example.com" })).toThrow(ConfigError);
+    try {
+      tableauConfigFromEnv({ TABLEAU_SERVER_URL: "https://t.example.com", TABLEAU_JWT_CLIENT_ID: "c" });
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        "a connected app also needs TABLEAU_JWT_SECRET_ID, TABLEAU_JWT_SECRET_VALUE, TABLEAU_JWT_USERNAME",
+      ]);
+    }
+  });
+});

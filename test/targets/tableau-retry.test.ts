@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import {
+  classifyTableauError,
+  createTableauTarget,
+  parseRetryAfter,
+} from "../../src/targets/tableau/index.ts";
+import { emulatorConfig, scimUser, targetIdOf, upsertUser } from "./tableau-fixtures.ts";
+
+describe("classifyTableauError", () => {
+  it.each([
+    [409, "409017", {}, { status: "done" }],
+    [409, "409000", {}, { status: "done" }],
+    [409, "409009", {}, { status: "done" }],
+    [409, "409011", {}, { status: "done" }],
+    [400, "400013", {}, { status: "failed", code: "400013" }],
+    [404, "404002", {}, { status: "failed", code: "404002" }],
+    [403, "403014", {}, { status: "failed", code: "403014" }],
+    [409, "409014", {}, { status: "failed", code: "409014" }],
+    [401, "401002", {}, { status: "failed", code: "401002" }],
+    [429, "429000", { "Retry-After": "29" }, { status: "retry", code: "429000", delayMs: 29_000 }],
+    [429, "429000", {}, { status: "retry", code: "429000", delayMs: 60_000 }],
+    [500, "500000", {}, { status: "retry", code: "500000" }],
+    [503, "503000", { "Retry-After": "5" }, { status: "retry", code: "503000", delayMs: 5_000 }],
+    [0, "TIMEOUT", {}, { status: "retry", code: "TIMEOUT" }],
+    [0, "NETWORK_ERROR", {}, { status: "retry", code: "NETWORK_ERROR" }],
+    [408, "408000", {}, { status: "retry", code: "408000" }],
+  ] as const)("HTTP %i code %s → %o", (status, code, headers, expected) => {
+    expect(classifyTableauError(status, code, headers)).toMatchObject(expected);
+  });
+
+  it("keeps Tableau's message", () => {
+    expect(classifyTableauError(400, "400013", {}, "Invalid site role: 'Overlord'")).toEqual({
+      status: "failed",
+      code: "400013",
+      message: "Invalid site role: 'Overlord'",
+    });
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    const now = Date.parse("2026-03-01T10:00:00Z");
+    expect(parseRetryAfter("2", now)).toBe(2000);
+    expect(parseRetryAfter("Sun, 01 Mar 2026 10:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe("rate limits, server errors and timeouts against the emulator", () => {
+  let clock = Date.parse("2026-03-01T10:00:58Z");
+  let e: RunningTableauEmulator;
+  beforeAll(async () => {
+    e = await startTableauEmulator({ port: 0, now: () => clock });
+  });
+  afterAll(() => e.close());
+  beforeEach(() => e.setFaults({ rateLimitPerMin: 0, errorRate: 0, timeoutRate: 0 }));
+
+  it("waits out a short Retry-After and then succeeds", async () => {
+    const waits: number[] = [];
+    // The injected sleep moves the emulator's clock, so the wait is exactly what Retry-After said.
+    const target = createTableauTarget(emulatorConfig(e), {
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    clock = Date.parse("2026-03-01T10:00:58Z");
+    e.setFaults({ rateLimitPerMin: 3 }); // serverInfo, sign-in and add fit; the update gets 429
+    const [outcome] = await target.apply([upsertUser(scimUser("patient@example.com"))]);
+    expect(outcome).toMatchObject({ status: "done" });
+    expect(waits).toEqual([2000]);
+    expect(e.server.site("").user(targetIdOf(outcome)).fullName).toBe("Test patient");
+    await target.close?.();
+  });
+
+  it("hands a long Retry-After back to the dispatcher as a retry with that delay", async () => {
+    const target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.25" }), {
+      sleep: async () => {
+        throw new Error("must not wait in place");
+      },
+    });
+    clock = Date.parse("2026-03-01T10:05:05Z");
+    e.setFaults({ rateLimitPerMin: 1 }); // the sign-in uses the minute's only call
+    const [outcome] = await target.apply([upsertUser(scimUser("later@example.com"))]);
+    expect(outcome).toMatchObject({ status: "retry", code: "429000", delayMs: 55_000 });
+    expect(e.server.site("").userByNameCi("later@example.com")).toBeUndefined();
+    await target.close?.();
+  });
+
+  it("retries server errors in place, then reports them as retryable", async () => {
+    const waits: number[] = [];
+    const target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.25" }), {
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await target.check();
+    e.setFaults({ errorRate: 1 });
+    const [outcome] = await target.apply([upsertUser(scimUser("unlucky@example.com"))]);
+    expect(outcome).toMatchObject({ status: "retry", code: "500000" });
+    expect(waits).toHaveLength(2); // three attempts in all
+    await target.close?.();
+  });
+
+  it("turns a call Tableau never answers into a retryable timeout", async () => {
+    const target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.25", timeoutMs: 100 }), {
+      sleep: async () => {},
+      maxAttempts: 1,
+    });
+    await target.check();
+    e.setFaults({ timeoutRate: 1 });
+    const [outcome] = await target.apply([upsertUser(scimUser("slow@example.com"))]);
+    expect(outcome).toMatchObject({
+      status: "retry",
+      code: "TIMEOUT",
+      message: expect.stringContaining("100 ms"),
+    });
+    e.setFaults({ timeoutRate: 0 });
+    await target.close?.();
+  });
+});
