@@ -1,5 +1,6 @@
 // The zero-configuration demo: with no Tableau (or Salesforce) target configured, the local emulators are started
 // in-process and targets pointed at them, so `npm start` shows the whole flow without a real org or site.
+import { SALESFORCE_EMULATOR_DEFAULTS, startSalesforceEmulator } from "../emulators/salesforce/index.ts";
 import { startTableauEmulator, TABLEAU_EMULATOR_DEFAULTS } from "../emulators/tableau/index.ts";
 
 export interface DemoEmulators {
@@ -25,13 +26,39 @@ export async function startDemoEmulators(configured: Record<string, unknown>[]):
         site: "",
         auth: { pat: { name: d.patName, secret: d.patSecret } },
       });
-      banner.push(`Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`);
+      banner.push(
+        `Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`,
+      );
+    }
+    if (!has("salesforce")) {
+      const e = await startSalesforceEmulator({ port: 0 });
+      closers.push(() => e.close());
+      const d = SALESFORCE_EMULATOR_DEFAULTS;
+      targetConfigs.push({
+        name: "salesforce",
+        kind: "salesforce",
+        loginUrl: e.url,
+        auth: {
+          password: {
+            clientId: d.clientId,
+            clientSecret: d.clientSecret,
+            username: d.username,
+            password: d.password,
+            securityToken: d.securityToken,
+          },
+        },
+        mapping: { fields: { ProfileId: { const: "Standard User" } } },
+      });
+      banner.push(
+        `Demo: no Salesforce configured, so a local Salesforce emulator runs at ${e.url} (target "salesforce").`,
+      );
     }
   } catch (err) {
     for (const c of closers.reverse()) await c();
     throw err;
   }
-  if (banner.length) banner.push("      Set DEMO=false to run without emulators; see README \"Targets\" for real sites.");
+  if (banner.length)
+    banner.push('      Set DEMO=false to run without emulators; see README "Targets" for real sites.');
   return {
     targetConfigs,
     banner,

@@ -2,6 +2,11 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { ConfigError } from "../config/index.ts";
+import {
+  createSalesforceTarget,
+  SalesforceTargetConfig,
+  salesforceConfigFromEnv,
+} from "./salesforce/index.ts";
 import { createTableauTarget, TableauTargetConfig, tableauConfigFromEnv } from "./tableau/index.ts";
 import type { Target } from "./target.ts";
 import { createTestTarget, TestTargetConfig } from "./test/index.ts";
@@ -22,6 +27,15 @@ interface Kind<S extends z.ZodType> {
 const kind = <S extends z.ZodType>(k: Kind<S>) => k as unknown as Kind<z.ZodType>;
 
 const KINDS: Record<string, Kind<z.ZodType>> = {
+  salesforce: kind({
+    schema: SalesforceTargetConfig,
+    create: (c, d) =>
+      createSalesforceTarget(c, {
+        ...(d.logger ? { logger: d.logger } : {}),
+        ...(d.resolveLink ? { resolveLink: (scimId: string) => d.resolveLink!(c.name, scimId) } : {}),
+      }),
+    fromEnv: (env) => salesforceConfigFromEnv(env),
+  }),
   tableau: kind({
     schema: TableauTargetConfig,
     create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),

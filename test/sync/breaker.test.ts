@@ -10,7 +10,13 @@ describe("deletion circuit breaker", () => {
     target = await startTestTarget();
     t = await startTestBridge({
       targets: [{ name: "guarded", kind: "test", url: target.url }],
-      config: { sync: { pollMs: 20, waitForDeliveryMs: 2000, breaker: { windowMinutes: 60, maxDeprovisions: 5, maxPercent: 0 } } },
+      config: {
+        sync: {
+          pollMs: 20,
+          waitForDeliveryMs: 2000,
+          breaker: { windowMinutes: 60, maxDeprovisions: 5, maxPercent: 0 },
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -20,7 +26,15 @@ describe("deletion circuit breaker", () => {
 
   it("holds deprovisions past the threshold, shows them, and lets an admin release them", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push((await t.request.post("/scim/v2/Users").set(AUTH).send(user(`mass${i}@example.com`))).body.id);
+    for (let i = 0; i < 12; i++)
+      ids.push(
+        (
+          await t.request
+            .post("/scim/v2/Users")
+            .set(AUTH)
+            .send(user(`mass${i}@example.com`))
+        ).body.id,
+      );
     for (const id of ids) await t.request.delete(`/scim/v2/Users/${id}`).set(AUTH).expect(204);
 
     const inactive = () => [...target.accounts.values()].filter((a) => !a.active).length;

@@ -73,12 +73,16 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery (PostgreSQL)", () => 
     const second = await start();
     for (let i = 0; i < N; i++) if (!accepted.has(i)) expect(await create(second.url, i)).toBe(true);
 
-    await eventually(async () => {
-      const { rows } = await store.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM links WHERE state = 'synced' AND target_id IS NOT NULL",
-      );
-      return Number(rows[0]?.n) === N;
-    }, 120_000, 250);
+    await eventually(
+      async () => {
+        const { rows } = await store.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM links WHERE state = 'synced' AND target_id IS NOT NULL",
+        );
+        return Number(rows[0]?.n) === N;
+      },
+      120_000,
+      250,
+    );
 
     const keys = [...target.accounts.values()].map((a) => a.key);
     expect(keys).toHaveLength(N);

@@ -46,7 +46,11 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
 
   it("sends updates and deactivation to the same account, never a second one", async () => {
     const u = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("ben@example.com"))).body;
-    await t.request.put(`/scim/v2/Users/${u.id}`).set(AUTH).send(user("ben@example.com", { title: "Boss" })).expect(200);
+    await t.request
+      .put(`/scim/v2/Users/${u.id}`)
+      .set(AUTH)
+      .send(user("ben@example.com", { title: "Boss" }))
+      .expect(200);
     await t.request
       .patch(`/scim/v2/Users/${u.id}`)
       .set(AUTH)
@@ -60,7 +64,12 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
 
   it("provisions a user who enters a target's scope through a group, and deprovisions one who leaves", async () => {
     const u = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("cat@example.com"))).body;
-    const g = (await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Tableau Users" })).body;
+    const g = (
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Tableau Users" })
+    ).body;
     await t.request
       .patch(`/scim/v2/Groups/${g.id}`)
       .set(AUTH)
@@ -83,12 +92,19 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
   it("provisions groups with the target ids of their members", async () => {
     const a = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("dan@example.com"))).body;
     const g = (
-      await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Analysts", members: [{ value: a.id }] })
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Analysts", members: [{ value: a.id }] })
     ).body;
-    const group = await eventually(() => [...everyone.accounts.values()].find((x) => x.kind === "group" && x.key === "Analysts"));
+    const group = await eventually(() =>
+      [...everyone.accounts.values()].find((x) => x.kind === "group" && x.key === "Analysts"),
+    );
     expect(group.members).toEqual([accountsOf(everyone, "dan@example.com")[0]?.id]);
     await t.request.delete(`/scim/v2/Groups/${g.id}`).set(AUTH).expect(204);
-    await eventually(() => ![...everyone.accounts.values()].some((x) => x.kind === "group" && x.key === "Analysts"));
+    await eventually(
+      () => ![...everyone.accounts.values()].some((x) => x.kind === "group" && x.key === "Analysts"),
+    );
   });
 
   it("deactivates (never deletes) a user deleted in SCIM", async () => {
@@ -111,13 +127,27 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
 
   it("records the write and every target outcome in the audit log, without secrets", async () => {
     const u = (
-      await t.request.post("/scim/v2/Users").set(AUTH).set("X-Request-Id", "audit-req-1").send({ ...user("gus@example.com"), password: "Pa55-secret!" })
+      await t.request
+        .post("/scim/v2/Users")
+        .set(AUTH)
+        .set("X-Request-Id", "audit-req-1")
+        .send({ ...user("gus@example.com"), password: "Pa55-secret!" })
     ).body;
     const events = (await t.request.get(`/admin/audit?resourceId=${u.id}`).set(ADMIN)).body.events;
     expect(events).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: "scim.user.create", actor: "test", requestId: "audit-req-1", outcome: "accepted" }),
-        expect.objectContaining({ action: "target.deliver", target: "everyone", outcome: "synced", requestId: "audit-req-1" }),
+        expect.objectContaining({
+          action: "scim.user.create",
+          actor: "test",
+          requestId: "audit-req-1",
+          outcome: "accepted",
+        }),
+        expect.objectContaining({
+          action: "target.deliver",
+          target: "everyone",
+          outcome: "synced",
+          requestId: "audit-req-1",
+        }),
       ]),
     );
     expect(JSON.stringify(events)).not.toContain("Pa55-secret!");

@@ -28,7 +28,12 @@ describe("passwords", () => {
   });
 
   it("travels encrypted in the outbox only for targets that accept passwords, and is erased once delivered", async () => {
-    const u = (await t.request.post("/scim/v2/Users").set(AUTH).send({ ...user("pw@example.com"), password: "Correct-Horse-9" })).body;
+    const u = (
+      await t.request
+        .post("/scim/v2/Users")
+        .set(AUTH)
+        .send({ ...user("pw@example.com"), password: "Correct-Horse-9" })
+    ).body;
     const { rows } = await t.store.db.query<{ target: string; secret: Uint8Array | null }>(
       "SELECT target, secret FROM outbox WHERE resource_id = $1 ORDER BY target",
       [u.id],
@@ -41,10 +46,15 @@ describe("passwords", () => {
 
     await eventually(() => [...wants.accounts.values()].some((a) => a.key === "pw@example.com"));
     await eventually(async () => {
-      const r = await t.store.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE secret IS NOT NULL");
+      const r = await t.store.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM outbox WHERE secret IS NOT NULL",
+      );
       return Number(r.rows[0]?.n) === 0;
     });
-    const { rows: users } = await t.store.db.query<{ data: unknown }>("SELECT data FROM users WHERE id = $1", [u.id]);
+    const { rows: users } = await t.store.db.query<{ data: unknown }>(
+      "SELECT data FROM users WHERE id = $1",
+      [u.id],
+    );
     expect(JSON.stringify(users)).not.toContain("Correct-Horse-9");
   });
 });

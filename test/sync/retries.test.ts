@@ -12,7 +12,9 @@ describe("retries and permanent failures", () => {
     target = await startTestTarget();
     t = await startTestBridge({
       targets: [{ name: "flaky", kind: "test", url: target.url, batchSize: 20 }],
-      config: { sync: { pollMs: 20, backoffBaseMs: 10, backoffMaxMs: 100, maxAttempts: 30, waitForDeliveryMs: 0 } },
+      config: {
+        sync: { pollMs: 20, backoffBaseMs: 10, backoffMaxMs: 100, maxAttempts: 30, waitForDeliveryMs: 0 },
+      },
     });
   });
   afterAll(async () => {
@@ -24,10 +26,19 @@ describe("retries and permanent failures", () => {
     target.setFaults({ errorRate: 0.3 });
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
-      ids.push((await t.request.post("/scim/v2/Users").set(AUTH).send(user(`flaky${i}@example.com`))).body.id);
+      ids.push(
+        (
+          await t.request
+            .post("/scim/v2/Users")
+            .set(AUTH)
+            .send(user(`flaky${i}@example.com`))
+        ).body.id,
+      );
     }
     await eventually(async () => {
-      const { rows } = await t.store.db.query<{ n: number }>("SELECT count(*)::int AS n FROM links WHERE state = 'synced' AND target_id IS NOT NULL");
+      const { rows } = await t.store.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM links WHERE state = 'synced' AND target_id IS NOT NULL",
+      );
       return Number(rows[0]?.n) === 60;
     }, 30_000);
     target.setFaults({ errorRate: 0 });
@@ -47,9 +58,15 @@ describe("retries and permanent failures", () => {
       const s = (await t.request.get(`/scim/v2/Users/${u.id}`).set(AUTH)).body[PROV]?.targets?.[0];
       return s?.state === "failed" ? s : undefined;
     });
-    expect(status).toMatchObject({ target: "flaky", errorCode: "REJECTED", errorMessage: expect.stringContaining("refused") });
+    expect(status).toMatchObject({
+      target: "flaky",
+      errorCode: "REJECTED",
+      errorMessage: expect.stringContaining("refused"),
+    });
     const dead = (await t.request.get("/admin/jobs?state=dead&target=flaky").set(ADMIN)).body.jobs;
-    expect(dead).toEqual([expect.objectContaining({ resourceId: u.id, attempts: 1, lastErrorCode: "REJECTED" })]);
+    expect(dead).toEqual([
+      expect.objectContaining({ resourceId: u.id, attempts: 1, lastErrorCode: "REJECTED" }),
+    ]);
 
     // Not retried on its own...
     const before = target.log.length;
@@ -58,7 +75,10 @@ describe("retries and permanent failures", () => {
     // ...but an admin can, once the cause is fixed.
     target.rejectKeys.delete("refused@example.com");
     await t.request.post(`/admin/jobs/${dead[0].id}/retry`).set(ADMIN).expect(200);
-    await eventually(async () => (await t.request.get(`/scim/v2/Users/${u.id}`).set(AUTH)).body[PROV].targets[0].state === "synced");
+    await eventually(
+      async () =>
+        (await t.request.get(`/scim/v2/Users/${u.id}`).set(AUTH)).body[PROV].targets[0].state === "synced",
+    );
     expect([...target.accounts.values()].filter((a) => a.key === "refused@example.com")).toHaveLength(1);
   });
 
@@ -66,11 +86,15 @@ describe("retries and permanent failures", () => {
     const small = await startTestTarget({ faults: { errorRate: 1 } });
     const t2 = await startTestBridge({
       targets: [{ name: "down", kind: "test", url: small.url }],
-      config: { sync: { pollMs: 20, backoffBaseMs: 5, backoffMaxMs: 20, maxAttempts: 3, waitForDeliveryMs: 0 } },
+      config: {
+        sync: { pollMs: 20, backoffBaseMs: 5, backoffMaxMs: 20, maxAttempts: 3, waitForDeliveryMs: 0 },
+      },
     });
     try {
       const u = (await t2.request.post("/scim/v2/Users").set(AUTH).send(user("never@example.com"))).body;
-      const job = await eventually(async () => (await t2.request.get("/admin/jobs?state=dead").set(ADMIN)).body.jobs[0]);
+      const job = await eventually(
+        async () => (await t2.request.get("/admin/jobs?state=dead").set(ADMIN)).body.jobs[0],
+      );
       expect(job).toMatchObject({ resourceId: u.id, attempts: 3, lastErrorCode: "HTTP_503" });
       const s = (await t2.request.get(`/scim/v2/Users/${u.id}`).set(AUTH)).body[PROV].targets[0];
       expect(s).toMatchObject({ state: "failed", errorCode: "HTTP_503" });

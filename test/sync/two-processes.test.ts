@@ -44,22 +44,36 @@ describe.skipIf(!process.env.DATABASE_URL)("two bridge processes on one PostgreS
     const versions = 4;
     await Promise.all(
       Array.from({ length: users }, async (_, i) => {
-        const first = await call(i % 2 ? a.url : b.url, "POST", "/Users", user(`pair${i}@example.com`, { title: "v0" }));
+        const first = await call(
+          i % 2 ? a.url : b.url,
+          "POST",
+          "/Users",
+          user(`pair${i}@example.com`, { title: "v0" }),
+        );
         const { id } = (await first.json()) as { id: string };
         for (let v = 1; v <= versions; v++) {
           // Alternate processes for every change of the same user.
           const url = (i + v) % 2 ? a.url : b.url;
-          const res = await call(url, "PUT", `/Users/${id}`, user(`pair${i}@example.com`, { title: `v${v}` }));
+          const res = await call(
+            url,
+            "PUT",
+            `/Users/${id}`,
+            user(`pair${i}@example.com`, { title: `v${v}` }),
+          );
           expect(res.status).toBe(200);
         }
       }),
     );
-    await eventually(async () => {
-      const { rows } = await store.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'running')",
-      );
-      return Number(rows[0]?.n) === 0;
-    }, 60_000, 100);
+    await eventually(
+      async () => {
+        const { rows } = await store.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'running')",
+        );
+        return Number(rows[0]?.n) === 0;
+      },
+      60_000,
+      100,
+    );
 
     const accounts = [...target.accounts.values()].filter((x) => x.key.startsWith("pair"));
     expect(accounts).toHaveLength(users);

@@ -1,0 +1,267 @@
+// user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys with
+// one IN query per key), then create and update through sObject Collections. Users are never deleted.
+import { diffFields, mapSalesforceUser } from "../../mapping/index.ts";
+import type { DesiredUser, Operation, Outcome } from "../target.ts";
+import type { CorrelationKey } from "./config.ts";
+import { errorOutcome, type SalesforceContext, saveOutcome } from "./context.ts";
+
+type UpsertOp = Extract<Operation, { kind: "user.upsert" }>;
+type DeprovisionOp = Extract<Operation, { kind: "user.deprovision" }>;
+export type Indexed<T> = { index: number; op: T };
+
+const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/** Keys a mapping derives that are not User fields: applied as assignments or resolved to an Id. */
+const DERIVED_KEYS = new Set(["ProfileName", "permissionSets", "publicGroups", "siteRole", "authSetting"]);
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Always read, so correlation, reactivation and listing can use them. */
+const BASE_FIELDS = ["Id", "IsActive", "Username", "Email", "FederationIdentifier", "ProfileId"];
+
+export type SalesforceUserRecord = { Id: string; IsActive: boolean } & Record<string, unknown>;
+
+export interface UserPlan {
+  index: number;
+  op: UpsertOp;
+  /** User fields to write; null = "clear on update, omit on create". */
+  fields: Record<string, unknown>;
+  profileName?: string;
+  /** Present when the mapping manages the list for this user (possibly empty: remove everything managed). */
+  permissionSets?: string[];
+  publicGroups?: string[];
+}
+
+/** A user that now exists in Salesforce as desired; assignments are applied to it next. */
+export interface SyncedUser {
+  plan: UserPlan;
+  userId: string;
+  created: boolean;
+}
+
+const asNames = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x.trim() !== "") : undefined;
+
+/** The Salesforce view of one SCIM user: User fields plus the derived keys, before Ids are resolved. */
+export function planUser(ctx: SalesforceContext, index: number, op: UpsertOp): UserPlan {
+  const mapped = mapSalesforceUser(ctx.mapping, { user: op.user.data, groups: op.user.groups });
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(mapped)) {
+    if (!DERIVED_KEYS.has(key) && FIELD_NAME.test(key)) fields[key] = value;
+  }
+  // The bridge's own active flag is authoritative (a SCIM delete or leaving the scope also deactivates).
+  fields.IsActive = op.user.active;
+  const plan: UserPlan = { index, op, fields };
+  if (typeof mapped.ProfileName === "string") plan.profileName = mapped.ProfileName;
+  const sets = asNames(mapped.permissionSets);
+  if (sets) plan.permissionSets = sets;
+  const groups = asNames(mapped.publicGroups);
+  if (groups) plan.publicGroups = groups;
+  return plan;
+}
+
+function managerScimId(user: DesiredUser): string | undefined {
+  const enterprise = user.data[ENTERPRISE_URN] as { manager?: { value?: unknown } } | undefined;
+  const value = enterprise?.manager?.value;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Profile names → ProfileId, and the SCIM manager → ManagerId; plans that cannot be resolved fail here. */
+async function resolveReferences(
+  ctx: SalesforceContext,
+  plans: UserPlan[],
+  outcomes: Outcome[],
+): Promise<UserPlan[]> {
+  // Ids go through the lookup too, so a 15-character Id compares equal to the 18-character one Salesforce returns.
+  const names = plans.flatMap(
+    (p) => p.profileName ?? (typeof p.fields.ProfileId === "string" ? p.fields.ProfileId : []),
+  );
+  const profiles = names.length > 0 ? await ctx.profiles.resolve(names) : new Map<string, string>();
+  const managers = new Map<string, string | undefined>();
+  if (ctx.resolveLink) {
+    const ids = [...new Set(plans.flatMap((p) => managerScimId(p.op.user) ?? []))];
+    const resolve = ctx.resolveLink;
+    await Promise.all(ids.map(async (id) => managers.set(id, await resolve(id))));
+  }
+  return plans.filter((plan) => {
+    if (plan.profileName) {
+      const id = profiles.get(plan.profileName.toLowerCase());
+      if (!id) {
+        outcomes[plan.index] = {
+          status: "failed",
+          code: "PROFILE_NOT_FOUND",
+          message: `No Salesforce Profile is named "${plan.profileName}"; fix the mapping's ProfileId (a profile name or an 00e… Id)`,
+        };
+        return false;
+      }
+      plan.fields.ProfileId = id;
+    } else if (typeof plan.fields.ProfileId === "string") {
+      // An unknown Id is left for Salesforce to refuse (INVALID_CROSS_REFERENCE_KEY).
+      plan.fields.ProfileId = profiles.get(plan.fields.ProfileId.toLowerCase()) ?? plan.fields.ProfileId;
+    }
+    const manager = managerScimId(plan.op.user);
+    const managerId = manager ? managers.get(manager) : undefined;
+    // An unlinked manager is left as is rather than cleared: it may simply not be provisioned yet.
+    if (managerId) plan.fields.ManagerId = managerId;
+    return true;
+  });
+}
+
+function selectList(plans: UserPlan[]): string {
+  const fields = new Set(BASE_FIELDS);
+  for (const plan of plans) for (const key of Object.keys(plan.fields)) fields.add(key);
+  return [...fields].join(", ");
+}
+
+const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : undefined);
+
+/**
+ * Finds the Salesforce user of each plan: by its linked Id, else by each correlation key in order
+ * (one IN query per key, for the plans still unmatched). A key matching several users is ambiguous.
+ */
+async function linkExisting(
+  ctx: SalesforceContext,
+  plans: UserPlan[],
+  outcomes: Outcome[],
+): Promise<Map<UserPlan, SalesforceUserRecord>> {
+  const select = selectList(plans);
+  const linked = new Map<UserPlan, SalesforceUserRecord>();
+  const claimed = new Set<string>();
+  const claim = (plan: UserPlan, record: SalesforceUserRecord) => {
+    linked.set(plan, record);
+    claimed.add(record.Id);
+  };
+  const withId = plans.filter((p) => p.op.targetId);
+  if (withId.length > 0) {
+    const rows = await ctx.client.queryIn<SalesforceUserRecord>(
+      `SELECT ${select} FROM User WHERE Id IN {IN}`,
+      withId.map((p) => p.op.targetId as string),
+    );
+    const byId = new Map(rows.map((r) => [r.Id.slice(0, 15), r]));
+    for (const plan of withId) {
+      const row = byId.get((plan.op.targetId as string).slice(0, 15));
+      if (row) claim(plan, row);
+    }
+  }
+  let pending = plans.filter((p) => !linked.has(p));
+  for (const key of ctx.config.correlation as CorrelationKey[]) {
+    const keyed = pending.filter((p) => lower(p.fields[key]));
+    if (keyed.length === 0) continue;
+    const rows = await ctx.client.queryIn<SalesforceUserRecord>(
+      `SELECT ${select} FROM User WHERE ${key} IN {IN}`,
+      keyed.map((p) => String(p.fields[key]).trim()),
+    );
+    const byValue = new Map<string, SalesforceUserRecord[]>();
+    for (const row of rows) {
+      const v = lower(row[key]);
+      if (v) byValue.set(v, [...(byValue.get(v) ?? []), row]);
+    }
+    for (const plan of keyed) {
+      const matches = (byValue.get(lower(plan.fields[key]) as string) ?? []).filter(
+        (r) => !claimed.has(r.Id),
+      );
+      if (matches.length === 1) claim(plan, matches[0] as SalesforceUserRecord);
+      else if (matches.length > 1) {
+        outcomes[plan.index] = {
+          status: "failed",
+          code: "AMBIGUOUS_MATCH",
+          message: `${matches.length} Salesforce users have ${key} "${String(plan.fields[key])}" (${matches.map((m) => m.Id).join(", ")}); link one by hand or correlate on another key`,
+        };
+      }
+    }
+    pending = pending.filter((p) => !linked.has(p) && outcomes[p.index] === undefined);
+  }
+  return linked;
+}
+
+/** A new User: every mapped field that has a value. */
+function createRecord(plan: UserPlan): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(plan.fields).filter(([, v]) => v !== null && v !== undefined));
+}
+
+export async function applyUserOps(
+  ctx: SalesforceContext,
+  upserts: Indexed<UpsertOp>[],
+  deprovisions: Indexed<DeprovisionOp>[],
+  outcomes: Outcome[],
+): Promise<SyncedUser[]> {
+  let plans: UserPlan[] = [];
+  for (const { index, op } of upserts) {
+    try {
+      plans.push(planUser(ctx, index, op));
+    } catch (e) {
+      outcomes[index] = { status: "failed", code: "MAPPING_ERROR", message: (e as Error).message };
+    }
+  }
+  let linked = new Map<UserPlan, SalesforceUserRecord>();
+  try {
+    plans = await resolveReferences(ctx, plans, outcomes);
+    linked = await linkExisting(ctx, plans, outcomes);
+  } catch (e) {
+    for (const plan of plans) outcomes[plan.index] ??= errorOutcome(ctx, e);
+    plans = [];
+  }
+  plans = plans.filter((p) => outcomes[p.index] === undefined);
+
+  const toCreate: UserPlan[] = [];
+  const updates: { index: number; plan?: UserPlan; record: { Id: string } & Record<string, unknown> }[] = [];
+  const synced: SyncedUser[] = [];
+  for (const plan of plans) {
+    const current = linked.get(plan);
+    if (!current) {
+      toCreate.push(plan);
+      continue;
+    }
+    const changed = diffFields(plan.fields, current);
+    if (changed.length === 0) {
+      outcomes[plan.index] = { status: "done", targetId: current.Id };
+      synced.push({ plan, userId: current.Id, created: false });
+    } else {
+      const record: { Id: string } & Record<string, unknown> = { Id: current.Id };
+      for (const field of changed) record[field] = plan.fields[field] ?? null;
+      updates.push({ index: plan.index, plan, record });
+    }
+  }
+  // Salesforce users cannot be deleted; deprovisioning takes their licence back by deactivating.
+  for (const { index, op } of deprovisions)
+    updates.push({ index, record: { Id: op.targetId, IsActive: false } });
+
+  const [created, updated] = await Promise.all([
+    ctx.client.createMany("User", toCreate.map(createRecord)),
+    ctx.client.updateMany(
+      "User",
+      updates.map((u) => u.record),
+    ),
+  ]);
+  toCreate.forEach((plan, i) => {
+    const result = created[i];
+    const failure = saveOutcome(ctx, result);
+    outcomes[plan.index] = failure ?? { status: "done", targetId: String(result?.id) };
+    if (!failure) synced.push({ plan, userId: String(result?.id), created: true });
+  });
+  updates.forEach((u, i) => {
+    const result = updated[i];
+    let failure = saveOutcome(ctx, result);
+    // A deprovisioned user that no longer exists is as deprovisioned as it gets.
+    if (failure && !u.plan && failure.status === "failed" && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code))
+      failure = undefined;
+    outcomes[u.index] = failure ?? { status: "done", targetId: u.record.Id };
+    if (!failure && u.plan) synced.push({ plan: u.plan, userId: u.record.Id, created: false });
+  });
+  if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);
+  return synced;
+}
+
+/** Salesforce's "set your password" email for new active users; a failure is logged, the user stays created. */
+async function sendPasswordEmails(ctx: SalesforceContext, synced: SyncedUser[]): Promise<void> {
+  const fresh = synced.filter((s) => s.created && s.plan.fields.IsActive !== false);
+  await Promise.all(
+    fresh.map(async (s) => {
+      try {
+        await ctx.client.request("DELETE", `/sobjects/User/${s.userId}/password`);
+      } catch (e) {
+        ctx.logger?.warn(
+          { userId: s.userId, err: (e as Error).message },
+          "Salesforce password reset email failed",
+        );
+      }
+    }),
+  );
+}

@@ -1,0 +1,214 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RunningSalesforceEmulator } from "../../src/emulators/salesforce/index.ts";
+import { classifySalesforceError } from "../../src/targets/salesforce/index.ts";
+import { doneId, salesforceTarget, scimUser, startOrg, upsert } from "./salesforce-fixtures.ts";
+
+const SF_URN = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
+
+describe("classifySalesforceError", () => {
+  const parkMs = 3_600_000;
+  const cases: [
+    string,
+    Parameters<typeof classifySalesforceError>[0],
+    { retry: boolean; code: string; delayMs?: number },
+  ][] = [
+    [
+      "duplicate username",
+      { errorCode: "DUPLICATE_USERNAME", message: "Duplicate Username." },
+      { retry: false, code: "DUPLICATE_USERNAME" },
+    ],
+    [
+      "collection record error",
+      { statusCode: "STRING_TOO_LONG", message: "Title: data value too large" },
+      { retry: false, code: "STRING_TOO_LONG" },
+    ],
+    [
+      "required field",
+      { statusCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing" },
+      { retry: false, code: "REQUIRED_FIELD_MISSING" },
+    ],
+    [
+      "licence",
+      { statusCode: "LICENSE_LIMIT_EXCEEDED", message: "License Limit Exceeded" },
+      { retry: false, code: "LICENSE_LIMIT_EXCEEDED" },
+    ],
+    [
+      "budget",
+      { errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." },
+      { retry: true, code: "REQUEST_LIMIT_EXCEEDED", delayMs: parkMs },
+    ],
+    [
+      "row lock",
+      { statusCode: "UNABLE_TO_LOCK_ROW", message: "unable to obtain exclusive access" },
+      { retry: true, code: "UNABLE_TO_LOCK_ROW", delayMs: 5000 },
+    ],
+    [
+      "500",
+      { errorCode: "UNKNOWN_EXCEPTION", message: "An unexpected error occurred" },
+      { retry: true, code: "UNKNOWN_EXCEPTION" },
+    ],
+    [
+      "503",
+      { errorCode: "SERVER_UNAVAILABLE", message: "Server temporarily unavailable" },
+      { retry: true, code: "SERVER_UNAVAILABLE" },
+    ],
+    [
+      "non-JSON 502",
+      { errorCode: "ERROR_HTTP_502", message: "<html>Bad gateway" },
+      { retry: true, code: "ERROR_HTTP_502" },
+    ],
+    [
+      "session after re-auth",
+      { errorCode: "INVALID_SESSION_ID", message: "Session expired or invalid" },
+      { retry: true, code: "INVALID_SESSION_ID" },
+    ],
+    [
+      "login refused",
+      { name: "invalid_grant", message: "authentication failure" },
+      { retry: true, code: "invalid_grant", delayMs: 300_000 },
+    ],
+    [
+      "refresh failed",
+      { name: "Error", message: "Unable to refresh session due to: authentication failure" },
+      { retry: true, code: "SESSION_REFRESH_FAILED", delayMs: 300_000 },
+    ],
+    [
+      "connection reset",
+      { name: "FetchError", code: "ECONNRESET", message: "socket hang up" },
+      { retry: true, code: "ECONNRESET" },
+    ],
+    ["jsforce timeout", { name: "Error", message: "Request Timeout" }, { retry: true, code: "TIMEOUT" }],
+    [
+      "a bug",
+      { name: "TypeError", message: "x is not a function" },
+      { retry: false, code: "UNEXPECTED_ERROR" },
+    ],
+  ];
+  it.each(cases)("%s", (_, error, expected) => {
+    expect(classifySalesforceError(error, { parkMs })).toMatchObject(expected);
+  });
+});
+
+describe("Salesforce target: errors from the org", () => {
+  let emu: RunningSalesforceEmulator;
+  beforeAll(async () => {
+    emu = await startOrg({ licenses: { "Chatter Free": 1 } });
+  });
+  afterAll(() => emu.close());
+  afterEach(() => emu.setFaults({ errorRate: 0, timeoutRate: 0 }));
+
+  it("fails each refused record with Salesforce's own code and message, and creates the others", async () => {
+    const target = salesforceTarget(emu);
+    const ops = [
+      upsert(scimUser("taken@another-org.example")),
+      upsert(scimUser("noprofile@example.com", {}, {})),
+      upsert(scimUser("bad.email@example.com", { emails: [{ value: "not-an-email", primary: true }] })),
+      upsert(scimUser("badref@example.com", { [SF_URN]: { ProfileId: "00e000000000000AAA" } })),
+      upsert(scimUser("long@example.com", { title: "T".repeat(81) })),
+      upsert(scimUser("mars@example.com", { [SF_URN]: { TimeZoneSidKey: "Mars/Olympus_Mons" } })),
+      upsert(scimUser("ok@example.com")),
+    ];
+    // This one user has no profile at all: the mapping's default is replaced by an empty one.
+    const noProfile = salesforceTarget(emu, { mapping: { fields: {} } });
+    const [missing] = await noProfile.apply([ops[1] as (typeof ops)[number]]);
+    expect(missing).toMatchObject({
+      status: "failed",
+      code: "REQUIRED_FIELD_MISSING",
+      message: expect.stringContaining("ProfileId"),
+    });
+
+    const outcomes = await target.apply(ops.filter((_, i) => i !== 1));
+    expect(outcomes.map((o) => (o.status === "done" ? "done" : o.code))).toEqual([
+      "DUPLICATE_USERNAME",
+      "INVALID_EMAIL_ADDRESS",
+      "INVALID_CROSS_REFERENCE_KEY",
+      "STRING_TOO_LONG",
+      "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+      "done",
+    ]);
+    expect(outcomes.every((o) => o.status === "done" || o.status === "failed")).toBe(true);
+    expect(outcomes[0]).toMatchObject({ message: expect.stringContaining("The username already exists") });
+  });
+
+  it("fails with LICENSE_LIMIT_EXCEEDED when the licence has no free seat", async () => {
+    const target = salesforceTarget(emu, {
+      mapping: { fields: { ProfileId: { const: "Chatter Free User" } } },
+    });
+    const [first, second] = await target.apply([
+      upsert(scimUser("seat1@example.com")),
+      upsert(scimUser("seat2@example.com")),
+    ]);
+    expect(first?.status).toBe("done");
+    expect(second).toMatchObject({ status: "failed", code: "LICENSE_LIMIT_EXCEEDED" });
+  });
+
+  it("returns retry for 5xx answers and creates exactly once when retried", async () => {
+    const target = salesforceTarget(emu);
+    const ops = [upsert(scimUser("flaky1@example.com")), upsert(scimUser("flaky2@example.com"))];
+    emu.setFaults({ errorRate: 1 });
+    const outcomes = await target.apply(ops);
+    for (const o of outcomes) {
+      expect(o.status).toBe("retry");
+      expect(["UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE"]).toContain(o.status === "retry" ? o.code : "");
+    }
+    emu.setFaults({ errorRate: 0 });
+    const again = await target.apply(ops);
+    expect(again.map((o) => o.status)).toEqual(["done", "done"]);
+    expect(emu.org.users().filter((u) => String(u.Username).startsWith("flaky"))).toHaveLength(2);
+  });
+
+  it("returns retry (TIMEOUT) when Salesforce does not answer within timeoutMs", async () => {
+    const target = salesforceTarget(emu, { timeoutMs: 300 });
+    await target.check(); // log in first: the fault only hangs data calls
+    emu.setFaults({ timeoutRate: 1 });
+    const [outcome] = await target.apply([upsert(scimUser("slow@example.com"))]);
+    expect(outcome).toMatchObject({ status: "retry", code: "TIMEOUT" });
+  });
+});
+
+describe("Salesforce target: API budget", () => {
+  let emu: RunningSalesforceEmulator;
+  beforeAll(async () => {
+    emu = await startOrg();
+  });
+  afterAll(() => emu.close());
+
+  it("parks the rest of the batch with a delay once Sforce-Limit-Info shows 95% used, without further calls", async () => {
+    let clock = 1_000_000;
+    const target = salesforceTarget(
+      emu,
+      { budget: { maxUsage: 0.95, parkMs: 3_600_000 } },
+      { now: () => clock },
+    );
+    emu.setFaults({ apiBudget: 100 });
+    emu.stats.apiCalls = 95; // the org's other integrations used most of today's allocation
+    const outcomes = await target.apply([
+      upsert(scimUser("late1@example.com")),
+      upsert(scimUser("late2@example.com")),
+    ]);
+    for (const o of outcomes)
+      expect(o).toMatchObject({ status: "retry", code: "REQUEST_LIMIT_EXCEEDED", delayMs: 3_600_000 });
+    const used = emu.stats.apiCalls;
+    clock += 600_000;
+    const later = await target.apply([upsert(scimUser("late1@example.com"))]);
+    expect(later[0]).toMatchObject({ status: "retry", delayMs: 3_000_000 });
+    expect(emu.stats.apiCalls).toBe(used);
+    expect(emu.org.users().filter((u) => String(u.Username).startsWith("late"))).toHaveLength(0);
+  });
+
+  it("parks work on 403 REQUEST_LIMIT_EXCEEDED", async () => {
+    const target = salesforceTarget(emu, { budget: { maxUsage: 1, parkMs: 120_000 } });
+    emu.setFaults({ apiBudget: 10 });
+    emu.stats.apiCalls = 10;
+    const [outcome] = await target.apply([upsert(scimUser("over@example.com"))]);
+    expect(outcome).toMatchObject({ status: "retry", code: "REQUEST_LIMIT_EXCEEDED" });
+    expect(outcome?.status === "retry" && outcome.delayMs).toBeGreaterThan(100_000);
+    emu.setFaults({ apiBudget: 100_000 });
+    emu.stats.apiCalls = 0;
+    // Still parked: the allocation's refill time is unknown, so the target waits out parkMs.
+    expect((await target.apply([upsert(scimUser("over@example.com"))]))[0]?.status).toBe("retry");
+    expect(doneId((await salesforceTarget(emu).apply([upsert(scimUser("over@example.com"))]))[0])).toMatch(
+      /^005/,
+    );
+  });
+});
