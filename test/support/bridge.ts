@@ -38,7 +38,13 @@ export async function startTestBridge(opts: {
     }),
   );
   const config: Config = ConfigSchema.parse({
-    sync: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, waitForDeliveryMs: 3000, ...(opts.config?.sync as object) },
+    sync: {
+      pollMs: 50,
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+      waitForDeliveryMs: 3000,
+      ...(opts.config?.sync as object),
+    },
     ...opts.config,
   });
   const bridge = await createBridge({
@@ -80,7 +86,8 @@ export async function eventually<T>(
     } catch (e) {
       last = e;
     }
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > until)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -99,7 +99,14 @@ export async function startTestTarget(
           members: Array.isArray(body.members) ? body.members.map(String) : [],
         };
         accounts.set(a.id, a);
-        log.push({ seq: ++seq, method: "POST", accountId: a.id, key, active: a.active, fields: { ...a.fields } });
+        log.push({
+          seq: ++seq,
+          method: "POST",
+          accountId: a.id,
+          key,
+          active: a.active,
+          fields: { ...a.fields },
+        });
         return send(res, 201, a);
       }
       const a = id ? accounts.get(id) : undefined;
@@ -112,7 +119,14 @@ export async function startTestTarget(
         if (typeof body.active === "boolean") a.active = body.active;
         if (Array.isArray(body.members)) a.members = body.members.map(String);
         if (typeof body.key === "string") a.key = body.key;
-        log.push({ seq: ++seq, method: "PATCH", accountId: a.id, key: a.key, active: a.active, fields: { ...a.fields } });
+        log.push({
+          seq: ++seq,
+          method: "PATCH",
+          accountId: a.id,
+          key: a.key,
+          active: a.active,
+          fields: { ...a.fields },
+        });
         return send(res, 200, a);
       }
       if (req.method === "DELETE") {
