@@ -98,13 +98,13 @@ describe.each([
       .patch(`/scim/v2/Groups/${creators.id}`)
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "add", path: "members", value: [{ value: u.id }] }] })
-      .expect(200);
+      .expect(204);
     await eventually(async () => (await siteUser(name("roles")))?.fields.siteRole === "Creator");
     await t.request
       .patch(`/scim/v2/Groups/${creators.id}`)
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${u.id}"]` }] })
-      .expect(200);
+      .expect(204);
     await eventually(async () => (await siteUser(name("roles")))?.fields.siteRole === "Explorer");
     void explorers;
   });
@@ -135,7 +135,7 @@ describe.each([
       .patch(`/scim/v2/Groups/${g.id}`)
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "Remove", path: "members", value: [{ value: b.id }] }] })
-      .expect(200);
+      .expect(204);
     await eventually(async () => (await members()) === 1);
   });
 

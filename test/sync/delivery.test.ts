@@ -74,7 +74,7 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
       .patch(`/scim/v2/Groups/${g.id}`)
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "add", path: "members", value: [{ value: u.id }] }] })
-      .expect(200);
+      .expect(204);
     const account = await eventually(() => accountsOf(scoped, "cat@example.com")[0]);
     expect(account.active).toBe(true);
     const status = (await t.request.get(`/scim/v2/Users/${u.id}`).set(AUTH)).body[PROV].targets;
@@ -84,7 +84,7 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
       .patch(`/scim/v2/Groups/${g.id}`)
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${u.id}"]` }] })
-      .expect(200);
+      .expect(204);
     await eventually(() => accountsOf(scoped, "cat@example.com")[0]?.active === false);
     expect(accountsOf(everyone, "cat@example.com")[0]?.active).toBe(true);
   });
@@ -151,5 +151,13 @@ describe.each(BACKENDS)("delivery to targets on %s", (backend) => {
       ]),
     );
     expect(JSON.stringify(events)).not.toContain("Pa55-secret!");
+  });
+
+  it("exposes queue depth, delivery outcomes and accept-to-synced latency as metrics", async () => {
+    await t.request.post("/scim/v2/Users").set(AUTH).send(user("metrics@example.com")).expect(201);
+    const text = (await t.request.get("/metrics")).text;
+    expect(text).toMatch(/scim_bridge_deliveries_total\{target="everyone",outcome="done"\} \d+/);
+    expect(text).toMatch(/scim_bridge_delivery_latency_seconds_count\{target="everyone"\} \d+/);
+    expect(text).toContain("# TYPE scim_bridge_outbox_jobs gauge");
   });
 });
