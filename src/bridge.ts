@@ -5,7 +5,7 @@ import type { Express } from "express";
 import type { Logger } from "pino";
 import { type Config, ConfigError } from "./config/index.ts";
 import { Directory } from "./directory/index.ts";
-import { adminRouter } from "./http/admin.ts";
+import { adminRouter, reconcileAdminRoutes } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
 import type { NamedToken } from "./http/auth.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
@@ -19,6 +19,7 @@ import {
   outboxWriter,
   SecretBox,
 } from "./sync/index.ts";
+import { startSyncScheduler, syncDeps } from "./sync/reconcile/index.ts";
 import { buildTargets, type TargetDeps } from "./targets/registry.ts";
 
 export interface BridgeOptions {
@@ -141,12 +142,21 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
             targets,
             tokens: () => opts.adminTokens,
             kick: (t) => dispatcher.kick(t),
+            extend: (router) =>
+              reconcileAdminRoutes(router, {
+                ...syncDeps({ db, directory, targets, dispatcher }, config),
+                deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
+              }),
           }),
         );
       },
     });
 
     if (opts.dispatch !== false) dispatcher.start();
+    const scheduler =
+      opts.dispatch !== false
+        ? startSyncScheduler(syncDeps({ db, directory, targets, dispatcher }, config), config, logger)
+        : undefined;
     let server: Server | undefined;
     let stopping: Promise<void> | undefined;
     return {
@@ -170,6 +180,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
             await closed;
             clearTimeout(timer);
           }
+          await scheduler?.stop();
           await dispatcher.stop();
           for (const t of targets) await t.target.close?.();
           if (!opts.db) await db.close();

@@ -61,6 +61,24 @@ export const ConfigSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Reconcile: compare targets with the store on a schedule (0 = only on demand) and optionally repair. */
+  reconcile: z
+    .object({
+      intervalMinutes: z.coerce.number().min(0).default(0),
+      /** Target names; default every target. */
+      targets: z.array(z.string().min(1)).optional(),
+      apply: bool.default(false),
+      /** Accounts only in the target are reported; deprovisioning them is an explicit policy. */
+      deprovisionUnmanaged: bool.default(false),
+    })
+    .prefault({}),
+  /** Import: bring a target's accounts into the store on a schedule (e.g. Tableau users into Salesforce). */
+  import: z
+    .object({
+      from: z.string().min(1).optional(),
+      intervalMinutes: z.coerce.number().min(0).default(0),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -93,6 +111,10 @@ const NESTED_ENV: Record<string, string[]> = {
   BREAKER_MAX_DEPROVISIONS: ["sync", "breaker", "maxDeprovisions"],
   BREAKER_MAX_PERCENT: ["sync", "breaker", "maxPercent"],
   RATE_LIMIT_PER_MINUTE: ["rateLimit", "perMinute"],
+  RECONCILE_INTERVAL_MINUTES: ["reconcile", "intervalMinutes"],
+  RECONCILE_APPLY: ["reconcile", "apply"],
+  IMPORT_FROM: ["import", "from"],
+  IMPORT_INTERVAL_MINUTES: ["import", "intervalMinutes"],
 };
 
 function setPath(o: Record<string, unknown>, path: string[], value: unknown) {

@@ -75,6 +75,8 @@ export interface ResourceView {
   relations?: Relation[];
 }
 
+/** Rows per multi-row INSERT: 8 parameters a user row, well under PostgreSQL's 65,535 parameters. */
+const CREATE_CHUNK = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = (type: ResourceType, id: string) =>
   new BridgeError("SCIM_NOT_FOUND", `${type} ${id} not found`);
@@ -117,10 +119,14 @@ export class Directory {
   }
 
   private async emit(tx: Queryable, change: Change) {
-    await tx.query(
-      `INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
-       VALUES ($1, $2, $3, $4, $5, 'accepted', $6)`,
-      [
+    await this.emitMany(tx, [change]);
+  }
+
+  /** One audit row per change (in one statement), then every listener for each change, in order. */
+  private async emitMany(tx: Queryable, changes: Change[]) {
+    const params: unknown[] = [];
+    const tuples = changes.map((change) => {
+      const values = [
         change.ctx.requestId ?? null,
         change.ctx.actor ?? null,
         `scim.${change.type.toLowerCase()}.${change.action}`,
@@ -132,9 +138,16 @@ export class Directory {
               membersRemoved: change.membersRemoved?.length,
             })
           : null,
-      ],
+      ];
+      const [a, b, c, d, e, f] = values.map((v) => `$${params.push(v)}`);
+      return `(${a}, ${b}, ${c}, ${d}, ${e}, 'accepted', ${f})`;
+    });
+    await tx.query(
+      `INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
+       VALUES ${tuples.join(", ")}`,
+      params,
     );
-    for (const l of this.listeners) await l(tx, change);
+    for (const change of changes) for (const l of this.listeners) await l(tx, change);
   }
 
   async get(type: ResourceType, id: string, opts: { relations?: boolean } = {}): Promise<ResourceView> {
@@ -142,11 +155,14 @@ export class Directory {
     const resource = await getResource(this.db, type, id);
     if (!resource) throw notFound(type, id);
     if (opts.relations === false) return { resource };
-    const relations =
-      type === "User"
-        ? ((await groupsOf(this.db, [id])).get(id) ?? []).map((g) => ({ ...g, type: "Group" as const }))
-        : ((await membersOfGroups(this.db, [id])).get(id) ?? []);
-    return { resource, relations };
+    return { resource, relations: await this.relationsOf(type, id) };
+  }
+
+  /** The groups of a User, or the members of a Group (with display names). */
+  async relationsOf(type: ResourceType, id: string): Promise<Relation[]> {
+    return type === "User"
+      ? ((await groupsOf(this.db, [id])).get(id) ?? []).map((g) => ({ ...g, type: "Group" as const }))
+      : ((await membersOfGroups(this.db, [id])).get(id) ?? []);
   }
 
   async list(
@@ -218,6 +234,47 @@ export class Directory {
     } catch (e) {
       throw uniqueness(e, type, data);
     }
+  }
+
+  /**
+   * Creates many resources of one type (without group members) in one transaction: multi-row inserts and one
+   * audit statement per chunk; the change listeners (the outbox) still run for each resource inside it.
+   * All or nothing: a caller that needs each item to stand alone retries the items one `create` at a time.
+   */
+  async createMany(
+    type: ResourceType,
+    items: { data: Record<string, unknown>; password?: string; ctx: WriteContext }[],
+  ): Promise<StoredResource[]> {
+    if (!items.length) return [];
+    return this.db.transaction(async (tx) => {
+      const now = new Date();
+      const out: StoredResource[] = [];
+      for (let i = 0; i < items.length; i += CREATE_CHUNK) {
+        const chunk = items.slice(i, i + CREATE_CHUNK);
+        const ids = chunk.map(() => randomUUID());
+        const inserted = await insertResources(
+          tx,
+          type,
+          chunk.map((item, k) => ({ id: ids[k]!, data: item.data })),
+          now,
+        );
+        const byId = new Map(inserted.map((r) => [r.id, r]));
+        const rows = ids.map((id) => byId.get(id)!);
+        await this.emitMany(
+          tx,
+          rows.map((resource, k) => ({
+            type,
+            id: resource.id,
+            action: "create" as const,
+            after: resource,
+            ...(chunk[k]!.password ? { password: chunk[k]!.password } : {}),
+            ctx: chunk[k]!.ctx,
+          })),
+        );
+        out.push(...rows);
+      }
+      return out;
+    });
   }
 
   /**

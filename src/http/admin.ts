@@ -3,7 +3,9 @@ import express, { Router } from "express";
 import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import { type JobState, linksFor, listJobs, queueDepth, releaseHeld, reviveJob } from "../store/index.ts";
+import { importFrom } from "../sync/import/index.ts";
 import type { ConfiguredTarget } from "../sync/index.ts";
+import { openJobsSince, outboxMark, reconcile, type SyncDeps } from "../sync/reconcile/index.ts";
 import type { CheckResult } from "../targets/target.ts";
 import { bearerAuth, type NamedToken } from "./auth.ts";
 
@@ -124,4 +126,49 @@ export function adminRouter(opts: AdminOptions): Router {
 
   opts.extend?.(router);
   return router;
+}
+
+/**
+ * Reconcile and import on the admin API, mounted through `extend`: POST /reconcile {target, apply},
+ * POST /import {from, apply, includeInactive}, and GET /deliveries?since=&target= for what they queued.
+ * Each answer carries `mark`, the first outbox job id the call could have queued, for /deliveries.
+ */
+export function reconcileAdminRoutes(router: Router, deps: SyncDeps & { deprovisionUnmanaged?: boolean }) {
+  const flag = (v: unknown) => v === true || v === "true";
+  const name = (v: unknown, field: string) => {
+    if (typeof v !== "string" || !v)
+      throw new BridgeError("SCIM_INVALID_VALUE", `${field} (a target name) is required`);
+    return v;
+  };
+  router.post("/reconcile", async (req, res) => {
+    const target = name(req.body?.target, "target");
+    const mark = await outboxMark(deps.db);
+    const report = await reconcile(deps, {
+      target,
+      apply: flag(req.body?.apply),
+      deprovisionUnmanaged: !!deps.deprovisionUnmanaged,
+    });
+    res.json({ ...report, mark });
+  });
+  router.post("/import", async (req, res) => {
+    const from = name(req.body?.from, "from");
+    const mark = await outboxMark(deps.db);
+    const report = await importFrom(deps, {
+      from,
+      apply: flag(req.body?.apply),
+      includeInactive: flag(req.body?.includeInactive),
+    });
+    deps.kick?.();
+    res.json({ ...report, mark });
+  });
+  router.get("/deliveries", async (req, res) => {
+    const since = Number(req.query.since);
+    if (!Number.isInteger(since) || since < 0)
+      throw new BridgeError(
+        "SCIM_INVALID_VALUE",
+        "since must be an outbox job id (the mark of a reconcile or import)",
+      );
+    const targets = req.query.target ? String(req.query.target).split(",") : undefined;
+    res.json(await openJobsSince(deps.db, since, targets));
+  });
 }

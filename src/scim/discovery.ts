@@ -10,6 +10,8 @@ export interface DiscoveryOptions {
   directory: Directory;
   baseUrl: (req: Request) => string;
   filterMaxResults?: number;
+  bulkMaxOperations?: number;
+  bulkMaxPayloadSize?: number;
 }
 
 let shared: Router | undefined;
@@ -31,7 +33,11 @@ function scimmyRouter(): Router {
 
 export function discoveryRouter(opts: DiscoveryOptions): Router {
   const router = Router();
-  const settings = { filterMaxResults: opts.filterMaxResults ?? 1000 };
+  const settings = {
+    filterMaxResults: opts.filterMaxResults ?? 1000,
+    ...(opts.bulkMaxOperations ? { bulkMaxOperations: opts.bulkMaxOperations } : {}),
+    ...(opts.bulkMaxPayloadSize ? { bulkMaxPayloadSize: opts.bulkMaxPayloadSize } : {}),
+  };
   declareScim(settings);
   const inner = scimmyRouter();
   // The router's constructor resets scimmy's global config; re-apply ours afterwards (reference/scimmy.md §3.7).
@@ -44,7 +50,7 @@ export function discoveryRouter(opts: DiscoveryOptions): Router {
       inner(req, res, next);
     },
   );
-  router.all(["/Bulk", "/Me"], (req) => {
+  router.all("/Me", (req) => {
     throw new BridgeError("SCIM_NOT_IMPLEMENTED", `${req.path.slice(1)} is not supported by this server`);
   });
   return router;

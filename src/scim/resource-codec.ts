@@ -116,8 +116,6 @@ export interface RenderContext {
   projection?: Projection;
 }
 
-const ORDER_FIRST = ["schemas", "id", "externalId"];
-
 /** Builds the SCIM representation of a stored resource; `relations` are groups (User) or members (Group). */
 export function render(
   r: StoredResource,

@@ -1,21 +1,21 @@
 // /Users and /Groups: our own routes (scimmy validates bodies and applies PATCH; the store does queries).
 import { type Request, type Response, Router } from "express";
-import SCIMMY from "scimmy";
-import { ConcurrentWrite, type Directory, type ResourceView, type WriteContext } from "../directory/index.ts";
+import type { Directory, Relation, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
-import type { Member, ResourceType } from "../store/index.ts";
-import { normalisePatchOperation, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
+import type { ResourceType, StoredResource } from "../store/index.ts";
+import { bulkRouter } from "./bulk.ts";
 import { type ListParams, projectionOf, toListQuery } from "./list-query.ts";
+import { type Projection, render, versionTag } from "./resource-codec.ts";
 import {
-  fromScimmyError,
-  type Projection,
-  render,
-  toMembers,
-  validateGroup,
-  validateUser,
-  versionTag,
-} from "./resource-codec.ts";
-import { LIST_RESPONSE, PATCH_OP, PROVISIONING, SEARCH_REQUEST, userExtensionIds } from "./schemas.ts";
+  BULK_MAX_OPERATIONS,
+  BULK_MAX_PAYLOAD,
+  LIST_RESPONSE,
+  PROVISIONING,
+  SEARCH_REQUEST,
+  userExtensionIds,
+} from "./schemas.ts";
+import { filterAcross } from "./search-all.ts";
+import { createResource, patchResource, replaceResource } from "./writes.ts";
 
 export interface ProvisioningStatus {
   target: string;
@@ -35,6 +35,9 @@ export interface ScimRouteOptions {
   maxResults: number;
   /** Absolute or relative base for meta.location, e.g. http://host/scim/v2 */
   baseUrl: (req: Request) => string;
+  /** /Bulk limits; default BULK_MAX_OPERATIONS and BULK_MAX_PAYLOAD (give the same to discoveryRouter). */
+  bulkMaxOperations?: number;
+  bulkMaxPayloadSize?: number;
 }
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
@@ -73,17 +76,6 @@ function requireBody(req: Request): unknown {
 }
 
 const PATH_OF: Record<ResourceType, string> = { User: "/Users", Group: "/Groups" };
-
-/** Retries a read-modify-write when another request changed the resource in between. */
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof ConcurrentWrite) || attempt >= 5) throw e;
-    }
-  }
-}
 
 export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const { directory } = opts;
@@ -126,6 +118,48 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     });
   }
 
+  /**
+   * POST /.search at the root: Users then Groups, paged over the concatenation. A filter or sortBy that only one
+   * type understands (userName, members) selects nothing of the other type.
+   */
+  async function searchAll(req: Request, res: Response, p: ListParams) {
+    const plans = (["User", "Group"] as const).map((type) => {
+      try {
+        const filter = filterAcross(p.filter, type, ["User", "Group"]);
+        return { type, plan: toListQuery(type, { ...p, ...(filter ? { filter } : {}) }, opts.maxResults) };
+      } catch (error) {
+        return { type, error };
+      }
+    });
+    const usable = plans.filter((x) => x.plan);
+    if (!usable.length) throw plans[0]!.error;
+    const { startIndex, count } = usable[0]!.plan!;
+    const projection = projectionOf(p, extensionUrns());
+    let offset = startIndex - 1;
+    let remaining = count;
+    let total = 0;
+    const items: ResourceView[] = [];
+    for (const { type, plan } of usable) {
+      const page = await directory.list(
+        type,
+        { ...plan!.query, offset, limit: remaining },
+        { relations: projection.wants(relationKey(type)) },
+      );
+      total += page.total;
+      items.push(...page.items);
+      remaining -= page.items.length;
+      offset = Math.max(0, offset - page.total);
+    }
+    const status = await statuses(items, projection);
+    sendScim(res, 200, {
+      schemas: [LIST_RESPONSE],
+      totalResults: total,
+      itemsPerPage: items.length,
+      startIndex,
+      Resources: items.map((v) => renderView(req, v, projection, status.get(v.resource.id))),
+    });
+  }
+
   async function getOne(req: Request, res: Response, type: ResourceType) {
     const projection = projectionOf(req.query as ListParams, extensionUrns());
     const view = await directory.get(type, String(req.params.id), {
@@ -141,73 +175,58 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     sendScim(res, 200, renderView(req, view, projection, status.get(view.resource.id)));
   }
 
-  /** The response to a write: the resource as stored, with attribute projection if asked for. */
+  /** Whether the request asked for a representation with `attributes` / `excludedAttributes`. */
+  const asksForAttributes = (req: Request) =>
+    req.query.attributes !== undefined || req.query.excludedAttributes !== undefined;
+
+  /**
+   * The response to a write: the resource as written (no re-read), with attribute projection if asked for;
+   * relations (a user's groups, a group's members) are loaded only when the projection wants them.
+   */
   async function respondWithResource(
     req: Request,
     res: Response,
-    type: ResourceType,
-    id: string,
+    resource: StoredResource,
     code: number,
     ctx?: WriteContext,
+    knownRelations?: Relation[],
   ) {
-    if (ctx && opts.afterWrite) await opts.afterWrite(ctx, id);
+    if (ctx && opts.afterWrite) await opts.afterWrite(ctx, resource.id);
     const projection = projectionOf(req.query as ListParams, extensionUrns());
-    const view = await directory.get(type, id, { relations: projection.wants(relationKey(type)) });
+    const relations = projection.wants(relationKey(resource.type))
+      ? (knownRelations ?? (await directory.relationsOf(resource.type, resource.id)))
+      : undefined;
+    const view: ResourceView = { resource, ...(relations ? { relations } : {}) };
     const status = await statuses([view], projection);
-    sendScim(res, code, renderView(req, view, projection, status.get(id)));
-  }
-
-  function validate(type: ResourceType, body: unknown) {
-    const normalised = normaliseResourceBody(body);
-    if (type === "User") return { ...validateUser(normalised) };
-    const g = validateGroup(normalised);
-    return { data: g.data, ...(g.members ? { members: g.members } : {}) };
+    sendScim(res, code, renderView(req, view, projection, status.get(resource.id)));
   }
 
   async function create(req: Request, res: Response, type: ResourceType) {
-    const v = validate(type, requireBody(req));
     const ctx = writeContext(req, res);
-    const view = await directory.create(type, v.data, ctx, v);
-    await respondWithResource(req, res, type, view.resource.id, 201, ctx);
+    const { view, v } = await createResource(directory, type, requireBody(req), ctx);
+    // A new user is in no group yet; a new group's members need their display names.
+    const known = type === "User" || !v.members?.length ? [] : undefined;
+    await respondWithResource(req, res, view.resource, 201, ctx, known);
   }
 
   async function replace(req: Request, res: Response, type: ResourceType) {
-    const id = String(req.params.id);
-    const v = validate(type, requireBody(req));
     const ctx = writeContext(req, res);
-    await directory.update(type, id, v, ctx);
-    await respondWithResource(req, res, type, id, 200, ctx);
+    const view = await replaceResource(directory, type, String(req.params.id), requireBody(req), ctx);
+    await respondWithResource(req, res, view.resource, 200, ctx);
   }
 
   async function patch(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
-    const ops = parsePatch(requireBody(req));
     const ctx = writeContext(req, res);
-    const { memberDelta, rest } =
-      type === "Group" ? splitMemberOps(ops) : { memberDelta: undefined, rest: ops };
-    await withRetry(async () => {
-      let data: Record<string, unknown> | undefined;
-      let password: string | undefined;
-      let expectedVersion: number | undefined;
-      if (rest.length) {
-        const current = await directory.get(type, id, { relations: false });
-        expectedVersion = current.resource.version;
-        ({ data, password } = await applyPatch(type, current.resource.data, rest));
-      }
-      await directory.update(
-        type,
-        id,
-        {
-          ...(data ? { data } : {}),
-          ...(password ? { password } : {}),
-          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
-          ...(memberDelta?.add.length ? { addMembers: memberDelta.add } : {}),
-          ...(memberDelta?.remove ? { removeMembers: memberDelta.remove } : {}),
-        },
-        ctx,
-      );
-    });
-    await respondWithResource(req, res, type, id, 200, ctx);
+    const view = await patchResource(directory, type, id, requireBody(req), ctx);
+    // A group's representation carries its members (possibly 50,000): Entra asks for 204 and Okta accepts it, so
+    // a group PATCH answers 204 with the new ETag unless the request asks for attributes explicitly.
+    if (type === "Group" && !asksForAttributes(req)) {
+      if (opts.afterWrite) await opts.afterWrite(ctx, id);
+      res.setHeader("ETag", versionTag(view.resource.version));
+      return sendScim(res, 204);
+    }
+    await respondWithResource(req, res, view.resource, 200, ctx);
   }
 
   async function remove(req: Request, res: Response, type: ResourceType) {
@@ -218,6 +237,23 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     sendScim(res, 204);
   }
 
+  router.post("/.search", (req, res) => searchAll(req, res, searchParams(requireBody(req))));
+  router.use(
+    bulkRouter({
+      directory,
+      maxOperations: opts.bulkMaxOperations ?? BULK_MAX_OPERATIONS,
+      maxPayloadSize: opts.bulkMaxPayloadSize ?? BULK_MAX_PAYLOAD,
+      baseUrl: opts.baseUrl,
+      writeContext,
+      ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
+    }),
+  );
+  router.all(["/.search", "/Bulk"], (req) => {
+    throw new BridgeError(
+      "SCIM_METHOD_NOT_ALLOWED",
+      `${req.method} is not supported on ${req.baseUrl}${req.path}`,
+    );
+  });
   for (const type of ["User", "Group"] as const) {
     const base = PATH_OF[type];
     router.get(base, (req, res) => list(req, res, type, req.query as ListParams));
@@ -258,119 +294,4 @@ export function searchParams(body: unknown): ListParams {
     ...(attributes ? { attributes } : {}),
     ...(excludedAttributes ? { excludedAttributes } : {}),
   };
-}
-
-function parsePatch(body: unknown): PatchOperation[] {
-  const b = body as { schemas?: unknown; Operations?: unknown };
-  if (!b || typeof b !== "object" || !Array.isArray(b.schemas) || !b.schemas.includes(PATCH_OP)) {
-    throw new BridgeError("SCIM_INVALID_SYNTAX", `A PATCH body must have "schemas": ["${PATCH_OP}"]`);
-  }
-  if (!Array.isArray(b.Operations) || !b.Operations.length) {
-    throw new BridgeError("SCIM_INVALID_SYNTAX", 'A PATCH body must have a non-empty "Operations" array');
-  }
-  return b.Operations.map((o, i) => {
-    const op = (o as PatchOperation)?.op;
-    if (typeof op !== "string" || !/^(add|remove|replace)$/i.test(op)) {
-      throw new BridgeError(
-        "SCIM_INVALID_SYNTAX",
-        `Operation ${i + 1}: "op" must be "add", "remove" or "replace", got ${JSON.stringify(op ?? null)}`,
-      );
-    }
-    return normalisePatchOperation(o as PatchOperation);
-  });
-}
-
-const MEMBER_FILTER = /^members\[\s*value\s+eq\s+"([^"]+)"\s*\]$/i;
-
-/**
- * Separates membership operations (applied as row inserts/deletes) from the rest (applied by scimmy), in the
- * three shapes IdPs send: RFC filter removal (Okta), a value list without a filter (Entra), and add/replace.
- */
-function splitMemberOps(ops: PatchOperation[]) {
-  const add = new Map<string, Member>();
-  let remove: Set<string> | "all" | undefined;
-  const rest: PatchOperation[] = [];
-  const doRemove = (ids: string[]) => {
-    for (const id of ids) add.delete(id);
-    if (remove === "all") return;
-    remove ??= new Set();
-    for (const id of ids) remove.add(id);
-  };
-  const doAdd = (members: Member[]) => {
-    for (const m of members) add.set(m.value, m);
-  };
-  for (const o of ops) {
-    const path = o.path?.toLowerCase();
-    const filtered = o.path?.match(MEMBER_FILTER);
-    if (path === "members") {
-      const values = o.value === undefined || o.value === null ? [] : toMembers(asArray(o.value));
-      if (o.op === "add") doAdd(values);
-      else if (o.op === "replace") {
-        add.clear();
-        remove = "all";
-        doAdd(values);
-      } else if (values.length) doRemove(values.map((m) => m.value));
-      else {
-        add.clear();
-        remove = "all";
-      }
-    } else if (filtered && o.op === "remove") {
-      doRemove([filtered[1]!.toLowerCase()]);
-    } else if (!o.path && o.value && typeof o.value === "object" && "members" in o.value) {
-      const { members, ...others } = o.value as { members?: unknown };
-      const values = toMembers(asArray(members ?? []));
-      if (o.op === "replace") {
-        add.clear();
-        remove = "all";
-      }
-      doAdd(values);
-      if (Object.keys(others).length) rest.push({ ...o, value: others });
-    } else rest.push(o);
-  }
-  const touched = add.size > 0 || remove !== undefined;
-  return {
-    memberDelta: touched
-      ? { add: [...add.values()], remove: remove === "all" ? ("all" as const) : remove && [...remove] }
-      : undefined,
-    rest,
-  };
-}
-
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
-
-/** Applies non-membership PATCH operations with scimmy on the stored body; returns the new body. */
-async function applyPatch(
-  type: ResourceType,
-  data: Record<string, unknown>,
-  ops: PatchOperation[],
-): Promise<{ data: Record<string, unknown>; password?: string }> {
-  try {
-    const Schema = type === "User" ? SCIMMY.Schemas.User : SCIMMY.Schemas.Group;
-    // Read-only attributes in a no-path value (Okta sends the group's id on rename) are not a change.
-    const cleaned = ops.map((o) =>
-      !o.path && o.value && typeof o.value === "object" && !Array.isArray(o.value)
-        ? {
-            ...o,
-            value: withoutKeys(o.value as Record<string, unknown>, ["id", "meta", "schemas", "groups"]),
-          }
-        : o,
-    );
-    const source = new Schema({ ...data, id: "00000000-0000-0000-0000-000000000000" }, "out");
-    const patched = await new SCIMMY.Messages.PatchOp({
-      schemas: [PATCH_OP],
-      Operations: cleaned as never,
-    }).apply(source);
-    if (!patched) return { data };
-    const next = type === "User" ? validateUser(JSON.parse(JSON.stringify(patched))) : validateGroup(patched);
-    const password = (patched as unknown as { password?: string }).password;
-    return { data: next.data, ...(password ? { password } : {}) };
-  } catch (e) {
-    throw fromScimmyError(e);
-  }
-}
-
-function withoutKeys(o: Record<string, unknown>, keys: string[]) {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) out[k] = v;
-  return out;
 }

@@ -1,5 +1,6 @@
 // scimmy is a process-wide singleton: schema extensions and service-provider settings are declared once here.
 import SCIMMY from "scimmy";
+import { salesforceUserExtension, tableauUserExtension, toScimmySchemaDefinition } from "../mapping/index.ts";
 
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -48,8 +49,16 @@ const provisioningSchema = () =>
     ],
   );
 
+/** Defaults for /Bulk (advertised in /ServiceProviderConfig and enforced). */
+export const BULK_MAX_OPERATIONS = 1000;
+export const BULK_MAX_PAYLOAD = 1_048_576;
+export const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+export const BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
+
 export interface ScimSettings {
   filterMaxResults: number;
+  bulkMaxOperations?: number;
+  bulkMaxPayloadSize?: number;
   documentationUri?: string;
 }
 
@@ -66,9 +75,40 @@ export function userExtensionIds(): string[] {
   return [ENTERPRISE_USER, ...userExtensions.map((d) => d.id), PROVISIONING];
 }
 
+/**
+ * RFC 7643 lists "work", "home", … as examples of `type`; IdPs send "Work", "mobile2", "WindowsAzureActiveDirectoryRole".
+ * scimmy enforces them as canonical values, so they are relaxed here: values are stored verbatim (Entra's rule).
+ */
+const FREE_TYPES = [
+  "emails.type",
+  "phoneNumbers.type",
+  "addresses.type",
+  "ims.type",
+  "photos.type",
+  "roles.type",
+  "entitlements.type",
+  "x509Certificates.type",
+];
+
+function relaxTypeValues() {
+  for (const path of FREE_TYPES) {
+    const a = SCIMMY.Schemas.User.definition.attribute(path) as { config: { canonicalValues: unknown } };
+    a.config.canonicalValues = false;
+  }
+}
+
+/** Salesforce's and Tableau's per-user overrides, so payloads written for either vendor's SCIM validate here. */
+function registerVendorExtensions() {
+  for (const ext of [salesforceUserExtension, tableauUserExtension]) {
+    if (!userExtensions.some((d) => d.id === ext.id)) userExtensions.push(toScimmySchemaDefinition(ext));
+  }
+}
+
 /** Declares resources and extensions once per process; the settings are re-applied on every call (tests). */
 export function declareScim(settings: ScimSettings) {
   if (!declared) {
+    relaxTypeValues();
+    registerVendorExtensions();
     const provisioning = provisioningSchema();
     SCIMMY.Resources.declare(SCIMMY.Resources.User, {
       extensions: [
@@ -89,6 +129,10 @@ export function declareScim(settings: ScimSettings) {
     sort: { supported: true },
     etag: { supported: true },
     changePassword: { supported: false },
-    bulk: { supported: false },
+    bulk: {
+      supported: true,
+      maxOperations: settings.bulkMaxOperations ?? BULK_MAX_OPERATIONS,
+      maxPayloadSize: settings.bulkMaxPayloadSize ?? BULK_MAX_PAYLOAD,
+    },
   });
 }

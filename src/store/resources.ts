@@ -145,11 +145,12 @@ export async function listResources(
 ): Promise<{ total: number; resources: StoredResource[] }> {
   const params = [...(query.params ?? [])];
   const where = query.where ? `WHERE ${query.where}` : "";
-  const total = Number(
-    (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`, params)).rows[0]
-      ?.n ?? 0,
-  );
-  if (query.limit === 0 || total <= query.offset) return { total, resources: [] };
+  const countAll = async () =>
+    Number(
+      (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`, params))
+        .rows[0]?.n ?? 0,
+    );
+  if (query.limit === 0) return { total: await countAll(), resources: [] };
   const page = [...params, query.limit, query.offset];
   const { rows } = await q.query<Row>(
     `SELECT ${SELECT.split(", ")
@@ -159,6 +160,8 @@ export async function listResources(
       )} FROM ${TABLE[type]} t ${where} ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}`,
     page,
   );
+  // A first page that is not full is the whole result (the typical `userName eq` lookup): no count query.
+  const total = query.offset === 0 && rows.length < query.limit ? rows.length : await countAll();
   return { total, resources: rows.map((r) => rowToResource(type, r)) };
 }
 
@@ -169,4 +172,15 @@ export async function existingIds(q: Queryable, type: ResourceType, ids: string[
     ids,
   ]);
   return new Set(rows.map((r) => r.id));
+}
+
+/** Which of the given userNames (Users) or displayNames (Groups) are taken, compared case-insensitively. */
+export async function takenNames(q: Queryable, type: ResourceType, names: string[]): Promise<Set<string>> {
+  if (!names.length) return new Set();
+  const column = type === "User" ? "user_name" : "display_name";
+  const { rows } = await q.query<{ name: string }>(
+    `SELECT lower(${column}) AS name FROM ${TABLE[type]} WHERE lower(${column}) = ANY($1::text[])`,
+    [names.map((n) => n.toLowerCase())],
+  );
+  return new Set(rows.map((r) => r.name));
 }

@@ -156,7 +156,7 @@ async function userJobs(
 }
 
 /** Whether queuing `adding` more deprovisions for a target would pass the breaker's threshold. */
-async function breakerTrips(
+export async function breakerTrips(
   tx: Queryable,
   target: string,
   adding: number,

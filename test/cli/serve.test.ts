@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from "vitest";
 const BIN = join(import.meta.dirname, "../../bin/scim-bridge");
 
 function start(env: Record<string, string>) {
-  const child = spawn(BIN, ["serve"], { env: { ...process.env, DATABASE_URL: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(BIN, ["serve"], {
+    env: { ...process.env, DATABASE_URL: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -23,7 +26,8 @@ function start(env: Record<string, string>) {
   return { child, ready, output: () => ({ stdout, stderr }) };
 }
 
-const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => c.once("exit", (code) => resolve(code)));
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((resolve) => c.once("exit", (code) => resolve(code)));
 
 describe("scim-bridge serve", () => {
   const children: ChildProcess[] = [];
@@ -37,11 +41,16 @@ describe("scim-bridge serve", () => {
     children.push(first.child);
     const url = await first.ready;
     const token = readFileSync(join(dataDir, "scim-bearer-token"), "utf8").trim();
-    expect(first.output().stderr).toContain(`curl -s -H "Authorization: Bearer ${token}" ${url}/scim/v2/Users`);
+    expect(first.output().stderr).toContain(
+      `curl -s -H "Authorization: Bearer ${token}" ${url}/scim/v2/Users`,
+    );
     const res = await fetch(`${url}/scim/v2/Users`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
-      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "kept@example.com" }),
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "kept@example.com",
+      }),
     });
     expect(res.status).toBe(201);
     first.child.kill("SIGTERM");
@@ -54,16 +63,23 @@ describe("scim-bridge serve", () => {
     const second = start({ DATA_DIR: dataDir, PORT: "0" });
     children.push(second.child);
     const url2 = await second.ready;
-    const list = await fetch(`${url2}/scim/v2/Users?filter=${encodeURIComponent('userName eq "kept@example.com"')}`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
+    const list = await fetch(
+      `${url2}/scim/v2/Users?filter=${encodeURIComponent('userName eq "kept@example.com"')}`,
+      {
+        headers: { Authorization: `Bearer ${token}` },
+      },
+    );
     expect((await list.json()).totalResults).toBe(1);
     second.child.kill("SIGINT");
     expect(await exited(second.child)).toBe(0);
   });
 
   it("refuses to start on invalid configuration, naming each bad key", async () => {
-    const bad = start({ PORT: "not-a-port", LOG_LEVEL: "shouty", DATA_DIR: mkdtempSync(join(tmpdir(), "bridge-bad-")) });
+    const bad = start({
+      PORT: "not-a-port",
+      LOG_LEVEL: "shouty",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "bridge-bad-")),
+    });
     children.push(bad.child);
     bad.ready.catch(() => {}); // it never becomes ready: that is the point
     const code = await exited(bad.child);

@@ -12,14 +12,29 @@ describe("configuration", () => {
   });
 
   it("reads environment variables with coercion", () => {
-    const c = loadConfig({ PORT: "9090", HOST: "0.0.0.0", DATA_DIR: "/tmp/x", TRUST_PROXY: "true", RATE_LIMIT_PER_MINUTE: "10" });
-    expect(c).toMatchObject({ port: 9090, host: "0.0.0.0", dataDir: "/tmp/x", trustProxy: true, rateLimit: { perMinute: 10 } });
+    const c = loadConfig({
+      PORT: "9090",
+      HOST: "0.0.0.0",
+      DATA_DIR: "/tmp/x",
+      TRUST_PROXY: "true",
+      RATE_LIMIT_PER_MINUTE: "10",
+    });
+    expect(c).toMatchObject({
+      port: 9090,
+      host: "0.0.0.0",
+      dataDir: "/tmp/x",
+      trustProxy: true,
+      rateLimit: { perMinute: 10 },
+    });
   });
 
   it("accepts several named SCIM tokens, and any secret from a NAME_FILE", () => {
     const file = join(dir, "token");
     writeFileSync(file, "from-a-file-0123456789\n");
-    const c = loadConfig({ SCIM_BEARER_TOKEN_FILE: file, SCIM_BEARER_TOKENS: "okta:okta-token-0123456789,entra:entra-token-0123456789" });
+    const c = loadConfig({
+      SCIM_BEARER_TOKEN_FILE: file,
+      SCIM_BEARER_TOKENS: "okta:okta-token-0123456789,entra:entra-token-0123456789",
+    });
     expect(c.tokens).toEqual([
       { name: "default", token: "from-a-file-0123456789" },
       { name: "okta", token: "okta-token-0123456789" },
@@ -30,13 +45,21 @@ describe("configuration", () => {
   it("merges a YAML file under the environment", () => {
     const file = join(dir, "bridge.yaml");
     writeFileSync(file, "port: 7000\nlogLevel: debug\n");
-    expect(loadConfig({ BRIDGE_CONFIG: file, PORT: "7001" })).toMatchObject({ port: 7001, logLevel: "debug" });
+    expect(loadConfig({ BRIDGE_CONFIG: file, PORT: "7001" })).toMatchObject({
+      port: 7001,
+      logLevel: "debug",
+    });
   });
 
   it("names every bad key and what is expected in one error", () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: "eighty", LOG_LEVEL: "loud", SCIM_BEARER_TOKEN: "short", DATABASE_URL_FILE: "/no/such/file" });
+      loadConfig({
+        PORT: "eighty",
+        LOG_LEVEL: "loud",
+        SCIM_BEARER_TOKEN: "short",
+        DATABASE_URL_FILE: "/no/such/file",
+      });
     } catch (e) {
       error = e;
     }

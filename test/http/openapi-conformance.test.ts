@@ -144,8 +144,14 @@ describe("the HTTP API conforms to openapi/scim-bridge.yaml", () => {
       .patch(path)
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${member.id}"]` }] });
-    expect(patched.body.members).toEqual([]);
+    expect(patched.status).toBe(204);
     conforms("patch", "/scim/v2/Groups/{id}", patched);
+    const patchedWithBody = await t.request
+      .patch(`${path}?attributes=members`)
+      .set(AUTH)
+      .send({ schemas: [PATCH], Operations: [{ op: "replace", path: "displayName", value: "Analysts 2" }] });
+    expect(patchedWithBody.body.members).toEqual([]);
+    conforms("patch", "/scim/v2/Groups/{id}", patchedWithBody);
     const stale = await t.request
       .patch(path)
       .set(AUTH)
@@ -256,9 +262,50 @@ describe("the HTTP API conforms to openapi/scim-bridge.yaml", () => {
     conforms("post", "/scim/v2/Users", text);
 
     const bulk = await t.request.post("/scim/v2/Bulk").set(AUTH).send({ schemas: [], Operations: [] });
-    expect(bulk.status).toBe(501);
+    expect(bulk.status).toBe(400);
     conforms("post", "/scim/v2/Bulk", bulk);
     conforms("get", "/scim/v2/Me", await t.request.get("/scim/v2/Me").set(AUTH));
+  });
+
+  it("Bulk and root search: results per operation, 413 over maxOperations, Users and Groups together", async () => {
+    const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+    const bulk = await t.request
+      .post("/scim/v2/Bulk")
+      .set(AUTH)
+      .send({
+        schemas: [BULK],
+        Operations: [
+          {
+            method: "POST",
+            path: "/Groups",
+            bulkId: "g",
+            data: { schemas: [GROUP], displayName: "Bulkers", members: [{ value: "bulkId:u" }] },
+          },
+          { method: "POST", path: "/Users", bulkId: "u", data: user("bulk.one@example.com") },
+          { method: "POST", path: "/Users", bulkId: "bad", data: { schemas: [GROUP] } },
+        ],
+      });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.Operations.map((o: { status: string }) => o.status)).toEqual(["201", "201", "400"]);
+    conforms("post", "/scim/v2/Bulk", bulk);
+    const tooMany = await t.request
+      .post("/scim/v2/Bulk")
+      .set(AUTH)
+      .send({
+        schemas: [BULK],
+        Operations: Array.from({ length: 1001 }, () => ({ method: "DELETE", path: `/Users/${UNKNOWN_ID}` })),
+      });
+    expect(tooMany.status).toBe(413);
+    conforms("post", "/scim/v2/Bulk", tooMany);
+    const all = await t.request
+      .post("/scim/v2/.search")
+      .set(AUTH)
+      .send({ schemas: [SEARCH], filter: 'displayName eq "Bulkers" or userName eq "bulk.one@example.com"' });
+    expect(all.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual([
+      "User",
+      "Group",
+    ]);
+    conforms("post", "/scim/v2/.search", all);
   });
 
   it("health, readiness and metrics", async () => {

@@ -11,7 +11,14 @@ describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
   beforeAll(async () => {
     t = await createTestApp({ backend });
     for (const n of ["g1", "g2", "g3"]) {
-      ids.push((await t.request.post("/scim/v2/Users").set(AUTH).send(user(`${n}@example.com`))).body.id);
+      ids.push(
+        (
+          await t.request
+            .post("/scim/v2/Users")
+            .set(AUTH)
+            .send(user(`${n}@example.com`))
+        ).body.id,
+      );
     }
   });
   afterAll(() => t.close());
@@ -24,61 +31,131 @@ describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
     expect(res.status).toBe(201);
     expect(res.headers.location).toContain(`/Groups/${res.body.id}`);
     expect(res.body.members).toEqual([
-      { value: ids[0], $ref: expect.stringContaining(`/Users/${ids[0]}`), display: expect.any(String), type: "User" },
+      {
+        value: ids[0],
+        $ref: expect.stringContaining(`/Users/${ids[0]}`),
+        display: expect.any(String),
+        type: "User",
+      },
     ]);
     const u = await t.request.get(`/scim/v2/Users/${ids[0]}`).set(AUTH);
     expect(u.body.groups).toEqual([
-      { value: res.body.id, $ref: expect.stringContaining(`/Groups/${res.body.id}`), display: "Tableau Users" },
+      {
+        value: res.body.id,
+        $ref: expect.stringContaining(`/Groups/${res.body.id}`),
+        display: "Tableau Users",
+      },
     ]);
   });
 
   it("refuses a duplicate displayName (409 uniqueness) and unknown members (400)", async () => {
-    await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Dupes" }).expect(201);
-    const dup = await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "dupes" });
+    await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "Dupes" })
+      .expect(201);
+    const dup = await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "dupes" });
     expect(dup.status).toBe(409);
     expect(dup.body.scimType).toBe("uniqueness");
     const bad = await t.request
       .post("/scim/v2/Groups")
       .set(AUTH)
-      .send({ schemas: [GROUP], displayName: "Ghosts", members: [{ value: "6f1c1d7e-0000-4000-8000-000000000000" }] });
+      .send({
+        schemas: [GROUP],
+        displayName: "Ghosts",
+        members: [{ value: "6f1c1d7e-0000-4000-8000-000000000000" }],
+      });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toContain("6f1c1d7e-0000-4000-8000-000000000000");
   });
 
   it("adds and removes members by PATCH in each IdP shape, touching only those members", async () => {
-    const g = (await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Patchers" })).body;
-    const patch = (Operations: unknown[]) => t.request.patch(`/scim/v2/Groups/${g.id}`).set(AUTH).send({ schemas: [PATCH], Operations });
-    // add (Entra style, capitalised op and $ref null)
-    await patch([{ op: "Add", path: "members", value: [{ $ref: null, value: ids[0] }, { value: ids[1] }] }]).expect(200);
+    const g = (
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Patchers" })
+    ).body;
+    const patch = (Operations: unknown[]) =>
+      t.request
+        .patch(`/scim/v2/Groups/${g.id}`)
+        .set(AUTH)
+        .send({ schemas: [PATCH], Operations });
+    const members = async () =>
+      (await t.request.get(`/scim/v2/Groups/${g.id}`).set(AUTH)).body.members.map(
+        (m: { value: string }) => m.value,
+      );
+    // add (Entra style, capitalised op and $ref null): 204, as Entra asks for group PATCH
+    const added = await patch([
+      { op: "Add", path: "members", value: [{ $ref: null, value: ids[0] }, { value: ids[1] }] },
+    ]);
+    expect(added.status).toBe(204);
+    expect(added.headers.etag).toBe('W/"2"');
     // remove by filter + add in one PATCH (Okta)
-    const okta = await patch([
+    await patch([
       { op: "remove", path: `members[value eq "${ids[0]}"]` },
       { op: "add", path: "members", value: [{ value: ids[2] }] },
-    ]);
-    expect(okta.body.members.map((m: { value: string }) => m.value).sort()).toEqual([ids[1], ids[2]].sort());
+    ]).expect(204);
+    expect((await members()).sort()).toEqual([ids[1], ids[2]].sort());
     // remove with a value list and no filter (Entra): removes only the listed member
-    const entra = await patch([{ op: "Remove", path: "members", value: [{ value: ids[1] }] }]);
-    expect(entra.body.members.map((m: { value: string }) => m.value)).toEqual([ids[2]]);
-    // adding an existing member does not duplicate it, and changes nothing
-    const before = entra.body.meta.version;
+    await patch([{ op: "Remove", path: "members", value: [{ value: ids[1] }] }]).expect(204);
+    expect(await members()).toEqual([ids[2]]);
+    // adding an existing member does not duplicate it, and changes nothing (same ETag)
+    const before = (await t.request.get(`/scim/v2/Groups/${g.id}`).set(AUTH)).body.meta.version;
     const again = await patch([{ op: "add", path: "members", value: [{ value: ids[2] }] }]);
-    expect(again.body.members).toHaveLength(1);
-    expect(again.body.meta.version).toBe(before);
+    expect(again.headers.etag).toBe(before);
+    expect(await members()).toEqual([ids[2]]);
+  });
+
+  it("answers a group PATCH with the projected group (200) when the request asks for attributes", async () => {
+    const g = (
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Asked", members: [{ value: ids[0] }] })
+    ).body;
+    const res = await t.request
+      .patch(`/scim/v2/Groups/${g.id}?attributes=displayName,members`)
+      .set(AUTH)
+      .send({ schemas: [PATCH], Operations: [{ op: "add", path: "members", value: [{ value: ids[1] }] }] });
+    expect(res.status).toBe(200);
+    expect(res.body.members.map((m: { value: string }) => m.value).sort()).toEqual([ids[0], ids[1]].sort());
+    const quiet = await t.request
+      .patch(`/scim/v2/Groups/${g.id}?excludedAttributes=members`)
+      .set(AUTH)
+      .send({ schemas: [PATCH], Operations: [{ op: "replace", path: "displayName", value: "Asked 2" }] });
+    expect(quiet.status).toBe(200);
+    expect(quiet.body).toMatchObject({ id: g.id, displayName: "Asked 2" });
+    expect(quiet.body.members).toBeUndefined();
   });
 
   it("renames a group with Okta's no-path replace carrying the id", async () => {
-    const g = (await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Old name" })).body;
+    const g = (
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Old name" })
+    ).body;
     const res = await t.request
       .patch(`/scim/v2/Groups/${g.id}`)
       .set(AUTH)
-      .send({ schemas: [PATCH], Operations: [{ op: "replace", value: { id: g.id, displayName: "New name" } }] });
-    expect(res.status).toBe(200);
-    expect(res.body.displayName).toBe("New name");
+      .send({
+        schemas: [PATCH],
+        Operations: [{ op: "replace", value: { id: g.id, displayName: "New name" } }],
+      });
+    expect(res.status).toBe(204);
+    expect((await t.request.get(`/scim/v2/Groups/${g.id}`).set(AUTH)).body.displayName).toBe("New name");
   });
 
   it("replaces members with PUT and deletes a group without touching its users", async () => {
     const g = (
-      await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Put me", members: [{ value: ids[0] }] })
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Put me", members: [{ value: ids[0] }] })
     ).body;
     const put = await t.request
       .put(`/scim/v2/Groups/${g.id}`)
@@ -92,7 +169,10 @@ describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
 
   it("leaves members out when excludedAttributes=members", async () => {
     const g = (
-      await t.request.post("/scim/v2/Groups").set(AUTH).send({ schemas: [GROUP], displayName: "Quiet", members: [{ value: ids[0] }] })
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Quiet", members: [{ value: ids[0] }] })
     ).body;
     const res = await t.request.get(`/scim/v2/Groups/${g.id}?excludedAttributes=members`).set(AUTH);
     expect(res.body.members).toBeUndefined();

@@ -35,7 +35,8 @@ describe.each(BACKENDS)("listing and filtering Users on %s", (backend) => {
   });
 
   it("supports co, sw, pr, and, or on userName, externalId, displayName, emails.value and id", async () => {
-    const count = async (f: string) => (await list(`filter=${encodeURIComponent(f)}&count=100`)).body.totalResults;
+    const count = async (f: string) =>
+      (await list(`filter=${encodeURIComponent(f)}&count=100`)).body.totalResults;
     expect(await count('userName sw "user1"')).toBe(10);
     expect(await count('displayName co "User 2"')).toBe(6);
     expect(await count("externalId pr")).toBe(25);
@@ -72,7 +73,7 @@ describe.each(BACKENDS)("listing and filtering Users on %s", (backend) => {
   });
 
   it("rejects a malformed filter with 400 invalidFilter and a detail", async () => {
-    const res = await list(`filter=${encodeURIComponent('userName eq')}`);
+    const res = await list(`filter=${encodeURIComponent("userName eq")}`);
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe("invalidFilter");
     expect(res.body.detail.length).toBeGreaterThan(10);
@@ -100,7 +101,11 @@ describe.each(BACKENDS)("listing and filtering Users on %s", (backend) => {
     const res = await t.request
       .post("/scim/v2/Users/.search")
       .set(AUTH)
-      .send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 'userName sw "user2"', count: 2 });
+      .send({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        filter: 'userName sw "user2"',
+        count: 2,
+      });
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(6);
     expect(res.body.Resources).toHaveLength(2);

@@ -19,7 +19,11 @@ describe.each(BACKENDS)("SCIM Users on %s", (backend) => {
     expect(res.headers["content-type"]).toMatch(/^application\/scim\+json/);
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.location).toMatch(new RegExp(`/scim/v2/Users/${res.body.id}$`));
-    expect(res.body.meta).toMatchObject({ resourceType: "User", version: 'W/"1"', location: res.headers.location });
+    expect(res.body.meta).toMatchObject({
+      resourceType: "User",
+      version: 'W/"1"',
+      location: res.headers.location,
+    });
     expect(Date.parse(res.body.meta.created)).not.toBeNaN();
     expect(res.headers.etag).toBe(res.body.meta.version);
     expect(res.body.userName).toBe("alice@example.com");
@@ -34,7 +38,10 @@ describe.each(BACKENDS)("SCIM Users on %s", (backend) => {
     expect(got.body).toEqual(created);
     const missing = await t.request.get("/scim/v2/Users/6f1c1d7e-0000-4000-8000-000000000000").set(AUTH);
     expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "404" });
+    expect(missing.body).toMatchObject({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: "404",
+    });
     expect(missing.body.detail).toContain("not found");
   });
 
@@ -47,7 +54,10 @@ describe.each(BACKENDS)("SCIM Users on %s", (backend) => {
   });
 
   it("rejects a user without userName with 400 and a detail naming the attribute", async () => {
-    const res = await t.request.post("/scim/v2/Users").set(AUTH).send({ schemas: user("x").schemas, name: {} });
+    const res = await t.request
+      .post("/scim/v2/Users")
+      .set(AUTH)
+      .send({ schemas: user("x").schemas, name: {} });
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBeDefined();
     expect(res.body.detail).toMatch(/userName/);
@@ -82,7 +92,10 @@ describe.each(BACKENDS)("SCIM Users on %s", (backend) => {
     const removed = await t.request
       .patch(`/scim/v2/Users/${created.id}`)
       .set(AUTH)
-      .send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "remove", path: "title" }] });
+      .send({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "remove", path: "title" }],
+      });
     expect(removed.body.title).toBeUndefined();
     expect(removed.body.meta.version).toBe('W/"3"');
   });
@@ -92,17 +105,26 @@ describe.each(BACKENDS)("SCIM Users on %s", (backend) => {
     const res = await t.request
       .post("/scim/v2/Users")
       .set(AUTH)
-      .send({ ...user("frank@example.com"), schemas: [...user("x").schemas, ent], [ent]: { department: "Sales", employeeNumber: "42" } });
+      .send({
+        ...user("frank@example.com"),
+        schemas: [...user("x").schemas, ent],
+        [ent]: { department: "Sales", employeeNumber: "42" },
+      });
     expect(res.status).toBe(201);
     expect(res.body[ent]).toEqual({ department: "Sales", employeeNumber: "42" });
     expect(res.body.schemas).toContain(ent);
   });
 
   it("never returns or stores a password", async () => {
-    const res = await t.request.post("/scim/v2/Users").set(AUTH).send({ ...user("gina@example.com"), password: "S3cret!pass" });
+    const res = await t.request
+      .post("/scim/v2/Users")
+      .set(AUTH)
+      .send({ ...user("gina@example.com"), password: "S3cret!pass" });
     expect(res.status).toBe(201);
     expect(JSON.stringify(res.body)).not.toContain("S3cret");
-    const { rows } = await t.store.db.query<{ data: unknown }>("SELECT data FROM users WHERE id = $1", [res.body.id]);
+    const { rows } = await t.store.db.query<{ data: unknown }>("SELECT data FROM users WHERE id = $1", [
+      res.body.id,
+    ]);
     expect(JSON.stringify(rows[0]?.data)).not.toContain("S3cret");
   });
 

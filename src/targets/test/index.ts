@@ -3,7 +3,15 @@
 // correlation key before creating, link if found.
 import { z } from "zod";
 import { parseRetryAfter } from "../../sync/retry.ts";
-import type { CheckResult, Operation, Outcome, Target, TargetAccount } from "../target.ts";
+import type {
+  CheckResult,
+  DesiredUser,
+  Operation,
+  Outcome,
+  Target,
+  TargetAccount,
+  TargetGroup,
+} from "../target.ts";
 
 export const TestTargetConfig = z.object({
   name: z.string().min(1),
@@ -57,7 +65,10 @@ export function classifyTestTargetResponse(
   return { status: "failed", code, message };
 }
 
-export function createTestTarget(config: TestTargetConfig): Target {
+/** Reconcile names drifted fields by comparing an account with what this target would write (see sync/reconcile). */
+export type TestTarget = Target & { desiredFields(user: DesiredUser): Record<string, unknown> };
+
+export function createTestTarget(config: TestTargetConfig): TestTarget {
   const base = config.url.replace(/\/$/, "");
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -142,6 +153,7 @@ export function createTestTarget(config: TestTargetConfig): Target {
     concurrency: config.concurrency,
     acceptsPasswords: config.acceptsPasswords,
     handlesGroups: true,
+    desiredFields: (user) => ({ ...user.data, groups: user.groups }),
     async apply(ops) {
       const out: Outcome[] = new Array(ops.length);
       let next = 0;
@@ -175,6 +187,13 @@ export function createTestTarget(config: TestTargetConfig): Target {
           },
         ];
       }
+    },
+    async *listGroups(): AsyncIterable<TargetGroup[]> {
+      const { accounts } = await call<{ accounts: (Account & { members?: string[] })[] }>(
+        "GET",
+        "/accounts?kind=group",
+      );
+      yield accounts.map((a) => ({ targetId: a.id, displayName: a.key, memberTargetIds: a.members ?? [] }));
     },
     async *listUsers(): AsyncIterable<TargetAccount[]> {
       const { accounts } = await call<{ accounts: Account[] }>("GET", "/accounts?kind=user");

@@ -1,0 +1,218 @@
+// npm run bench:scim — SCIM throughput and latency against PostgreSQL with 100,000 users and a 50,000-member
+// group, each scenario beside a plain Express JSON endpoint measured in the same run (this machine's ceiling).
+//
+//   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped afterwards)
+//   BENCH_SECONDS  seconds per scenario (default 8)   BENCH_USERS  users to load (default 100000)
+//   BENCH_ONLY     comma-separated scenario kinds (createUser,filterUser,getUser,patchUser,page,addMember)
+//
+// The server runs in this process; autocannon runs in a child process so that it does not share the event loop.
+import { fork } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import express from "express";
+import pg from "pg";
+import { pino } from "pino";
+import { Directory } from "../src/directory/index.ts";
+import { createApp } from "../src/http/app.ts";
+import { migrate, openPostgres } from "../src/store/index.ts";
+import { outboxWriter } from "../src/sync/index.ts";
+import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
+
+const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const GROUP_MEMBERS = Math.min(50_000, Math.floor(USERS / 2));
+const TOKEN = randomBytes(16).toString("hex");
+const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+if (process.argv.includes("--client")) {
+  process.on("message", async (s: Scenario) => {
+    process.send?.(await runClient(s));
+    process.exit(0);
+  });
+} else {
+  await main();
+}
+
+function userBody(i: number) {
+  const userName = `user${i}@bench.example.com`;
+  return {
+    schemas: [CORE],
+    userName,
+    name: { givenName: "Bench", familyName: `User ${i}` },
+    displayName: `Bench User ${i}`,
+    emails: [{ value: userName, type: "work", primary: true }],
+    active: true,
+  };
+}
+
+/** 100,000 users in multi-row INSERTs of 5,000 rows (unnest of arrays): a few seconds, not through HTTP. */
+async function load(db: Awaited<ReturnType<typeof openPostgres>>) {
+  const ids: string[] = [];
+  for (let start = 0; start < USERS; start += 5000) {
+    const n = Math.min(5000, USERS - start);
+    const chunk = Array.from({ length: n }, (_, k) => ({ id: randomUUID(), body: userBody(start + k) }));
+    ids.push(...chunk.map((c) => c.id));
+    await db.query(
+      `INSERT INTO users (id, user_name, display_name, active, data)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::jsonb[])`,
+      [
+        chunk.map((c) => c.id),
+        chunk.map((c) => c.body.userName),
+        chunk.map((c) => c.body.displayName),
+        chunk.map(() => true),
+        chunk.map((c) => JSON.stringify(c.body)),
+      ],
+    );
+  }
+  const groupId = randomUUID();
+  await db.query("INSERT INTO groups (id, display_name, data) VALUES ($1, 'Everyone (bench)', $2)", [
+    groupId,
+    JSON.stringify({
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: "Everyone (bench)",
+    }),
+  ]);
+  await db.query(
+    `INSERT INTO group_members (group_id, member_id, member_type)
+     SELECT $1, id, 'User' FROM unnest($2::uuid[]) AS id`,
+    [groupId, ids.slice(0, GROUP_MEMBERS)],
+  );
+  await db.query("ANALYZE");
+  return { ids, groupId };
+}
+
+function client(s: Scenario): Promise<ScenarioResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ["--client"], { stdio: "inherit" });
+    child.once("message", (r) => resolve(r as ScenarioResult));
+    child.once("error", reject);
+    child.send(s);
+  });
+}
+
+async function main() {
+  const schema = `bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: URL_ });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const db = await openPostgres(URL_, { schema, max: 20 });
+  const servers: import("node:http").Server[] = [];
+  try {
+    await migrate(db);
+    const t0 = Date.now();
+    const { ids, groupId } = await load(db);
+    console.log(`loaded ${USERS} users and a ${GROUP_MEMBERS}-member group in ${Date.now() - t0} ms`);
+
+    const directory = new Directory(db);
+    directory.onChange(
+      outboxWriter({ targets: [], breaker: { windowMs: 60_000, maxCount: 0, maxPercent: 0 } }),
+    );
+    const app = createApp({
+      directory,
+      logger: pino({ level: "silent" }),
+      tokens: () => [{ name: "bench", token: TOKEN }],
+      bodyLimit: "1mb",
+      rateLimitPerMinute: 100_000_000,
+      filterMaxResults: 1000,
+    });
+    const plain = express();
+    plain.get("/json", (_req, res) => {
+      res.json({ schemas: [CORE], id: ids[0], userName: "plain@example.com", active: true });
+    });
+    plain.post("/json", express.json(), (req, res) => {
+      res.status(201).json({ ...req.body, id: randomUUID() });
+    });
+    const listen = (a: express.Express) =>
+      new Promise<string>((resolve) => {
+        const s = a.listen(0, "127.0.0.1", () =>
+          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`),
+        );
+        servers.push(s);
+      });
+    const base = await listen(app);
+    const plainBase = await listen(plain);
+    const common = { seconds: SECONDS, token: TOKEN, connections: 10 };
+
+    const scenarios: (Scenario & { goal: string })[] = [
+      { ...common, name: "POST /Users", kind: "createUser", url: base, goal: "≥ 2,000 req/s" },
+      {
+        ...common,
+        name: 'GET /Users?filter=userName eq "…"',
+        kind: "filterUser",
+        url: base,
+        users: USERS,
+        goal: "≥ 4,000 req/s",
+      },
+      { ...common, name: "GET /Users/{id}", kind: "getUser", url: base, ids: ids.slice(0, 5000), goal: "" },
+      {
+        ...common,
+        name: "PATCH /Users/{id} (replace displayName)",
+        kind: "patchUser",
+        url: base,
+        ids: ids.slice(60_000, 65_000),
+        goal: "≥ 1,500 req/s",
+      },
+      {
+        ...common,
+        name: "GET /Users?startIndex=…&count=100",
+        kind: "page",
+        url: base,
+        users: USERS,
+        goal: "≥ 400 req/s",
+      },
+      {
+        ...common,
+        connections: 1,
+        name: "PATCH /Groups/{id} add 1 member (50,000 members, 1 connection)",
+        kind: "addMember",
+        url: base,
+        groupId,
+        ids: ids.slice(GROUP_MEMBERS),
+        goal: "p50 < 5 ms",
+      },
+    ];
+    const only = process.env.BENCH_ONLY?.split(",");
+    const chosen = only ? scenarios.filter((s) => only.includes(s.kind)) : scenarios;
+    const baselineGet = await client({
+      ...common,
+      name: "plain Express GET /json",
+      kind: "plainGet",
+      url: plainBase,
+    });
+    const baselinePost = await client({
+      ...common,
+      name: "plain Express POST /json",
+      kind: "plainPost",
+      url: plainBase,
+    });
+    const rows: string[] = [];
+    for (const s of chosen) {
+      const r = await client(s);
+      const baseline =
+        s.kind.startsWith("get") || s.kind === "filterUser" || s.kind === "page" ? baselineGet : baselinePost;
+      rows.push(
+        `| ${s.name} | ${fmt(r)} | ${fmt(baseline)} | ${s.goal} | ${r.non2xx ? `${r.non2xx} non-2xx` : ""} |`,
+      );
+      console.log(rows.at(-1));
+    }
+    console.log(
+      `\n${USERS} users, ${SECONDS} s per scenario, 10 connections unless stated; server and client on this machine\n`,
+    );
+    console.log(
+      "| scenario | SCIM req/s, p50 / p99 ms | plain Express req/s, p50 / p99 ms | goal | errors |",
+    );
+    console.log("|---|---|---|---|---|");
+    for (const r of rows) console.log(r);
+  } finally {
+    for (const s of servers) s.close();
+    await db.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+function fmt(r: ScenarioResult) {
+  return `${Math.round(r.rps).toLocaleString("en")} req/s, ${r.p50} / ${r.p99}`;
+}

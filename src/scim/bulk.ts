@@ -1,0 +1,332 @@
+// POST /Bulk (RFC 7644 §3.7), our own: bulkId references (also to a later POST), failOnErrors, maxOperations and
+// maxPayloadSize (413), each operation atomic, and runs of user creates written in a few store round trips.
+import { type Request, type Response, Router } from "express";
+import type { Directory, WriteContext } from "../directory/index.ts";
+import { BridgeError } from "../errors.ts";
+import { scimErrorBody, toBridgeError } from "../http/errors.ts";
+import { type ResourceType, takenNames } from "../store/index.ts";
+import { versionTag } from "./resource-codec.ts";
+import { BULK_REQUEST, BULK_RESPONSE } from "./schemas.ts";
+import { createResource, patchResource, replaceResource, validateResource } from "./writes.ts";
+
+export interface BulkOptions {
+  directory: Directory;
+  maxOperations: number;
+  maxPayloadSize: number;
+  baseUrl: (req: Request) => string;
+  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
+  writeContext: (req: Request, res: Response) => WriteContext;
+}
+
+interface BulkOp {
+  method: string;
+  bulkId?: string;
+  version?: string;
+  path: string;
+  data?: unknown;
+}
+
+interface BulkResult {
+  method: string;
+  bulkId?: string;
+  location?: string;
+  version?: string;
+  status: string;
+  response?: unknown;
+}
+
+const TYPES: Record<string, ResourceType> = { users: "User", groups: "Group" };
+const PATH = /^\/(Users|Groups)(?:\/([^/?#]+))?$/i;
+const REF = /^bulkId:(.+)$/;
+
+/** Every `bulkId:<id>` string in the path and data of an operation. */
+function references(op: BulkOp): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown) => {
+    if (typeof v === "string") {
+      const m = v.match(REF);
+      if (m) out.add(m[1]!);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(op.path.split("/").pop());
+  walk(op.data);
+  return [...out];
+}
+
+function resolve<T>(v: T, ids: Map<string, string>): T {
+  if (typeof v === "string") {
+    const m = v.match(REF);
+    return (m && ids.has(m[1]!) ? ids.get(m[1]!) : v) as T;
+  }
+  if (Array.isArray(v)) return v.map((x) => resolve(x, ids)) as T;
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, ids)])) as T;
+  }
+  return v;
+}
+
+function failure(op: BulkOp, e: unknown, location?: string): BulkResult {
+  const err = toBridgeError(e);
+  return {
+    method: op.method,
+    ...(op.bulkId ? { bulkId: op.bulkId } : {}),
+    ...(location ? { location } : {}),
+    status: String(err.status),
+    response: scimErrorBody(err.status, err.message, err.scimType),
+  };
+}
+
+function parseRequest(body: unknown, maxOperations: number): { ops: BulkOp[]; failOnErrors: number } {
+  const b = body as { schemas?: unknown; Operations?: unknown; failOnErrors?: unknown };
+  if (!b || typeof b !== "object" || !Array.isArray(b.schemas) || !b.schemas.includes(BULK_REQUEST)) {
+    throw new BridgeError("SCIM_INVALID_SYNTAX", `A bulk request must have "schemas": ["${BULK_REQUEST}"]`);
+  }
+  if (!Array.isArray(b.Operations) || !b.Operations.length) {
+    throw new BridgeError("SCIM_INVALID_SYNTAX", 'A bulk request must have a non-empty "Operations" array');
+  }
+  if (b.Operations.length > maxOperations) {
+    throw new BridgeError(
+      "SCIM_PAYLOAD_TOO_LARGE",
+      `The bulk request has ${b.Operations.length} operations; maxOperations is ${maxOperations}`,
+    );
+  }
+  const f = b.failOnErrors;
+  if (f !== undefined && (!Number.isInteger(f) || (f as number) < 1)) {
+    throw new BridgeError("SCIM_INVALID_VALUE", "failOnErrors must be an integer of at least 1");
+  }
+  const ops = b.Operations.map((o) => {
+    const x = (o ?? {}) as Record<string, unknown>;
+    return {
+      method: typeof x.method === "string" ? x.method.toUpperCase() : String(x.method),
+      ...(typeof x.bulkId === "string" ? { bulkId: x.bulkId } : {}),
+      ...(typeof x.version === "string" ? { version: x.version } : {}),
+      path: typeof x.path === "string" ? x.path : "",
+      ...(x.data !== undefined ? { data: x.data } : {}),
+    };
+  });
+  return { ops, failOnErrors: (f as number | undefined) ?? Number.POSITIVE_INFINITY };
+}
+
+export function bulkRouter(opts: BulkOptions): Router {
+  const router = Router();
+  router.post("/Bulk", async (req, res) => {
+    const length = Number(req.get("content-length") ?? JSON.stringify(req.body ?? null).length);
+    if (length > opts.maxPayloadSize) {
+      throw new BridgeError(
+        "SCIM_PAYLOAD_TOO_LARGE",
+        `The bulk request is ${length} bytes; maxPayloadSize is ${opts.maxPayloadSize}`,
+      );
+    }
+    const { ops, failOnErrors } = parseRequest(req.body, opts.maxOperations);
+    const base = opts.baseUrl(req);
+    const shared: WriteContext = { ...opts.writeContext(req, res), queued: new Map() };
+    const results = await runBulk(opts.directory, ops, failOnErrors, base, shared);
+    if (opts.afterWrite) {
+      const written = new Set(shared.queued?.keys());
+      await Promise.all([...written].map((id) => opts.afterWrite!(shared, id)));
+    }
+    res.status(200).setHeader("Content-Type", "application/scim+json; charset=utf-8");
+    res.end(JSON.stringify({ schemas: [BULK_RESPONSE], Operations: results.filter(Boolean) }));
+  });
+  return router;
+}
+
+async function runBulk(
+  directory: Directory,
+  ops: BulkOp[],
+  failOnErrors: number,
+  base: string,
+  shared: WriteContext,
+): Promise<(BulkResult | undefined)[]> {
+  const results: (BulkResult | undefined)[] = new Array(ops.length);
+  const created = new Map<string, string>();
+  const failedIds = new Set<string>();
+  const definedBy = new Map(ops.flatMap((o, i) => (o.method === "POST" && o.bulkId ? [[o.bulkId, i]] : [])));
+  let errors = 0;
+  const record = (i: number, r: BulkResult) => {
+    results[i] = r;
+    if (Number(r.status) >= 400) {
+      errors++;
+      if (ops[i]!.bulkId) failedIds.add(ops[i]!.bulkId!);
+    }
+  };
+  const ctxFor = (op: BulkOp): WriteContext => ({
+    ...shared,
+    ...(op.version ? { ifMatch: op.version } : {}),
+  });
+
+  let pending = ops.map((_, i) => i);
+  while (pending.length && errors < failOnErrors) {
+    const next: number[] = [];
+    let progressed = false;
+    for (let k = 0; k < pending.length && errors < failOnErrors; k++) {
+      const i = pending[k]!;
+      const op = ops[i]!;
+      const refs = references(op);
+      const failedRef = refs.find((r) => failedIds.has(r) || !definedBy.has(r));
+      if (failedRef !== undefined) {
+        record(i, conflict(op, `bulkId:${failedRef} does not name a POST of this request that succeeded`));
+        progressed = true;
+        continue;
+      }
+      if (refs.some((r) => !created.has(r))) {
+        next.push(i);
+        continue;
+      }
+      progressed = true;
+      // A run of user creates without references is written together.
+      const run = [i];
+      while (
+        isPlainUserCreate(op) &&
+        k + 1 < pending.length &&
+        isPlainUserCreate(ops[pending[k + 1]!]!) &&
+        !references(ops[pending[k + 1]!]!).length
+      ) {
+        run.push(pending[++k]!);
+      }
+      if (run.length > 1) {
+        await createUsers(directory, run, ops, ctxFor, base, created, record, () => errors < failOnErrors);
+      } else {
+        const path = op.path.replace(/bulkId:([^/]+)$/, (ref, id: string) => created.get(id) ?? ref);
+        record(i, await runOne(directory, { ...resolve(op, created), path }, ctxFor(op), base, created));
+      }
+    }
+    if (!progressed) {
+      for (const i of next)
+        record(i, conflict(ops[i]!, "The bulkId references of this operation are circular"));
+      break;
+    }
+    pending = next;
+  }
+  return results;
+}
+
+const conflict = (op: BulkOp, detail: string): BulkResult => ({
+  method: op.method,
+  ...(op.bulkId ? { bulkId: op.bulkId } : {}),
+  status: "409",
+  response: scimErrorBody(409, detail),
+});
+
+const isPlainUserCreate = (op: BulkOp) => op.method === "POST" && /^\/Users$/i.test(op.path);
+
+const success = (
+  op: BulkOp,
+  base: string,
+  type: ResourceType,
+  id: string,
+  version: number,
+  status: number,
+) => ({
+  method: op.method,
+  ...(op.bulkId ? { bulkId: op.bulkId } : {}),
+  location: `${base}/${type === "User" ? "Users" : "Groups"}/${id}`,
+  version: versionTag(version),
+  status: String(status),
+});
+
+async function runOne(
+  directory: Directory,
+  op: BulkOp,
+  ctx: WriteContext,
+  base: string,
+  created: Map<string, string>,
+): Promise<BulkResult> {
+  const m = op.path.match(PATH);
+  const type = m ? TYPES[m[1]!.toLowerCase()] : undefined;
+  const id = m?.[2];
+  const location = type && id ? `${base}/${type === "User" ? "Users" : "Groups"}/${id}` : undefined;
+  try {
+    if (!type || (op.method === "POST") !== (id === undefined)) {
+      throw new BridgeError(
+        "SCIM_INVALID_PATH",
+        `Invalid path "${op.path}" for ${op.method} in a bulk request`,
+      );
+    }
+    switch (op.method) {
+      case "POST": {
+        if (!op.bulkId) throw new BridgeError("SCIM_INVALID_SYNTAX", "A bulk POST operation needs a bulkId");
+        const { view } = await createResource(directory, type, op.data, ctx);
+        created.set(op.bulkId, view.resource.id);
+        return success(op, base, type, view.resource.id, view.resource.version, 201);
+      }
+      case "PUT": {
+        const view = await replaceResource(directory, type, id!, op.data, ctx);
+        return success(op, base, type, id!, view.resource.version, 200);
+      }
+      case "PATCH": {
+        const view = await patchResource(directory, type, id!, op.data, ctx);
+        return success(op, base, type, id!, view.resource.version, 200);
+      }
+      case "DELETE":
+        await directory.delete(type, id!, ctx);
+        return { method: op.method, ...(location ? { location } : {}), status: "204" };
+      default:
+        throw new BridgeError("SCIM_INVALID_SYNTAX", `Invalid method "${op.method}" in a bulk operation`);
+    }
+  } catch (e) {
+    return failure(op, e, location);
+  }
+}
+
+/**
+ * Validates each create on its own (a failure is that operation's result), refuses userNames that are taken or
+ * repeated in the run, writes the rest in one transaction, and falls back to one transaction each if that fails.
+ */
+async function createUsers(
+  directory: Directory,
+  run: number[],
+  ops: BulkOp[],
+  ctxFor: (op: BulkOp) => WriteContext,
+  base: string,
+  created: Map<string, string>,
+  record: (i: number, r: BulkResult) => void,
+  goOn: () => boolean,
+) {
+  const valid: { i: number; data: Record<string, unknown>; password?: string }[] = [];
+  const names = run.map((i) => {
+    const n = (ops[i]!.data as { userName?: unknown } | undefined)?.userName;
+    return typeof n === "string" ? n.toLowerCase() : "";
+  });
+  const taken = await takenNames(directory.db, "User", names.filter(Boolean));
+  for (const i of run) {
+    if (!goOn()) break;
+    const op = ops[i]!;
+    try {
+      if (!op.bulkId) throw new BridgeError("SCIM_INVALID_SYNTAX", "A bulk POST operation needs a bulkId");
+      const v = validateResource("User", op.data);
+      const name = String(v.data.userName).toLowerCase();
+      if (taken.has(name)) {
+        throw new BridgeError(
+          "SCIM_UNIQUENESS",
+          `userName ${JSON.stringify(v.data.userName)} is already taken`,
+        );
+      }
+      taken.add(name);
+      valid.push({ i, data: v.data, ...(v.password ? { password: v.password } : {}) });
+    } catch (e) {
+      record(i, failure(op, e));
+    }
+  }
+  try {
+    const rows = await directory.createMany(
+      "User",
+      valid.map((x) => ({
+        data: x.data,
+        ...(x.password ? { password: x.password } : {}),
+        ctx: ctxFor(ops[x.i]!),
+      })),
+    );
+    rows.forEach((r, k) => {
+      const op = ops[valid[k]!.i]!;
+      created.set(op.bulkId!, r.id);
+      record(valid[k]!.i, success(op, base, "User", r.id, r.version, 201));
+    });
+  } catch {
+    for (const x of valid) {
+      if (!goOn()) break;
+      record(x.i, await runOne(directory, ops[x.i]!, ctxFor(ops[x.i]!), base, created));
+    }
+  }
+}

@@ -1,0 +1,167 @@
+// The writes behind /Users, /Groups and /Bulk: validation (strict, after the IdP dialects are normalised), PATCH
+// (membership ops as row changes, simple ops directly, the rest through scimmy) and the directory calls.
+import { ConcurrentWrite, type Directory, type ResourceView, type WriteContext } from "../directory/index.ts";
+import { BridgeError } from "../errors.ts";
+import type { Member, ResourceType } from "../store/index.ts";
+import { normalisePatchOperations, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
+import { applyPatch } from "./patch.ts";
+import { toMembers, validateGroup, validateUser } from "./resource-codec.ts";
+import { CORE_GROUP, CORE_USER, PATCH_OP, userExtensionIds } from "./schemas.ts";
+
+export interface ValidatedResource {
+  data: Record<string, unknown>;
+  password?: string;
+  members?: Member[];
+}
+
+export function validateResource(type: ResourceType, body: unknown): ValidatedResource {
+  const normalised = normaliseResourceBody(body);
+  if (type === "User") return { ...validateUser(normalised) };
+  const g = validateGroup(normalised);
+  return { data: g.data, ...(g.members ? { members: g.members } : {}) };
+}
+
+/** Retries a read-modify-write when another request changed the resource in between. */
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof ConcurrentWrite) || attempt >= 5) throw e;
+    }
+  }
+}
+
+export async function createResource(
+  directory: Directory,
+  type: ResourceType,
+  body: unknown,
+  ctx: WriteContext,
+): Promise<{ view: ResourceView; v: ValidatedResource }> {
+  const v = validateResource(type, body);
+  return { view: await directory.create(type, v.data, ctx, v), v };
+}
+
+export async function replaceResource(
+  directory: Directory,
+  type: ResourceType,
+  id: string,
+  body: unknown,
+  ctx: WriteContext,
+): Promise<ResourceView> {
+  const v = validateResource(type, body);
+  return (await directory.update(type, id, v, ctx)).view;
+}
+
+export async function patchResource(
+  directory: Directory,
+  type: ResourceType,
+  id: string,
+  body: unknown,
+  ctx: WriteContext,
+): Promise<ResourceView> {
+  const ops = parsePatch(body, [CORE_USER, CORE_GROUP, ...userExtensionIds()]);
+  const { memberDelta, rest } =
+    type === "Group" ? splitMemberOps(ops) : { memberDelta: undefined, rest: ops };
+  const { view } = await withRetry(async () => {
+    let data: Record<string, unknown> | undefined;
+    let password: string | undefined;
+    let expectedVersion: number | undefined;
+    if (rest.length) {
+      const current = await directory.get(type, id, { relations: false });
+      expectedVersion = current.resource.version;
+      ({ data, password } = await applyPatch(type, current.resource.data, rest));
+    }
+    return directory.update(
+      type,
+      id,
+      {
+        ...(data ? { data } : {}),
+        ...(password ? { password } : {}),
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        ...(memberDelta?.add.length ? { addMembers: memberDelta.add } : {}),
+        ...(memberDelta?.remove ? { removeMembers: memberDelta.remove } : {}),
+      },
+      ctx,
+    );
+  });
+  return view;
+}
+
+export function parsePatch(body: unknown, declaredUrns: string[]): PatchOperation[] {
+  const b = body as { schemas?: unknown; Operations?: unknown };
+  if (!b || typeof b !== "object" || !Array.isArray(b.schemas) || !b.schemas.includes(PATCH_OP)) {
+    throw new BridgeError("SCIM_INVALID_SYNTAX", `A PATCH body must have "schemas": ["${PATCH_OP}"]`);
+  }
+  if (!Array.isArray(b.Operations) || !b.Operations.length) {
+    throw new BridgeError("SCIM_INVALID_SYNTAX", 'A PATCH body must have a non-empty "Operations" array');
+  }
+  return b.Operations.flatMap((o, i) => {
+    const op = (o as PatchOperation)?.op;
+    if (typeof op !== "string" || !/^(add|remove|replace)$/i.test(op)) {
+      throw new BridgeError(
+        "SCIM_INVALID_SYNTAX",
+        `Operation ${i + 1}: "op" must be "add", "remove" or "replace", got ${JSON.stringify(op ?? null)}`,
+      );
+    }
+    return normalisePatchOperations(o as PatchOperation, declaredUrns);
+  });
+}
+
+const MEMBER_FILTER = /^members\[\s*value\s+eq\s+"([^"]+)"\s*\]$/i;
+
+/**
+ * Separates membership operations (applied as row inserts/deletes) from the rest (applied by scimmy), in the
+ * three shapes IdPs send: RFC filter removal (Okta), a value list without a filter (Entra), and add/replace.
+ */
+function splitMemberOps(ops: PatchOperation[]) {
+  const add = new Map<string, Member>();
+  let remove: Set<string> | "all" | undefined;
+  const rest: PatchOperation[] = [];
+  const doRemove = (ids: string[]) => {
+    for (const id of ids) add.delete(id);
+    if (remove === "all") return;
+    remove ??= new Set();
+    for (const id of ids) remove.add(id);
+  };
+  const doAdd = (members: Member[]) => {
+    for (const m of members) add.set(m.value, m);
+  };
+  for (const o of ops) {
+    const path = o.path?.toLowerCase();
+    const filtered = o.path?.match(MEMBER_FILTER);
+    if (path === "members") {
+      const values = o.value === undefined || o.value === null ? [] : toMembers(asArray(o.value));
+      if (o.op === "add") doAdd(values);
+      else if (o.op === "replace") {
+        add.clear();
+        remove = "all";
+        doAdd(values);
+      } else if (values.length) doRemove(values.map((m) => m.value));
+      else {
+        add.clear();
+        remove = "all";
+      }
+    } else if (filtered && o.op === "remove") {
+      doRemove([filtered[1]!.toLowerCase()]);
+    } else if (!o.path && o.value && typeof o.value === "object" && "members" in o.value) {
+      const { members, ...others } = o.value as { members?: unknown };
+      const values = toMembers(asArray(members ?? []));
+      if (o.op === "replace") {
+        add.clear();
+        remove = "all";
+      }
+      doAdd(values);
+      if (Object.keys(others).length) rest.push({ ...o, value: others });
+    } else rest.push(o);
+  }
+  const touched = add.size > 0 || remove !== undefined;
+  return {
+    memberDelta: touched
+      ? { add: [...add.values()], remove: remove === "all" ? ("all" as const) : remove && [...remove] }
+      : undefined,
+    rest,
+  };
+}
+
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);

@@ -1,0 +1,31 @@
+// The dependencies reconcile and import need, taken from a running bridge and its configuration.
+import type { Config } from "../../config/index.ts";
+import type { Directory } from "../../directory/index.ts";
+import type { Db } from "../../store/index.ts";
+import type { ConfiguredTarget } from "../configured-target.ts";
+import type { BreakerPolicy } from "../enqueue.ts";
+import type { SyncDeps } from "./types.ts";
+
+export function breakerPolicy(config: Pick<Config, "sync">): BreakerPolicy {
+  const b = config.sync.breaker;
+  return { windowMs: b.windowMinutes * 60_000, maxCount: b.maxDeprovisions, maxPercent: b.maxPercent };
+}
+
+export function syncDeps(
+  bridge: {
+    db: Db;
+    directory: Directory;
+    targets: ConfiguredTarget[];
+    dispatcher?: { kick(t?: string): void };
+  },
+  config: Pick<Config, "sync">,
+): SyncDeps {
+  const dispatcher = bridge.dispatcher;
+  return {
+    db: bridge.db,
+    directory: bridge.directory,
+    targets: bridge.targets,
+    breaker: breakerPolicy(config),
+    ...(dispatcher ? { kick: (t?: string) => dispatcher.kick(t) } : {}),
+  };
+}

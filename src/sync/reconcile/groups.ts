@@ -1,0 +1,117 @@
+// Reconciling one target's groups: linked groups compare name and members (as target ids of linked members);
+// unlinked ones correlate by display name; the store side is walked for gone and missing groups as for users.
+import { getResources, linksByTargetIds } from "../../store/index.ts";
+import { linkedPage, memberTargetIds, resourcesByKeys, unlinkedPage } from "./queries.ts";
+import type { ReconcileTarget, SyncDeps } from "./types.ts";
+import type { Sink } from "./users.ts";
+
+const NIL = "00000000-0000-0000-0000-000000000000";
+const STORE_PAGE = 1000;
+
+const sameSet = (a: string[], b: string[]) => {
+  const x = new Set(a);
+  return x.size === new Set(b).size && b.every((v) => x.has(v));
+};
+
+export async function reconcileGroups(deps: SyncDeps, t: ReconcileTarget, sink: Sink) {
+  const list = t.target.listGroups?.bind(t.target);
+  if (!t.target.handlesGroups || !list) return;
+  const { db } = deps;
+  const seen = new Set<string>();
+  const matched = new Set<string>();
+  const base = { target: t.name, type: "Group" as const };
+
+  for await (const page of list()) {
+    for (const g of page) seen.add(g.targetId);
+    sink.page("groups", seen.size);
+    const links = new Map(
+      (
+        await linksByTargetIds(
+          db,
+          t.name,
+          page.map((g) => g.targetId),
+        )
+      )
+        .filter((l) => l.resourceType === "Group")
+        .map((l) => [l.targetId as string, l]),
+    );
+    const ids = [...links.values()].map((l) => l.resourceId);
+    const groups = new Map((await getResources(db, "Group", ids)).map((g) => [g.id, g]));
+    const members = await memberTargetIds(db, t.name, ids);
+    const matches = await resourcesByKeys(
+      db,
+      "Group",
+      t.name,
+      page.filter((g) => !links.has(g.targetId)).map((g) => g.displayName),
+    );
+    for (const g of page) {
+      const at = { ...base, key: g.displayName, targetId: g.targetId };
+      const link = links.get(g.targetId);
+      if (link) {
+        const stored = groups.get(link.resourceId);
+        const scimId = link.resourceId;
+        if (!stored) {
+          sink.item({
+            ...at,
+            scimId,
+            status: "drifted",
+            fields: ["deleted"],
+            repair: "deprovision",
+            note: "deleted in the store",
+          });
+          await sink.repair({ type: "Group", resourceId: scimId, action: "deprovision" });
+          continue;
+        }
+        const fields: string[] = [];
+        if (String(stored.data.displayName).toLowerCase() !== g.displayName.toLowerCase())
+          fields.push("displayName");
+        if (g.memberTargetIds && !sameSet(members.get(scimId) ?? [], g.memberTargetIds))
+          fields.push("members");
+        sink.item({
+          ...at,
+          scimId,
+          status: fields.length ? "drifted" : "in-sync",
+          repair: fields.length ? "provision" : "none",
+          ...(fields.length ? { fields } : {}),
+        });
+        if (fields.length) await sink.repair({ type: "Group", resourceId: scimId, action: "provision" });
+        continue;
+      }
+      const m = matches.get(g.displayName.toLowerCase());
+      if (m && !m.linkedTo && !matched.has(m.id)) {
+        matched.add(m.id);
+        sink.item({ ...at, scimId: m.id, status: "found-unlinked", repair: "link+provision" });
+        await sink.repair({ type: "Group", resourceId: m.id, action: "provision", linkTo: g.targetId });
+      } else sink.item({ ...at, status: "unmanaged", repair: "none" });
+    }
+  }
+
+  for (let after = NIL; ; ) {
+    const rows = await linkedPage(db, t.name, "Group", after, STORE_PAGE);
+    if (!rows.length) break;
+    after = rows.at(-1)!.resourceId;
+    for (const r of rows.filter((x) => !seen.has(x.targetId))) {
+      const repair = r.exists ? "relink+provision" : "none";
+      sink.item({
+        ...base,
+        key: r.key ?? r.resourceId,
+        scimId: r.resourceId,
+        targetId: r.targetId,
+        status: "gone",
+        repair,
+      });
+      if (!r.exists) continue;
+      matched.add(r.resourceId);
+      await sink.repair({ type: "Group", resourceId: r.resourceId, action: "provision", unlink: true });
+    }
+  }
+  for (let after = NIL; ; ) {
+    const rows = await unlinkedPage(db, t.name, "Group", after, STORE_PAGE);
+    if (!rows.length) break;
+    after = rows.at(-1)!.id;
+    for (const r of rows.filter((x) => !matched.has(x.id))) {
+      sink.item({ ...base, key: r.key, scimId: r.id, status: "missing", repair: "provision" });
+      await sink.repair({ type: "Group", resourceId: r.id, action: "provision" });
+    }
+  }
+}

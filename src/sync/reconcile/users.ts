@@ -1,0 +1,165 @@
+// Reconciling one target's users, a page at a time: the page's links and correlation matches are looked up
+// in batches, then the store side is walked for accounts never seen (gone) and users never provisioned (missing).
+// Memory holds one page plus a set of seen target ids (strings only).
+import { getResources, groupsOf, linksByTargetIds } from "../../store/index.ts";
+import type { DesiredUser, TargetAccount } from "../../targets/target.ts";
+import { usersInScope } from "../scope.ts";
+import { driftCheckFor } from "./desired-fields.ts";
+import { linkedPage, resourcesByKeys, unlinkedPage } from "./queries.ts";
+import type { RepairJob } from "./repairs.ts";
+import type { ReconcileItem, ReconcileTarget, SyncDeps } from "./types.ts";
+
+export interface Sink {
+  item(i: ReconcileItem): void;
+  repair(r: RepairJob): Promise<void>;
+  page(phase: "users" | "groups" | "store", seen: number): void;
+}
+
+const NIL = "00000000-0000-0000-0000-000000000000";
+const STORE_PAGE = 1000;
+
+/** The keys an account may correlate by: its own key, then email-like fields (Salesforce FederationIdentifier). */
+export function correlationKeys(a: TargetAccount): string[] {
+  const keys = [a.key, a.fields.FederationIdentifier, a.fields.email, a.fields.Email]
+    .filter((k): k is string => typeof k === "string" && k.trim() !== "")
+    .map((k) => k.toLowerCase());
+  return [...new Set(keys)];
+}
+
+export async function reconcileUsers(
+  deps: SyncDeps,
+  t: ReconcileTarget,
+  sink: Sink,
+  opts: { deprovisionUnmanaged: boolean },
+) {
+  const { db } = deps;
+  const drift = driftCheckFor(t);
+  const seen = new Set<string>();
+  const matchedStoreIds = new Set<string>();
+  const base = { target: t.name, type: "User" as const };
+
+  for await (const page of t.target.listUsers()) {
+    for (const a of page) seen.add(a.targetId);
+    sink.page("users", seen.size);
+    const links = new Map(
+      (
+        await linksByTargetIds(
+          db,
+          t.name,
+          page.map((a) => a.targetId),
+        )
+      )
+        .filter((l) => l.resourceType === "User")
+        .map((l) => [l.targetId as string, l]),
+    );
+    const linkedIds = [...links.values()].map((l) => l.resourceId);
+    const users = new Map((await getResources(db, "User", linkedIds)).map((u) => [u.id, u]));
+    const inScope = await usersInScope(db, t, [...users.keys()]);
+    const groups = await groupsOf(db, [...users.keys()]);
+    const unlinked = page.filter((a) => !links.has(a.targetId));
+    const matches = await resourcesByKeys(db, "User", t.name, unlinked.flatMap(correlationKeys));
+    const matchScope = await usersInScope(
+      db,
+      t,
+      [...matches.values()].map((m) => m.id),
+    );
+
+    for (const a of page) {
+      const at = { ...base, key: a.key, targetId: a.targetId };
+      const link = links.get(a.targetId);
+      if (link) {
+        const u = users.get(link.resourceId);
+        const scimId = link.resourceId;
+        if (u && inScope.has(u.id)) {
+          const desired: DesiredUser = {
+            scimId,
+            data: u.data,
+            active: u.data.active !== false,
+            groups: (groups.get(u.id) ?? []).map((g) => g.display),
+          };
+          const fields = drift(desired, a);
+          if (!fields.length) sink.item({ ...at, scimId, status: "in-sync", repair: "none" });
+          else {
+            sink.item({ ...at, scimId, status: "drifted", fields, repair: "provision" });
+            await sink.repair({ type: "User", resourceId: scimId, action: "provision" });
+          }
+        } else if (a.active) {
+          // Deleted in SCIM or out of scope, yet active in the target: deprovisioning did not stick.
+          const note = u ? "out of the target's scope" : "deleted in the store";
+          sink.item({ ...at, scimId, status: "drifted", fields: ["active"], repair: "deprovision", note });
+          await sink.repair({ type: "User", resourceId: scimId, action: "deprovision" });
+        } else sink.item({ ...at, scimId, status: "in-sync", repair: "none" });
+        continue;
+      }
+      const match = correlationKeys(a)
+        .map((k) => matches.get(k))
+        .find((m) => m !== undefined);
+      if (match && !match.linkedTo && !matchedStoreIds.has(match.id) && matchScope.has(match.id)) {
+        matchedStoreIds.add(match.id);
+        sink.item({ ...at, scimId: match.id, status: "found-unlinked", repair: "link+provision" });
+        await sink.repair({ type: "User", resourceId: match.id, action: "provision", linkTo: a.targetId });
+        continue;
+      }
+      const note = match
+        ? match.linkedTo
+          ? `matches store user ${match.id}, which is linked to another account`
+          : `matches store user ${match.id}, who is out of the target's scope`
+        : undefined;
+      const deprovision = opts.deprovisionUnmanaged && a.active;
+      sink.item({
+        ...at,
+        status: "unmanaged",
+        repair: deprovision ? "deprovision" : "none",
+        ...(note ? { note } : {}),
+      });
+      if (deprovision) await sink.repair({ type: "User", action: "deprovision", linkTo: a.targetId });
+    }
+  }
+
+  // Linked accounts never listed are gone from the target.
+  for (let after = NIL; ; ) {
+    const rows = await linkedPage(db, t.name, "User", after, STORE_PAGE);
+    if (!rows.length) break;
+    after = rows.at(-1)!.resourceId;
+    const gone = rows.filter((r) => !seen.has(r.targetId));
+    const scope = await usersInScope(
+      db,
+      t,
+      gone.filter((r) => r.exists).map((r) => r.resourceId),
+    );
+    for (const r of gone) {
+      const wanted = scope.has(r.resourceId);
+      sink.item({
+        ...base,
+        key: r.key ?? r.resourceId,
+        scimId: r.resourceId,
+        targetId: r.targetId,
+        status: "gone",
+        repair: wanted ? "relink+provision" : "none",
+        ...(wanted ? {} : { note: "not wanted in the target any more" }),
+      });
+      if (!wanted) continue;
+      // Counted here; the missing walk below must not report it again once its link is cleared.
+      matchedStoreIds.add(r.resourceId);
+      await sink.repair({ type: "User", resourceId: r.resourceId, action: "provision", unlink: true });
+    }
+    sink.page("store", seen.size);
+  }
+
+  // Active users in scope that have no account in the target.
+  for (let after = NIL; ; ) {
+    const rows = await unlinkedPage(db, t.name, "User", after, STORE_PAGE);
+    if (!rows.length) break;
+    after = rows.at(-1)!.id;
+    const scope = await usersInScope(
+      db,
+      t,
+      rows.filter((r) => !matchedStoreIds.has(r.id)).map((r) => r.id),
+    );
+    for (const r of rows) {
+      if (!scope.has(r.id)) continue;
+      sink.item({ ...base, key: r.key, scimId: r.id, status: "missing", repair: "provision" });
+      await sink.repair({ type: "User", resourceId: r.id, action: "provision" });
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
+import { BACKENDS } from "../support/store.ts";
+
+const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+describe.each(BACKENDS)("POST /Bulk on %s", (backend) => {
+  let t: TestApp;
+  let queries = 0;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    // Count store round trips made by the app (the directory's db is the one the app uses).
+    const db = t.directory.db;
+    const query = db.query.bind(db);
+    const transaction = db.transaction.bind(db);
+    db.query = (sql, params) => {
+      queries++;
+      return query(sql, params);
+    };
+    db.transaction = (fn) =>
+      transaction((tx) =>
+        fn({
+          ...tx,
+          query: (sql, params) => {
+            queries++;
+            return tx.query(sql, params);
+          },
+        }),
+      );
+  });
+  afterAll(() => t.close());
+  const bulk = (Operations: unknown[], extra: Record<string, unknown> = {}) =>
+    t.request
+      .post("/scim/v2/Bulk")
+      .set(AUTH)
+      .send({ schemas: [BULK], Operations, ...extra });
+
+  it("resolves bulkId references, including a group created before the user it references", async () => {
+    const res = await bulk([
+      {
+        method: "POST",
+        path: "/Groups",
+        bulkId: "ytrewq",
+        data: {
+          schemas: [GROUP],
+          displayName: "Tour Guides",
+          members: [{ type: "User", value: "bulkId:qwerty" }],
+        },
+      },
+      { method: "POST", path: "/Users", bulkId: "qwerty", data: user("alice.bulk@example.com") },
+      {
+        method: "PATCH",
+        path: "/Users/bulkId:qwerty",
+        data: { schemas: [PATCH], Operations: [{ op: "replace", path: "title", value: "Guide" }] },
+      },
+    ]);
+    expect(res.status).toBe(200);
+    const [g, u, p] = res.body.Operations;
+    expect([g.status, u.status, p.status]).toEqual(["201", "201", "200"]);
+    expect(u.location).toMatch(/\/Users\/[0-9a-f-]{36}$/);
+    const group = await t.request.get(new URL(g.location).pathname).set(AUTH);
+    expect(group.body.members.map((m: { value: string }) => m.value)).toEqual([u.location.split("/").pop()]);
+    expect((await t.request.get(new URL(u.location).pathname).set(AUTH)).body.title).toBe("Guide");
+  });
+
+  it("reports each failed operation with its status and error body, and stops at failOnErrors", async () => {
+    await t.request.post("/scim/v2/Users").set(AUTH).send(user("taken@example.com")).expect(201);
+    const res = await bulk(
+      [
+        { method: "POST", path: "/Users", bulkId: "a", data: user("taken@example.com") },
+        { method: "POST", path: "/Users", bulkId: "b", data: { schemas: user("x").schemas } },
+        { method: "POST", path: "/Users", bulkId: "c", data: user("fine@example.com") },
+        { method: "DELETE", path: "/Users/6f1c1d7e-0000-4000-8000-000000000000" },
+        { method: "POST", path: "/Users", bulkId: "d", data: user("never@example.com") },
+      ],
+      { failOnErrors: 3 },
+    );
+    const statuses = res.body.Operations.map((o: { status: string }) => o.status);
+    expect(statuses).toEqual(["409", "400", "201", "404"]);
+    expect(res.body.Operations[0].response).toMatchObject({ status: "409", scimType: "uniqueness" });
+    expect(res.body.Operations[1].response.detail).toContain("userName");
+    const never = await t.request
+      .get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "never@example.com"')}`)
+      .set(AUTH);
+    expect(never.body.totalResults).toBe(0);
+  });
+
+  it("fails operations whose references cannot be resolved (unknown or circular) with 409", async () => {
+    const res = await bulk([
+      { method: "PATCH", path: "/Users/bulkId:nobody", data: { schemas: [PATCH], Operations: [] } },
+      {
+        method: "POST",
+        path: "/Groups",
+        bulkId: "x",
+        data: { schemas: [GROUP], displayName: "X", members: [{ value: "bulkId:y" }] },
+      },
+      {
+        method: "POST",
+        path: "/Groups",
+        bulkId: "y",
+        data: { schemas: [GROUP], displayName: "Y", members: [{ value: "bulkId:x" }] },
+      },
+    ]);
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(["409", "409", "409"]);
+  });
+
+  it("enforces maxOperations and maxPayloadSize with 413 and a SCIM error", async () => {
+    const config = (await t.request.get("/scim/v2/ServiceProviderConfig").set(AUTH)).body;
+    expect(config.bulk).toMatchObject({ supported: true, maxOperations: 1000, maxPayloadSize: 1048576 });
+    const many = await bulk(
+      Array.from({ length: 1001 }, (_, i) => ({ method: "DELETE", path: `/Users/${i}` })),
+    );
+    expect(many.status).toBe(413);
+    expect(many.body).toMatchObject({ status: "413" });
+    expect(many.body.detail).toContain("1000");
+  });
+
+  it("writes 1,000 user creates in a few store round trips, with one audit row each", async () => {
+    const Operations = Array.from({ length: 1000 }, (_, i) => ({
+      method: "POST",
+      path: "/Users",
+      bulkId: `u${i}`,
+      data: user(`load${i}@example.com`),
+    }));
+    queries = 0;
+    const res = await bulk(Operations);
+    expect(res.status).toBe(200);
+    expect(res.body.Operations.every((o: { status: string }) => o.status === "201")).toBe(true);
+    expect(queries).toBeLessThan(10);
+    const { rows } = await t.directory.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit WHERE action = 'scim.user.create'",
+    );
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(1000);
+    const page = await t.request.get("/scim/v2/Users?filter=userName%20sw%20%22load%22&count=0").set(AUTH);
+    expect(page.body.totalResults).toBe(1000);
+  });
+});
