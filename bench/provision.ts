@@ -129,7 +129,6 @@ for (let g = 0; g < GROUPS; g++) {
 emu.stats.reset();
 const started = Date.now();
 bridge.dispatcher.start();
-const total = USERS + GROUPS;
 for (;;) {
   const { rows } = await store.db.query<{ open: number; dead: number }>(
     "SELECT count(*) FILTER (WHERE state IN ('pending','running'))::int AS open, count(*) FILTER (WHERE state = 'dead')::int AS dead FROM outbox",
@@ -137,7 +136,7 @@ for (;;) {
   const open = Number(rows[0]?.open ?? 0);
   if (open === 0) break;
   process.stderr.write(
-    `\r${total - open}/${total} delivered, ${rows[0]?.dead ?? 0} dead, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `\r${open} jobs open, ${rows[0]?.dead ?? 0} dead, ${((Date.now() - started) / 1000).toFixed(1)} s   `,
   );
   await new Promise((r) => setTimeout(r, 500));
 }
