@@ -1,6 +1,7 @@
 // Every failure a client sees is a SCIM error body (RFC 7644 §3.12) with application/scim+json: never HTML, never
 // a stack trace. Unknown failures are logged with the request id and answered with a generic 500.
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { Logger } from "pino";
 import { BridgeError } from "../errors.ts";
 import { ERROR_SCHEMA } from "../scim/schemas.ts";
 
@@ -58,7 +59,9 @@ export function toBridgeError(e: unknown): BridgeError {
 
 export const scimErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = toBridgeError(err);
-  if (e.code === "INTERNAL") req.log?.error({ err }, "unhandled error");
+  if (e.code === "INTERNAL") {
+    (res.locals.logger as Logger | undefined)?.error({ err, req: { id: res.locals.requestId, method: req.method, url: req.originalUrl.split("?")[0] } }, "unhandled error");
+  }
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   if (e.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="scim-bridge"');
