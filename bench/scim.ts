@@ -79,7 +79,9 @@ async function load(db: Awaited<ReturnType<typeof openPostgres>>) {
      SELECT $1, id, 'User' FROM unnest($2::uuid[]) AS id`,
     [groupId, ids.slice(0, GROUP_MEMBERS)],
   );
-  await db.query("ANALYZE");
+  // What autovacuum does on a live database: statistics, and a visibility map so that paging and count(*) can use
+  // index-only scans.
+  await db.query("VACUUM ANALYZE");
   return { ids, groupId };
 }
 

@@ -9,7 +9,6 @@ import { adminRouter, reconcileAdminRoutes } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
 import type { NamedToken } from "./http/auth.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
-import type { ProvisioningStatus } from "./scim/routes.ts";
 import { compileFilter } from "./store/filter/index.ts";
 import { type Db, linksFor, openStore } from "./store/index.ts";
 import {
@@ -100,23 +99,6 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       metrics: createSyncMetrics(metrics.registry, db),
     });
 
-    const status = async (ids: string[]) => {
-      const out = new Map<string, ProvisioningStatus[]>();
-      for (const l of await linksFor(db, ids)) {
-        const list = out.get(l.resourceId) ?? [];
-        list.push({
-          target: l.target,
-          state: l.state,
-          ...(l.targetId ? { targetId: l.targetId } : {}),
-          ...(l.lastAttemptAt ? { lastAttemptAt: l.lastAttemptAt.toISOString() } : {}),
-          ...(l.errorCode ? { errorCode: l.errorCode } : {}),
-          ...(l.errorMessage ? { errorMessage: l.errorMessage } : {}),
-        });
-        out.set(l.resourceId, list);
-      }
-      return out;
-    };
-
     const app = createApp({
       directory,
       logger,
@@ -127,7 +109,6 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       trustProxy: config.trustProxy,
       metrics,
-      status,
       afterWrite: async (ctx, id) => {
         const queued = ctx.queued?.get(id);
         if (!queued?.size) return;

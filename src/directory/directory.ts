@@ -8,15 +8,18 @@ import {
   type Db,
   deleteResource,
   existingIds,
+  extrasOf,
   getResource,
-  groupsOf,
+  getResourceWithExtras,
   insertResources,
+  type LinkStatus,
   type ListQuery,
-  listResources,
+  listResourcesWithExtras,
   type Member,
   membersOfGroups,
   type Queryable,
   type ResourceType,
+  type ResourceWithExtras,
   removeMembers,
   type StoredResource,
   touchResource,
@@ -71,12 +74,23 @@ export interface Relation {
 
 export interface ResourceView {
   resource: StoredResource;
+  /** Per-target provisioning status; undefined when not loaded. */
+  status?: LinkStatus[];
   /** groups of a User, members of a Group; undefined when not loaded. */
   relations?: Relation[];
 }
 
 /** Rows per multi-row INSERT: 8 parameters a user row, well under PostgreSQL's 65,535 parameters. */
 const CREATE_CHUNK = 1000;
+/** Store rows with extras → the domain's view (relations of a user are always groups). */
+function viewOf(r: ResourceWithExtras): ResourceView {
+  return {
+    ...(r.resource ? { resource: r.resource } : {}),
+    ...(r.relations ? { relations: r.relations } : {}),
+    ...(r.links ? { status: r.links } : {}),
+  } as ResourceView;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = (type: ResourceType, id: string) =>
   new BridgeError("SCIM_NOT_FOUND", `${type} ${id} not found`);
@@ -150,43 +164,42 @@ export class Directory {
     for (const change of changes) for (const l of this.listeners) await l(tx, change);
   }
 
-  async get(type: ResourceType, id: string, opts: { relations?: boolean } = {}): Promise<ResourceView> {
+  /**
+   * One resource with, in the same statement, its relations (a user's groups, a group's members) and its per-target
+   * status, each only when asked for.
+   */
+  async get(
+    type: ResourceType,
+    id: string,
+    opts: { relations?: boolean; status?: boolean } = {},
+  ): Promise<ResourceView> {
     if (!UUID.test(id)) throw notFound(type, id);
-    const resource = await getResource(this.db, type, id);
-    if (!resource) throw notFound(type, id);
-    if (opts.relations === false) return { resource };
-    return { resource, relations: await this.relationsOf(type, id) };
+    const include = { relations: opts.relations !== false, links: !!opts.status };
+    const found = await getResourceWithExtras(this.db, type, id, include);
+    if (!found) throw notFound(type, id);
+    return viewOf(found);
   }
 
-  /** The groups of a User, or the members of a Group (with display names). */
-  async relationsOf(type: ResourceType, id: string): Promise<Relation[]> {
-    return type === "User"
-      ? ((await groupsOf(this.db, [id])).get(id) ?? []).map((g) => ({ ...g, type: "Group" as const }))
-      : ((await membersOfGroups(this.db, [id])).get(id) ?? []);
+  /** Relations and status of resources already in hand (a write's response). */
+  async extras(
+    type: ResourceType,
+    id: string,
+    opts: { relations?: boolean; status?: boolean },
+  ): Promise<Omit<ResourceView, "resource">> {
+    const found = (
+      await extrasOf(this.db, type, [id], { relations: !!opts.relations, links: !!opts.status })
+    ).get(id);
+    return found ? viewOf(found) : {};
   }
 
   async list(
     type: ResourceType,
     query: ListQuery,
-    opts: { relations?: boolean } = {},
+    opts: { relations?: boolean; status?: boolean } = {},
   ): Promise<{ total: number; items: ResourceView[] }> {
-    const { total, resources } = await listResources(this.db, type, query);
-    if (opts.relations === false || !resources.length)
-      return { total, items: resources.map((resource) => ({ resource })) };
-    const ids = resources.map((r) => r.id);
-    const rel =
-      type === "User"
-        ? new Map(
-            [...(await groupsOf(this.db, ids))].map(([k, v]) => [
-              k,
-              v.map((g) => ({ ...g, type: "Group" as const })),
-            ]),
-          )
-        : await membersOfGroups(this.db, ids);
-    return {
-      total,
-      items: resources.map((resource) => ({ resource, relations: rel.get(resource.id) ?? [] })),
-    };
+    const include = { relations: opts.relations !== false, links: !!opts.status };
+    const { total, items } = await listResourcesWithExtras(this.db, type, query, include);
+    return { total, items: items.map(viewOf) };
   }
 
   /** Validates member references exist; returns them with their real types. */

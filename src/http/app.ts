@@ -23,7 +23,6 @@ export interface AppOptions {
   trustProxy?: boolean;
   metrics?: HttpMetrics;
   afterWrite?: ScimRouteOptions["afterWrite"];
-  status?: ScimRouteOptions["status"];
   /** Extra routers mounted before the 404 handler (e.g. the admin API). */
   mount?: (app: Express) => void;
 }
@@ -53,7 +52,11 @@ export function createApp(opts: AppOptions): Express {
       const start = process.hrtime.bigint();
       res.once("finish", () => {
         const responseTime = Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10;
-        const entry = { req: { id, method: req.method, url: req.originalUrl.split("?")[0] }, res: { statusCode: res.statusCode }, responseTime };
+        const entry = {
+          req: { id, method: req.method, url: req.originalUrl.split("?")[0] },
+          res: { statusCode: res.statusCode },
+          responseTime,
+        };
         if (res.statusCode >= 500) opts.logger.error(entry, "request failed");
         else opts.logger.info(entry, "request completed");
       });
@@ -120,7 +123,6 @@ export function createApp(opts: AppOptions): Express {
       maxResults: opts.filterMaxResults,
       baseUrl,
       ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
-      ...(opts.status ? { status: opts.status } : {}),
     }),
   );
   scim.use(discoveryRouter({ directory: opts.directory, baseUrl, filterMaxResults: opts.filterMaxResults }));

@@ -60,7 +60,10 @@ export function toBridgeError(e: unknown): BridgeError {
 export const scimErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = toBridgeError(err);
   if (e.code === "INTERNAL") {
-    (res.locals.logger as Logger | undefined)?.error({ err, req: { id: res.locals.requestId, method: req.method, url: req.originalUrl.split("?")[0] } }, "unhandled error");
+    (res.locals.logger as Logger | undefined)?.error(
+      { err, req: { id: res.locals.requestId, method: req.method, url: req.originalUrl.split("?")[0] } },
+      "unhandled error",
+    );
   }
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);

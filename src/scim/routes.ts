@@ -17,21 +17,10 @@ import {
 import { filterAcross } from "./search-all.ts";
 import { createResource, patchResource, replaceResource } from "./writes.ts";
 
-export interface ProvisioningStatus {
-  target: string;
-  state: string;
-  targetId?: string;
-  lastAttemptAt?: string;
-  errorCode?: string;
-  errorMessage?: string;
-}
-
 export interface ScimRouteOptions {
   directory: Directory;
   /** After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. */
   afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
-  /** Per-target provisioning status of resources, shown read-only in the provisioning extension. */
-  status?: (ids: string[]) => Promise<Map<string, ProvisioningStatus[]>>;
   maxResults: number;
   /** Absolute or relative base for meta.location, e.g. http://host/scim/v2 */
   baseUrl: (req: Request) => string;
@@ -82,39 +71,32 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const router = Router();
   const extensionUrns = () => userExtensionIds();
 
-  const renderView = (
-    req: Request,
-    v: ResourceView,
-    projection?: Projection,
-    status?: ProvisioningStatus[],
-  ) =>
+  const renderView = (req: Request, v: ResourceView, projection?: Projection) =>
     render(
       v.resource,
       { baseUrl: opts.baseUrl(req), ...(projection ? { projection } : {}) },
       v.relations,
-      status?.length ? { [PROVISIONING]: { targets: status } } : undefined,
+      v.status?.length ? { [PROVISIONING]: { targets: v.status } } : undefined,
     );
 
-  async function statuses(items: ResourceView[], projection: Projection) {
-    if (!opts.status || !projection.wants(PROVISIONING)) return new Map<string, ProvisioningStatus[]>();
-    return opts.status(items.map((v) => v.resource.id));
-  }
+  /** What a read must load besides the row, from the projection: relations and per-target status. */
+  const wants = (type: ResourceType, projection: Projection) => ({
+    relations: projection.wants(relationKey(type)),
+    status: projection.wants(PROVISIONING),
+  });
 
   const relationKey = (type: ResourceType) => (type === "User" ? "groups" : "members");
 
   async function list(req: Request, res: Response, type: ResourceType, p: ListParams) {
     const { query, startIndex } = toListQuery(type, p, opts.maxResults);
     const projection = projectionOf(p, extensionUrns());
-    const { total, items } = await directory.list(type, query, {
-      relations: projection.wants(relationKey(type)),
-    });
-    const status = await statuses(items, projection);
+    const { total, items } = await directory.list(type, query, wants(type, projection));
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
       totalResults: total,
       itemsPerPage: items.length,
       startIndex,
-      Resources: items.map((v) => renderView(req, v, projection, status.get(v.resource.id))),
+      Resources: items.map((v) => renderView(req, v, projection)),
     });
   }
 
@@ -143,36 +125,32 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       const page = await directory.list(
         type,
         { ...plan!.query, offset, limit: remaining },
-        { relations: projection.wants(relationKey(type)) },
+        wants(type, projection),
       );
       total += page.total;
       items.push(...page.items);
       remaining -= page.items.length;
       offset = Math.max(0, offset - page.total);
     }
-    const status = await statuses(items, projection);
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
       totalResults: total,
       itemsPerPage: items.length,
       startIndex,
-      Resources: items.map((v) => renderView(req, v, projection, status.get(v.resource.id))),
+      Resources: items.map((v) => renderView(req, v, projection)),
     });
   }
 
   async function getOne(req: Request, res: Response, type: ResourceType) {
     const projection = projectionOf(req.query as ListParams, extensionUrns());
-    const view = await directory.get(type, String(req.params.id), {
-      relations: projection.wants(relationKey(type)),
-    });
+    const view = await directory.get(type, String(req.params.id), wants(type, projection));
     const etag = versionTag(view.resource.version);
     const inm = req.get("if-none-match");
     if (inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
       res.setHeader("ETag", etag);
       return sendScim(res, 304);
     }
-    const status = await statuses([view], projection);
-    sendScim(res, 200, renderView(req, view, projection, status.get(view.resource.id)));
+    sendScim(res, 200, renderView(req, view, projection));
   }
 
   /** Whether the request asked for a representation with `attributes` / `excludedAttributes`. */
@@ -193,12 +171,18 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   ) {
     if (ctx && opts.afterWrite) await opts.afterWrite(ctx, resource.id);
     const projection = projectionOf(req.query as ListParams, extensionUrns());
-    const relations = projection.wants(relationKey(resource.type))
-      ? (knownRelations ?? (await directory.relationsOf(resource.type, resource.id)))
-      : undefined;
-    const view: ResourceView = { resource, ...(relations ? { relations } : {}) };
-    const status = await statuses([view], projection);
-    sendScim(res, code, renderView(req, view, projection, status.get(resource.id)));
+    const want = wants(resource.type, projection);
+    const extras = await directory.extras(resource.type, resource.id, {
+      relations: want.relations && !knownRelations,
+      status: want.status,
+    });
+    const relations = want.relations ? (knownRelations ?? extras.relations) : undefined;
+    const view: ResourceView = {
+      resource,
+      ...(relations ? { relations } : {}),
+      ...(extras.status ? { status: extras.status } : {}),
+    };
+    sendScim(res, code, renderView(req, view, projection));
   }
 
   async function create(req: Request, res: Response, type: ResourceType) {

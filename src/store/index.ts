@@ -6,3 +6,4 @@ export { migrate } from "./migrate.ts";
 export { openStore } from "./open.ts";
 export * from "./outbox.ts";
 export * from "./resources.ts";
+export * from "./views.ts";

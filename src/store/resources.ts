@@ -138,33 +138,6 @@ export interface ListQuery {
   limit: number;
 }
 
-export async function listResources(
-  q: Queryable,
-  type: ResourceType,
-  query: ListQuery,
-): Promise<{ total: number; resources: StoredResource[] }> {
-  const params = [...(query.params ?? [])];
-  const where = query.where ? `WHERE ${query.where}` : "";
-  const countAll = async () =>
-    Number(
-      (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`, params))
-        .rows[0]?.n ?? 0,
-    );
-  if (query.limit === 0) return { total: await countAll(), resources: [] };
-  const page = [...params, query.limit, query.offset];
-  const { rows } = await q.query<Row>(
-    `SELECT ${SELECT.split(", ")
-      .map((c) => `t.${c}`)
-      .join(
-        ", ",
-      )} FROM ${TABLE[type]} t ${where} ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}`,
-    page,
-  );
-  // A first page that is not full is the whole result (the typical `userName eq` lookup): no count query.
-  const total = query.offset === 0 && rows.length < query.limit ? rows.length : await countAll();
-  return { total, resources: rows.map((r) => rowToResource(type, r)) };
-}
-
 /** Ids of the given type that exist, for validating member references. */
 export async function existingIds(q: Queryable, type: ResourceType, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();

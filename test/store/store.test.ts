@@ -142,4 +142,37 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     expect(taken.map((u) => u.resourceId)).toEqual([uuid(40)]);
     expect(taken[0]?.jobs[0]?.attempts).toBe(2);
   });
+
+  it("keeps an exact user count through single, bulk and concurrent inserts and deletes", async () => {
+    const count = async () =>
+      Number(
+        (
+          await s.db.query<{ n: number }>(
+            "SELECT sum(n)::int AS n FROM resource_counts WHERE resource_type = 'User'",
+          )
+        ).rows[0]?.n,
+      );
+    const actual = async () =>
+      Number((await s.db.query<{ n: number }>("SELECT count(*)::int AS n FROM users")).rows[0]?.n);
+    expect(await count()).toBe(await actual());
+    const bulk = Array.from({ length: 50 }, (_, i) => ({
+      id: uuid(1000 + i),
+      data: { userName: `bulk${i}@x.com` },
+    }));
+    await insertResources(s.db, "User", bulk, new Date());
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        s.db.transaction((tx) =>
+          insertResources(
+            tx,
+            "User",
+            [{ id: uuid(2000 + i), data: { userName: `c${i}@x.com` } }],
+            new Date(),
+          ),
+        ),
+      ),
+    );
+    await s.db.query("DELETE FROM users WHERE user_name LIKE 'bulk1%'");
+    expect(await count()).toBe(await actual());
+  });
 });
