@@ -118,6 +118,8 @@ async function main() {
       bodyLimit: "1mb",
       rateLimitPerMinute: 100_000_000,
       filterMaxResults: 1000,
+      // As `serve` runs with no target configured: no per-target status to show.
+      statusEnabled: false,
     });
     const plain = express();
     plain.get("/json", (_req, res) => {

@@ -109,6 +109,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       trustProxy: config.trustProxy,
       metrics,
+      statusEnabled: targets.length > 0,
       afterWrite: async (ctx, id) => {
         const queued = ctx.queued?.get(id);
         if (!queued?.size) return;

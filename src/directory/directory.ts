@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { BridgeError } from "../errors.ts";
 import {
+  type AuditEntry,
   addMembers,
   type Db,
   deleteResource,
@@ -57,13 +58,16 @@ export type ChangeListener = (tx: Queryable, change: Change) => Promise<void>;
 
 export interface UpdateRequest {
   data?: Record<string, unknown>;
+  /** Computes the new body from the current one inside the write transaction (PATCH). */
+  mutate?: (
+    current: Record<string, unknown>,
+  ) => Promise<{ data: Record<string, unknown>; password?: string }>;
   password?: string;
   /** The full member list (PUT). */
   members?: Member[];
   /** A member delta (PATCH). */
   addMembers?: Member[];
   removeMembers?: string[] | "all";
-  expectedVersion?: number;
 }
 
 export interface Relation {
@@ -82,6 +86,23 @@ export interface ResourceView {
 
 /** Rows per multi-row INSERT: 8 parameters a user row, well under PostgreSQL's 65,535 parameters. */
 const CREATE_CHUNK = 1000;
+function auditEntry(
+  type: ResourceType,
+  action: ChangeAction,
+  ctx: WriteContext,
+  added: string[] = [],
+  removed: string[] = [],
+): AuditEntry {
+  return {
+    requestId: ctx.requestId,
+    actor: ctx.actor,
+    action: `scim.${type.toLowerCase()}.${action}`,
+    ...(added.length || removed.length
+      ? { detail: { membersAdded: added.length || undefined, membersRemoved: removed.length || undefined } }
+      : {}),
+  };
+}
+
 /** Store rows with extras → the domain's view (relations of a user are always groups). */
 function viewOf(r: ResourceWithExtras): ResourceView {
   return {
@@ -132,8 +153,10 @@ export class Directory {
     this.listeners.push(listener);
   }
 
-  private async emit(tx: Queryable, change: Change) {
-    await this.emitMany(tx, [change]);
+  /** `audited`: the write statement already inserted the audit row. */
+  private async emit(tx: Queryable, audited: boolean, change: Change) {
+    if (audited) for (const l of this.listeners) await l(tx, change);
+    else await this.emitMany(tx, [change]);
   }
 
   /** One audit row per change (in one statement), then every listener for each change, in order. */
@@ -228,12 +251,12 @@ export class Directory {
     try {
       return await this.db.transaction(async (tx) => {
         const now = new Date();
-        const [resource] = await insertResources(tx, type, [{ id, data }], now);
+        const withMembers = type === "Group" && !!extra.members?.length;
+        const audit = withMembers ? undefined : auditEntry(type, "create", ctx);
+        const [resource] = await insertResources(tx, type, [{ id, data }], now, audit);
         let added: string[] | undefined;
-        if (type === "Group" && extra.members?.length) {
-          added = await addMembers(tx, id, await this.resolveMembers(tx, extra.members));
-        }
-        await this.emit(tx, {
+        if (withMembers) added = await addMembers(tx, id, await this.resolveMembers(tx, extra.members!));
+        await this.emit(tx, !!audit, {
           type,
           id,
           action: "create",
@@ -292,8 +315,8 @@ export class Directory {
 
   /**
    * Changes a resource: its body (PUT, or the result of a PATCH) and/or a group's members, given as the full list
-   * (PUT) or as a delta (PATCH: touches only the affected rows). `expectedVersion` guards a read-modify-write
-   * against a concurrent writer. A write that changes nothing keeps the version and emits nothing.
+   * (PUT) or as a delta (PATCH: touches only the affected rows); `mutate` computes the new body from the row as
+   * locked. A write that changes nothing keeps the version and emits nothing.
    */
   async update(
     type: ResourceType,
@@ -307,9 +330,6 @@ export class Directory {
         const before = await getResource(tx, type, id, { forUpdate: true });
         if (!before) throw notFound(type, id);
         checkVersion(before, ctx.ifMatch);
-        if (change.expectedVersion !== undefined && change.expectedVersion !== before.version) {
-          throw new ConcurrentWrite();
-        }
         let added: string[] = [];
         let removed: string[] = [];
         if (type === "Group" && change.members) {
@@ -342,16 +362,20 @@ export class Directory {
             removed = removed.filter((m) => !back.has(m));
           }
         }
-        const data = change.data ?? before.data;
+        // A PATCH is applied here, on the row as locked, so no concurrent write can slip in between.
+        const mutated = change.mutate ? await change.mutate(before.data) : undefined;
+        const data = mutated?.data ?? change.data ?? before.data;
+        const password = mutated?.password ?? change.password;
         const dataChanged = !isDeepStrictEqual(before.data, data);
-        if (!dataChanged && !added.length && !removed.length && !change.password) {
+        if (!dataChanged && !added.length && !removed.length && !password) {
           return { view: { resource: before }, changed: false };
         }
         const now = new Date();
+        const audit = auditEntry(type, "update", ctx, added, removed);
         const after = dataChanged
-          ? await updateResource(tx, type, id, data, now)
-          : ((await touchResource(tx, type, id, now)) as StoredResource);
-        await this.emit(tx, {
+          ? await updateResource(tx, type, id, data, now, audit)
+          : ((await touchResource(tx, type, id, now, audit)) as StoredResource);
+        await this.emit(tx, true, {
           type,
           id,
           action: "update",
@@ -359,7 +383,7 @@ export class Directory {
           after,
           ...(added.length ? { membersAdded: added } : {}),
           ...(removed.length ? { membersRemoved: removed } : {}),
-          ...(change.password ? { password: change.password } : {}),
+          ...(password ? { password } : {}),
           ctx,
         });
         return { view: { resource: after }, changed: true };
@@ -377,7 +401,7 @@ export class Directory {
       checkVersion(before, ctx.ifMatch);
       const membersRemoved = type === "Group" ? await removeMembers(tx, id) : undefined;
       await deleteResource(tx, type, id);
-      await this.emit(tx, {
+      await this.emit(tx, false, {
         type,
         id,
         action: "delete",
@@ -386,13 +410,5 @@ export class Directory {
         ctx,
       });
     });
-  }
-}
-
-/** Another writer changed the resource between our read and our write; the caller re-reads and retries. */
-export class ConcurrentWrite extends Error {
-  constructor() {
-    super("concurrent write");
-    this.name = "ConcurrentWrite";
   }
 }

@@ -2,7 +2,6 @@ export {
   type Change,
   type ChangeAction,
   type ChangeListener,
-  ConcurrentWrite,
   Directory,
   type Relation,
   type ResourceView,

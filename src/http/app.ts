@@ -23,6 +23,7 @@ export interface AppOptions {
   trustProxy?: boolean;
   metrics?: HttpMetrics;
   afterWrite?: ScimRouteOptions["afterWrite"];
+  statusEnabled?: boolean;
   /** Extra routers mounted before the 404 handler (e.g. the admin API). */
   mount?: (app: Express) => void;
 }
@@ -123,6 +124,7 @@ export function createApp(opts: AppOptions): Express {
       maxResults: opts.filterMaxResults,
       baseUrl,
       ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
+      ...(opts.statusEnabled !== undefined ? { statusEnabled: opts.statusEnabled } : {}),
     }),
   );
   scim.use(discoveryRouter({ directory: opts.directory, baseUrl, filterMaxResults: opts.filterMaxResults }));

@@ -22,6 +22,8 @@ export interface ScimRouteOptions {
   /** After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. */
   afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
   maxResults: number;
+  /** Whether resources carry the per-target provisioning status (false when no target is configured). */
+  statusEnabled?: boolean;
   /** Absolute or relative base for meta.location, e.g. http://host/scim/v2 */
   baseUrl: (req: Request) => string;
   /** /Bulk limits; default BULK_MAX_OPERATIONS and BULK_MAX_PAYLOAD (give the same to discoveryRouter). */
@@ -82,7 +84,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   /** What a read must load besides the row, from the projection: relations and per-target status. */
   const wants = (type: ResourceType, projection: Projection) => ({
     relations: projection.wants(relationKey(type)),
-    status: projection.wants(PROVISIONING),
+    status: opts.statusEnabled !== false && projection.wants(PROVISIONING),
   });
 
   const relationKey = (type: ResourceType) => (type === "User" ? "groups" : "members");

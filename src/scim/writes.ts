@@ -1,6 +1,6 @@
 // The writes behind /Users, /Groups and /Bulk: validation (strict, after the IdP dialects are normalised), PATCH
 // (membership ops as row changes, simple ops directly, the rest through scimmy) and the directory calls.
-import { ConcurrentWrite, type Directory, type ResourceView, type WriteContext } from "../directory/index.ts";
+import type { Directory, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import type { Member, ResourceType } from "../store/index.ts";
 import { normalisePatchOperations, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
@@ -19,17 +19,6 @@ export function validateResource(type: ResourceType, body: unknown): ValidatedRe
   if (type === "User") return { ...validateUser(normalised) };
   const g = validateGroup(normalised);
   return { data: g.data, ...(g.members ? { members: g.members } : {}) };
-}
-
-/** Retries a read-modify-write when another request changed the resource in between. */
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof ConcurrentWrite) || attempt >= 5) throw e;
-    }
-  }
 }
 
 export async function createResource(
@@ -63,28 +52,18 @@ export async function patchResource(
   const ops = parsePatch(body, [CORE_USER, CORE_GROUP, ...userExtensionIds()]);
   const { memberDelta, rest } =
     type === "Group" ? splitMemberOps(ops) : { memberDelta: undefined, rest: ops };
-  const { view } = await withRetry(async () => {
-    let data: Record<string, unknown> | undefined;
-    let password: string | undefined;
-    let expectedVersion: number | undefined;
-    if (rest.length) {
-      const current = await directory.get(type, id, { relations: false });
-      expectedVersion = current.resource.version;
-      ({ data, password } = await applyPatch(type, current.resource.data, rest));
-    }
-    return directory.update(
-      type,
-      id,
-      {
-        ...(data ? { data } : {}),
-        ...(password ? { password } : {}),
-        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
-        ...(memberDelta?.add.length ? { addMembers: memberDelta.add } : {}),
-        ...(memberDelta?.remove ? { removeMembers: memberDelta.remove } : {}),
-      },
-      ctx,
-    );
-  });
+  const { view } = await directory.update(
+    type,
+    id,
+    {
+      ...(rest.length
+        ? { mutate: (current: Record<string, unknown>) => applyPatch(type, current, rest) }
+        : {}),
+      ...(memberDelta?.add.length ? { addMembers: memberDelta.add } : {}),
+      ...(memberDelta?.remove ? { removeMembers: memberDelta.remove } : {}),
+    },
+    ctx,
+  );
   return view;
 }
 

@@ -48,11 +48,31 @@ export const rowToResource = (type: ResourceType, r: Row): StoredResource => ({
 
 const SELECT = "id, data, version, created, last_modified";
 
+/** An audit row written by the same statement as the change it records (one round trip less per write). */
+export interface AuditEntry {
+  requestId?: string | undefined;
+  actor?: string | undefined;
+  action: string;
+  detail?: unknown;
+}
+
+/** Wraps a data-modifying statement `… RETURNING id, …` so that it also inserts one audit row per returned row. */
+function withAudit(type: ResourceType, statement: string, params: unknown[], audit?: AuditEntry): string {
+  if (!audit) return statement;
+  const p = (v: unknown) => `$${params.push(v)}`;
+  return `WITH w AS (${statement}),
+    a AS (INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
+          SELECT ${p(audit.requestId ?? null)}, ${p(audit.actor ?? null)}, ${p(audit.action)}, ${p(type)}, w.id, 'accepted',
+                 ${p(audit.detail === undefined ? null : JSON.stringify(audit.detail))}::jsonb FROM w)
+    SELECT * FROM w`;
+}
+
 export async function insertResources(
   q: Queryable,
   type: ResourceType,
   items: { id: string; data: Record<string, unknown> }[],
   now: Date,
+  audit?: AuditEntry,
 ): Promise<StoredResource[]> {
   if (!items.length) return [];
   const cols = Object.keys(columns(type, items[0]!.data));
@@ -62,10 +82,8 @@ export async function insertResources(
     const values = [item.id, ...Object.values(columns(type, item.data)), JSON.stringify(item.data), now, now];
     return `(${values.map((v) => `$${params.push(v)}`).join(", ")})`;
   });
-  const { rows } = await q.query<Row>(
-    `INSERT INTO ${TABLE[type]} (${all.join(", ")}) VALUES ${tuples.join(", ")} RETURNING ${SELECT}`,
-    params,
-  );
+  const sql = `INSERT INTO ${TABLE[type]} (${all.join(", ")}) VALUES ${tuples.join(", ")} RETURNING ${SELECT}`;
+  const { rows } = await q.query<Row>(withAudit(type, sql, params, audit), params);
   return rows.map((r) => rowToResource(type, r));
 }
 
@@ -101,24 +119,28 @@ export async function updateResource(
   id: string,
   data: Record<string, unknown>,
   now: Date,
+  audit?: AuditEntry,
 ): Promise<StoredResource> {
   const cols = columns(type, data);
   const names = Object.keys(cols);
   const params: unknown[] = [id, JSON.stringify(data), now, ...Object.values(cols)];
   const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
-  const { rows } = await q.query<Row>(
-    `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1 RETURNING ${SELECT}`,
-    params,
-  );
+  const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1 RETURNING ${SELECT}`;
+  const { rows } = await q.query<Row>(withAudit(type, sql, params, audit), params);
   return rowToResource(type, rows[0]!);
 }
 
 /** Bumps version and lastModified only: a membership change is a change of the group. */
-export async function touchResource(q: Queryable, type: ResourceType, id: string, now: Date) {
-  const { rows } = await q.query<Row>(
-    `UPDATE ${TABLE[type]} SET last_modified = $2, version = version + 1 WHERE id = $1 RETURNING ${SELECT}`,
-    [id, now],
-  );
+export async function touchResource(
+  q: Queryable,
+  type: ResourceType,
+  id: string,
+  now: Date,
+  audit?: AuditEntry,
+) {
+  const params: unknown[] = [id, now];
+  const sql = `UPDATE ${TABLE[type]} SET last_modified = $2, version = version + 1 WHERE id = $1 RETURNING ${SELECT}`;
+  const { rows } = await q.query<Row>(withAudit(type, sql, params, audit), params);
   return rows[0] && rowToResource(type, rows[0]);
 }
 

@@ -11,7 +11,7 @@ import {
   type StoredResource,
 } from "../../store/index.ts";
 import type { TargetAccount, TargetGroup } from "../../targets/target.ts";
-import { resourcesByKeys } from "../reconcile/queries.ts";
+import { linkedIdsOf, resourcesByKeys } from "../reconcile/queries.ts";
 import { findTarget } from "../reconcile/reconcile.ts";
 import type { ReconcileTarget, SyncDeps } from "../reconcile/types.ts";
 import { IMPORTED_ATTRIBUTES, scimUserFromAccount } from "./account-to-scim.ts";
@@ -83,16 +83,11 @@ async function importUserPage(
   requestId: string,
 ): Promise<ImportItem[]> {
   const { db, directory } = deps;
-  const links = new Map(
-    (
-      await linksByTargetIds(
-        db,
-        t.name,
-        page.map((a) => a.targetId),
-      )
-    )
-      .filter((l) => l.resourceType === "User")
-      .map((l) => [l.targetId as string, l.resourceId]),
+  const links = await linkedIdsOf(
+    db,
+    t.name,
+    "User",
+    page.map((a) => a.targetId),
   );
   const stored = new Map((await getResources(db, "User", [...links.values()])).map((u) => [u.id, u]));
   const matches = await resourcesByKeys(
@@ -122,7 +117,8 @@ async function importUserPage(
           await directory.update(
             "User",
             u.id,
-            { data: merged, expectedVersion: u.version },
+            // Merged again on the row as locked, so a SCIM write in between is not overwritten.
+            { mutate: async (current) => ({ data: mergeImported(current, data) }) },
             importContext(directory, t.name, a.targetId, requestId),
           );
         }
