@@ -20,6 +20,16 @@ export interface AdminOptions {
 }
 
 const STATES: JobState[] = ["pending", "running", "done", "dead", "held"];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A resource id from a query or path parameter: a UUID, or a 400 that says so (never a database error). */
+function resourceIdOf(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  const id = String(value);
+  if (!UUID.test(id))
+    throw new BridgeError("SCIM_INVALID_VALUE", `${name} must be a SCIM resource id (a UUID), got "${id}"`);
+  return id;
+}
 
 export function adminRouter(opts: AdminOptions): Router {
   const router = Router();
@@ -76,7 +86,7 @@ export function adminRouter(opts: AdminOptions): Router {
     const jobs = await listJobs(db, {
       ...(req.query.target ? { target: String(req.query.target) } : {}),
       ...(state ? { state: state as JobState } : {}),
-      ...(req.query.resourceId ? { resourceId: String(req.query.resourceId) } : {}),
+      ...(req.query.resourceId ? { resourceId: resourceIdOf(req.query.resourceId, "resourceId")! } : {}),
       limit,
     });
     res.json({ jobs: jobs.map(({ secret, ...j }) => ({ ...j, hasPassword: !!secret })) });
@@ -105,13 +115,19 @@ export function adminRouter(opts: AdminOptions): Router {
     if (!opts.targets.some((t) => t.name === name))
       throw new BridgeError("SCIM_NOT_FOUND", `No target named ${name}`);
     const ids = Array.isArray(req.body?.ids) ? (req.body.ids as unknown[]).map(Number) : undefined;
+    if (ids?.some((id) => !Number.isSafeInteger(id))) {
+      throw new BridgeError(
+        "SCIM_INVALID_VALUE",
+        "ids must be a list of job ids (integers) from GET /admin/held",
+      );
+    }
     const released = await releaseHeld(db, name, ids);
     opts.kick(name);
     res.json({ target: name, released });
   });
 
   router.get("/resources/:id/status", async (req, res) => {
-    res.json({ links: await linksFor(db, [String(req.params.id)]) });
+    res.json({ links: await linksFor(db, [resourceIdOf(req.params.id, "id")!]) });
   });
 
   router.get("/audit", async (req, res) => {
@@ -119,7 +135,7 @@ export function adminRouter(opts: AdminOptions): Router {
     const { rows } = await db.query(
       `SELECT id, at, request_id AS "requestId", actor, action, resource_type AS "resourceType", resource_id AS "resourceId",
               target, outcome, detail FROM audit WHERE ($1::uuid IS NULL OR resource_id = $1) ORDER BY id DESC LIMIT $2`,
-      [req.query.resourceId ? String(req.query.resourceId) : null, limit],
+      [resourceIdOf(req.query.resourceId, "resourceId") ?? null, limit],
     );
     res.json({ events: rows });
   });

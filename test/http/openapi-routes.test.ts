@@ -1,9 +1,11 @@
 // Fails when the app serves a route that openapi/scim-bridge.yaml does not describe.
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Directory } from "../../src/directory/index.ts";
+import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { createApp } from "../../src/http/app.ts";
-import { expressRoutes, routesMissingFromSpec } from "../support/openapi.ts";
+import { startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { expressRoutes, openApiDocument, routesMissingFromSpec } from "../support/openapi.ts";
 
 // Only the routing table is read: no request is served, so the directory is never used.
 const app = createApp({
@@ -14,6 +16,20 @@ const app = createApp({
   rateLimitPerMinute: 10,
   filterMaxResults: 10,
 });
+
+const ADMIN_ROUTES = [
+  "GET /admin/targets",
+  "GET /admin/queue",
+  "GET /admin/jobs",
+  "POST /admin/jobs/{id}/retry",
+  "GET /admin/held",
+  "POST /admin/targets/{name}/release",
+  "GET /admin/resources/{id}/status",
+  "GET /admin/audit",
+  "POST /admin/reconcile",
+  "POST /admin/import",
+  "GET /admin/deliveries",
+];
 
 describe("the OpenAPI document covers the app's routes", () => {
   it("finds the routes of the mounted SCIM routers", () => {
@@ -37,5 +53,41 @@ describe("the OpenAPI document covers the app's routes", () => {
     expect(
       routesMissingFromSpec(["GET /scim/v2/Users/{id}", "DELETE /scim/v2/Schemas/{id}", "ALL /scim/v2/Nope"]),
     ).toEqual(["DELETE /scim/v2/Schemas/{id}", "ALL /scim/v2/Nope"]);
+  });
+});
+
+// The whole bridge mounts the admin API (with reconcile and import) next to SCIM.
+describe("the OpenAPI document covers the whole bridge's routes", () => {
+  let target: RunningTestTarget;
+  let t: TestBridge;
+  beforeAll(async () => {
+    target = await startTestTarget();
+    t = await startTestBridge({ targets: [{ name: "accounts", kind: "test", url: target.url }] });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await target.close();
+  });
+
+  it("finds the admin routes, reconcile and import included", () => {
+    const routes = expressRoutes(t.bridge.app as never);
+    expect(routes.filter((r) => r.includes(" /admin/")).sort()).toEqual([...ADMIN_ROUTES].sort());
+  });
+
+  it("describes every route the bridge serves, the admin API included", () => {
+    const routes = expressRoutes(t.bridge.app as never);
+    expect(routes).toEqual(expect.arrayContaining(["GET /healthz", "POST /scim/v2/Users"]));
+    expect(routesMissingFromSpec(routes)).toEqual([]);
+  });
+
+  it("describes no admin operation the bridge does not serve", () => {
+    const described = Object.entries(openApiDocument().paths)
+      .filter(([path]) => path.startsWith("/admin/"))
+      .flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => m !== "parameters")
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      );
+    expect(described.sort()).toEqual([...ADMIN_ROUTES].sort());
   });
 });
