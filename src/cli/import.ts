@@ -1,10 +1,9 @@
 // `scim-bridge import --from TARGET [--apply] [--format table|json] [--no-wait]`: e.g. Tableau users into the store,
 // and from there into Salesforce.
 import type { Command } from "commander";
-import { loadConfig } from "../config/index.ts";
 import { type ImportReport, importFrom } from "../sync/import/index.ts";
 import { createProgress, table } from "./progress.ts";
-import { deliverySummary, markOf, openSession, waitWithProgress } from "./sync-session.ts";
+import { runSyncCommand, type SyncCommandOptions } from "./sync-session.ts";
 
 const RESULTS = ["created", "linked", "updated", "skipped", "failed"] as const;
 
@@ -40,54 +39,31 @@ export function registerImportCommand(program: Command) {
     .option("--no-wait", "with --apply, do not wait for the other targets to be provisioned")
     .option("--local", "never use a running bridge; open the store here", false)
     .option("--timeout <minutes>", "how long to wait for delivery", "30")
-    .action(
-      async (o: {
-        from: string;
-        apply: boolean;
-        includeInactive: boolean;
-        format: string;
-        wait: boolean;
-        local: boolean;
-        timeout: string;
-      }) => {
-        if (!["table", "json"].includes(o.format)) throw new Error("--format must be table or json");
-        const config = loadConfig();
-        const session = await openSession(config, process.env, {
-          local: o.local,
-          dispatch: o.apply && o.wait,
-        });
-        try {
-          let mark = await markOf(session);
-          let report: ImportReport & { mark?: number };
-          if (session.mode === "local") {
-            const progress = createProgress();
-            report = await importFrom(session.deps, {
-              from: o.from,
-              apply: o.apply,
-              includeInactive: o.includeInactive,
-              onProgress: (p) => progress.update(`${o.from}: ${p.phase}`, p.seen),
-            });
-            progress.done();
-            session.deps.kick?.();
-          } else {
-            report = await session.server.call("POST", "/import", {
-              from: o.from,
-              apply: o.apply,
-              includeInactive: o.includeInactive,
-            });
-            mark = report.mark ?? 0;
-          }
-          process.stdout.write(
-            o.format === "json" ? `${JSON.stringify(report)}\n` : formatImportReport(report),
-          );
-          if (o.apply && o.wait) {
-            const result = await waitWithProgress(session, mark, undefined, Number(o.timeout) * 60_000);
-            process.stderr.write(deliverySummary(result));
-          }
-          if (report.users.failed + report.groups.failed > 0) process.exitCode = 1;
-        } finally {
-          await session.close();
+    .action(async (o: SyncCommandOptions & { from: string; includeInactive: boolean }) =>
+      runSyncCommand(o, async (session, _config, mark) => {
+        let report: ImportReport & { mark?: number };
+        if (session.mode === "local") {
+          const progress = createProgress();
+          report = await importFrom(session.deps, {
+            from: o.from,
+            apply: o.apply,
+            includeInactive: o.includeInactive,
+            onProgress: (p) => progress.update(`${o.from}: ${p.phase}`, p.seen),
+          });
+          progress.done();
+          session.deps.kick?.();
+        } else {
+          report = await session.server.call("POST", "/import", {
+            from: o.from,
+            apply: o.apply,
+            includeInactive: o.includeInactive,
+          });
+          mark = report.mark ?? 0;
         }
-      },
+        process.stdout.write(
+          o.format === "json" ? `${JSON.stringify(report)}\n` : formatImportReport(report),
+        );
+        return { mark, failed: report.users.failed + report.groups.failed > 0 };
+      }),
     );
 }

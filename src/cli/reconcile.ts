@@ -1,9 +1,8 @@
 // `scim-bridge reconcile [--target NAME] [--apply] [--format table|json] [--no-wait]`
 import type { Command } from "commander";
-import { loadConfig } from "../config/index.ts";
 import { RECONCILE_STATUSES, type ReconcileReport, reconcile } from "../sync/reconcile/index.ts";
 import { createProgress, table } from "./progress.ts";
-import { deliverySummary, markOf, openSession, waitWithProgress } from "./sync-session.ts";
+import { runSyncCommand, type SyncCommandOptions } from "./sync-session.ts";
 
 export function formatReconcileReport(r: ReconcileReport): string {
   const head = `${r.applied ? "Reconciled" : "Plan for"} target ${r.target} (${r.kind}): ${r.pages} pages read in ${r.durationMs} ms\n`;
@@ -40,59 +39,37 @@ export function registerReconcileCommand(program: Command) {
     .option("--local", "never use a running bridge; open the store here", false)
     .option("--deprovision-unmanaged", "also deprovision accounts that only exist in the target", false)
     .option("--timeout <minutes>", "how long to wait for delivery", "30")
-    .action(
-      async (o: {
-        target?: string;
-        apply: boolean;
-        format: string;
-        wait: boolean;
-        local: boolean;
-        deprovisionUnmanaged: boolean;
-        timeout: string;
-      }) => {
-        if (!["table", "json"].includes(o.format)) throw new Error("--format must be table or json");
-        const config = loadConfig();
-        const session = await openSession(config, process.env, {
-          local: o.local,
-          dispatch: o.apply && o.wait,
-        });
-        try {
-          const names =
-            o.target !== undefined
-              ? [o.target]
-              : session.mode === "local"
-                ? session.deps.targets.map((t) => t.name)
-                : (await session.server.call<{ targets: { name: string }[] }>("GET", "/targets")).targets.map(
-                    (t) => t.name,
-                  );
-          const deprovisionUnmanaged = o.deprovisionUnmanaged || config.reconcile.deprovisionUnmanaged;
-          let mark = await markOf(session);
-          for (const target of names) {
-            let report: ReconcileReport & { mark?: number };
-            if (session.mode === "local") {
-              const progress = createProgress();
-              report = await reconcile(session.deps, {
-                target,
-                apply: o.apply,
-                deprovisionUnmanaged,
-                onProgress: (p) => progress.update(`${target}: ${p.phase}`, p.seen),
-              });
-              progress.done();
-            } else {
-              report = await session.server.call("POST", "/reconcile", { target, apply: o.apply });
-              if (report.mark !== undefined && mark === 0) mark = report.mark;
-            }
-            process.stdout.write(
-              o.format === "json" ? `${JSON.stringify(report)}\n` : formatReconcileReport(report),
-            );
+    .action(async (o: SyncCommandOptions & { target?: string; deprovisionUnmanaged: boolean }) =>
+      runSyncCommand(o, async (session, config, mark) => {
+        const names =
+          o.target !== undefined
+            ? [o.target]
+            : session.mode === "local"
+              ? session.deps.targets.map((t) => t.name)
+              : (await session.server.call<{ targets: { name: string }[] }>("GET", "/targets")).targets.map(
+                  (t) => t.name,
+                );
+        const deprovisionUnmanaged = o.deprovisionUnmanaged || config.reconcile.deprovisionUnmanaged;
+        for (const target of names) {
+          let report: ReconcileReport & { mark?: number };
+          if (session.mode === "local") {
+            const progress = createProgress();
+            report = await reconcile(session.deps, {
+              target,
+              apply: o.apply,
+              deprovisionUnmanaged,
+              onProgress: (p) => progress.update(`${target}: ${p.phase}`, p.seen),
+            });
+            progress.done();
+          } else {
+            report = await session.server.call("POST", "/reconcile", { target, apply: o.apply });
+            if (report.mark !== undefined && mark === 0) mark = report.mark;
           }
-          if (o.apply && o.wait) {
-            const result = await waitWithProgress(session, mark, names, Number(o.timeout) * 60_000);
-            process.stderr.write(deliverySummary(result));
-          }
-        } finally {
-          await session.close();
+          process.stdout.write(
+            o.format === "json" ? `${JSON.stringify(report)}\n` : formatReconcileReport(report),
+          );
         }
-      },
+        return { mark, targets: names };
+      }),
     );
 }

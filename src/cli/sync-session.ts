@@ -2,7 +2,7 @@
 // wait (with progress) for what was queued to be delivered.
 import { pino } from "pino";
 import { type Bridge, createBridge } from "../bridge.ts";
-import type { Config } from "../config/index.ts";
+import { type Config, loadConfig } from "../config/index.ts";
 import {
   type DeliveryProgress,
   outboxMark,
@@ -87,4 +87,43 @@ export function deliverySummary(p: DeliveryProgress & { timedOut: boolean }): st
     );
   if (p.timedOut) parts.push(`${p.open} still queued (the server keeps delivering them)`);
   return `delivery: ${parts.join(", ")}\n`;
+}
+
+/** The options every sync command (reconcile, import) takes besides its own. */
+export interface SyncCommandOptions {
+  apply: boolean;
+  format: string;
+  wait: boolean;
+  local: boolean;
+  timeout: string;
+}
+
+/**
+ * The frame of a sync command: check --format, open a session, run `body` (it writes its report and says from
+ * which outbox mark, and for which targets, to wait), then with --apply and without --no-wait wait for delivery.
+ */
+export async function runSyncCommand(
+  o: SyncCommandOptions,
+  body: (
+    session: Session,
+    config: Config,
+    mark: number,
+  ) => Promise<{ mark: number; targets?: string[]; failed?: boolean }>,
+): Promise<void> {
+  if (!["table", "json"].includes(o.format)) throw new Error("--format must be table or json");
+  const config = loadConfig();
+  const session = await openSession(config, process.env, {
+    local: o.local,
+    dispatch: o.apply && o.wait,
+  });
+  try {
+    const { mark, targets, failed } = await body(session, config, await markOf(session));
+    if (o.apply && o.wait) {
+      const result = await waitWithProgress(session, mark, targets, Number(o.timeout) * 60_000);
+      process.stderr.write(deliverySummary(result));
+    }
+    if (failed) process.exitCode = 1;
+  } finally {
+    await session.close();
+  }
 }

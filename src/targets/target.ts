@@ -83,5 +83,11 @@ export interface Target {
   listGroups?(): AsyncIterable<TargetGroup[]>;
   /** Problems that would make the target certainly reject this user: the SCIM write is refused with 400. */
   preflight?(user: DesiredUser): Problem[];
+  /**
+   * For reconcile: the fields in which a listed account differs from what this target would write for `user`
+   * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only
+   * (or what the target's `desiredFields` gives, see sync/reconcile).
+   */
+  driftedFields?(user: DesiredUser, account: TargetAccount): string[];
   close?(): Promise<void>;
 }

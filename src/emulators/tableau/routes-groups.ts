@@ -1,17 +1,9 @@
 /** Groups on a site and their members, including the 3.21+ bulk membership calls. */
 import { badRequest, userNotFound, versionTooLow } from "./errors.ts";
-import {
-  applySort,
-  type FieldSpec,
-  matches,
-  parseFields,
-  parseFilter,
-  parsePage,
-  slicePage,
-} from "./query.ts";
+import { applySort, type FieldSpec, matches, parseFilter, parsePage } from "./query.ts";
 import { asList, optString, type RequestContext, type Route, requireObject } from "./router.ts";
 import type { SiteGroup, TableauSite } from "./site.ts";
-import { collection, groupView, memberView, userView } from "./views.ts";
+import { groupView, memberView, pageAnswer, userView } from "./views.ts";
 
 /** Adding or removing several members in one call arrived in REST API 3.21. */
 const BULK_MEMBERSHIP_MIN_VERSION = 21;
@@ -35,12 +27,7 @@ function listGroups(ctx: RequestContext) {
     matches(g, parseFilter(ctx.query.get("filter"), fields)),
   );
   applySort(groups, ctx.query.get("sort"), fields);
-  const sel = parseFields(ctx.query.get("fields"));
-  const items = slicePage(groups, page).map((g) => groupView(site, g, sel));
-  return {
-    status: 200,
-    body: collection("groups", "group", items, page, groups.length, ctx.opts.emptyCollection === "object"),
-  };
+  return pageAnswer(ctx, "groups", groups, page, (g, sel) => groupView(site, g, sel));
 }
 
 function groupInput(ctx: RequestContext) {
@@ -57,12 +44,7 @@ function listMembers(ctx: RequestContext) {
   const site = ctx.site!;
   const page = parsePage(ctx.query);
   const members = site.membersOf(ctx.params.groupId ?? "");
-  const sel = parseFields(ctx.query.get("fields"));
-  const items = slicePage(members, page).map((u) => userView(u, sel));
-  return {
-    status: 200,
-    body: collection("users", "user", items, page, members.length, ctx.opts.emptyCollection === "object"),
-  };
+  return pageAnswer(ctx, "users", members, page, userView);
 }
 
 /** `{"user":{"id"}}` adds one member (409011 if present); `{"users":{"user":[…]}}` adds several (3.21+). */

@@ -1,17 +1,9 @@
 /** Users on a site: add, get, query, update, remove, and the groups of a user. */
-import {
-  applySort,
-  type FieldSpec,
-  matches,
-  parseFields,
-  parseFilter,
-  parsePage,
-  slicePage,
-} from "./query.ts";
+import { applySort, type FieldSpec, matches, parseFields, parseFilter, parsePage } from "./query.ts";
 import { optString, type RequestContext, type Route, requireObject } from "./router.ts";
 import { GROUP_FIELDS } from "./routes-groups.ts";
 import type { SiteGroup, SiteUser } from "./site.ts";
-import { collection, groupView, userView } from "./views.ts";
+import { groupView, pageAnswer, userView } from "./views.ts";
 
 const USER_FIELDS: Record<string, FieldSpec<SiteUser>> = {
   name: { ops: ["eq", "cieq", "in", "has"], get: (u) => u.name },
@@ -42,12 +34,7 @@ function listUsers(ctx: RequestContext) {
     users = [...site.users.values()].filter((u) => matches(u, conds));
   }
   applySort(users, ctx.query.get("sort"), USER_FIELDS);
-  const sel = parseFields(ctx.query.get("fields"));
-  const items = slicePage(users, page).map((u) => userView(u, sel));
-  return {
-    status: 200,
-    body: collection("users", "user", items, page, users.length, ctx.opts.emptyCollection === "object"),
-  };
+  return pageAnswer(ctx, "users", users, page, userView);
 }
 
 function addUser(ctx: RequestContext) {
@@ -101,12 +88,7 @@ function groupsOfUser(ctx: RequestContext) {
   const page = parsePage(ctx.query);
   const groups: SiteGroup[] = site.groupsOf(ctx.params.userId ?? "");
   applySort(groups, ctx.query.get("sort"), GROUP_FIELDS(site));
-  const sel = parseFields(ctx.query.get("fields"));
-  const items = slicePage(groups, page).map((g) => groupView(site, g, sel));
-  return {
-    status: 200,
-    body: collection("groups", "group", items, page, groups.length, ctx.opts.emptyCollection === "object"),
-  };
+  return pageAnswer(ctx, "groups", groups, page, (g, sel) => groupView(site, g, sel));
 }
 
 const READ = ["tableau:users:read"] as const;

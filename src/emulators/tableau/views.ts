@@ -1,5 +1,6 @@
 /** Tableau's resource shapes. Every number is a string, as in Tableau's JSON. */
-import type { FieldSelection, Page } from "./query.ts";
+import { type FieldSelection, type Page, parseFields, slicePage } from "./query.ts";
+import type { RequestContext } from "./router.ts";
 import type { SiteGroup, SiteUser, TableauSite } from "./site.ts";
 import type { JsonObject } from "./xml.ts";
 
@@ -91,5 +92,22 @@ export function collection(
       totalAvailable: String(total),
     },
     [plural]: items.length === 0 && emptyAsObject ? {} : { [singular]: items },
+  };
+}
+
+/** One page of a listing as a 200 answer, each item shown with the request's `?fields=` selection. */
+export function pageAnswer<T>(
+  ctx: RequestContext,
+  plural: "users" | "groups",
+  all: T[],
+  page: Page,
+  view: (item: T, sel: FieldSelection) => JsonObject,
+) {
+  const sel = parseFields(ctx.query.get("fields"));
+  const items = slicePage(all, page).map((x) => view(x, sel));
+  const singular = plural === "users" ? "user" : "group";
+  return {
+    status: 200,
+    body: collection(plural, singular, items, page, all.length, ctx.opts.emptyCollection === "object"),
   };
 }

@@ -1,12 +1,17 @@
 // Reconciling one target's groups: linked groups compare name and members (as target ids of linked members);
 // unlinked ones correlate by display name; the store side is walked for gone and missing groups as for users.
-import { getResources, linksByTargetIds } from "../../store/index.ts";
-import { linkedPage, memberTargetIds, resourcesByKeys, unlinkedPage } from "./queries.ts";
+import { getResources } from "../../store/index.ts";
+import {
+  linkedIdsOf,
+  linkedPage,
+  memberTargetIds,
+  NIL_UUID,
+  resourcesByKeys,
+  STORE_PAGE,
+  unlinkedPage,
+} from "./queries.ts";
 import type { ReconcileTarget, SyncDeps } from "./types.ts";
 import type { Sink } from "./users.ts";
-
-const NIL = "00000000-0000-0000-0000-000000000000";
-const STORE_PAGE = 1000;
 
 const sameSet = (a: string[], b: string[]) => {
   const x = new Set(a);
@@ -24,18 +29,13 @@ export async function reconcileGroups(deps: SyncDeps, t: ReconcileTarget, sink: 
   for await (const page of list()) {
     for (const g of page) seen.add(g.targetId);
     sink.page("groups", seen.size);
-    const links = new Map(
-      (
-        await linksByTargetIds(
-          db,
-          t.name,
-          page.map((g) => g.targetId),
-        )
-      )
-        .filter((l) => l.resourceType === "Group")
-        .map((l) => [l.targetId as string, l]),
+    const links = await linkedIdsOf(
+      db,
+      t.name,
+      "Group",
+      page.map((g) => g.targetId),
     );
-    const ids = [...links.values()].map((l) => l.resourceId);
+    const ids = [...links.values()];
     const groups = new Map((await getResources(db, "Group", ids)).map((g) => [g.id, g]));
     const members = await memberTargetIds(db, t.name, ids);
     const matches = await resourcesByKeys(
@@ -46,10 +46,9 @@ export async function reconcileGroups(deps: SyncDeps, t: ReconcileTarget, sink: 
     );
     for (const g of page) {
       const at = { ...base, key: g.displayName, targetId: g.targetId };
-      const link = links.get(g.targetId);
-      if (link) {
-        const stored = groups.get(link.resourceId);
-        const scimId = link.resourceId;
+      const scimId = links.get(g.targetId);
+      if (scimId) {
+        const stored = groups.get(scimId);
         if (!stored) {
           sink.item({
             ...at,
@@ -86,7 +85,7 @@ export async function reconcileGroups(deps: SyncDeps, t: ReconcileTarget, sink: 
     }
   }
 
-  for (let after = NIL; ; ) {
+  for (let after = NIL_UUID; ; ) {
     const rows = await linkedPage(db, t.name, "Group", after, STORE_PAGE);
     if (!rows.length) break;
     after = rows.at(-1)!.resourceId;
@@ -105,7 +104,7 @@ export async function reconcileGroups(deps: SyncDeps, t: ReconcileTarget, sink: 
       await sink.repair({ type: "Group", resourceId: r.resourceId, action: "provision", unlink: true });
     }
   }
-  for (let after = NIL; ; ) {
+  for (let after = NIL_UUID; ; ) {
     const rows = await unlinkedPage(db, t.name, "Group", after, STORE_PAGE);
     if (!rows.length) break;
     after = rows.at(-1)!.id;

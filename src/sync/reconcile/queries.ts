@@ -1,6 +1,23 @@
 // The few reads and writes reconcile and import need beyond src/store: correlation lookups in batches and
 // keyset walks over one target's links and the store's users, so nothing is ever loaded whole.
-import type { Queryable } from "../../store/index.ts";
+import { linksByTargetIds, type Queryable } from "../../store/index.ts";
+
+/** Where a keyset walk over uuids starts, and how many store rows one step reads. */
+export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+export const STORE_PAGE = 1000;
+
+/** Which store resource of `type` each of a page of target accounts is linked to: target id → resource id. */
+export async function linkedIdsOf(
+  q: Queryable,
+  target: string,
+  type: "User" | "Group",
+  targetIds: string[],
+): Promise<Map<string, string>> {
+  const links = await linksByTargetIds(q, target, targetIds);
+  return new Map(
+    links.filter((l) => l.resourceType === type).map((l) => [l.targetId as string, l.resourceId]),
+  );
+}
 
 export interface KeyMatch {
   id: string;

@@ -1,11 +1,11 @@
 // Reconciling one target's users, a page at a time: the page's links and correlation matches are looked up
 // in batches, then the store side is walked for accounts never seen (gone) and users never provisioned (missing).
 // Memory holds one page plus a set of seen target ids (strings only).
-import { getResources, groupsOf, linksByTargetIds } from "../../store/index.ts";
+import { getResources, groupsOf } from "../../store/index.ts";
 import type { DesiredUser, TargetAccount } from "../../targets/target.ts";
 import { usersInScope } from "../scope.ts";
 import { driftCheckFor } from "./desired-fields.ts";
-import { linkedPage, resourcesByKeys, unlinkedPage } from "./queries.ts";
+import { linkedIdsOf, linkedPage, NIL_UUID, resourcesByKeys, STORE_PAGE, unlinkedPage } from "./queries.ts";
 import type { RepairJob } from "./repairs.ts";
 import type { ReconcileItem, ReconcileTarget, SyncDeps } from "./types.ts";
 
@@ -14,9 +14,6 @@ export interface Sink {
   repair(r: RepairJob): Promise<void>;
   page(phase: "users" | "groups" | "store", seen: number): void;
 }
-
-const NIL = "00000000-0000-0000-0000-000000000000";
-const STORE_PAGE = 1000;
 
 /** The keys an account may correlate by: its own key, then email-like fields (Salesforce FederationIdentifier). */
 export function correlationKeys(a: TargetAccount): string[] {
@@ -41,19 +38,13 @@ export async function reconcileUsers(
   for await (const page of t.target.listUsers()) {
     for (const a of page) seen.add(a.targetId);
     sink.page("users", seen.size);
-    const links = new Map(
-      (
-        await linksByTargetIds(
-          db,
-          t.name,
-          page.map((a) => a.targetId),
-        )
-      )
-        .filter((l) => l.resourceType === "User")
-        .map((l) => [l.targetId as string, l]),
+    const links = await linkedIdsOf(
+      db,
+      t.name,
+      "User",
+      page.map((a) => a.targetId),
     );
-    const linkedIds = [...links.values()].map((l) => l.resourceId);
-    const users = new Map((await getResources(db, "User", linkedIds)).map((u) => [u.id, u]));
+    const users = new Map((await getResources(db, "User", [...links.values()])).map((u) => [u.id, u]));
     const inScope = await usersInScope(db, t, [...users.keys()]);
     const groups = await groupsOf(db, [...users.keys()]);
     const unlinked = page.filter((a) => !links.has(a.targetId));
@@ -66,10 +57,9 @@ export async function reconcileUsers(
 
     for (const a of page) {
       const at = { ...base, key: a.key, targetId: a.targetId };
-      const link = links.get(a.targetId);
-      if (link) {
-        const u = users.get(link.resourceId);
-        const scimId = link.resourceId;
+      const scimId = links.get(a.targetId);
+      if (scimId) {
+        const u = users.get(scimId);
         if (u && inScope.has(u.id)) {
           const desired: DesiredUser = {
             scimId,
@@ -117,7 +107,7 @@ export async function reconcileUsers(
   }
 
   // Linked accounts never listed are gone from the target.
-  for (let after = NIL; ; ) {
+  for (let after = NIL_UUID; ; ) {
     const rows = await linkedPage(db, t.name, "User", after, STORE_PAGE);
     if (!rows.length) break;
     after = rows.at(-1)!.resourceId;
@@ -147,7 +137,7 @@ export async function reconcileUsers(
   }
 
   // Active users in scope that have no account in the target.
-  for (let after = NIL; ; ) {
+  for (let after = NIL_UUID; ; ) {
     const rows = await unlinkedPage(db, t.name, "User", after, STORE_PAGE);
     if (!rows.length) break;
     after = rows.at(-1)!.id;

@@ -6,11 +6,12 @@ import {
   mergeMapping,
   validateSalesforceUser,
 } from "../../mapping/index.ts";
-import type { DesiredUser, Operation, Outcome, Problem, Target } from "../target.ts";
+import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
 import { checkTarget } from "./check.ts";
 import { SalesforceClient } from "./client.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 import type { SalesforceContext, TargetLogger } from "./context.ts";
+import { driftedFields } from "./drift.ts";
 import { applyGroupOps } from "./groups.ts";
 import { listGroups, listUsers } from "./listing.ts";
 import { standardLookups } from "./lookups.ts";
@@ -107,6 +108,7 @@ export function createSalesforceTarget(
       const fields = mapSalesforceUser(mapping, { user: user.data, groups: user.groups });
       return validateSalesforceUser(fields, { mapping });
     },
+    driftedFields: (user: DesiredUser, account: TargetAccount) => driftedFields(ctx, user, account),
     async close() {
       // Access tokens simply expire; there is nothing held open between calls.
     },

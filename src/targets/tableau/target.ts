@@ -1,10 +1,11 @@
 // The Tableau target: one site of Tableau Server or Cloud, reached over the REST API (JSON).
 import { defaultTableauMapping, mergeMapping } from "../../mapping/index.ts";
-import type { DesiredUser, Operation, Outcome, Problem, Target } from "../target.ts";
+import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
 import { checkTableau } from "./check.ts";
 import { TableauClient, type TableauClientOptions } from "./client/request.ts";
 import type { TableauTargetConfig } from "./config.ts";
 import { mapLimited, outcomeOfError, type TableauContext } from "./context.ts";
+import { driftedFields } from "./drift.ts";
 import { deleteGroup, listGroups, upsertGroup } from "./groups.ts";
 import { deprovisionUser, listUsers, preflightUser, upsertUser } from "./users.ts";
 
@@ -73,6 +74,7 @@ export function createTableauTarget(
     listUsers: () => listUsers(ctx),
     listGroups: () => listGroups(ctx),
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
+    driftedFields: (user: DesiredUser, account: TargetAccount) => driftedFields(ctx, user, account),
     close: () => client.signOut(),
   };
 }

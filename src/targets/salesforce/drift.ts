@@ -1,0 +1,25 @@
+// Reconcile's question to this target: which fields of a listed user differ from what the target would write.
+import {
+  diffFields,
+  isSalesforceProfileId,
+  type MappedFields,
+  mapSalesforceUser,
+} from "../../mapping/index.ts";
+import type { DesiredUser, TargetAccount } from "../target.ts";
+import type { SalesforceContext } from "./context.ts";
+
+/** Keys the mapping derives that are not User fields (assignments, names resolved to ids). */
+const DERIVED = new Set(["ProfileName", "permissionSets", "publicGroups", "siteRole", "authSetting"]);
+
+export function driftedFields(ctx: SalesforceContext, user: DesiredUser, account: TargetAccount): string[] {
+  const mapped = mapSalesforceUser(ctx.mapping, { user: user.data, groups: user.groups });
+  const desired: MappedFields = {};
+  for (const [k, v] of Object.entries(mapped)) {
+    // Only what the listing read can be compared; a profile given by name is resolved to an id on write.
+    if (DERIVED.has(k) || !Object.hasOwn(account.fields, k)) continue;
+    if (k === "ProfileId" && !(typeof v === "string" && isSalesforceProfileId(v))) continue;
+    desired[k] = v;
+  }
+  desired.IsActive = user.active;
+  return diffFields(desired, { ...account.fields, IsActive: account.active });
+}

@@ -1,0 +1,24 @@
+// Reconcile's question to this target: which fields of a listed user differ from what the target would write.
+import { diffFields, highestSiteRole, type MappedFields, mapTableauUser } from "../../mapping/index.ts";
+import type { DesiredUser, TargetAccount } from "../target.ts";
+import type { TableauContext } from "./context.ts";
+
+const COMPARED = ["fullName", "email", "siteRole", "authSetting"];
+
+export function driftedFields(ctx: TableauContext, user: DesiredUser, account: TargetAccount): string[] {
+  // A user to be deprovisioned only has to be unlicensed; the rest of the account is left as it is.
+  if (!user.active) return account.active ? ["active"] : [];
+  const mapped = mapTableauUser(ctx.mapping, { user: user.data, groups: user.groups });
+  const desired: MappedFields = {};
+  for (const f of COMPARED) {
+    if (mapped[f] !== undefined && mapped[f] !== null) desired[f] = mapped[f];
+  }
+  // With licence-on-sign-in, a role Tableau granted at sign-in is not drift.
+  const granted = String(account.fields.siteRole ?? "");
+  if (
+    ctx.config.policies.grantLicenseOnSignIn &&
+    highestSiteRole([String(desired.siteRole), granted]) === granted
+  )
+    desired.siteRole = granted;
+  return diffFields(desired, account.fields);
+}
