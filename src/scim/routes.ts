@@ -93,12 +93,20 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     const { query, startIndex } = toListQuery(type, p, opts.maxResults);
     const projection = projectionOf(p, extensionUrns());
     const { total, items } = await directory.list(type, query, wants(type, projection));
+    sendList(req, res, { total, items, startIndex, projection });
+  }
+
+  function sendList(
+    req: Request,
+    res: Response,
+    page: { total: number; items: ResourceView[]; startIndex: number; projection: Projection },
+  ) {
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
-      totalResults: total,
-      itemsPerPage: items.length,
-      startIndex,
-      Resources: items.map((v) => renderView(req, v, projection)),
+      totalResults: page.total,
+      itemsPerPage: page.items.length,
+      startIndex: page.startIndex,
+      Resources: page.items.map((v) => renderView(req, v, page.projection)),
     });
   }
 
@@ -134,13 +142,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       remaining -= page.items.length;
       offset = Math.max(0, offset - page.total);
     }
-    sendScim(res, 200, {
-      schemas: [LIST_RESPONSE],
-      totalResults: total,
-      itemsPerPage: items.length,
-      startIndex,
-      Resources: items.map((v) => renderView(req, v, projection)),
-    });
+    sendList(req, res, { total, items, startIndex, projection });
   }
 
   async function getOne(req: Request, res: Response, type: ResourceType) {
