@@ -1,62 +1,69 @@
-// Reconcile 100,000 users against the Tableau emulator (pages of 1,000) and report list calls, wall time and peak
-// RSS. The emulator runs in a child process, so the figures are the bridge's own. Usage:
-//   npm run bench:reconcile [-- --users 100000]
+// Reconcile 100,000 users against an emulator and report list calls, wall time and peak RSS. The emulator
+// runs in a child process, so the figures are the bridge's own. Targets: the Tableau emulator (pages of
+// 1,000; the default) or the Salesforce emulator (SOQL query batches of 2,000). Usage:
+//   npm run bench:reconcile [-- --target tableau|salesforce] [--users 100000]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Directory } from "../src/directory/index.ts";
-import { startTableauEmulator } from "../src/emulators/tableau/index.ts";
-import { insertResources, type LinkOutcome, openStore, recordLinks } from "../src/store/index.ts";
+import { insertResources, type LinkOutcome, recordLinks } from "../src/store/index.ts";
 import { reconcile } from "../src/sync/reconcile/index.ts";
 import { buildTargets } from "../src/targets/registry.ts";
-import type { TableauTarget } from "../src/targets/tableau/index.ts";
+import { openBenchStore } from "./reconcile-store.ts";
+import { BENCH_TARGETS, userName } from "./reconcile-targets.ts";
 
-const arg = (name: string, fallback: number) => {
+const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
-const USERS = arg("users", 100_000);
+const USERS = Number(arg("users") ?? 100_000);
+const TARGET_NAME = arg("target") ?? "tableau";
+const bench = BENCH_TARGETS[TARGET_NAME];
+if (!bench) throw new Error(`--target must be one of ${Object.keys(BENCH_TARGETS).join(", ")}`);
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-const userName = (i: number) => `user${i}@example.com`;
 
-/** Child: the emulator with USERS site users (every 1000th with a changed full name) and a few extra accounts. */
+/** Child: the emulator with seeded accounts; prints `i targetId` per user, then `ready <url>`, then answers
+ *  `stats` lines on stdin with `stats <json>` until stdin ends. */
 async function emulatorChild() {
-  const e = await startTableauEmulator({ port: 0 });
-  const site = e.server.site("");
-  for (let i = 0; i < USERS; i++) {
-    const drifted = i % 1000 === 0;
-    const u = site.addUser({
-      name: userName(i),
-      siteRole: "Viewer",
-      fullName: drifted ? "Changed By Hand" : `User ${i}`,
-      email: userName(i),
-    });
-    process.stdout.write(`${i} ${u.id}\n`);
-  }
-  for (let i = 0; i < 50; i++) site.addUser({ name: `stranger${i}@example.com`, siteRole: "Viewer" });
-  process.stdout.write(`ready ${e.url}\n`);
-  process.stdin.resume();
-  process.stdin.on("end", () => e.close().then(() => process.exit(0)));
+  const emulator = await bench!.seed(USERS, (i, id) => process.stdout.write(`${i} ${id}\n`));
+  process.stdout.write(`ready ${emulator.url}\n`);
+  const commands = createInterface({ input: process.stdin });
+  commands.on("line", (line) => {
+    if (line === "stats") process.stdout.write(`stats ${JSON.stringify(emulator.stats())}\n`);
+  });
+  commands.on("close", () => emulator.close().then(() => process.exit(0)));
 }
 
 async function main() {
   const child = spawn(
     process.execPath,
-    [...process.execArgv, import.meta.filename, "--child", "--users", String(USERS)],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-    },
+    // The emulator holds every account in memory; the bench's heap cap is for the bridge, not for it.
+    [
+      ...process.execArgv,
+      "--max-old-space-size=4096",
+      import.meta.filename,
+      "--child",
+      "--target",
+      TARGET_NAME,
+      "--users",
+      String(USERS),
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
   );
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error("the emulator child exited early");
+    return r.value;
+  };
   const dir = mkdtempSync(join(tmpdir(), "bench-reconcile-"));
   // PostgreSQL when DATABASE_URL is set; else embedded PGlite, whose WASM heap alone is ~400 MB of RSS.
-  const db = await openStore({
-    dataDir: dir,
-    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
-  });
+  const store = await openBenchStore(dir, process.env.DATABASE_URL);
+  const db = store.db;
   try {
-    process.stderr.write(`seeding ${USERS} users in the store and the emulator…\n`);
+    process.stderr.write(`seeding ${USERS} users in the store and the ${bench!.name} emulator…\n`);
     for (let i = 0; i < USERS; i += 1000) {
       const items = [];
       for (let j = i; j < Math.min(USERS, i + 1000); j++) {
@@ -73,7 +80,7 @@ async function main() {
       }
       await insertResources(db, "User", items, new Date());
     }
-    // 50 store users the site does not have: missing.
+    // 50 store users the target does not have: missing.
     await insertResources(
       db,
       "User",
@@ -85,7 +92,8 @@ async function main() {
     );
     let url = "";
     let batch: LinkOutcome[] = [];
-    for await (const line of createInterface({ input: child.stdout! })) {
+    for (;;) {
+      const line = await nextLine();
       if (line.startsWith("ready ")) {
         url = line.slice(6);
         break;
@@ -93,20 +101,13 @@ async function main() {
       const [i, id] = line.split(" ");
       batch.push({ resourceType: "User", resourceId: uuid(Number(i)), targetId: id!, state: "synced" });
       if (batch.length === 1000) {
-        await recordLinks(db, "tableau", batch);
+        await recordLinks(db, bench!.name, batch);
         batch = [];
       }
     }
-    await recordLinks(db, "tableau", batch);
+    await recordLinks(db, bench!.name, batch);
 
-    const [built] = buildTargets([
-      {
-        name: "tableau",
-        kind: "tableau",
-        serverUrl: url,
-        auth: { pat: { name: "scim-bridge-demo", secret: "demo-pat-secret" } },
-      },
-    ]);
+    const [built] = buildTargets([bench!.config(url)]);
     const deps = {
       db,
       directory: new Directory(db),
@@ -123,17 +124,25 @@ async function main() {
       heapPeak = Math.max(heapPeak, m.heapUsed);
     }, 20);
     const started = Date.now();
-    const report = await reconcile(deps, { target: "tableau" });
+    const report = await reconcile(deps, { target: bench!.name });
     const wallMs = Date.now() - started;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
-    const client = (built!.target as TableauTarget).client;
+    child.stdin!.write("stats\n");
+    let childStats: unknown = {};
+    for (;;) {
+      const line = await nextLine();
+      if (line.startsWith("stats ")) {
+        childStats = JSON.parse(line.slice(6));
+        break;
+      }
+    }
     const mb = (n: number) => Math.round(n / 1024 / 1024);
     const result = {
       users: USERS,
-      target: "tableau emulator, pages of 1000",
+      target: bench!.description,
       wallMs,
-      tableauCalls: client.calls,
+      ...bench!.calls(built!, childStats),
       pages: report.pages,
       counts: report.users,
       rssBeforeMb: mb(baseline),
@@ -147,7 +156,7 @@ async function main() {
     await built!.target.close?.();
   } finally {
     child.stdin!.end();
-    await db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
