@@ -11,9 +11,10 @@ import { createBridge } from "../src/bridge.ts";
 import { ConfigSchema } from "../src/config/index.ts";
 import {
   SALESFORCE_EMULATOR_DEFAULTS as SF,
+  salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../src/emulators/salesforce/index.ts";
-import { startTableauEmulator } from "../src/emulators/tableau/index.ts";
+import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
 import { type Db, migrate, openPglite, openPostgres } from "../src/store/index.ts";
 
 const { values: args } = parseArgs({
@@ -63,29 +64,8 @@ const emu =
       });
 const targetConfig =
   kind === "salesforce"
-    ? {
-        name: "salesforce",
-        kind,
-        loginUrl: emu.url,
-        concurrency: CONCURRENCY,
-        auth: {
-          password: {
-            clientId: SF.clientId,
-            clientSecret: SF.clientSecret,
-            username: SF.username,
-            password: SF.password,
-            securityToken: SF.securityToken,
-          },
-        },
-        mapping: { fields: { ProfileId: { const: "Standard User" } } },
-      }
-    : {
-        name: "tableau",
-        kind,
-        serverUrl: emu.url,
-        concurrency: CONCURRENCY,
-        auth: { pat: { name: "scim-bridge-demo", secret: "demo-pat-secret" } },
-      };
+    ? { ...salesforceEmulatorTargetConfig(emu.url), concurrency: CONCURRENCY }
+    : { ...tableauEmulatorTargetConfig(emu.url), concurrency: CONCURRENCY };
 
 const store = await openDb();
 const config = ConfigSchema.parse({ sync: { pollMs: 50, waitForDeliveryMs: 0, workersPerTarget: 2 } });

@@ -1,8 +1,8 @@
 // The two targets bench/reconcile.ts can run against: how the emulator child seeds its accounts, the target
 // config pointed at it, and how list calls are counted. Each seeded account i mirrors store user i.
 import {
-  SALESFORCE_EMULATOR_DEFAULTS,
   type SalesforceApiStats,
+  salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../src/emulators/salesforce/index.ts";
 import { startTableauEmulator } from "../src/emulators/tableau/index.ts";
@@ -92,22 +92,7 @@ const salesforce: BenchTarget = {
     return { url: e.url, stats: () => e.stats, close: () => e.close() };
   },
   config: (url) => {
-    const d = SALESFORCE_EMULATOR_DEFAULTS;
-    return {
-      name: "salesforce",
-      kind: "salesforce",
-      loginUrl: url,
-      auth: {
-        password: {
-          clientId: d.clientId,
-          clientSecret: d.clientSecret,
-          username: d.username,
-          password: d.password,
-          securityToken: d.securityToken,
-        },
-      },
-      mapping: { fields: { ProfileId: { const: "Standard User" } } },
-    };
+    return salesforceEmulatorTargetConfig(url);
   },
   calls: (_built, childStats) => {
     const byRoute = (childStats as Pick<SalesforceApiStats, "byRoute" | "apiCalls">).byRoute ?? {};

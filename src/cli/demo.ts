@@ -1,7 +1,7 @@
 // The zero-configuration demo: with no Tableau (or Salesforce) target configured, the local emulators are started
 // in-process and targets pointed at them, so `npm start` shows the whole flow without a real org or site.
-import { SALESFORCE_EMULATOR_DEFAULTS, startSalesforceEmulator } from "../emulators/salesforce/index.ts";
-import { startTableauEmulator, TABLEAU_EMULATOR_DEFAULTS } from "../emulators/tableau/index.ts";
+import { salesforceEmulatorTargetConfig, startSalesforceEmulator } from "../emulators/salesforce/index.ts";
+import { startTableauEmulator, tableauEmulatorTargetConfig } from "../emulators/tableau/index.ts";
 
 export interface DemoEmulators {
   targetConfigs: Record<string, unknown>[];
@@ -18,14 +18,7 @@ export async function startDemoEmulators(configured: Record<string, unknown>[]):
     if (!has("tableau")) {
       const e = await startTableauEmulator({ port: 0 });
       closers.push(() => e.close());
-      const d = TABLEAU_EMULATOR_DEFAULTS;
-      targetConfigs.push({
-        name: "tableau",
-        kind: "tableau",
-        serverUrl: e.url,
-        site: "",
-        auth: { pat: { name: d.patName, secret: d.patSecret } },
-      });
+      targetConfigs.push(tableauEmulatorTargetConfig(e.url));
       banner.push(
         `Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`,
       );
@@ -33,22 +26,7 @@ export async function startDemoEmulators(configured: Record<string, unknown>[]):
     if (!has("salesforce")) {
       const e = await startSalesforceEmulator({ port: 0 });
       closers.push(() => e.close());
-      const d = SALESFORCE_EMULATOR_DEFAULTS;
-      targetConfigs.push({
-        name: "salesforce",
-        kind: "salesforce",
-        loginUrl: e.url,
-        auth: {
-          password: {
-            clientId: d.clientId,
-            clientSecret: d.clientSecret,
-            username: d.username,
-            password: d.password,
-            securityToken: d.securityToken,
-          },
-        },
-        mapping: { fields: { ProfileId: { const: "Standard User" } } },
-      });
+      targetConfigs.push(salesforceEmulatorTargetConfig(e.url));
       banner.push(
         `Demo: no Salesforce configured, so a local Salesforce emulator runs at ${e.url} (target "salesforce").`,
       );

@@ -10,3 +10,4 @@ export type { PasswordResetEmail, SalesforceOrg } from "./org.ts";
 export type { RunningSalesforceEmulator, SalesforceApiStats } from "./server.ts";
 export { startSalesforceEmulator } from "./server.ts";
 export type { SfRecord, SfValue } from "./table.ts";
+export { salesforceEmulatorTargetConfig } from "./target-config.ts";
