@@ -13,6 +13,7 @@ import {
   getResource,
   getResourceWithExtras,
   insertResources,
+  isResourceId,
   type LinkStatus,
   type ListQuery,
   listResourcesWithExtras,
@@ -112,7 +113,6 @@ function viewOf(r: ResourceWithExtras): ResourceView {
   } as ResourceView;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = (type: ResourceType, id: string) =>
   new BridgeError("SCIM_NOT_FOUND", `${type} ${id} not found`);
 
@@ -196,7 +196,7 @@ export class Directory {
     id: string,
     opts: { relations?: boolean; status?: boolean } = {},
   ): Promise<ResourceView> {
-    if (!UUID.test(id)) throw notFound(type, id);
+    if (!isResourceId(id)) throw notFound(type, id);
     const include = { relations: opts.relations !== false, links: !!opts.status };
     const found = await getResourceWithExtras(this.db, type, id, include);
     if (!found) throw notFound(type, id);
@@ -324,7 +324,7 @@ export class Directory {
     change: UpdateRequest,
     ctx: WriteContext,
   ): Promise<{ view: ResourceView; changed: boolean }> {
-    if (!UUID.test(id)) throw notFound(type, id);
+    if (!isResourceId(id)) throw notFound(type, id);
     try {
       return await this.db.transaction(async (tx) => {
         const before = await getResource(tx, type, id, { forUpdate: true });
@@ -394,7 +394,7 @@ export class Directory {
   }
 
   async delete(type: ResourceType, id: string, ctx: WriteContext): Promise<void> {
-    if (!UUID.test(id)) throw notFound(type, id);
+    if (!isResourceId(id)) throw notFound(type, id);
     await this.db.transaction(async (tx) => {
       const before = await getResource(tx, type, id, { forUpdate: true });
       if (!before) throw notFound(type, id);

@@ -2,7 +2,15 @@
 import express, { Router } from "express";
 import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
-import { type JobState, linksFor, listJobs, queueDepth, releaseHeld, reviveJob } from "../store/index.ts";
+import {
+  isResourceId,
+  type JobState,
+  linksFor,
+  listJobs,
+  queueDepth,
+  releaseHeld,
+  reviveJob,
+} from "../store/index.ts";
 import { importFrom } from "../sync/import/index.ts";
 import type { ConfiguredTarget } from "../sync/index.ts";
 import { openJobsSince, outboxMark, reconcile, type SyncDeps } from "../sync/reconcile/index.ts";
@@ -20,13 +28,12 @@ export interface AdminOptions {
 }
 
 const STATES: JobState[] = ["pending", "running", "done", "dead", "held"];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A resource id from a query or path parameter: a UUID, or a 400 that says so (never a database error). */
 function resourceIdOf(value: unknown, name: string): string | undefined {
   if (value === undefined || value === "") return undefined;
   const id = String(value);
-  if (!UUID.test(id))
+  if (!isResourceId(id))
     throw new BridgeError("SCIM_INVALID_VALUE", `${name} must be a SCIM resource id (a UUID), got "${id}"`);
   return id;
 }

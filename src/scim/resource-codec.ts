@@ -2,7 +2,7 @@
 // responses (without re-validating: what is stored was validated on the way in).
 import SCIMMY from "scimmy";
 import { BridgeError, type ErrorCode } from "../errors.ts";
-import type { Member, ResourceType, StoredResource } from "../store/index.ts";
+import { isResourceId, type Member, type ResourceType, type StoredResource } from "../store/index.ts";
 import { CORE_GROUP, CORE_USER } from "./schemas.ts";
 
 export interface ValidatedUser {
@@ -88,14 +88,12 @@ export function validateGroup(body: unknown): ValidatedGroup {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Member references from a request; type defaults to User and is checked against the store later. */
 export function toMembers(raw: unknown[]): Member[] {
   const seen = new Map<string, Member>();
   for (const m of raw) {
     const value = typeof m === "string" ? m : (m as { value?: unknown })?.value;
-    if (typeof value !== "string" || !UUID.test(value)) {
+    if (!isResourceId(value)) {
       throw new BridgeError(
         "SCIM_INVALID_VALUE",
         `Group member value ${JSON.stringify(value ?? null)} is not the id of a User or Group on this server.`,

@@ -150,7 +150,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     const view = await directory.get(type, String(req.params.id), wants(type, projection));
     const etag = versionTag(view.resource.version);
     const inm = req.get("if-none-match");
-    if (inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
+    if (inm?.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
       res.setHeader("ETag", etag);
       return sendScim(res, 304);
     }

@@ -229,15 +229,3 @@ export async function queueDepth(
   );
   return rows.map((r) => ({ target: r.target, state: r.state, count: Number(r.n) }));
 }
-
-/** Open jobs (pending, running, held) for these resources in any target. */
-export async function openJobTargets(q: Queryable, resourceIds: string[]): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>();
-  if (!resourceIds.length) return out;
-  const { rows } = await q.query<{ resource_id: string; target: string }>(
-    "SELECT DISTINCT resource_id, target FROM outbox WHERE resource_id = ANY($1::uuid[]) AND state IN ('pending', 'running', 'held')",
-    [resourceIds],
-  );
-  for (const r of rows) out.set(r.resource_id, (out.get(r.resource_id) ?? new Set()).add(r.target));
-  return out;
-}

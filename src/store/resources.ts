@@ -3,6 +3,11 @@ import type { Queryable } from "./db.ts";
 
 export type ResourceType = "User" | "Group";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a string can be a resource id (the store issues UUIDs), so callers refuse anything else early. */
+export const isResourceId = (v: unknown): v is string => typeof v === "string" && UUID.test(v);
+
 export interface StoredResource {
   id: string;
   type: ResourceType;

@@ -38,7 +38,7 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     } else {
       for (const t of opts.targets.filter((x) => x.target.handlesGroups)) {
         const deleted = change.action === "delete";
-        if (!deleted || (await hasLinkOrOpenJob(tx, t.name, change.id))) {
+        if (!deleted || (await knownTo(tx, t.name, [change.id])).size) {
           jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
           await markPending(tx, t.name, "Group", [change.id]);
         }
@@ -79,17 +79,7 @@ function job(
   };
 }
 
-async function hasLinkOrOpenJob(tx: Queryable, target: string, id: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    `SELECT 1 FROM links WHERE target = $1 AND resource_id = $2 AND (target_id IS NOT NULL OR state <> 'synced')
-     UNION ALL SELECT 1 FROM outbox WHERE target = $1 AND resource_id = $2 AND state IN ('pending', 'running', 'held')
-     LIMIT 1`,
-    [target, id],
-  );
-  return rows.length > 0;
-}
-
-/** Users (of `ids`) that a target has an account for, or has work queued for. */
+/** Resources (of `ids`) that a target has an account for, or has provisioning queued for. */
 async function knownTo(tx: Queryable, target: string, ids: string[]): Promise<Set<string>> {
   const { rows } = await tx.query<{ id: string }>(
     `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_id = ANY($2::uuid[]) AND NOT deprovisioned

@@ -1,3 +1,4 @@
+import { isResourceId } from "../resources.ts";
 import type { AttributePath, CompareOperator, CompareValue, FilterAst } from "./ast.ts";
 import { FilterError } from "./errors.ts";
 import {
@@ -141,10 +142,7 @@ class Compiler {
         return guard(scalar, textCondition(scalar.sql, scalar.caseExact, op, String(value), bind));
       case "uuid": {
         // Ids are UUIDs: compare them as uuid for index use; a non-UUID can equal no id.
-        if (op === "eq")
-          return typeof value === "string" && UUID.test(value)
-            ? `${scalar.sql} = ${bind(value, "uuid")}`
-            : "FALSE";
+        if (op === "eq") return isResourceId(value) ? `${scalar.sql} = ${bind(value, "uuid")}` : "FALSE";
         if (typeof value === "boolean")
           fail(`Attribute '${path.text}' is a string; compare it with a "string"`);
         return textCondition(`${scalar.sql}::text`, false, op, String(value), bind);
@@ -232,8 +230,6 @@ function findSub(attribute: Attribute, name: string): Attribute | undefined {
 function firstSub(attribute: Attribute): string {
   return attribute.subAttributes?.[0]?.name ?? "value";
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const DATE_TIME =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
