@@ -266,15 +266,15 @@ export class Dispatcher {
       target_id: string | null;
       waiting: boolean;
     }>(
-      `SELECT m.group_id, l.target_id,
-              EXISTS (SELECT 1 FROM outbox o WHERE o.target = $1 AND o.resource_id = m.member_id
-                        AND o.state IN ('pending', 'running') AND o.action = 'provision') AS waiting
-         FROM group_members m
-         LEFT JOIN links l ON l.resource_id = m.member_id AND l.target = $1
-        WHERE m.group_id = ANY($2::uuid[]) AND m.member_type = 'User'
-          AND (l.target_id IS NOT NULL AND NOT l.deprovisioned
-               OR EXISTS (SELECT 1 FROM outbox o WHERE o.target = $1 AND o.resource_id = m.member_id
-                            AND o.state IN ('pending', 'running') AND o.action = 'provision'))`,
+      `SELECT group_id, target_id, waiting FROM (
+         SELECT m.group_id,
+                CASE WHEN NOT l.deprovisioned THEN l.target_id END AS target_id,
+                EXISTS (SELECT 1 FROM outbox o WHERE o.target = $1 AND o.resource_id = m.member_id
+                          AND o.state IN ('pending', 'running') AND o.action = 'provision') AS waiting
+           FROM group_members m
+           LEFT JOIN links l ON l.resource_id = m.member_id AND l.target = $1
+          WHERE m.group_id = ANY($2::uuid[]) AND m.member_type = 'User') AS x
+        WHERE target_id IS NOT NULL OR waiting`,
       [target, groupIds],
     );
     const out = new Map<string, { linked: string[]; waiting: number }>();
