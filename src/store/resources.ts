@@ -1,5 +1,6 @@
 // Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
 import type { Queryable } from "./db.ts";
+import { TABLE } from "./tables.ts";
 
 export type ResourceType = "User" | "Group";
 
@@ -25,8 +26,6 @@ interface Row {
   created: Date | string;
   last_modified: Date | string;
 }
-
-const TABLE: Record<ResourceType, string> = { User: "users", Group: "groups" };
 
 /** The indexed columns derived from a resource body; the single place that knows which attributes are columns. */
 function columns(type: ResourceType, data: Record<string, unknown>) {

@@ -3,6 +3,7 @@
 import type { Queryable } from "./db.ts";
 import type { Member } from "./memberships.ts";
 import { type ListQuery, type ResourceType, rowToResource, type StoredResource } from "./resources.ts";
+import { TABLE } from "./tables.ts";
 
 export interface Include {
   relations?: boolean;
@@ -23,8 +24,6 @@ export interface ResourceWithExtras {
   relations?: Member[];
   links?: LinkStatus[];
 }
-
-const TABLE: Record<ResourceType, string> = { User: "users", Group: "groups" };
 
 const RELATIONS: Record<ResourceType, string> = {
   User: `(SELECT COALESCE(json_agg(json_build_object('value', g.id, 'display', g.display_name, 'type', 'Group')
