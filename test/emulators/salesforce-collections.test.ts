@@ -172,4 +172,43 @@ describe("Salesforce emulator composite", () => {
     expect(failed.compositeResponse.map((r) => r.httpStatusCode)).toEqual([400, 400]);
     expect(emu.org.find("Group", { Name: "Doomed Group" })).toHaveLength(0);
   });
+
+  it("answers queries and collections side by side, each on its own with allOrNone=false, at most five of them", async () => {
+    emu.stats.reset();
+    const q = (soql: string) => ({
+      method: "GET",
+      url: `/services/data/v62.0/query?q=${encodeURIComponent(soql)}`,
+    });
+    const res = await conn.requestPost<{
+      compositeResponse: { httpStatusCode: number; referenceId: string; body: unknown }[];
+    }>("/composite", {
+      allOrNone: false,
+      compositeRequest: [
+        { ...q("SELECT Id FROM User WHERE Username = 'nobody@example.com'"), referenceId: "none" },
+        {
+          ...q(`SELECT Id, Username FROM User WHERE Id IN ('${emu.org.adminUserId}')`),
+          referenceId: "admin",
+        },
+        { ...q("SELECT Bogus FROM User"), referenceId: "bad" },
+        {
+          method: "POST",
+          url: "/services/data/v62.0/composite/sobjects",
+          referenceId: "groups",
+          body: { allOrNone: false, records: [{ attributes: { type: "Group" }, Name: "Side by side" }] },
+        },
+      ],
+    });
+    expect(emu.stats.apiCalls).toBe(1);
+    const [none, admin, bad, groups] = res.compositeResponse;
+    expect(none).toMatchObject({ httpStatusCode: 200, body: { totalSize: 0, records: [] } });
+    expect(admin).toMatchObject({ httpStatusCode: 200, body: { totalSize: 1 } });
+    expect(bad).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: "INVALID_FIELD" }] });
+    expect(groups).toMatchObject({ httpStatusCode: 200, body: [{ success: true }] });
+    expect(emu.org.find("Group", { Name: "Side by side" })).toHaveLength(1);
+
+    const six = Array.from({ length: 6 }, (_, i) => ({ ...q("SELECT Id FROM User"), referenceId: `q${i}` }));
+    await expect(
+      conn.requestPost("/composite", { allOrNone: false, compositeRequest: six }),
+    ).rejects.toMatchObject({ errorCode: "INVALID_INPUT" });
+  });
 });

@@ -79,7 +79,7 @@ describe("Salesforce target: sessions", () => {
 });
 
 describe("Salesforce target: batching", () => {
-  it("creates 500 users in batches of 200 with 3 collection calls and about 0.02 API calls per user", async () => {
+  it("creates 500 users in batches of 200: per batch one /composite for correlation and one collection call", async () => {
     const target = salesforceTarget(emu);
     await target.check(); // warm up: login and the Profile lookup are once per target, not per batch
     await target.apply([upsert(scimUser("warmup@example.com"))]);
@@ -93,10 +93,11 @@ describe("Salesforce target: batching", () => {
     expect(outcomes.filter((o) => o.status === "done")).toHaveLength(500);
     const delta = routeDelta(before, emu.stats.byRoute);
     expect(delta["POST /composite/sobjects"]).toBe(3);
-    // One IN query per correlation key per batch: FederationIdentifier, Username, Email.
-    expect(delta["GET /query"]).toBe(9);
+    // The IN queries for FederationIdentifier, Username and Email travel in one /composite call per batch.
+    expect(delta["POST /composite"]).toBe(3);
+    expect(delta["GET /query"]).toBeUndefined();
     const perUser = (emu.stats.apiCalls - calls) / 500;
-    expect(perUser).toBeLessThanOrEqual(0.025);
+    expect(perUser).toBe(0.012);
     console.info(
       `Salesforce bulk create: ${emu.stats.apiCalls - calls} API calls for 500 users = ${perUser} per user`,
       delta,

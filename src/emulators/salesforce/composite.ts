@@ -4,6 +4,9 @@ import { SalesforceApiError } from "./errors.ts";
 // POST /composite: up to 25 subrequests in one API call, `@{ref.field}` references, optional all-or-none.
 
 const MAX_SUBREQUESTS = 25;
+/** Of those, at most 5 may be queries or sObject Collections (the exact error text is not verified). */
+const MAX_HEAVY = 5;
+const HEAVY = /^\/services\/data\/v[\d.]+\/(query|queryAll|composite\/sobjects)(\/|\?|$)/;
 
 interface SubRequest {
   method?: string;
@@ -52,6 +55,14 @@ export function composite(ctx: DataApiContext, req: ApiRequest, route: Router): 
       400,
       "INVALID_INPUT",
       `Number of subrequests exceeds the limit of ${MAX_SUBREQUESTS}`,
+    );
+  }
+  const heavy = subs.filter((sub) => HEAVY.test(String(sub.url ?? ""))).length;
+  if (heavy > MAX_HEAVY) {
+    throw new SalesforceApiError(
+      400,
+      "INVALID_INPUT",
+      `A composite request can have up to ${MAX_HEAVY} query or sObject Collections subrequests; this one has ${heavy}`,
     );
   }
   const allOrNone = body?.allOrNone === true;

@@ -2,6 +2,7 @@
 // kept to exactly the members linked in this org. group.delete deletes the Group (public groups can be).
 import { createHash } from "node:crypto";
 import type { Operation, Outcome } from "../target.ts";
+import { writeCollections } from "./composite.ts";
 import { errorOutcome, onlyErrors, type SalesforceContext, saveOutcome } from "./context.ts";
 import type { Indexed } from "./users.ts";
 
@@ -91,12 +92,10 @@ async function syncMembers(
     }
     for (const m of have) if (!want.has(id15(m.UserOrGroupId))) removes.push({ index: g.index, id: m.Id });
   }
-  const [added, removed] = await Promise.all([
-    ctx.client.createMany(
-      "GroupMember",
-      adds.map((a) => a.record),
-    ),
-    ctx.client.deleteMany(removes.map((r) => r.id)),
+  // Up to five collections of 200 per call: a 1,000-member group is filled in one call.
+  const [added = [], removed = []] = await writeCollections(ctx, [
+    { op: "create", type: "GroupMember", records: adds.map((a) => a.record) },
+    { op: "delete", ids: removes.map((r) => r.id) },
   ]);
   const settle = (
     index: number,
@@ -157,19 +156,24 @@ async function upsertGroups(
     const row = linked.get(o.index);
     return row && row.Name !== o.op.group.displayName;
   });
-  const [created, renamed] = await Promise.all([
-    ctx.client.createMany(
-      "Group",
-      toCreate.map((o) => ({
+  const [created = [], renamed = []] = await writeCollections(ctx, [
+    {
+      op: "create",
+      type: "Group",
+      records: toCreate.map((o) => ({
         Name: o.op.group.displayName,
         DeveloperName: developerName(o.op.group.displayName),
         Type: "Regular",
       })),
-    ),
-    ctx.client.updateMany(
-      "Group",
-      renames.map((o) => ({ Id: (linked.get(o.index) as GroupRow).Id, Name: o.op.group.displayName })),
-    ),
+    },
+    {
+      op: "update",
+      type: "Group",
+      records: renames.map((o) => ({
+        Id: (linked.get(o.index) as GroupRow).Id,
+        Name: o.op.group.displayName,
+      })),
+    },
   ]);
   if (toCreate.length > 0) ctx.publicGroups.invalidate();
   const ready: { index: number; groupId: string; created: boolean; members: string[] }[] = [];

@@ -3,6 +3,7 @@
 // removed when no rule grants them any more; anything an admin assigned by hand stays.
 import type { GroupRule } from "../../mapping/index.ts";
 import type { Outcome } from "../target.ts";
+import { writeCollections } from "./composite.ts";
 import { errorOutcome, onlyErrors, type SalesforceContext, saveOutcome } from "./context.ts";
 import type { NameLookup } from "./lookups.ts";
 import type { SyncedUser, UserPlan } from "./users.ts";
@@ -91,12 +92,9 @@ async function syncKind(
       if (assignmentId && !wantedIds.has(refId)) removes.push({ user, id: assignmentId });
     }
   }
-  const [added, removed] = await Promise.all([
-    ctx.client.createMany(
-      kind.object,
-      adds.map((a) => a.record),
-    ),
-    ctx.client.deleteMany(removes.map((r) => r.id)),
+  const [added = [], removed = []] = await writeCollections(ctx, [
+    { op: "create", type: kind.object, records: adds.map((a) => a.record) },
+    { op: "delete", ids: removes.map((r) => r.id) },
   ]);
   const settle = (user: SyncedUser, result: Parameters<typeof saveOutcome>[1], okCodes: string[]) => {
     if (onlyErrors(result, okCodes)) return;

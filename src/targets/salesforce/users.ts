@@ -1,7 +1,9 @@
-// user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys with
-// one IN query per key), then create and update through sObject Collections. Users are never deleted.
+// user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys: all the
+// queries in one /composite call), then create and update through sObject Collections, together in one
+// more /composite call. Users are never deleted.
 import { diffFields, mapSalesforceUser } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome } from "../target.ts";
+import { type InQuery, queryInMany, writeCollections } from "./composite.ts";
 import type { CorrelationKey } from "./config.ts";
 import { errorOutcome, type SalesforceContext, saveOutcome } from "./context.ts";
 
@@ -113,8 +115,9 @@ function selectList(plans: UserPlan[]): string {
 const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : undefined);
 
 /**
- * Finds the Salesforce user of each plan: by its linked Id, else by each correlation key in order
- * (one IN query per key, for the plans still unmatched). A key matching several users is ambiguous.
+ * Finds the Salesforce user of each plan: by its linked Id, else by each correlation key in order. All
+ * the queries go in one /composite call (Id, FederationIdentifier, Username, Email); only plans whose
+ * linked Id no longer exists need a second round. A key matching several users is ambiguous.
  */
 async function linkExisting(
   ctx: SalesforceContext,
@@ -122,52 +125,61 @@ async function linkExisting(
   outcomes: Outcome[],
 ): Promise<Map<UserPlan, SalesforceUserRecord>> {
   const select = selectList(plans);
+  const keys = ctx.config.correlation as CorrelationKey[];
   const linked = new Map<UserPlan, SalesforceUserRecord>();
   const claimed = new Set<string>();
   const claim = (plan: UserPlan, record: SalesforceUserRecord) => {
     linked.set(plan, record);
     claimed.add(record.Id);
   };
-  const withId = plans.filter((p) => p.op.targetId);
-  if (withId.length > 0) {
-    const rows = await ctx.client.queryIn<SalesforceUserRecord>(
-      `SELECT ${select} FROM User WHERE Id IN {IN}`,
-      withId.map((p) => p.op.targetId as string),
-    );
-    const byId = new Map(rows.map((r) => [r.Id.slice(0, 15), r]));
-    for (const plan of withId) {
-      const row = byId.get((plan.op.targetId as string).slice(0, 15));
-      if (row) claim(plan, row);
-    }
-  }
-  let pending = plans.filter((p) => !linked.has(p));
-  for (const key of ctx.config.correlation as CorrelationKey[]) {
-    const keyed = pending.filter((p) => lower(p.fields[key]));
-    if (keyed.length === 0) continue;
-    const rows = await ctx.client.queryIn<SalesforceUserRecord>(
-      `SELECT ${select} FROM User WHERE ${key} IN {IN}`,
-      keyed.map((p) => String(p.fields[key]).trim()),
-    );
-    const byValue = new Map<string, SalesforceUserRecord[]>();
-    for (const row of rows) {
-      const v = lower(row[key]);
-      if (v) byValue.set(v, [...(byValue.get(v) ?? []), row]);
-    }
-    for (const plan of keyed) {
-      const matches = (byValue.get(lower(plan.fields[key]) as string) ?? []).filter(
-        (r) => !claimed.has(r.Id),
-      );
-      if (matches.length === 1) claim(plan, matches[0] as SalesforceUserRecord);
-      else if (matches.length > 1) {
-        outcomes[plan.index] = {
-          status: "failed",
-          code: "AMBIGUOUS_MATCH",
-          message: `${matches.length} Salesforce users have ${key} "${String(plan.fields[key])}" (${matches.map((m) => m.Id).join(", ")}); link one by hand or correlate on another key`,
-        };
+  const keyQueries = (unlinked: UserPlan[]): InQuery[] =>
+    keys.map((key) => ({
+      soql: `SELECT ${select} FROM User WHERE ${key} IN {IN}`,
+      values: unlinked.flatMap((p) => (lower(p.fields[key]) ? [String(p.fields[key]).trim()] : [])),
+    }));
+  const correlate = (unlinked: UserPlan[], rowsPerKey: SalesforceUserRecord[][]) => {
+    let pending = unlinked;
+    keys.forEach((key, k) => {
+      const byValue = new Map<string, SalesforceUserRecord[]>();
+      for (const row of rowsPerKey[k] ?? []) {
+        const v = lower(row[key]);
+        if (v) byValue.set(v, [...(byValue.get(v) ?? []), row]);
       }
-    }
-    pending = pending.filter((p) => !linked.has(p) && outcomes[p.index] === undefined);
+      for (const plan of pending) {
+        const v = lower(plan.fields[key]);
+        if (!v) continue;
+        const matches = (byValue.get(v) ?? []).filter((r) => !claimed.has(r.Id));
+        if (matches.length === 1) claim(plan, matches[0] as SalesforceUserRecord);
+        else if (matches.length > 1) {
+          outcomes[plan.index] = {
+            status: "failed",
+            code: "AMBIGUOUS_MATCH",
+            message: `${matches.length} Salesforce users have ${key} "${String(plan.fields[key])}" (${matches.map((m) => m.Id).join(", ")}); link one by hand or correlate on another key`,
+          };
+        }
+      }
+      pending = pending.filter((p) => !linked.has(p) && outcomes[p.index] === undefined);
+    });
+  };
+
+  const withId = plans.filter((p) => p.op.targetId);
+  const withoutId = plans.filter((p) => !p.op.targetId);
+  const [byIdRows = [], ...rowsPerKey] = await queryInMany<SalesforceUserRecord>(ctx, [
+    {
+      soql: `SELECT ${select} FROM User WHERE Id IN {IN}`,
+      values: withId.map((p) => p.op.targetId as string),
+    },
+    ...keyQueries(withoutId),
+  ]);
+  const byId = new Map(byIdRows.map((r) => [r.Id.slice(0, 15), r]));
+  for (const plan of withId) {
+    const row = byId.get((plan.op.targetId as string).slice(0, 15));
+    if (row) claim(plan, row);
   }
+  correlate(withoutId, rowsPerKey);
+  // A linked account that is gone (deleted in a sandbox refresh…) is looked for again by its keys.
+  const lost = withId.filter((p) => !linked.has(p));
+  if (lost.length > 0) correlate(lost, await queryInMany<SalesforceUserRecord>(ctx, keyQueries(lost)));
   return linked;
 }
 
@@ -223,12 +235,10 @@ export async function applyUserOps(
   for (const { index, op } of deprovisions)
     updates.push({ index, record: { Id: op.targetId, IsActive: false } });
 
-  const [created, updated] = await Promise.all([
-    ctx.client.createMany("User", toCreate.map(createRecord)),
-    ctx.client.updateMany(
-      "User",
-      updates.map((u) => u.record),
-    ),
+  // Creates and updates travel together: one /composite call for a batch of 200.
+  const [created = [], updated = []] = await writeCollections(ctx, [
+    { op: "create", type: "User", records: toCreate.map(createRecord) },
+    { op: "update", type: "User", records: updates.map((u) => u.record) },
   ]);
   toCreate.forEach((plan, i) => {
     const result = created[i];
