@@ -49,3 +49,11 @@ export class BridgeError extends Error {
 }
 
 export const isBridgeError = (e: unknown): e is BridgeError => e instanceof BridgeError;
+
+/**
+ * What the JavaScript engine says when code (ours or a library's) misbehaves: "Cannot read properties of undefined",
+ * "object is not extensible". Such a message describes a bug, not the request, so it is never a client's answer.
+ */
+const ENGINE_MESSAGE =
+  /\bCannot (?:add|read|set|convert|destructure|assign|define|delete|create|access) |\bis not (?:a function|iterable|extensible|a constructor|defined)\b|\b(?:undefined|null) (?:or null )?to object\b|\bof (?:undefined|null)\b/i;
+export const isEngineMessage = (message: string) => ENGINE_MESSAGE.test(message);

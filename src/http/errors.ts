@@ -2,7 +2,7 @@
 // a stack trace. Unknown failures are logged with the request id and answered with a generic 500.
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, isEngineMessage } from "../errors.ts";
 import { ERROR_SCHEMA } from "../scim/schemas.ts";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
@@ -38,7 +38,13 @@ function fromLibraryError(e: {
 /** Errors thrown by modules that carry their own SCIM status/scimType (e.g. the filter compiler). */
 function fromTypedError(e: unknown): BridgeError | undefined {
   const x = e as { status?: unknown; scimType?: unknown; message?: string; name?: string };
-  if (typeof x?.status === "number" && x.status >= 400 && x.status < 500 && typeof x.scimType === "string") {
+  if (
+    typeof x?.status === "number" &&
+    x.status >= 400 &&
+    x.status < 500 &&
+    typeof x.scimType === "string" &&
+    !isEngineMessage(x.message ?? "")
+  ) {
     const code = x.scimType === "invalidFilter" ? "SCIM_INVALID_FILTER" : "SCIM_INVALID_VALUE";
     return new BridgeError(code, x.message ?? "Invalid request");
   }

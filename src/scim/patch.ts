@@ -6,6 +6,7 @@ import SCIMMY from "scimmy";
 import { BridgeError } from "../errors.ts";
 import type { ResourceType } from "../store/index.ts";
 import type { PatchOperation } from "./dialects.ts";
+import { applyExtensionOp, type ExtensionInfo, splitExtensionOps } from "./patch-extensions.ts";
 import { fromScimmyError, validateGroup, validateUser } from "./resource-codec.ts";
 import { CORE_GROUP, CORE_USER, PATCH_OP } from "./schemas.ts";
 
@@ -209,9 +210,49 @@ export async function applyPatch(
       );
     }
   });
+  const { steps } = splitExtensionOps(ops, extensionsOf(type));
+  if (steps.every((s) => s.kind === "other")) return applyOps(type, data, ops);
+  // Whole extension objects are applied here, the runs of other operations between them as usual, in order.
+  let current = data;
+  let password: string | undefined;
+  let run: PatchOperation[] = [];
+  const flush = async () => {
+    if (!run.length) return;
+    const r = await applyOps(type, current, run);
+    current = r.data;
+    password = r.password ?? password;
+    run = [];
+  };
+  for (const s of steps) {
+    if (s.kind === "other") run.push(s.op);
+    else {
+      await flush();
+      current = applyExtensionOp(current, s.urn, s.op, s.index);
+    }
+  }
+  await flush();
+  const validated = type === "User" ? validateUser(current) : validateGroup(current);
+  return { data: validated.data, ...(password ? { password } : {}) };
+}
+
+function applyOps(
+  type: ResourceType,
+  data: Record<string, unknown>,
+  ops: PatchOperation[],
+): Promise<PatchResult> {
   const simpleOps = asSimpleOps(type, ops);
-  if (simpleOps) return { data: applySimple(data, simpleOps) };
+  if (simpleOps) return Promise.resolve({ data: applySimple(data, simpleOps) });
   return applyWithScimmy(type, data, upsertTypedValues(data, ops));
+}
+
+/** The extensions declared on a resource type; one whose attributes are all read-only cannot be PATCHed. */
+function extensionsOf(type: ResourceType): ExtensionInfo[] {
+  return definition(type)
+    .attributes.filter(isDef)
+    .map((ext) => ({
+      id: ext.id,
+      readOnly: ext.attributes.every((a) => isDef(a) || !writable(a)),
+    }));
 }
 
 async function applyWithScimmy(

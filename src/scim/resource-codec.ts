@@ -1,7 +1,7 @@
 // Turns request bodies into validated resource bodies (through scimmy, strict) and stored resources into SCIM
 // responses (without re-validating: what is stored was validated on the way in).
 import SCIMMY from "scimmy";
-import { BridgeError, type ErrorCode } from "../errors.ts";
+import { BridgeError, type ErrorCode, isEngineMessage } from "../errors.ts";
 import { isResourceId, type Member, type ResourceType, type StoredResource } from "../store/index.ts";
 import { CORE_GROUP, CORE_USER } from "./schemas.ts";
 
@@ -27,8 +27,13 @@ const SCIMTYPE_CODES: Record<string, ErrorCode> = {
   invalidVers: "SCIM_INVALID_VERSION",
 };
 
-/** scimmy reports problems as SCIMError or TypeError; both become our coded errors. */
+/**
+ * scimmy reports problems as SCIMError or TypeError; both become our coded errors. scimmy also wraps JavaScript
+ * errors from its own code in a SCIMError 400: those stay unknown errors (a logged 500 with the request id).
+ */
 export function fromScimmyError(e: unknown): unknown {
+  if (e instanceof Error && isEngineMessage(e.message))
+    return new Error(`scimmy: ${e.message}`, { cause: e });
   if (e instanceof SCIMMY.Types.Error) {
     const { status, scimType, message } = e as unknown as {
       status: number;
