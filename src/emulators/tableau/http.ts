@@ -13,15 +13,17 @@ import {
   tooManyRequests,
   versionTooLow,
 } from "./errors.ts";
+import { isMultipart } from "./multipart.ts";
 import type { TableauEmulatorOptions } from "./options.ts";
 import { type CompiledRoute, compile, type Reply, type RequestContext } from "./router.ts";
 import { authRoutes } from "./routes-auth.ts";
 import { groupRoutes } from "./routes-groups.ts";
+import { jobRoutes } from "./routes-jobs.ts";
 import { userRoutes } from "./routes-users.ts";
 import type { TableauServerState } from "./state.ts";
 import { type JsonObject, parseXml, tsResponseXml } from "./xml.ts";
 
-const ROUTES: CompiledRoute[] = compile([...authRoutes, ...userRoutes, ...groupRoutes]);
+const ROUTES: CompiledRoute[] = compile([...authRoutes, ...jobRoutes, ...userRoutes, ...groupRoutes]);
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface CallStats {
@@ -119,7 +121,9 @@ export function createTableauHttpServer(deps: TableauHttpDeps): { server: Server
       query: url.searchParams,
       version,
       versionText,
-      body: parseBody(raw, req.headers["content-type"]),
+      body: isMultipart(req.headers["content-type"]) ? {} : parseBody(raw, req.headers["content-type"]),
+      raw,
+      contentType: req.headers["content-type"],
       state: deps.state,
       sessions: deps.sessions,
       opts,

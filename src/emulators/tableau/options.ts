@@ -36,6 +36,13 @@ export interface TableauEmulatorOptions {
   expiredTokenCode: "401000" | "401002";
   /** How an empty JSON collection looks: `{"user":[]}` or `{}` (both seen in the wild). */
   emptyCollection: "array" | "object";
+  /**
+   * "cloud" behaves as Tableau Cloud: an update's fullName is ignored (and email before API 3.26), and the CSV
+   * import does not use the Display Name column.
+   */
+  edition: "server" | "cloud";
+  /** How long a CSV import or delete job runs, per row of the file, before it reports itself finished. */
+  csvJobMsPerRow: number;
   /** Clock in ms, injectable so tests can expire tokens and JWTs without sleeping. */
   now: () => number;
 }
@@ -66,5 +73,7 @@ export const TABLEAU_EMULATOR_DEFAULTS: TableauEmulatorOptions = {
   licences: {},
   expiredTokenCode: "401002",
   emptyCollection: "array",
+  edition: "server",
+  csvJobMsPerRow: 0.2,
   now: () => Date.now(),
 };

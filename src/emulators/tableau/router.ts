@@ -1,6 +1,7 @@
 /** Route table plumbing shared by the route modules. */
 import type { Session, SessionStore } from "./auth.ts";
 import { badRequest } from "./errors.ts";
+import type { Part } from "./multipart.ts";
 import type { TableauEmulatorOptions } from "./options.ts";
 import type { TableauSite } from "./site.ts";
 import type { TableauServerState } from "./state.ts";
@@ -12,8 +13,13 @@ export interface RequestContext {
   /** Minor version of the 3.x API in the path. */
   version: number;
   versionText: string;
-  /** The request body as the JSON-equivalent object (tsRequest content for XML). */
+  /** The request body as the JSON-equivalent object (tsRequest content for XML; {} for multipart). */
   body: JsonObject;
+  /** The body as sent, and its Content-Type, for multipart calls. */
+  raw: string;
+  contentType: string | undefined;
+  /** Multipart parts by name, once a handler parsed them. */
+  parts?: Map<string, Part>;
   session?: Session;
   /** The site named in the path (checked against the session's site). */
   site?: TableauSite;

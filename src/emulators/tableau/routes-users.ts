@@ -62,10 +62,12 @@ function addUser(ctx: RequestContext) {
 
 function updateUser(ctx: RequestContext) {
   const u = requireObject(ctx.body, "user");
+  // Tableau Cloud takes the display name from the identity provider and ignores it here (email until 3.26).
+  const cloud = ctx.opts.edition === "cloud";
   const user = ctx.site!.updateUser(ctx.params.userId ?? "", {
     name: optString(u, "name"),
-    fullName: optString(u, "fullName"),
-    email: optString(u, "email"),
+    fullName: cloud ? undefined : optString(u, "fullName"),
+    email: cloud && ctx.version < 26 ? undefined : optString(u, "email"),
     siteRole: optString(u, "siteRole"),
     authSetting: optString(u, "authSetting"),
   });

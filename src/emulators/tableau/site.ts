@@ -14,6 +14,7 @@ import {
 } from "./errors.ts";
 import type { LicenceTier } from "./options.ts";
 import { isAuthSetting, isWritableSiteRole, licenceTierOf, roleRank } from "./roles.ts";
+import type { SiteJob } from "./user-import.ts";
 
 export interface SiteUser {
   id: string;
@@ -60,6 +61,8 @@ export class TableauSite {
   readonly name: string;
   readonly users = new Map<string, SiteUser>();
   readonly groups = new Map<string, SiteGroup>();
+  /** CSV import and delete jobs by id. */
+  readonly jobs = new Map<string, SiteJob>();
   /** Licence capacity per tier; a missing tier is unlimited. */
   capacity: Partial<Record<LicenceTier, number>>;
   private readonly userByName = new Map<string, SiteUser>();
