@@ -7,6 +7,7 @@ import {
   SalesforceTargetConfig,
   salesforceConfigFromEnv,
 } from "./salesforce/index.ts";
+import { createScimTarget, ScimTargetConfig, scimConfigFromEnv } from "./scim/index.ts";
 import { createTableauTarget, TableauTargetConfig, tableauConfigFromEnv } from "./tableau/index.ts";
 import type { Target } from "./target.ts";
 import { createTestTarget, TestTargetConfig } from "./test/index.ts";
@@ -40,6 +41,15 @@ const KINDS: Record<string, Kind<z.ZodType>> = {
     schema: TableauTargetConfig,
     create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
     fromEnv: (env) => tableauConfigFromEnv(env),
+  }),
+  scim: kind({
+    schema: ScimTargetConfig,
+    create: (c, d) =>
+      createScimTarget(c, {
+        ...(d.logger ? { logger: d.logger } : {}),
+        ...(d.resolveLink ? { resolveLink: (scimId: string) => d.resolveLink!(c.name, scimId) } : {}),
+      }),
+    fromEnv: (env) => scimConfigFromEnv(env),
   }),
   test: kind({ schema: TestTargetConfig, create: (c) => createTestTarget(c) }),
 };

@@ -2,6 +2,7 @@
 // active from the account. What the source knows that a mapping would otherwise default (a Tableau site role)
 // travels in the target's SCIM extension, so provisioning the imported user back changes nothing there.
 import { TABLEAU_USER_URN, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
+import { scimUserFromPeer } from "../../targets/scim/import.ts";
 import type { TargetAccount } from "../../targets/target.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -14,6 +15,7 @@ const str = (v: unknown): string | undefined =>
 export const IMPORTED_ATTRIBUTES = ["userName", "name", "displayName", "emails", "active", "title"] as const;
 
 export function scimUserFromAccount(kind: string, a: TargetAccount): Record<string, unknown> {
+  if (kind === "scim") return scimUserFromPeer(a);
   const f = a.fields;
   if (kind === "test" && str(f.userName)) {
     const { groups: _groups, ...data } = f;

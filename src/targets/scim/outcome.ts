@@ -1,0 +1,50 @@
+// Pure decisions: what a peer's answer means for a job. SCIM errors carry a status and, for 400/409, a
+// scimType (RFC 7644 §3.12); the scimType is the peer's own code, else HTTP_<status>.
+import { parseRetryAfter } from "../../sync/retry.ts";
+import type { Outcome } from "../target.ts";
+import { PeerUnreachable, TokenRefused } from "./client.ts";
+
+/** The outcome a non-2xx answer leads to: 408, 429 and 5xx are retried (after Retry-After when given). */
+export function classifyPeerAnswer(
+  status: number,
+  body: unknown,
+  retryAfter?: string | null,
+  text = "",
+): Refusal {
+  const err = (body ?? {}) as { scimType?: unknown; detail?: unknown };
+  const detail =
+    typeof err.detail === "string" && err.detail.trim()
+      ? err.detail.trim().slice(0, 500)
+      : text.trim().slice(0, 200) || `the peer answered ${status}`;
+  const code = typeof err.scimType === "string" && err.scimType ? err.scimType : `HTTP_${status}`;
+  if (status === 408 || status === 429 || status >= 500) {
+    const delayMs = parseRetryAfter(retryAfter);
+    return { status: "retry", code, message: detail, ...(delayMs === undefined ? {} : { delayMs }) };
+  }
+  return { status: "failed", code, message: detail };
+}
+
+export type Refusal = Exclude<Outcome, { status: "done" }>;
+
+/** A failed call carried to the operation that made it (reads done while planning a write). */
+export class PeerRefused extends Error {
+  readonly outcome: Refusal;
+  constructor(outcome: Refusal) {
+    super(outcome.message);
+    this.outcome = outcome;
+    this.name = "PeerRefused";
+  }
+}
+
+/** The outcome of an operation that threw. Anything that is not the peer's own answer is retried. */
+export function outcomeOfError(e: unknown): Outcome {
+  if (e instanceof PeerRefused) return e.outcome;
+  if (e instanceof PeerUnreachable) return { status: "retry", code: "NETWORK", message: e.message };
+  if (e instanceof TokenRefused) {
+    // A 4xx from the token endpoint is a wrong client id or secret: retrying will not fix it.
+    return e.status >= 400 && e.status < 500 && e.status !== 429
+      ? { status: "failed", code: "OAUTH_TOKEN_REFUSED", message: e.message }
+      : { status: "retry", code: "OAUTH_TOKEN_REFUSED", message: e.message };
+  }
+  return { status: "retry", code: "SCIM_CLIENT_ERROR", message: (e as Error)?.message ?? String(e) };
+}
