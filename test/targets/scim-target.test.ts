@@ -210,7 +210,7 @@ describe("scim target", () => {
         { op: "remove", path: `members[value eq "${j}"]` },
       ],
     });
-    expect((peer.groups.get(gid)?.members as { value: string }[]).map((m) => m.value).sort()).toEqual(
+    expect((peer.groups.get(gid)!.members as { value: string }[]).map((m) => m.value).sort()).toEqual(
       [k, l].sort(),
     );
     const [deleted] = await target.apply([{ kind: "group.delete", key: "g", targetId: gid }]);
