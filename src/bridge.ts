@@ -8,7 +8,9 @@ import { Directory } from "./directory/index.ts";
 import { adminRouter, reconcileAdminRoutes } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
 import type { NamedToken } from "./http/auth.ts";
+import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
+import { targetHealth } from "./http/target-health.ts";
 import { compileFilter } from "./store/filter/index.ts";
 import { type Db, linksFor, openStore } from "./store/index.ts";
 import {
@@ -99,6 +101,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       metrics: createSyncMetrics(metrics.registry, db),
     });
 
+    // One cache of target health checks for the admin API and the console.
+    const health = targetHealth();
     const app = createApp({
       directory,
       logger,
@@ -124,11 +128,24 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
             targets,
             tokens: () => opts.adminTokens,
             kick: (t) => dispatcher.kick(t),
+            health,
             extend: (router) =>
               reconcileAdminRoutes(router, {
                 ...syncDeps({ db, directory, targets, dispatcher }, config),
                 deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
               }),
+          }),
+        );
+        a.use(
+          "/console",
+          consoleRouter({
+            sync: syncDeps({ db, directory, targets, dispatcher }, config),
+            health,
+            waitForAttempt: (id, names, ms) => dispatcher.waitForAttempt(id, names, ms),
+            deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
+            adminTokens: () => opts.adminTokens,
+            scimTokens: () => opts.tokens,
+            sessionMinutes: config.consoleSessionMinutes,
           }),
         );
       },

@@ -34,6 +34,8 @@ export const ConfigSchema = z.object({
   filterMaxResults: z.coerce.number().int().positive().default(1000),
   shutdownTimeoutMs: z.coerce.number().int().positive().default(10_000),
   trustProxy: bool.default(false),
+  /** How long a browser console sign-in lasts before the admin token is asked for again. */
+  consoleSessionMinutes: z.coerce.number().int().min(1).max(10_080).default(480),
   /** Target instances; each kind validates its own settings (src/targets/registry.ts). */
   targets: z.array(z.looseObject({ name: z.string().min(1), kind: z.string().min(1) })).default([]),
   /** Key for passwords in the outbox: 64 hex characters or base64 of 32 bytes. Without it, no target gets passwords. */
@@ -95,6 +97,7 @@ const ENV_KEYS: Record<string, string> = {
   FILTER_MAX_RESULTS: "filterMaxResults",
   SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
   TRUST_PROXY: "trustProxy",
+  CONSOLE_SESSION_MINUTES: "consoleSessionMinutes",
   OUTBOX_KEY: "outboxKey",
   DEMO: "demo",
 };

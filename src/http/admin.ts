@@ -14,8 +14,8 @@ import {
 import { importFrom } from "../sync/import/index.ts";
 import type { ConfiguredTarget } from "../sync/index.ts";
 import { openJobsSince, outboxMark, reconcile, type SyncDeps } from "../sync/reconcile/index.ts";
-import type { CheckResult } from "../targets/target.ts";
 import { bearerAuth, type NamedToken } from "./auth.ts";
+import { type TargetHealth, targetHealth } from "./target-health.ts";
 
 export interface AdminOptions {
   directory: Directory;
@@ -23,6 +23,8 @@ export interface AdminOptions {
   tokens: () => NamedToken[];
   /** Wakes the dispatcher after a retry or release. */
   kick: (target?: string) => void;
+  /** Target health checks, shared with the console (one cache). */
+  health?: TargetHealth;
   /** Extra admin routes (reconcile, import) mounted by later modules. */
   extend?: (router: Router) => void;
 }
@@ -44,19 +46,8 @@ export function adminRouter(opts: AdminOptions): Router {
   router.use(bearerAuth(opts.tokens, "the admin API"));
   router.use(express.json({ limit: "100kb" }));
 
-  const health = new Map<string, { at: number; results: CheckResult[] }>();
-  async function checkTarget(t: ConfiguredTarget, fresh: boolean) {
-    const cached = health.get(t.name);
-    if (cached && !fresh && Date.now() - cached.at < 30_000) return cached.results;
-    let results: CheckResult[];
-    try {
-      results = await t.target.check();
-    } catch (e) {
-      results = [{ check: "check", ok: false, detail: (e as Error).message }];
-    }
-    health.set(t.name, { at: Date.now(), results });
-    return results;
-  }
+  const health = opts.health ?? targetHealth();
+  const checkTarget = (t: ConfiguredTarget, fresh: boolean) => health.check(t, fresh);
 
   router.get("/targets", async (req, res) => {
     const depth = await queueDepth(db);

@@ -1,4 +1,6 @@
 // The store: SQL only. Everything else reaches the database through these functions.
+
+export * from "./console.ts";
 export { type Db, openPglite, openPostgres, type Queryable, type Tx } from "./db.ts";
 export * from "./links.ts";
 export * from "./memberships.ts";
