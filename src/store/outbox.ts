@@ -4,6 +4,8 @@
 //      ▲                 │  └──failed / attempts exhausted──▶ dead ──admin retry──▶ pending
 //      └──retry(backoff)─┘  (a running job whose lease expired is claimable again: crash recovery)
 //   held (a deprovision stopped by the circuit breaker) ──admin release──▶ pending (approved)
+//   dead at birth: a write the target's pre-flight refuses is recorded as a dead job with the pre-flight's code;
+//   the next write of the resource queues a fresh pending job (that is the retry)
 //
 // A job says "make resource R in target T match the store"; several pending jobs of one (R, T) are coalesced
 // into one delivery of the latest state, and (R, T) is never delivered by two workers at once.
@@ -18,9 +20,12 @@ export interface NewJob {
   resourceType: ResourceType;
   resourceId: string;
   action: JobAction;
-  state?: "pending" | "held";
+  state?: "pending" | "held" | "dead";
   secret?: Buffer;
   requestId?: string;
+  /** Why a job is dead at birth (a pre-flight refusal). */
+  errorCode?: string;
+  errorMessage?: string;
 }
 
 export interface OutboxJob {
@@ -77,8 +82,11 @@ const toJob = (r: JobRow): OutboxJob => ({
 export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   if (!jobs.length) return;
   await q.query(
-    `INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[])`,
+    `INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id,
+                         last_error_code, last_error_message, finished)
+     SELECT j.*, CASE WHEN j.st = 'dead' THEN now() END
+       FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[],
+                   $8::text[], $9::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)`,
     [
       jobs.map((j) => j.target),
       jobs.map((j) => j.resourceType),
@@ -87,6 +95,37 @@ export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
       jobs.map((j) => j.state ?? "pending"),
       jobs.map((j) => j.secret ?? null),
       jobs.map((j) => j.requestId ?? null),
+      jobs.map((j) => j.errorCode ?? null),
+      jobs.map((j) => j.errorMessage ?? null),
+    ],
+  );
+}
+
+export interface TargetAuditEntry {
+  resourceType: ResourceType;
+  resourceId: string;
+  outcome: string;
+  detail: Record<string, unknown>;
+  requestId?: string;
+  actor?: string;
+}
+
+/** Audit rows about one target (e.g. `target.preflight` refusals recorded with the write). */
+export async function auditTarget(q: Queryable, target: string, action: string, rows: TargetAuditEntry[]) {
+  if (!rows.length) return;
+  await q.query(
+    `INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, actor, detail)
+     SELECT $1, $2, a.rt, a.rid, a.oc, a.req, a.act, a.d::jsonb
+       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(rt, rid, oc, req, act, d)`,
+    [
+      action,
+      target,
+      rows.map((r) => r.resourceType),
+      rows.map((r) => r.resourceId),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.requestId ?? null),
+      rows.map((r) => r.actor ?? null),
+      rows.map((r) => JSON.stringify(r.detail)),
     ],
   );
 }

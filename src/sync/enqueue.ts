@@ -1,17 +1,20 @@
 // The outbox writer: runs inside every accepted SCIM write's transaction and adds one job per target the change
-// concerns. Scope (a SCIM filter per target) decides provision vs deprovision; pre-flight refuses a user a target
-// would certainly reject; the deletion circuit breaker holds mass deprovisions.
+// concerns. Scope (a SCIM filter per target) decides provision vs deprovision; pre-flight marks a target that would
+// certainly reject the user as failed (and refuses the write only when no target could take it); the deletion
+// circuit breaker holds mass deprovisions.
 import type { Change, ChangeListener } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import {
+  auditTarget,
   countRecentDeprovisions,
   enqueueJobs,
   groupsOf,
   markPending,
   type NewJob,
   type Queryable,
+  recordLinks,
 } from "../store/index.ts";
-import type { DesiredUser } from "../targets/target.ts";
+import type { DesiredUser, Problem } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { usersInScope } from "./scope.ts";
 import type { SecretBox } from "./secrets.ts";
@@ -56,8 +59,8 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     }
     await enqueueJobs(tx, jobs);
     change.ctx.queued ??= new Map();
-    // Held work will not be attempted until an admin releases it: nobody should wait for it.
-    for (const j of jobs.filter((x) => x.state !== "held")) {
+    // Held work waits for an admin and dead work (a pre-flight refusal) for the next write: nobody waits for them.
+    for (const j of jobs.filter((x) => !x.state || x.state === "pending")) {
       change.ctx.queued.set(j.resourceId, (change.ctx.queued.get(j.resourceId) ?? new Set()).add(j.target));
     }
   };
@@ -91,6 +94,14 @@ async function knownTo(tx: Queryable, target: string, ids: string[]): Promise<Se
   return new Set(rows.map((r) => r.id));
 }
 
+interface TargetPlan {
+  t: ConfiguredTarget;
+  provision: string[];
+  deprovision: string[];
+  /** The pre-flight's objections to the written user, when this target would certainly reject it. */
+  problems: Problem[];
+}
+
 async function userJobs(
   tx: Queryable,
   opts: EnqueueOptions,
@@ -101,12 +112,13 @@ async function userJobs(
 ) {
   const single = change.type === "User" && !deleted && change.after;
   let desired: DesiredUser | undefined;
+  const plans: TargetPlan[] = [];
   for (const t of opts.targets) {
     const inScope = deleted ? new Set<string>() : await usersInScope(tx, t, ids);
     const provision = ids.filter((id) => inScope.has(id));
     const outOfScope = ids.filter((id) => !inScope.has(id));
     const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, outOfScope))] : [];
-
+    let problems: Problem[] = [];
     if (single && provision.length && t.target.preflight) {
       desired ??= {
         scimId: change.id,
@@ -114,25 +126,27 @@ async function userJobs(
         active: change.after!.data.active !== false,
         groups: ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display),
       };
-      const problems = t.target.preflight(desired);
-      if (problems.length) {
-        throw new BridgeError(
-          "MAPPING_INVALID_FIELD",
-          `Target "${t.name}" would reject this user: ${problems.map((p) => p.detail).join("; ")}`,
-        );
+      problems = t.target.preflight(desired);
+    }
+    plans.push({ t, provision, deprovision, problems });
+  }
+  refuseIfNoTargetTakes(plans);
+
+  for (const { t, provision, deprovision, problems } of plans) {
+    if (problems.length) await recordRefusal(tx, t, change, problems, jobs);
+    else {
+      const secret =
+        change.password && t.target.acceptsPasswords && opts.secrets
+          ? opts.secrets.seal(change.password)
+          : undefined;
+      for (const id of provision) {
+        jobs.push({
+          ...job(t.name, "User", id, "provision", change),
+          ...(secret && id === change.id ? { secret } : {}),
+        });
       }
+      await markPending(tx, t.name, "User", provision);
     }
-    const secret =
-      change.password && t.target.acceptsPasswords && opts.secrets
-        ? opts.secrets.seal(change.password)
-        : undefined;
-    for (const id of provision) {
-      jobs.push({
-        ...job(t.name, "User", id, "provision", change),
-        ...(secret && id === change.id ? { secret } : {}),
-      });
-    }
-    await markPending(tx, t.name, "User", provision);
     if (!deprovision.length) continue;
     const held = await breakerTrips(tx, t.name, deprovision.length, opts.breaker);
     for (const id of deprovision) {
@@ -143,6 +157,67 @@ async function userJobs(
     }
     await markPending(tx, t.name, "User", deprovision, held ? "held" : "pending");
   }
+}
+
+/**
+ * The acceptance rule: a user some in-scope target's pre-flight refuses is still stored when another in-scope target
+ * can take it; the write is refused only when none can, or when a refusing target is configured `preflight: reject`.
+ */
+export function refusal(
+  plans: { name: string; inScope: boolean; problems: Problem[]; reject: boolean }[],
+): string | undefined {
+  const inScope = plans.filter((p) => p.inScope);
+  const refusing = inScope.filter((p) => p.problems.length);
+  if (!refusing.length) return undefined;
+  const blocking = refusing.filter((p) => p.reject);
+  const named = blocking.length ? blocking : refusing.length === inScope.length ? refusing : [];
+  if (!named.length) return undefined;
+  return named
+    .map((p) => `Target "${p.name}" would reject this user: ${p.problems.map((x) => x.detail).join("; ")}`)
+    .join(". ");
+}
+
+function refuseIfNoTargetTakes(plans: TargetPlan[]) {
+  const why = refusal(
+    plans.map((p) => ({
+      name: p.t.name,
+      inScope: p.provision.length > 0,
+      problems: p.problems,
+      reject: p.t.preflight === "reject",
+    })),
+  );
+  if (why) throw new BridgeError("MAPPING_INVALID_FIELD", why);
+}
+
+/** Stored, but this target can't take it: a dead job, a failed status and an audit row, all with the pre-flight's reason. */
+async function recordRefusal(
+  tx: Queryable,
+  t: ConfiguredTarget,
+  change: Change,
+  problems: Problem[],
+  jobs: NewJob[],
+) {
+  const errorCode = problems[0]!.code;
+  const errorMessage = problems.map((p) => p.detail).join("; ");
+  jobs.push({
+    ...job(t.name, "User", change.id, "provision", change),
+    state: "dead",
+    errorCode,
+    errorMessage,
+  });
+  await recordLinks(tx, t.name, [
+    { resourceType: "User", resourceId: change.id, state: "failed", errorCode, errorMessage },
+  ]);
+  await auditTarget(tx, t.name, "target.preflight", [
+    {
+      resourceType: "User",
+      resourceId: change.id,
+      outcome: "failed",
+      detail: { detail: `${errorCode}: ${errorMessage}`, fields: problems.map((p) => p.field) },
+      ...(change.ctx.requestId ? { requestId: change.ctx.requestId } : {}),
+      ...(change.ctx.actor ? { actor: change.ctx.actor } : {}),
+    },
+  ]);
 }
 
 /** Whether queuing `adding` more deprovisions for a target would pass the breaker's threshold. */

@@ -1,6 +1,6 @@
 // Target kinds: one entry each. A new target (say ServiceNow) is a folder under targets/ and one line here.
 import type { Logger } from "pino";
-import type { z } from "zod";
+import { z } from "zod";
 import { ConfigError } from "../config/index.ts";
 import {
   createSalesforceTarget,
@@ -54,6 +54,16 @@ const KINDS: Record<string, Kind<z.ZodType>> = {
   test: kind({ schema: TestTargetConfig, create: (c) => createTestTarget(c) }),
 };
 
+/** Bridge-side settings every target kind accepts (read beside the kind's own schema). */
+const TargetPolicy = z.object({
+  preflight: z
+    .enum(["record", "reject"], {
+      error:
+        'preflight must be "record" (store the write, show this target failed) or "reject" (refuse the write)',
+    })
+    .default("record"),
+});
+
 export function targetKinds(): string[] {
   return Object.keys(KINDS);
 }
@@ -61,6 +71,7 @@ export function targetKinds(): string[] {
 export interface BuiltTarget {
   name: string;
   scope?: string;
+  preflight: "record" | "reject";
   target: Target;
   config: Record<string, unknown>;
 }
@@ -91,18 +102,22 @@ export function buildTargets(configs: Record<string, unknown>[], deps: TargetDep
       );
       return;
     }
-    const parsed = k.schema.safeParse(raw);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
+    // The kind's schema is strict about its own keys; the bridge-side ones are read apart.
+    const { preflight, ...own } = raw;
+    const parsed = k.schema.safeParse(own);
+    const policy = TargetPolicy.safeParse({ preflight });
+    for (const result of [parsed, policy]) {
+      for (const issue of result.error?.issues ?? [])
         problems.push(`${where}.${issue.path.join(".")}: ${issue.message}`);
-      return;
     }
+    if (!parsed.success || !policy.success) return;
     const config = parsed.data as Record<string, unknown> & { name: string; scope?: string };
     if (names.has(config.name)) problems.push(`${where}.name: "${config.name}" is used by two targets`);
     names.add(config.name);
     out.push({
       name: config.name,
       ...(config.scope ? { scope: config.scope } : {}),
+      preflight: policy.data.preflight,
       target: k.create(config, deps),
       config,
     });

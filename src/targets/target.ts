@@ -81,7 +81,10 @@ export interface Target {
   check(): Promise<CheckResult[]>;
   listUsers(): AsyncIterable<TargetAccount[]>;
   listGroups?(): AsyncIterable<TargetGroup[]>;
-  /** Problems that would make the target certainly reject this user: the SCIM write is refused with 400. */
+  /**
+   * Problems that would make the target certainly reject this user: the target is marked failed with them (the SCIM
+   * write is refused with 400 only when no in-scope target could take it, or the target says `preflight: reject`).
+   */
   preflight?(user: DesiredUser): Problem[];
   /**
    * For reconcile: the fields in which a listed account differs from what this target would write for `user`
