@@ -22,7 +22,14 @@ export interface DesiredGroup {
 }
 
 export type Operation =
-  | { kind: "user.upsert"; key: string; user: DesiredUser; targetId?: string }
+  | {
+      kind: "user.upsert";
+      key: string;
+      user: DesiredUser;
+      targetId?: string;
+      /** What earlier deliveries sent of the fields this target may hold back (see Outcome `sent`). */
+      sent?: Record<string, unknown>;
+    }
   /** The user left the target's scope or was deleted in SCIM: deactivate (or remove, by policy). */
   | { kind: "user.deprovision"; key: string; targetId: string; user?: DesiredUser }
   | { kind: "group.upsert"; key: string; group: DesiredGroup; targetId?: string }
@@ -30,7 +37,17 @@ export type Operation =
 
 export type Outcome =
   /** Applied; `targetId` is the account's id in the target (kept as the link). */
-  | { status: "done"; targetId?: string; detail?: string }
+  | {
+      status: "done";
+      targetId?: string;
+      detail?: string;
+      /**
+       * Values of fields the target may hold back (ignore, or keep pending a confirmation) as this delivery
+       * sent them; the bridge keeps them with the link and hands them back as `sent`, so that they are not
+       * sent again while unchanged and reconcile does not count them as drift.
+       */
+      sent?: Record<string, unknown>;
+    }
   /** Not applied this time; try again after `delayMs` (or the dispatcher's backoff). */
   | { status: "retry"; code: string; message: string; delayMs?: number }
   /** Will not succeed by retrying; the target's own code and message. */

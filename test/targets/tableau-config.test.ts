@@ -21,7 +21,8 @@ describe("TableauTargetConfig", () => {
       serverUrl: "https://prod-useast-a.online.tableau.com",
       site: "",
       policies: { deprovision: "unlicense", defaultSiteRole: "Viewer" },
-      batchSize: 50,
+      batchSize: 200,
+      bulkThreshold: 10,
       concurrency: 4,
       timeoutMs: 30_000,
     });

@@ -5,12 +5,16 @@ import { TableauError } from "./client/errors.ts";
 import type { TableauClient, TableauLogger } from "./client/request.ts";
 import { classifyTableauError } from "./client/retry.ts";
 import type { TableauTargetConfig } from "./config.ts";
+import type { JobPolling } from "./jobs.ts";
 
 export interface TableauContext {
   client: TableauClient;
   config: TableauTargetConfig;
   mapping: MappingSpec;
   log?: TableauLogger;
+  /** How CSV import/delete jobs are polled; tests shorten it. */
+  jobPolling?: JobPolling;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Tableau's own words for a failure: the detail, else the summary. */

@@ -1,15 +1,20 @@
 // The Tableau target: one site of Tableau Server or Cloud, reached over the REST API (JSON).
 import { defaultTableauMapping, mergeMapping } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
+import { addUsersByCsv, type Indexed, type Removal, removeUsersByCsv, useCsv } from "./bulk.ts";
 import { checkTableau } from "./check.ts";
 import { TableauClient, type TableauClientOptions } from "./client/request.ts";
 import type { TableauTargetConfig } from "./config.ts";
 import { mapLimited, outcomeOfError, type TableauContext } from "./context.ts";
 import { driftedFields } from "./drift.ts";
 import { deleteGroup, listGroups, upsertGroup } from "./groups.ts";
-import { deprovisionUser, listUsers, preflightUser, upsertUser } from "./users.ts";
+import type { JobPolling } from "./jobs.ts";
+import { deprovisionUser, listUsers, preflightUser, upsertUser, userName } from "./users.ts";
 
-export type TableauTargetOptions = TableauClientOptions;
+export type TableauTargetOptions = TableauClientOptions & {
+  /** How CSV import/delete jobs are polled (tests shorten it). */
+  jobPolling?: JobPolling;
+};
 
 export interface TableauTarget extends Target {
   readonly kind: "tableau";
@@ -37,7 +42,47 @@ export function createTableauTarget(
     config,
     mapping: mergeMapping(base, config.mapping),
     ...(options.logger ? { log: options.logger } : {}),
+    ...(options.jobPolling ? { jobPolling: options.jobPolling } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   };
+
+  /**
+   * Users new to the site (and, when removal is the policy, users leaving it) go in one CSV job when a batch
+   * has enough of them; everything else is one operation at a time.
+   */
+  async function apply(ops: Operation[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = new Array(ops.length);
+    const adds: Indexed<Extract<Operation, { kind: "user.upsert" }>>[] = [];
+    const removals: Removal[] = [];
+    const removing = config.policies.deprovision === "remove" && !config.policies.mapAssetsTo;
+    ops.forEach((op, index) => {
+      if (op.kind === "user.upsert" && op.user.active && !op.targetId && userName(ctx, op.user))
+        adds.push({ index, op });
+      else if (
+        removing &&
+        (op.kind === "user.deprovision" || (op.kind === "user.upsert" && !op.user.active))
+      ) {
+        const name = op.user ? userName(ctx, op.user) : "";
+        removals.push({
+          index,
+          ...(op.targetId ? { targetId: op.targetId } : {}),
+          ...(name ? { name } : {}),
+        });
+      }
+    });
+    const csv = async (n: number) => useCsv(ctx, n).catch(() => false);
+    const [bulkAdds, bulkRemovals] = await Promise.all([csv(adds.length), csv(removals.length)]);
+    await Promise.all([
+      bulkAdds ? addUsersByCsv(ctx, adds, outcomes) : undefined,
+      bulkRemovals ? removeUsersByCsv(ctx, removals, outcomes) : undefined,
+    ]);
+    const rest = ops.flatMap((op, index) => (outcomes[index] === undefined ? [{ op, index }] : []));
+    const done = await mapLimited(rest, config.concurrency, ({ op }) => applyOne(op));
+    rest.forEach(({ index }, i) => {
+      outcomes[index] = done[i] as Outcome;
+    });
+    return outcomes;
+  }
 
   async function applyOne(op: Operation): Promise<Outcome> {
     try {
@@ -69,7 +114,7 @@ export function createTableauTarget(
     acceptsPasswords: false,
     handlesGroups: true,
     client,
-    apply: (ops) => mapLimited(ops, config.concurrency, applyOne),
+    apply,
     check: () => checkTableau(ctx),
     listUsers: () => listUsers(ctx),
     listGroups: () => listGroups(ctx),

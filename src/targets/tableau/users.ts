@@ -29,6 +29,12 @@ export function mapUser(ctx: TableauContext, user: DesiredUser): MappedFields {
   return mapTableauUser(ctx.mapping, { user: user.data, groups: user.groups });
 }
 
+/** The site user name (the correlation key) the mapping gives this user; "" when it gives none. */
+export function userName(ctx: TableauContext, user: DesiredUser): string {
+  const name = mapUser(ctx, user).name;
+  return typeof name === "string" ? name : "";
+}
+
 /** Why Tableau would refuse this user; a user being deactivated only needs a name. */
 export function preflightUser(ctx: TableauContext, user: DesiredUser): Problem[] {
   const problems = validateTableauUser(mapUser(ctx, user), { mapping: ctx.mapping });
@@ -105,9 +111,25 @@ export async function upsertUser(
     }
   }
 
+  return bringInLine(ctx, existing, fields, detail);
+}
+
+/** The fields to keep in step on an existing user, as the mapping gives them. */
+export function desiredFields(ctx: TableauContext, fields: MappedFields, current: TableauUser): MappedFields {
   const desired: MappedFields = {};
   for (const f of UPDATABLE) if (fields[f] !== undefined && fields[f] !== null) desired[f] = fields[f];
-  desired.siteRole = roleToWrite(ctx, siteRole, existing.siteRole);
+  desired.siteRole = roleToWrite(ctx, String(fields.siteRole), current.siteRole);
+  return desired;
+}
+
+/** One update with the fields in which `existing` differs from the mapping (none when it matches). */
+export async function bringInLine(
+  ctx: TableauContext,
+  existing: TableauUser,
+  fields: MappedFields,
+  detail: string,
+): Promise<Outcome> {
+  const desired = desiredFields(ctx, fields, existing);
   const changed = diffFields(desired, existing as unknown as Record<string, unknown>);
   if (changed.length === 0)
     return { status: "done", targetId: existing.id, detail: detail === "updated" ? "unchanged" : detail };

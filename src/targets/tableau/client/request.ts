@@ -22,7 +22,18 @@ export interface TableauClientOptions {
 
 export interface CallOptions {
   query?: Record<string, string | number | undefined>;
+  /** Sent as JSON, or as is when a RawBody (the multipart CSV calls). */
   body?: unknown;
+}
+
+/** A body sent as given, with its own Content-Type. */
+export class RawBody {
+  readonly contentType: string;
+  readonly data: string;
+  constructor(contentType: string, data: string) {
+    this.contentType = contentType;
+    this.data = data;
+  }
 }
 
 type Query = CallOptions["query"];
@@ -198,14 +209,15 @@ export class TableauClient {
       this.calls++;
       const headers: Record<string, string> = { accept: "application/json" };
       if (token) headers["x-tableau-auth"] = token;
-      if (body !== undefined) headers["content-type"] = "application/json";
+      if (body !== undefined)
+        headers["content-type"] = body instanceof RawBody ? body.contentType : "application/json";
       let res: Response;
       let text: string;
       try {
         res = await fetch(url, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined ? undefined : body instanceof RawBody ? body.data : JSON.stringify(body),
           signal: AbortSignal.timeout(this.config.timeoutMs),
         });
         text = await res.text();
