@@ -134,7 +134,9 @@ export function render(
     ...(externalId !== undefined ? { externalId } : {}),
     ...rest,
   };
-  if (relations) {
+  // An unassigned multi-valued attribute is omitted, not [] (RFC 7643 §2.5): clients compare it with null.
+  dropEmptyLists(out);
+  if (relations?.length) {
     const key = r.type === "User" ? "groups" : "members";
     out[key] = relations.map((m) => ({
       value: m.value,
@@ -156,6 +158,17 @@ export function render(
     location: `${ctx.baseUrl}/${base}/${r.id}`,
   };
   return ctx.projection ? ctx.projection.apply(out) : out;
+}
+
+function dropEmptyLists(resource: Record<string, unknown>) {
+  for (const [key, value] of Object.entries(resource)) {
+    if (Array.isArray(value) && !value.length && key !== "schemas") delete resource[key];
+    else if (key.startsWith("urn:") && value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (Array.isArray(v) && !v.length) delete (value as Record<string, unknown>)[k];
+      }
+    }
+  }
 }
 
 export const ALWAYS_RETURNED = new Set(["schemas", "id"]);

@@ -1,6 +1,12 @@
 // The overview's last-hour chart: minutes binned oldest → newest, axes that read well, totals said in words.
 import { describe, expect, it } from "vitest";
-import { deliveriesChart, formatSeconds, latencyChart, niceMax, perMinute } from "../../src/http/console/chart.ts";
+import {
+  deliveriesChart,
+  formatSeconds,
+  latencyChart,
+  niceMax,
+  perMinute,
+} from "../../src/http/console/chart.ts";
 
 describe("last-hour chart", () => {
   it.each([
@@ -52,7 +58,10 @@ describe("last-hour chart", () => {
     expect(svg).toContain('aria-label="Deliveries in the last 60 minutes: 13 synced, 0 retried, 2 failed"');
     expect(svg.match(/<g>/g)).toHaveLength(2);
     expect(svg).toContain("0 min ago: 8 synced, 0 retried, 2 failed");
-    const heights = [...svg.matchAll(/class="bar-(\w+)"[^>]*height="([\d.]+)"/g)].map((m) => [m[1], Number(m[2])]);
+    const heights = [...svg.matchAll(/class="bar-(\w+)"[^>]*height="([\d.]+)"/g)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]);
     // The busiest minute (10 deliveries) fills the plot's height (98 units); 5 deliveries fill half of it.
     expect(heights).toEqual([
       ["synced", 49],

@@ -164,7 +164,7 @@ describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
     expect(put.body.members.map((m: { value: string }) => m.value).sort()).toEqual([ids[1], ids[2]].sort());
     await t.request.delete(`/scim/v2/Groups/${g.id}`).set(AUTH).expect(204);
     const u = await t.request.get(`/scim/v2/Users/${ids[1]}`).set(AUTH).expect(200);
-    expect(u.body.groups.map((x: { display: string }) => x.display)).not.toContain("Put me");
+    expect((u.body.groups ?? []).map((x: { display: string }) => x.display)).not.toContain("Put me");
   });
 
   it("leaves members out when excludedAttributes=members", async () => {
@@ -177,5 +177,36 @@ describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
     const res = await t.request.get(`/scim/v2/Groups/${g.id}?excludedAttributes=members`).set(AUTH);
     expect(res.body.members).toBeUndefined();
     expect(res.body.displayName).toBe("Quiet");
+  });
+
+  it("omits members, and a user's groups, once there are none (RFC 7643 §2.5), in every response", async () => {
+    const u = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("lonely@example.com"))).body;
+    const g = (
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({ schemas: [GROUP], displayName: "Emptied", members: [{ value: u.id }] })
+    ).body;
+    const patched = await t.request
+      .patch(`/scim/v2/Groups/${g.id}?attributes=members,displayName`)
+      .set(AUTH)
+      .send({ schemas: [PATCH], Operations: [{ op: "remove", path: "members" }] });
+    expect(patched.status).toBe(200);
+    expect(patched.body).not.toHaveProperty("members");
+    const read = await t.request.get(`/scim/v2/Groups/${g.id}`).set(AUTH);
+    expect(read.body).not.toHaveProperty("members");
+    const listed = await t.request
+      .get(`/scim/v2/Groups?filter=${encodeURIComponent('displayName eq "Emptied"')}`)
+      .set(AUTH);
+    expect(listed.body.Resources[0]).not.toHaveProperty("members");
+    const userRead = await t.request.get(`/scim/v2/Users/${u.id}`).set(AUTH);
+    expect(userRead.body).not.toHaveProperty("groups");
+    const put = await t.request
+      .put(`/scim/v2/Users/${u.id}`)
+      .set(AUTH)
+      .send({ ...user("lonely@example.com"), emails: [], phoneNumbers: [] });
+    expect(put.status).toBe(200);
+    expect(put.body).not.toHaveProperty("emails");
+    expect(put.body).not.toHaveProperty("phoneNumbers");
   });
 });
