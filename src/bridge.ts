@@ -11,6 +11,7 @@ import type { NamedToken } from "./http/auth.ts";
 import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
 import { targetHealth } from "./http/target-health.ts";
+import { declareScimSchemas } from "./scim/schemas.ts";
 import { compileFilter } from "./store/filter/index.ts";
 import { type Db, linksFor, openStore } from "./store/index.ts";
 import {
@@ -61,6 +62,8 @@ function checkScopes(targets: ConfiguredTarget[]) {
 
 export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const { config, logger } = opts;
+  // First: scopes, filters and mappings below may name any core or extension attribute.
+  declareScimSchemas();
   const db =
     opts.db ??
     (await openStore({

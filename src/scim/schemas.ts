@@ -1,6 +1,6 @@
 // scimmy is a process-wide singleton: schema extensions and service-provider settings are declared once here.
 import SCIMMY from "scimmy";
-import { salesforceUserExtension, tableauUserExtension, toScimmySchemaDefinition } from "../mapping/index.ts";
+import { toScimmySchemaDefinition, USER_EXTENSIONS } from "../mapping/index.ts";
 
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -65,9 +65,9 @@ export interface ScimSettings {
 let declared = false;
 const userExtensions: SCIMMY.Types.SchemaDefinition[] = [];
 
-/** Extra User extensions (one per target kind, e.g. Salesforce); must be registered before `declareScim`. */
+/** Extra User extensions (one per target kind, e.g. Salesforce); must be registered before `declareScimSchemas`. */
 export function registerUserExtension(definition: SCIMMY.Types.SchemaDefinition) {
-  if (declared) throw new Error("registerUserExtension must be called before declareScim");
+  if (declared) throw new Error("registerUserExtension must be called before declareScimSchemas");
   if (!userExtensions.some((d) => d.id === definition.id)) userExtensions.push(definition);
 }
 
@@ -97,31 +97,38 @@ function relaxTypeValues() {
   }
 }
 
-/** Salesforce's and Tableau's per-user overrides, so payloads written for either vendor's SCIM validate here. */
+/** Every target kind's per-user overrides, so payloads written for either vendor's SCIM validate here. */
 function registerVendorExtensions() {
-  for (const ext of [salesforceUserExtension, tableauUserExtension]) {
+  for (const ext of USER_EXTENSIONS) {
     if (!userExtensions.some((d) => d.id === ext.id)) userExtensions.push(toScimmySchemaDefinition(ext));
   }
 }
 
-/** Declares resources and extensions once per process; the settings are re-applied on every call (tests). */
+/**
+ * Declares the core schemas and every extension, once per process. The bridge calls it first, before anything
+ * (target scopes, filters, mappings) resolves an attribute path, so any declared attribute can be named.
+ */
+export function declareScimSchemas() {
+  if (declared) return;
+  relaxTypeValues();
+  registerVendorExtensions();
+  const provisioning = provisioningSchema();
+  SCIMMY.Resources.declare(SCIMMY.Resources.User, {
+    extensions: [
+      { schema: SCIMMY.Schemas.EnterpriseUser.definition, required: false },
+      ...userExtensions.map((schema) => ({ schema, required: false })),
+      { schema: provisioning, required: false },
+    ],
+  });
+  SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
+    extensions: [{ schema: provisioning, required: false }],
+  });
+  declared = true;
+}
+
+/** Declares the schemas (once) and applies the service-provider settings (on every call: tests). */
 export function declareScim(settings: ScimSettings) {
-  if (!declared) {
-    relaxTypeValues();
-    registerVendorExtensions();
-    const provisioning = provisioningSchema();
-    SCIMMY.Resources.declare(SCIMMY.Resources.User, {
-      extensions: [
-        { schema: SCIMMY.Schemas.EnterpriseUser.definition, required: false },
-        ...userExtensions.map((schema) => ({ schema, required: false })),
-        { schema: provisioning, required: false },
-      ],
-    });
-    SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
-      extensions: [{ schema: provisioning, required: false }],
-    });
-    declared = true;
-  }
+  declareScimSchemas();
   SCIMMY.Config.set({
     ...(settings.documentationUri ? { documentationUri: settings.documentationUri } : {}),
     patch: { supported: true },
