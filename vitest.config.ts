@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The plain "test" target kind, which only tests use.
+    setupFiles: ["test/support/test-kind.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

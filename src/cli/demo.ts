@@ -1,7 +1,6 @@
-// The zero-configuration demo: with no Tableau (or Salesforce) target configured, the local emulators are started
-// in-process and targets pointed at them, so `npm start` shows the whole flow without a real org or site.
-import { salesforceEmulatorTargetConfig, startSalesforceEmulator } from "../emulators/salesforce/index.ts";
-import { startTableauEmulator, tableauEmulatorTargetConfig } from "../emulators/tableau/index.ts";
+// The zero-configuration demo: for every kind with a demo emulator and no target configured, the emulator is
+// started in-process and a target pointed at it, so `npm start` shows the whole flow without a real org or site.
+import { registeredKinds } from "../targets/registry.ts";
 
 export interface DemoEmulators {
   targetConfigs: Record<string, unknown>[];
@@ -13,23 +12,13 @@ export async function startDemoEmulators(configured: Record<string, unknown>[]):
   const closers: (() => Promise<void>)[] = [];
   const targetConfigs: Record<string, unknown>[] = [];
   const banner: string[] = [];
-  const has = (kind: string) => configured.some((c) => c.kind === kind);
   try {
-    if (!has("tableau")) {
-      const e = await startTableauEmulator({ port: 0 });
+    for (const kind of registeredKinds()) {
+      if (!kind.demo || configured.some((c) => c.kind === kind.name)) continue;
+      const e = await kind.demo();
       closers.push(() => e.close());
-      targetConfigs.push(tableauEmulatorTargetConfig(e.url));
-      banner.push(
-        `Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`,
-      );
-    }
-    if (!has("salesforce")) {
-      const e = await startSalesforceEmulator({ port: 0 });
-      closers.push(() => e.close());
-      targetConfigs.push(salesforceEmulatorTargetConfig(e.url));
-      banner.push(
-        `Demo: no Salesforce configured, so a local Salesforce emulator runs at ${e.url} (target "salesforce").`,
-      );
+      targetConfigs.push(e.targetConfig);
+      banner.push(e.banner);
     }
   } catch (err) {
     for (const c of closers.reverse()) await c();

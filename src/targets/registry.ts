@@ -1,58 +1,37 @@
-// Target kinds: one entry each. A new target (say ServiceNow) is a folder under targets/ and one line here.
+// Target kinds: one line each. A new kind (say ServiceNow) is a folder under targets/ exporting a TargetKind
+// (see kind.ts) and one line in KINDS below; everything else loops over the registered kinds.
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "../config/index.ts";
-import {
-  createSalesforceTarget,
-  SalesforceTargetConfig,
-  salesforceConfigFromEnv,
-} from "./salesforce/index.ts";
-import { createScimTarget, ScimTargetConfig, scimConfigFromEnv } from "./scim/index.ts";
-import { createTableauTarget, TableauTargetConfig, tableauConfigFromEnv } from "./tableau/index.ts";
+import type { TargetKind } from "./kind.ts";
+import { salesforceKind } from "./salesforce/kind.ts";
+import { scimKind } from "./scim/kind.ts";
+import { tableauKind } from "./tableau/kind.ts";
 import type { Target } from "./target.ts";
-import { createTestTarget, TestTargetConfig } from "./test/index.ts";
 
-export interface TargetDeps {
-  logger?: Logger;
-  /** The target id of another SCIM resource in the same target (e.g. a user's manager). */
-  resolveLink?: (target: string, scimId: string) => Promise<string | undefined>;
+const KINDS = new Map<string, TargetKind>();
+
+/** Adds a kind (the built-in ones below; tests add their own plain kind the same way). */
+export function registerTargetKind(kind: TargetKind): void {
+  if (KINDS.has(kind.name)) throw new Error(`target kind "${kind.name}" is registered twice`);
+  KINDS.set(kind.name, kind);
 }
 
-interface Kind<S extends z.ZodType> {
-  schema: S;
-  create(config: z.infer<S>, deps: TargetDeps): Target;
-  /** The single-instance shorthand by environment variables, e.g. TABLEAU_SERVER_URL. */
-  fromEnv?(env: Record<string, string | undefined>): Record<string, unknown> | undefined;
+registerTargetKind(salesforceKind);
+registerTargetKind(tableauKind);
+registerTargetKind(scimKind);
+
+export function targetKinds(): string[] {
+  return [...KINDS.keys()];
 }
 
-const kind = <S extends z.ZodType>(k: Kind<S>) => k as unknown as Kind<z.ZodType>;
+export function targetKind(name: string): TargetKind | undefined {
+  return KINDS.get(name);
+}
 
-const KINDS: Record<string, Kind<z.ZodType>> = {
-  salesforce: kind({
-    schema: SalesforceTargetConfig,
-    create: (c, d) =>
-      createSalesforceTarget(c, {
-        ...(d.logger ? { logger: d.logger } : {}),
-        ...(d.resolveLink ? { resolveLink: (scimId: string) => d.resolveLink!(c.name, scimId) } : {}),
-      }),
-    fromEnv: (env) => salesforceConfigFromEnv(env),
-  }),
-  tableau: kind({
-    schema: TableauTargetConfig,
-    create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
-    fromEnv: (env) => tableauConfigFromEnv(env),
-  }),
-  scim: kind({
-    schema: ScimTargetConfig,
-    create: (c, d) =>
-      createScimTarget(c, {
-        ...(d.logger ? { logger: d.logger } : {}),
-        ...(d.resolveLink ? { resolveLink: (scimId: string) => d.resolveLink!(c.name, scimId) } : {}),
-      }),
-    fromEnv: (env) => scimConfigFromEnv(env),
-  }),
-  test: kind({ schema: TestTargetConfig, create: (c) => createTestTarget(c) }),
-};
+export function registeredKinds(): TargetKind[] {
+  return [...KINDS.values()];
+}
 
 /** Bridge-side settings every target kind accepts (read beside the kind's own schema). */
 const TargetPolicy = z.object({
@@ -64,8 +43,10 @@ const TargetPolicy = z.object({
     .default("record"),
 });
 
-export function targetKinds(): string[] {
-  return Object.keys(KINDS);
+export interface TargetDeps {
+  logger?: Logger;
+  /** The target id of another SCIM resource in the same target (e.g. a user's manager). */
+  resolveLink?: (target: string, scimId: string) => Promise<string | undefined>;
 }
 
 export interface BuiltTarget {
@@ -82,7 +63,7 @@ export function targetConfigs(
   env: Record<string, string | undefined>,
 ): Record<string, unknown>[] {
   const configs: Record<string, unknown>[] = [...fromFile];
-  for (const k of Object.values(KINDS)) {
+  for (const k of KINDS.values()) {
     const c = k.fromEnv?.(env);
     if (c && !configs.some((x) => x.name === c.name)) configs.push(c);
   }
@@ -95,7 +76,7 @@ export function buildTargets(configs: Record<string, unknown>[], deps: TargetDep
   const names = new Set<string>();
   configs.forEach((raw, i) => {
     const where = `targets[${i}]${raw.name ? ` (${String(raw.name)})` : ""}`;
-    const k = KINDS[String(raw.kind)];
+    const k = KINDS.get(String(raw.kind));
     if (!k) {
       problems.push(
         `${where}.kind: "${String(raw.kind)}" is not a target kind; use one of ${targetKinds().join(", ")}`,
@@ -114,11 +95,15 @@ export function buildTargets(configs: Record<string, unknown>[], deps: TargetDep
     const config = parsed.data as Record<string, unknown> & { name: string; scope?: string };
     if (names.has(config.name)) problems.push(`${where}.name: "${config.name}" is used by two targets`);
     names.add(config.name);
+    const resolveLink = deps.resolveLink;
     out.push({
       name: config.name,
       ...(config.scope ? { scope: config.scope } : {}),
       preflight: policy.data.preflight,
-      target: k.create(config, deps),
+      target: k.create(config, {
+        ...(deps.logger ? { logger: deps.logger } : {}),
+        ...(resolveLink ? { resolveLink: (scimId: string) => resolveLink(config.name, scimId) } : {}),
+      }),
       config,
     });
   });

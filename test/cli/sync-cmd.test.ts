@@ -8,9 +8,10 @@ import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { adminRouter, reconcileAdminRoutes } from "../../src/http/admin.ts";
 import { ADMIN_TOKEN, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { WITH_TEST_KIND } from "../support/process.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { depsOf } from "../sync/reconcile-fixtures.ts";
 
 const BIN = join(import.meta.dirname, "../../bin/scim-bridge");
@@ -23,7 +24,7 @@ function run(
     execFile(
       BIN,
       args,
-      { env: { ...process.env, DATABASE_URL: "", ...env }, timeout: 60_000 },
+      { env: { ...process.env, DATABASE_URL: "", ...WITH_TEST_KIND, ...env }, timeout: 60_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -1,7 +1,6 @@
 // Drives every admin endpoint of a whole bridge (dispatcher and test target included) and checks each response
 // against openapi/scim-bridge.yaml, so the admin API's description cannot drift from what operators get.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import {
@@ -9,6 +8,7 @@ import {
   expectResponseMatchesSpec as conforms,
   openApiDocument,
 } from "../support/openapi.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const PROVISIONING = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
 const UNKNOWN_ID = "6f1c1d7e-0000-4000-8000-000000000000";

@@ -2,10 +2,10 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Directory } from "../../src/directory/index.ts";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { createApp } from "../../src/http/app.ts";
 import { startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { expressRoutes, openApiDocument, routesMissingFromSpec } from "../support/openapi.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 // Only the routing table is read: no request is served, so the directory is never used.
 const app = createApp({

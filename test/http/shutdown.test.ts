@@ -1,8 +1,8 @@
 // Graceful shutdown: a request in flight when the bridge is told to stop still gets its answer.
 import { describe, expect, it } from "vitest";
-import { startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, startTestBridge } from "../support/bridge.ts";
+import { startTestTarget } from "../support/test-target.ts";
 
 describe("graceful shutdown", () => {
   it("finishes in-flight requests and deliveries, then refuses new connections", async () => {

@@ -7,6 +7,12 @@ import { stringify } from "yaml";
 
 const BIN = join(import.meta.dirname, "../../bin/scim-bridge");
 
+/** Environment that gives a bridge process the tests' plain "test" target kind (test-kind.ts). */
+export const WITH_TEST_KIND = {
+  NODE_OPTIONS:
+    `${process.env.NODE_OPTIONS ?? ""} --import=${join(import.meta.dirname, "test-kind.ts")}`.trim(),
+};
+
 export interface BridgeProcess {
   child: ChildProcess;
   url: string;
@@ -40,6 +46,7 @@ export async function spawnBridge(opts: {
       SCIM_BEARER_TOKEN: opts.token,
       DEMO: "false",
       LOG_LEVEL: "warn",
+      ...WITH_TEST_KIND,
       ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,10 +1,10 @@
 // kill -9 a bridge in the middle of a 2,000-user load, restart it: every user reaches the target exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { user } from "../support/app.ts";
 import { eventually } from "../support/bridge.ts";
 import { type BridgeProcess, schemaUrl, spawnBridge } from "../support/process.ts";
 import { openTestDb, type TestDb } from "../support/store.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const TOKEN = "crash-test-token-0123456789";
 const N = 2000;

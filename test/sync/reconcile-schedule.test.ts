@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { startSyncScheduler } from "../../src/sync/reconcile/index.ts";
 import { eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { depsOf } from "./reconcile-fixtures.ts";
 
 describe("scheduled import and reconcile", () => {

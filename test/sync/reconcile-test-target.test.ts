@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { reconcile } from "../../src/sync/reconcile/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { byStatus, depsOf, item } from "./reconcile-fixtures.ts";
 
 describe("reconcile against a plain target", () => {

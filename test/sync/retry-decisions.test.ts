@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, decideRetry, parseRetryAfter } from "../../src/sync/retry.ts";
-import { classifyTestTargetResponse } from "../../src/targets/test/index.ts";
+import { classifyTestTargetResponse } from "../support/test-kind.ts";
 
 const policy = { baseMs: 1000, maxMs: 60_000, maxAttempts: 5 };
 

@@ -1,10 +1,10 @@
 // Two bridge processes on one PostgreSQL: no job applied twice and each resource's changes arrive in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { user } from "../support/app.ts";
 import { eventually } from "../support/bridge.ts";
 import { type BridgeProcess, schemaUrl, spawnBridge } from "../support/process.ts";
 import { openTestDb, type TestDb } from "../support/store.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const TOKEN = "two-proc-token-0123456789";
 

@@ -2,6 +2,7 @@
 // in batches, then the store side is walked for accounts never seen (gone) and users never provisioned (missing).
 // Memory holds one page plus a set of seen target ids (strings only).
 import { getResources, groupsOf } from "../../store/index.ts";
+import { targetKind } from "../../targets/registry.ts";
 import type { DesiredUser, TargetAccount } from "../../targets/target.ts";
 import { usersInScope } from "../scope.ts";
 import { driftCheckFor } from "./desired-fields.ts";
@@ -15,12 +16,10 @@ export interface Sink {
   page(phase: "users" | "groups" | "store", seen: number): void;
 }
 
-/** The keys an account may correlate by: its own key, then email-like fields (Salesforce FederationIdentifier). */
-export function correlationKeys(a: TargetAccount): string[] {
-  const keys = [a.key, a.fields.FederationIdentifier, a.fields.email, a.fields.Email]
-    .filter((k): k is string => typeof k === "string" && k.trim() !== "")
-    .map((k) => k.toLowerCase());
-  return [...new Set(keys)];
+/** The keys an account may correlate by, as its kind says (default: its own key), lower-cased. */
+export function correlationKeys(kind: string, a: TargetAccount): string[] {
+  const own = targetKind(kind)?.correlationKeys;
+  return own ? own(a) : a.key.trim() ? [a.key.toLowerCase()] : [];
 }
 
 export async function reconcileUsers(
@@ -48,7 +47,12 @@ export async function reconcileUsers(
     const inScope = await usersInScope(db, t, [...users.keys()]);
     const groups = await groupsOf(db, [...users.keys()]);
     const unlinked = page.filter((a) => !links.has(a.targetId));
-    const matches = await resourcesByKeys(db, "User", t.name, unlinked.flatMap(correlationKeys));
+    const matches = await resourcesByKeys(
+      db,
+      "User",
+      t.name,
+      unlinked.flatMap((a) => correlationKeys(t.target.kind, a)),
+    );
     const matchScope = await usersInScope(
       db,
       t,
@@ -81,7 +85,7 @@ export async function reconcileUsers(
         } else sink.item({ ...at, scimId, status: "in-sync", repair: "none" });
         continue;
       }
-      const match = correlationKeys(a)
+      const match = correlationKeys(t.target.kind, a)
         .map((k) => matches.get(k))
         .find((m) => m !== undefined);
       if (match && !match.linkedTo && !matchedStoreIds.has(match.id) && matchScope.has(match.id)) {

@@ -1,8 +1,12 @@
-// The "test" target: provisions into the plain accounts API of src/emulators/test-target. It exists to prove
-// the delivery engine end to end (and for demos); idempotency lives here as in every real target: find by
-// correlation key before creating, link if found.
+// The "test" target kind, for tests only: provisions into the plain accounts API of test-target.ts. It proves
+// the delivery engine end to end; idempotency lives here as in every real target: find by correlation key
+// before creating, link if found. Importing this module registers the kind (vitest's setup file does, and
+// bridge processes started by tests get it through NODE_OPTIONS=--import, see process.ts).
 import { z } from "zod";
-import { parseRetryAfter } from "../../sync/retry.ts";
+import { parseRetryAfter } from "../../src/sync/retry.ts";
+import { scimUserFromParts, text } from "../../src/targets/account-to-scim.ts";
+import { defineKind } from "../../src/targets/kind.ts";
+import { registerTargetKind, targetKind } from "../../src/targets/registry.ts";
 import type {
   CheckResult,
   DesiredUser,
@@ -11,7 +15,7 @@ import type {
   Target,
   TargetAccount,
   TargetGroup,
-} from "../target.ts";
+} from "../../src/targets/target.ts";
 
 export const TestTargetConfig = z.object({
   name: z.string().min(1),
@@ -201,3 +205,20 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
     },
   };
 }
+
+export const testKind = defineKind({
+  name: "test",
+  schema: TestTargetConfig,
+  create: (c) => createTestTarget(c),
+  // Its accounts hold the SCIM body as it was sent (plus the group names).
+  scimUserFromAccount(a) {
+    const f = a.fields;
+    if (text(f.userName)) {
+      const { groups: _groups, ...data } = f;
+      return { ...data, userName: a.key, active: a.active };
+    }
+    return scimUserFromParts(a, { email: text(f.email), fullName: text(f.fullName) ?? text(f.displayName) });
+  },
+});
+
+if (!targetKind("test")) registerTargetKind(testKind);

@@ -1,0 +1,39 @@
+// A target kind as a plugin: everything the rest of the bridge needs to know about one kind of target lives in
+// the kind's folder and reaches the bridge through this object and one line in registry.ts.
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { Target, TargetAccount } from "./target.ts";
+
+export interface KindDeps {
+  logger?: Logger;
+  /** The target id of another SCIM resource in the same target (e.g. a user's manager), when linked. */
+  resolveLink?: (scimId: string) => Promise<string | undefined>;
+}
+
+/** An emulator of the kind started for the zero-configuration demo, with a target entry pointing at it. */
+export interface DemoEmulator {
+  url: string;
+  targetConfig: Record<string, unknown>;
+  /** One line for the startup banner: what runs where. */
+  banner: string;
+  close(): Promise<void>;
+}
+
+export interface TargetKind<S extends z.ZodType = z.ZodType> {
+  /** The `kind:` of a target entry. */
+  name: string;
+  /** The target entry's schema; it extends the shared base (name, kind, scope). */
+  schema: S;
+  create(config: z.output<S>, deps: KindDeps): Target;
+  /** The single-instance shorthand by environment variables (TABLEAU_SERVER_URL, …), or undefined. */
+  fromEnv?(env: Record<string, string | undefined>): Record<string, unknown> | undefined;
+  /** An account of this kind as a SCIM User body, for import (userName from the key, active from the account). */
+  scimUserFromAccount?(account: TargetAccount): Record<string, unknown>;
+  /** Lower-cased keys an account may correlate by with a store user, best first; default: its key. */
+  correlationKeys?(account: TargetAccount): string[];
+  /** Starts a local emulator for the demo when no target of this kind is configured. */
+  demo?(): Promise<DemoEmulator>;
+}
+
+/** Keeps the config type of `create` tied to the kind's own schema while the registry holds them all. */
+export const defineKind = <S extends z.ZodType>(k: TargetKind<S>) => k as unknown as TargetKind;

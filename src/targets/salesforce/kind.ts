@@ -1,0 +1,53 @@
+// The Salesforce kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
+import { scimUserFromParts, text } from "../account-to-scim.ts";
+import { defineKind } from "../kind.ts";
+import type { TargetAccount } from "../target.ts";
+import { SalesforceTargetConfig, salesforceConfigFromEnv } from "./config.ts";
+import { createSalesforceTarget } from "./target.ts";
+
+export function salesforceScimUser(a: TargetAccount): Record<string, unknown> {
+  const f = a.fields;
+  return scimUserFromParts(a, {
+    email: text(f.Email),
+    givenName: text(f.FirstName),
+    familyName: text(f.LastName),
+    title: text(f.Title),
+    externalId: text(f.FederationIdentifier),
+    department: text(f.Department),
+  });
+}
+
+export const salesforceKind = defineKind({
+  name: "salesforce",
+  schema: SalesforceTargetConfig,
+  create: (c, d) =>
+    createSalesforceTarget(c, {
+      ...(d.logger ? { logger: d.logger } : {}),
+      ...(d.resolveLink ? { resolveLink: d.resolveLink } : {}),
+    }),
+  fromEnv: (env) => salesforceConfigFromEnv(env),
+  scimUserFromAccount: salesforceScimUser,
+  // The federation id first: it is what SSO matches on, so it names the person more surely than the username.
+  correlationKeys: (a) => {
+    const values = [a.key, a.fields.FederationIdentifier, a.fields.Email];
+    return [
+      ...new Set(
+        values
+          .filter((k): k is string => typeof k === "string" && k.trim() !== "")
+          .map((k) => k.toLowerCase()),
+      ),
+    ];
+  },
+  async demo() {
+    const { salesforceEmulatorTargetConfig, startSalesforceEmulator } = await import(
+      "../../emulators/salesforce/index.ts"
+    );
+    const e = await startSalesforceEmulator({ port: 0 });
+    return {
+      url: e.url,
+      targetConfig: salesforceEmulatorTargetConfig(e.url),
+      banner: `Demo: no Salesforce configured, so a local Salesforce emulator runs at ${e.url} (target "salesforce").`,
+      close: () => e.close(),
+    };
+  },
+});

@@ -1,0 +1,54 @@
+// The Tableau kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
+import { TABLEAU_USER_URN, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
+import { scimUserFromParts, text } from "../account-to-scim.ts";
+import { defineKind } from "../kind.ts";
+import type { TargetAccount } from "../target.ts";
+import { TableauTargetConfig, tableauConfigFromEnv } from "./config.ts";
+import { createTableauTarget } from "./target.ts";
+
+/**
+ * A site user as a SCIM User. The site role travels in the Tableau extension, so provisioning the imported
+ * user back changes nothing there (Unlicensed is what the policy gives anyway).
+ */
+export function tableauScimUser(a: TargetAccount): Record<string, unknown> {
+  const f = a.fields;
+  const user = scimUserFromParts(a, {
+    email: text(f.email),
+    fullName: text(f.fullName) ?? text(f.displayName),
+  });
+  const role = text(f.siteRole);
+  if (role && role !== "Unlicensed" && (TABLEAU_WRITABLE_SITE_ROLES as readonly string[]).includes(role)) {
+    user.schemas = [...(user.schemas as string[]), TABLEAU_USER_URN];
+    user[TABLEAU_USER_URN] = { siteRole: role };
+  }
+  return user;
+}
+
+export const tableauKind = defineKind({
+  name: "tableau",
+  schema: TableauTargetConfig,
+  create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
+  fromEnv: (env) => tableauConfigFromEnv(env),
+  scimUserFromAccount: tableauScimUser,
+  correlationKeys: (a) => keys(a.key, a.fields.email),
+  async demo() {
+    const { startTableauEmulator, tableauEmulatorTargetConfig } = await import(
+      "../../emulators/tableau/index.ts"
+    );
+    const e = await startTableauEmulator({ port: 0 });
+    return {
+      url: e.url,
+      targetConfig: tableauEmulatorTargetConfig(e.url),
+      banner: `Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`,
+      close: () => e.close(),
+    };
+  },
+});
+
+function keys(...values: unknown[]): string[] {
+  return [
+    ...new Set(
+      values.filter((k): k is string => typeof k === "string" && k.trim() !== "").map((k) => k.toLowerCase()),
+    ),
+  ];
+}
