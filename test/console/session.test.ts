@@ -1,7 +1,7 @@
 // Console sessions over plain HTTP: what the browser tests cannot see (cookie attributes, CSRF, expiry, the CSP).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { ADMIN_TOKEN, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const cookieOf = (res: { headers: Record<string, unknown> }) =>
   String((res.headers["set-cookie"] as string[] | undefined)?.[0] ?? "");
