@@ -1,9 +1,9 @@
 // A target's scope may name an attribute of any declared extension: the SCIM schemas are declared first when the
 // bridge is created, before scopes are compiled (this file starts its bridge in a fresh process state).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const SCOPES = [
