@@ -117,11 +117,17 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       trustProxy: config.trustProxy,
       metrics,
       statusEnabled: targets.length > 0,
+      maxWaitMs: s.maxWaitMs,
       afterWrite: async (ctx, id) => {
         const queued = ctx.queued?.get(id);
         if (!queued?.size) return;
         for (const t of queued) dispatcher.kick(t);
-        await dispatcher.waitForAttempt(id, [...queued], s.waitForDeliveryMs);
+        // The IdP is never slowed by the targets unless it asks (Prefer: wait=N) or the admin set a default.
+        const waitMs = Math.min(
+          ctx.waitMs ?? s.waitForDeliveryMs,
+          Math.max(s.maxWaitMs, s.waitForDeliveryMs),
+        );
+        await dispatcher.waitForAttempt(id, [...queued], waitMs);
       },
       mount: (a) => {
         a.use(

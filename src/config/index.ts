@@ -47,7 +47,10 @@ export const ConfigSchema = z.object({
   demo: bool.default(true),
   sync: z
     .object({
-      waitForDeliveryMs: z.coerce.number().int().min(0).max(60_000).default(3_000),
+      /** How long a write waits for its first delivery attempt when the client does not say (0: never). */
+      waitForDeliveryMs: z.coerce.number().int().min(0).max(60_000).default(0),
+      /** The most a client may ask to wait with `Prefer: wait=N` (whole seconds count). */
+      maxWaitMs: z.coerce.number().int().min(0).max(60_000).default(10_000),
       maxAttempts: z.coerce.number().int().min(1).default(10),
       backoffBaseMs: z.coerce.number().int().positive().default(1_000),
       backoffMaxMs: z.coerce.number().int().positive().default(300_000),
@@ -105,6 +108,7 @@ const ENV_KEYS: Record<string, string> = {
 /** Nested settings reachable by environment variable. */
 const NESTED_ENV: Record<string, string[]> = {
   SYNC_WAIT_MS: ["sync", "waitForDeliveryMs"],
+  SYNC_WAIT_MAX_MS: ["sync", "maxWaitMs"],
   SYNC_MAX_ATTEMPTS: ["sync", "maxAttempts"],
   SYNC_BACKOFF_BASE_MS: ["sync", "backoffBaseMs"],
   SYNC_POLL_MS: ["sync", "pollMs"],

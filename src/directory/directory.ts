@@ -34,6 +34,8 @@ export interface WriteContext {
   actor?: string;
   /** The If-Match header, when the client sent one. */
   ifMatch?: string;
+  /** How long the client asked to wait for delivery (`Prefer: wait=N`, already bounded); else the default. */
+  waitMs?: number;
   /** Filled by change listeners: the targets each resource was queued for, so the caller can await delivery. */
   queued?: Map<string, Set<string>>;
 }

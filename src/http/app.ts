@@ -23,6 +23,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   metrics?: HttpMetrics;
   afterWrite?: ScimRouteOptions["afterWrite"];
+  /** The most a write may wait for `afterWrite` when the client sends `Prefer: wait=N`. */
+  maxWaitMs?: number;
   statusEnabled?: boolean;
   /** Extra routers mounted before the 404 handler (e.g. the admin API). */
   mount?: (app: Express) => void;
@@ -140,6 +142,7 @@ export function createApp(opts: AppOptions): Express {
       maxResults: opts.filterMaxResults,
       baseUrl,
       ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
+      ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
       ...(opts.statusEnabled !== undefined ? { statusEnabled: opts.statusEnabled } : {}),
     }),
   );

@@ -5,6 +5,7 @@ import { BridgeError } from "../errors.ts";
 import type { ResourceType, StoredResource } from "../store/index.ts";
 import { bulkRouter } from "./bulk.ts";
 import { type ListParams, projectionOf, toListQuery } from "./list-query.ts";
+import { preferredWait } from "./prefer.ts";
 import { type Projection, render, versionTag } from "./resource-codec.ts";
 import {
   BULK_MAX_OPERATIONS,
@@ -21,6 +22,8 @@ export interface ScimRouteOptions {
   directory: Directory;
   /** After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. */
   afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
+  /** The longest `Prefer: wait=N` a write may wait for `afterWrite` (default 0: the preference is not honoured). */
+  maxWaitMs?: number;
   maxResults: number;
   /** Whether resources carry the per-target provisioning status (false when no target is configured). */
   statusEnabled?: boolean;
@@ -43,12 +46,16 @@ export function sendScim(res: Response, status: number, body?: unknown) {
   res.end(JSON.stringify(body));
 }
 
-function writeContext(req: Request, res: Response): WriteContext {
+/** `waitBoundMs`: the longest a write may wait for delivery when the client asks (`Prefer: wait=N`). */
+function writeContext(req: Request, res: Response, waitBoundMs?: number): WriteContext {
   const ifMatch = req.get("if-match");
+  const wait = waitBoundMs === undefined ? undefined : preferredWait(req.headers.prefer, waitBoundMs);
+  if (wait) res.setHeader("Preference-Applied", wait.applied);
   return {
     requestId: res.locals.requestId as string | undefined,
     actor: res.locals.actor as string | undefined,
     ...(ifMatch ? { ifMatch } : {}),
+    ...(wait ? { waitMs: wait.ms } : {}),
   };
 }
 
@@ -72,6 +79,8 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const { directory } = opts;
   const router = Router();
   const extensionUrns = () => userExtensionIds();
+  const contextOf = (req: Request, res: Response) =>
+    writeContext(req, res, opts.afterWrite ? (opts.maxWaitMs ?? 0) : undefined);
 
   const renderView = (req: Request, v: ResourceView, projection?: Projection) =>
     render(
@@ -190,7 +199,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   }
 
   async function create(req: Request, res: Response, type: ResourceType) {
-    const ctx = writeContext(req, res);
+    const ctx = contextOf(req, res);
     const { view, v } = await createResource(directory, type, requireBody(req), ctx);
     // A new user is in no group yet; a new group's members need their display names.
     const known = type === "User" || !v.members?.length ? [] : undefined;
@@ -198,14 +207,14 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   }
 
   async function replace(req: Request, res: Response, type: ResourceType) {
-    const ctx = writeContext(req, res);
+    const ctx = contextOf(req, res);
     const view = await replaceResource(directory, type, String(req.params.id), requireBody(req), ctx);
     await respondWithResource(req, res, view.resource, 200, ctx);
   }
 
   async function patch(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
-    const ctx = writeContext(req, res);
+    const ctx = contextOf(req, res);
     const view = await patchResource(directory, type, id, requireBody(req), ctx);
     // A group's representation carries its members (possibly 50,000): Entra asks for 204 and Okta accepts it, so
     // a group PATCH answers 204 with the new ETag unless the request asks for attributes explicitly.
@@ -219,7 +228,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
 
   async function remove(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
-    const ctx = writeContext(req, res);
+    const ctx = contextOf(req, res);
     await directory.delete(type, id, ctx);
     if (opts.afterWrite) await opts.afterWrite(ctx, id);
     sendScim(res, 204);
@@ -232,7 +241,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       maxOperations: opts.bulkMaxOperations ?? BULK_MAX_OPERATIONS,
       maxPayloadSize: opts.bulkMaxPayloadSize ?? BULK_MAX_PAYLOAD,
       baseUrl: opts.baseUrl,
-      writeContext,
+      writeContext: contextOf,
       ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
     }),
   );
