@@ -2,7 +2,7 @@
 // with `Prefer: wait=N` (RFC 7240), bounded by SYNC_WAIT_MAX_MS, and is told so with `Preference-Applied`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/index.ts";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { parsePrefer, preferredWait } from "../../src/scim/prefer.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
