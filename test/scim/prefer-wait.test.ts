@@ -2,10 +2,10 @@
 // with `Prefer: wait=N` (RFC 7240), bounded by SYNC_WAIT_MAX_MS, and is told so with `Preference-Applied`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/index.ts";
-import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { parsePrefer, preferredWait } from "../../src/scim/prefer.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const PROV = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
