@@ -88,29 +88,26 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-/** Environment variables and the config key each one sets. */
-const ENV_KEYS: Record<string, string> = {
-  PORT: "port",
-  HOST: "host",
-  DATA_DIR: "dataDir",
-  DATABASE_URL: "databaseUrl",
-  LOG_LEVEL: "logLevel",
-  BODY_LIMIT: "bodyLimit",
-  PUBLIC_URL: "publicUrl",
-  FILTER_MAX_RESULTS: "filterMaxResults",
-  SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
-  TRUST_PROXY: "trustProxy",
-  CONSOLE_SESSION_MINUTES: "consoleSessionMinutes",
-  OUTBOX_KEY: "outboxKey",
-  DEMO: "demo",
-};
-
-/** Nested settings reachable by environment variable. */
-const NESTED_ENV: Record<string, string[]> = {
+/** Every environment variable and the config key (path) it sets: the one list, README's table follows it. */
+export const ENV_KEYS: Record<string, readonly string[]> = {
+  PORT: ["port"],
+  HOST: ["host"],
+  DATA_DIR: ["dataDir"],
+  DATABASE_URL: ["databaseUrl"],
+  LOG_LEVEL: ["logLevel"],
+  BODY_LIMIT: ["bodyLimit"],
+  PUBLIC_URL: ["publicUrl"],
+  FILTER_MAX_RESULTS: ["filterMaxResults"],
+  SHUTDOWN_TIMEOUT_MS: ["shutdownTimeoutMs"],
+  TRUST_PROXY: ["trustProxy"],
+  CONSOLE_SESSION_MINUTES: ["consoleSessionMinutes"],
+  OUTBOX_KEY: ["outboxKey"],
+  DEMO: ["demo"],
   SYNC_WAIT_MS: ["sync", "waitForDeliveryMs"],
   SYNC_WAIT_MAX_MS: ["sync", "maxWaitMs"],
   SYNC_MAX_ATTEMPTS: ["sync", "maxAttempts"],
   SYNC_BACKOFF_BASE_MS: ["sync", "backoffBaseMs"],
+  SYNC_BACKOFF_MAX_MS: ["sync", "backoffMaxMs"],
   SYNC_POLL_MS: ["sync", "pollMs"],
   SYNC_LEASE_MS: ["sync", "leaseMs"],
   SYNC_WORKERS_PER_TARGET: ["sync", "workersPerTarget"],
@@ -120,11 +117,12 @@ const NESTED_ENV: Record<string, string[]> = {
   RATE_LIMIT_PER_MINUTE: ["rateLimit", "perMinute"],
   RECONCILE_INTERVAL_MINUTES: ["reconcile", "intervalMinutes"],
   RECONCILE_APPLY: ["reconcile", "apply"],
+  RECONCILE_DEPROVISION_UNMANAGED: ["reconcile", "deprovisionUnmanaged"],
   IMPORT_FROM: ["import", "from"],
   IMPORT_INTERVAL_MINUTES: ["import", "intervalMinutes"],
 };
 
-function setPath(o: Record<string, unknown>, path: string[], value: unknown) {
+function setPath(o: Record<string, unknown>, path: readonly string[], value: unknown) {
   let cur = o;
   for (const k of path.slice(0, -1)) {
     const next = cur[k];
@@ -191,10 +189,6 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const fromEnv: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(ENV_KEYS)) {
-    const value = SECRET_ENV.includes(name) ? readSecret(env, name, problems) : env[name];
-    if (value !== undefined && value !== "") fromEnv[key] = value;
-  }
   const tokens = parseTokenList(
     readSecret(env, "SCIM_BEARER_TOKENS", problems),
     readSecret(env, "SCIM_BEARER_TOKEN", problems),
@@ -206,18 +200,15 @@ export function loadConfig(env: Env = process.env): Config {
 
   // The environment wins over the file, so one deployment file can serve several environments.
   const merged: Record<string, unknown> = { ...fileValues, ...fromEnv };
-  for (const [name, path] of Object.entries(NESTED_ENV)) {
-    if (env[name] !== undefined && env[name] !== "") setPath(merged, path, env[name]);
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const value = SECRET_ENV.includes(name) ? readSecret(env, name, problems) : env[name];
+    if (value !== undefined && value !== "") setPath(merged, path, value);
   }
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.join(".") || "(root)";
-      const envName =
-        Object.entries(NESTED_ENV).find(([, p]) => p.join(".") === key)?.[0] ??
-        (issue.path.length === 1
-          ? Object.entries(ENV_KEYS).find(([, k]) => k === issue.path[0])?.[0]
-          : undefined);
+      const envName = Object.entries(ENV_KEYS).find(([, p]) => p.join(".") === key)?.[0];
       problems.push(`${key}${envName ? ` (${envName})` : ""}: ${issue.message}`);
     }
   }

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/index.ts";
+import { ConfigError, ENV_KEYS, loadConfig } from "../../src/config/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bridge-config-"));
 
@@ -70,5 +70,23 @@ describe("configuration", () => {
     expect(text).toMatch(/tokens/);
     expect(text).toMatch(/DATABASE_URL_FILE: cannot read \/no\/such\/file/);
     expect((error as ConfigError).problems.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("has an environment variable for every setting with a default, each listed in the README", () => {
+    const leaves = (o: Record<string, unknown>, at: string[] = []): string[] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        v && typeof v === "object" && !Array.isArray(v)
+          ? leaves(v as Record<string, unknown>, [...at, k])
+          : Array.isArray(v)
+            ? []
+            : [[...at, k].join(".")],
+      );
+    const reachable = new Set(Object.values(ENV_KEYS).map((p) => p.join(".")));
+    expect(
+      leaves(loadConfig({}) as unknown as Record<string, unknown>).filter((p) => !reachable.has(p)),
+    ).toEqual([]);
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    expect(Object.keys(ENV_KEYS).filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+    expect(loadConfig({ SYNC_BACKOFF_MAX_MS: "5000" }).sync.backoffMaxMs).toBe(5000);
   });
 });
