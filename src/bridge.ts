@@ -7,9 +7,10 @@ import { type Config, ConfigError } from "./config/index.ts";
 import { Directory } from "./directory/index.ts";
 import { adminRouter, reconcileAdminRoutes } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
-import type { NamedToken } from "./http/auth.ts";
+import { AuthFailureLimiter, type NamedToken } from "./http/auth.ts";
 import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
+import { protectServer } from "./http/server.ts";
 import { targetHealth } from "./http/target-health.ts";
 import { declareScimSchemas } from "./scim/schemas.ts";
 import { compileFilter } from "./store/filter/index.ts";
@@ -69,6 +70,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     (await openStore({
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
       dataDir: config.dataDir,
+      statementTimeoutMs: config.store.statementTimeoutMs,
     }));
   try {
     const deps: TargetDeps = {
@@ -106,7 +108,9 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
 
     // One cache of target health checks for the admin API and the console.
     const health = targetHealth();
+    const authLimiter = new AuthFailureLimiter(config.rateLimit.authFailuresPerMinute);
     const app = createApp({
+      authLimiter,
       directory,
       logger,
       tokens: () => opts.tokens,
@@ -136,6 +140,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
             directory,
             targets,
             tokens: () => opts.adminTokens,
+            authLimiter,
             kick: (t) => dispatcher.kick(t),
             health,
             extend: (router) =>
@@ -175,7 +180,9 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       targets,
       listen: (port, host) =>
         new Promise<Server>((resolve, reject) => {
-          const srv = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(srv)));
+          const srv = protectServer(
+            app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(srv))),
+          );
           server = srv;
         }),
       stop() {

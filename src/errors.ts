@@ -19,6 +19,9 @@ export const ERRORS = {
   SCIM_UNIQUENESS: { status: 409, scimType: "uniqueness" },
   SCIM_PRECONDITION_FAILED: { status: 412, scimType: undefined },
   SCIM_PAYLOAD_TOO_LARGE: { status: 413, scimType: undefined },
+  SCIM_HEADERS_TOO_LARGE: { status: 431, scimType: undefined },
+  SCIM_EXPECTATION_FAILED: { status: 417, scimType: undefined },
+  SCIM_REQUEST_TIMEOUT: { status: 408, scimType: undefined },
   SCIM_UNSUPPORTED_MEDIA_TYPE: { status: 415, scimType: undefined },
   SCIM_RATE_LIMITED: { status: 429, scimType: undefined },
   SCIM_NOT_IMPLEMENTED: { status: 501, scimType: undefined },
@@ -27,6 +30,8 @@ export const ERRORS = {
   MAPPING_INVALID_FIELD: { status: 400, scimType: "invalidValue" },
   // Our own failures
   STORE_UNAVAILABLE: { status: 503, scimType: undefined },
+  /** PostgreSQL cancelled a statement that ran past statement_timeout. */
+  STORE_TIMEOUT: { status: 503, scimType: undefined },
   INTERNAL: { status: 500, scimType: undefined },
 } as const satisfies Record<string, { status: number; scimType: string | undefined }>;
 
@@ -57,3 +62,39 @@ export const isBridgeError = (e: unknown): e is BridgeError => e instanceof Brid
 const ENGINE_MESSAGE =
   /\bCannot (?:add|read|set|convert|destructure|assign|define|delete|create|access) |\bis not (?:a function|iterable|extensible|a constructor|defined)\b|\b(?:undefined|null) (?:or null )?to object\b|\bof (?:undefined|null)\b/i;
 export const isEngineMessage = (message: string) => ENGINE_MESSAGE.test(message);
+
+/**
+ * Client input as shown in an error detail: JSON-quoted (so control characters are escaped) and cut to a short
+ * excerpt, so a detail never echoes a long value (or a password) back.
+ */
+export function excerpt(value: unknown, max = 40): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * An error as it may be logged: database errors carry the failed statement's parameters (PGlite) and messages or
+ * details that quote values (`Key (lower(user_name))=(alice) already exists`), which are user attributes. Only
+ * the class, SQLSTATE and the message with quoted parts blanked are kept; stack frames stay for our own bugs.
+ */
+export function loggableError(err: unknown): Record<string, unknown> {
+  const e = (err ?? {}) as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown };
+  const redact = (text: string) =>
+    text.replace(/"[^"]*"|'[^']*'|\(([^()]*)\)=\([^)]*\)/g, (m) =>
+      m.startsWith("(") ? "(…)=(…)" : `${m[0]}…${m[0]}`,
+    );
+  const message = typeof e.message === "string" ? redact(e.message) : undefined;
+  const frames =
+    typeof e.stack === "string"
+      ? e.stack
+          .split("\n")
+          .filter((line) => /^\s+at /.test(line))
+          .join("\n")
+      : undefined;
+  return {
+    type: typeof e.name === "string" ? e.name : typeof err,
+    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(message ? { message } : {}),
+    ...(frames ? { stack: frames } : {}),
+  };
+}

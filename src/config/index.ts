@@ -17,6 +17,12 @@ export const ConfigSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   dataDir: z.string().min(1).default("./data"),
   databaseUrl: z.string().url().optional(),
+  store: z
+    .object({
+      /** PostgreSQL cancels any statement running longer (a 503 to the client); 0 turns the limit off. */
+      statementTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
   /** Several tokens may be valid at once, so a rotation never has a window where the IdP is locked out. */
   tokens: z.array(NamedToken).default([]),
   adminTokens: z.array(NamedToken).default([]),
@@ -28,8 +34,10 @@ export const ConfigSchema = z.object({
   rateLimit: z
     .object({
       perMinute: z.coerce.number().int().positive().default(6000),
+      /** Failed authentications per client address and minute before 429 (a valid token always passes). */
+      authFailuresPerMinute: z.coerce.number().int().positive().default(30),
     })
-    .default({ perMinute: 6000 }),
+    .prefault({}),
   publicUrl: z.string().url().optional(),
   filterMaxResults: z.coerce.number().int().positive().default(1000),
   shutdownTimeoutMs: z.coerce.number().int().positive().default(10_000),
@@ -115,6 +123,8 @@ export const ENV_KEYS: Record<string, readonly string[]> = {
   BREAKER_MAX_DEPROVISIONS: ["sync", "breaker", "maxDeprovisions"],
   BREAKER_MAX_PERCENT: ["sync", "breaker", "maxPercent"],
   RATE_LIMIT_PER_MINUTE: ["rateLimit", "perMinute"],
+  AUTH_FAILURES_PER_MINUTE: ["rateLimit", "authFailuresPerMinute"],
+  DB_STATEMENT_TIMEOUT_MS: ["store", "statementTimeoutMs"],
   RECONCILE_INTERVAL_MINUTES: ["reconcile", "intervalMinutes"],
   RECONCILE_APPLY: ["reconcile", "apply"],
   RECONCILE_DEPROVISION_UNMANAGED: ["reconcile", "deprovisionUnmanaged"],

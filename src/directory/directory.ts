@@ -2,7 +2,7 @@
 // memberships, an audit row and whatever the change listeners (the outbox) add, or nothing at all.
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, excerpt } from "../errors.ts";
 import {
   type AuditEntry,
   addMembers,
@@ -124,11 +124,11 @@ function uniqueness(e: unknown, type: ResourceType, data: Record<string, unknown
   return type === "User"
     ? new BridgeError(
         "SCIM_UNIQUENESS",
-        `userName ${JSON.stringify(data.userName)} is already taken by another User`,
+        `userName ${excerpt(data.userName, 80)} is already taken by another User`,
       )
     : new BridgeError(
         "SCIM_UNIQUENESS",
-        `displayName ${JSON.stringify(data.displayName)} is already taken by another Group`,
+        `displayName ${excerpt(data.displayName, 80)} is already taken by another Group`,
       );
 }
 
@@ -228,8 +228,11 @@ export class Directory {
   }
 
   /** Validates member references exist; returns them with their real types. */
-  private async resolveMembers(tx: Queryable, members: Member[]): Promise<Member[]> {
+  private async resolveMembers(tx: Queryable, members: Member[], groupId?: string): Promise<Member[]> {
     if (!members.length) return [];
+    if (groupId && members.some((m) => m.value === groupId)) {
+      throw new BridgeError("SCIM_INVALID_VALUE", `Group ${groupId} cannot be a member of itself`);
+    }
     const ids = members.map((m) => m.value);
     const users = await existingIds(tx, "User", ids);
     const groups = users.size === ids.length ? new Set<string>() : await existingIds(tx, "Group", ids);
@@ -327,6 +330,8 @@ export class Directory {
     ctx: WriteContext,
   ): Promise<{ view: ResourceView; changed: boolean }> {
     if (!isResourceId(id)) throw notFound(type, id);
+    // The body that was written, for the 409's detail (a PATCH has no data of its own).
+    let attempted: Record<string, unknown> | undefined;
     try {
       return await this.db.transaction(async (tx) => {
         const before = await getResource(tx, type, id, { forUpdate: true });
@@ -335,7 +340,7 @@ export class Directory {
         let added: string[] = [];
         let removed: string[] = [];
         if (type === "Group" && change.members) {
-          const wanted = await this.resolveMembers(tx, change.members);
+          const wanted = await this.resolveMembers(tx, change.members, id);
           const current = (await membersOfGroups(tx, [id])).get(id) ?? [];
           const wantedIds = new Set(wanted.map((m) => m.value));
           const currentIds = new Set(current.map((m) => m.value));
@@ -358,7 +363,7 @@ export class Directory {
             );
           }
           if (change.addMembers?.length) {
-            added = await addMembers(tx, id, await this.resolveMembers(tx, change.addMembers));
+            added = await addMembers(tx, id, await this.resolveMembers(tx, change.addMembers, id));
             // A member removed and added back in one request did not change.
             const back = new Set(added);
             removed = removed.filter((m) => !back.has(m));
@@ -367,6 +372,7 @@ export class Directory {
         // A PATCH is applied here, on the row as locked, so no concurrent write can slip in between.
         const mutated = change.mutate ? await change.mutate(before.data) : undefined;
         const data = mutated?.data ?? change.data ?? before.data;
+        attempted = data;
         const password = mutated?.password ?? change.password;
         const dataChanged = !isDeepStrictEqual(before.data, data);
         if (!dataChanged && !added.length && !removed.length && !password) {
@@ -391,7 +397,7 @@ export class Directory {
         return { view: { resource: after }, changed: true };
       });
     } catch (e) {
-      throw uniqueness(e, type, change.data ?? {});
+      throw uniqueness(e, type, attempted ?? change.data ?? {});
     }
   }
 

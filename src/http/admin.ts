@@ -1,7 +1,8 @@
 // The admin API (/admin, its own token): targets and their health, the queue, jobs, held deprovisions, audit.
 import express, { Router } from "express";
 import type { Directory } from "../directory/index.ts";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, excerpt } from "../errors.ts";
+import { integerInput } from "../input.ts";
 import {
   isResourceId,
   type JobState,
@@ -14,13 +15,16 @@ import {
 import { importFrom } from "../sync/import/index.ts";
 import type { ConfiguredTarget } from "../sync/index.ts";
 import { openJobsSince, outboxMark, reconcile, type SyncDeps } from "../sync/reconcile/index.ts";
-import { bearerAuth, type NamedToken } from "./auth.ts";
+import { type AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
+import { edgeValidation } from "./edge.ts";
 import { type TargetHealth, targetHealth } from "./target-health.ts";
 
 export interface AdminOptions {
   directory: Directory;
   targets: ConfiguredTarget[];
   tokens: () => NamedToken[];
+  /** Failed authentications per client address, shared with the SCIM API. */
+  authLimiter?: AuthFailureLimiter;
   /** Wakes the dispatcher after a retry or release. */
   kick: (target?: string) => void;
   /** Target health checks, shared with the console (one cache). */
@@ -36,15 +40,19 @@ function resourceIdOf(value: unknown, name: string): string | undefined {
   if (value === undefined || value === "") return undefined;
   const id = String(value);
   if (!isResourceId(id))
-    throw new BridgeError("SCIM_INVALID_VALUE", `${name} must be a SCIM resource id (a UUID), got "${id}"`);
+    throw new BridgeError(
+      "SCIM_INVALID_VALUE",
+      `${name} must be a SCIM resource id (a UUID), got ${excerpt(id)}`,
+    );
   return id;
 }
 
 export function adminRouter(opts: AdminOptions): Router {
   const router = Router();
   const db = opts.directory.db;
-  router.use(bearerAuth(opts.tokens, "the admin API"));
+  router.use(bearerAuth(opts.tokens, "the admin API", opts.authLimiter));
   router.use(express.json({ limit: "100kb" }));
+  router.use(edgeValidation());
 
   const health = opts.health ?? targetHealth();
   const checkTarget = (t: ConfiguredTarget, fresh: boolean) => health.check(t, fresh);
@@ -91,9 +99,12 @@ export function adminRouter(opts: AdminOptions): Router {
   });
 
   router.post("/jobs/:id/retry", async (req, res) => {
-    const id = Number(req.params.id);
-    if (!Number.isInteger(id) || !(await reviveJob(db, id))) {
-      throw new BridgeError("SCIM_NOT_FOUND", `No dead job ${req.params.id}; only dead jobs can be retried`);
+    const id = /^\d{1,15}$/.test(req.params.id) ? Number(req.params.id) : undefined;
+    if (id === undefined || !(await reviveJob(db, id))) {
+      throw new BridgeError(
+        "SCIM_NOT_FOUND",
+        `No dead job ${excerpt(req.params.id)}; only dead jobs can be retried`,
+      );
     }
     opts.kick();
     res.json({ retried: id });
@@ -176,8 +187,14 @@ export function reconcileAdminRoutes(router: Router, deps: SyncDeps & { deprovis
     res.json({ ...report, mark });
   });
   router.get("/deliveries", async (req, res) => {
-    const since = Number(req.query.since);
-    if (!Number.isInteger(since) || since < 0)
+    const since = integerInput(
+      "since (an outbox job id: the mark of a reconcile or import)",
+      req.query.since,
+      {
+        min: 0,
+      },
+    );
+    if (since === undefined)
       throw new BridgeError(
         "SCIM_INVALID_VALUE",
         "since must be an outbox job id (the mark of a reconcile or import)",

@@ -8,7 +8,8 @@ import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
 import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
-import { bearerAuth, type NamedToken } from "./auth.ts";
+import { AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
+import { edgeValidation } from "./edge.ts";
 import { notFoundHandler, scimErrorHandler } from "./errors.ts";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.ts";
 
@@ -18,6 +19,8 @@ export interface AppOptions {
   tokens: () => NamedToken[];
   bodyLimit: string;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address and minute, shared with the admin API (default 30). */
+  authLimiter?: AuthFailureLimiter;
   filterMaxResults: number;
   publicUrl?: string;
   trustProxy?: boolean;
@@ -102,7 +105,7 @@ export function createApp(opts: AppOptions): Express {
   });
 
   const scim = express.Router();
-  scim.use(bearerAuth(opts.tokens, "the SCIM API"));
+  scim.use(bearerAuth(opts.tokens, "the SCIM API", opts.authLimiter ?? new AuthFailureLimiter(30)));
   scim.use(
     rateLimit({
       windowMs: 60_000,
@@ -130,6 +133,12 @@ export function createApp(opts: AppOptions): Express {
     express.json({
       limit: opts.bodyLimit,
       type: ["application/json", "application/scim+json", "application/*+json"],
+    }),
+  );
+  scim.use(
+    edgeValidation({
+      repeatable: ["attributes", "excludedAttributes"],
+      stringsCheckedLater: (req) => req.method === "POST" && /^\/Bulk\/?$/i.test(req.path),
     }),
   );
   const baseUrl = (req: Request) =>

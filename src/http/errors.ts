@@ -2,7 +2,7 @@
 // a stack trace. Unknown failures are logged with the request id and answered with a generic 500.
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
-import { BridgeError, isEngineMessage } from "../errors.ts";
+import { BridgeError, isEngineMessage, loggableError } from "../errors.ts";
 import { ERROR_SCHEMA } from "../scim/schemas.ts";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
@@ -11,10 +11,18 @@ export function scimErrorBody(status: number, detail: string, scimType?: string)
   return { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
 }
 
-/** Body-parser and other well-known library errors, by their `type`. */
+/** Where in the body JSON.parse stopped, from its message, without the excerpt of the body it also quotes. */
+function parsePosition(message: string | undefined): string {
+  const m = /position (\d+)/.exec(message ?? "");
+  return m ? ` (at character ${Number(m[1]) + 1})` : "";
+}
+
+/** Body-parser, router and other well-known library errors, by their `type` or their 4xx status. */
 function fromLibraryError(e: {
   type?: string;
+  expose?: boolean;
   status?: number;
+  statusCode?: number;
   message?: string;
   limit?: number;
 }): BridgeError | undefined {
@@ -25,12 +33,49 @@ function fromLibraryError(e: {
         `The request body is larger than the limit of ${e.limit} bytes`,
       );
     case "entity.parse.failed":
-      return new BridgeError("SCIM_INVALID_SYNTAX", `The request body is not valid JSON: ${e.message}`);
+      // The parser's message quotes part of the body, which may be a password: only the position is kept.
+      return new BridgeError(
+        "SCIM_INVALID_SYNTAX",
+        `The request body is not valid JSON${parsePosition(e.message)}`,
+      );
     case "encoding.unsupported":
     case "charset.unsupported":
       return new BridgeError("SCIM_UNSUPPORTED_MEDIA_TYPE", e.message ?? "Unsupported body encoding");
     case "request.aborted":
       return new BridgeError("SCIM_INVALID_SYNTAX", "The request was aborted by the client");
+  }
+  const status = e.status ?? e.statusCode;
+  if (e instanceof URIError && status === 400) {
+    return new BridgeError("SCIM_INVALID_SYNTAX", "The URL path is not validly percent-encoded");
+  }
+  if (e.expose !== true || typeof status !== "number" || status < 400 || status >= 500) return undefined;
+  // Any other library 4xx (a body that says gzip but is not, a bad length): the client's mistake, never a 500.
+  if (status === 413) return new BridgeError("SCIM_PAYLOAD_TOO_LARGE", "The request body is too large");
+  if (status === 415)
+    return new BridgeError("SCIM_UNSUPPORTED_MEDIA_TYPE", "Unsupported request body encoding");
+  return new BridgeError(
+    "SCIM_INVALID_SYNTAX",
+    "The request body could not be read (check Content-Encoding and Content-Length)",
+  );
+}
+
+/** Database failures that are not a bug: a statement cancelled by statement_timeout, a lost connection. */
+function fromStoreError(e: { code?: unknown }): BridgeError | undefined {
+  if (e?.code === "57014") {
+    return new BridgeError(
+      "STORE_TIMEOUT",
+      "The database query took longer than the statement timeout and was cancelled; retry, or narrow the request",
+      { "Retry-After": "1" },
+    );
+  }
+  if (
+    e?.code === "ECONNREFUSED" ||
+    e?.code === "57P01" ||
+    (typeof e?.code === "string" && /^08/.test(e.code))
+  ) {
+    return new BridgeError("STORE_UNAVAILABLE", "The database is not reachable; retry later", {
+      "Retry-After": "5",
+    });
   }
   return undefined;
 }
@@ -45,7 +90,12 @@ function fromTypedError(e: unknown): BridgeError | undefined {
     typeof x.scimType === "string" &&
     !isEngineMessage(x.message ?? "")
   ) {
-    const code = x.scimType === "invalidFilter" ? "SCIM_INVALID_FILTER" : "SCIM_INVALID_VALUE";
+    const code =
+      x.scimType === "invalidFilter"
+        ? "SCIM_INVALID_FILTER"
+        : x.scimType === "invalidPath"
+          ? "SCIM_INVALID_PATH"
+          : "SCIM_INVALID_VALUE";
     return new BridgeError(code, x.message ?? "Invalid request");
   }
   return undefined;
@@ -54,8 +104,9 @@ function fromTypedError(e: unknown): BridgeError | undefined {
 export function toBridgeError(e: unknown): BridgeError {
   if (e instanceof BridgeError) return e;
   return (
-    fromLibraryError(e as never) ??
     fromTypedError(e) ??
+    fromLibraryError(e as never) ??
+    fromStoreError(e as never) ??
     new BridgeError(
       "INTERNAL",
       "The server could not complete the request; the error is logged with this request's id",
@@ -64,13 +115,19 @@ export function toBridgeError(e: unknown): BridgeError {
 }
 
 export const scimErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const e = toBridgeError(err);
-  if (e.code === "INTERNAL") {
-    (res.locals.logger as Logger | undefined)?.error(
-      { err, req: { id: res.locals.requestId, method: req.method, url: req.originalUrl.split("?")[0] } },
-      "unhandled error",
-    );
+  let e = toBridgeError(err);
+  const requestId = res.locals.requestId as string | undefined;
+  if (e.code === "INTERNAL" || e.code === "STORE_TIMEOUT" || e.code === "STORE_UNAVAILABLE") {
+    const entry = {
+      err: loggableError(err),
+      req: { id: requestId, method: req.method, url: req.originalUrl.split("?")[0] },
+    };
+    const logger = res.locals.logger as Logger | undefined;
+    if (e.code === "INTERNAL") logger?.error(entry, "unhandled error");
+    else logger?.warn(entry, "store error");
   }
+  if (e.status >= 500 && requestId)
+    e = new BridgeError(e.code, `${e.message} (request id ${requestId})`, e.headers);
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   if (e.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="scim-bridge"');

@@ -2,9 +2,11 @@
 // maxPayloadSize (413), each operation atomic, and runs of user creates written in a few store round trips.
 import { type Request, type Response, Router } from "express";
 import type { Directory, WriteContext } from "../directory/index.ts";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, excerpt } from "../errors.ts";
 import { scimErrorBody, toBridgeError } from "../http/errors.ts";
+import { jsonProblem } from "../input.ts";
 import { type ResourceType, takenNames } from "../store/index.ts";
+import { STORE_LIMITS, unstorableText } from "../store/limits.ts";
 import { versionTag } from "./resource-codec.ts";
 import { BULK_REQUEST, BULK_RESPONSE } from "./schemas.ts";
 import { createResource, patchResource, replaceResource, validateResource } from "./writes.ts";
@@ -37,15 +39,16 @@ interface BulkResult {
 
 const TYPES: Record<string, ResourceType> = { users: "User", groups: "Group" };
 const PATH = /^\/(Users|Groups)(?:\/([^/?#]+))?$/i;
-const REF = /^bulkId:(.+)$/;
+/** `bulkId:<id>` as a whole string; the id is what follows the prefix. */
+const refOf = (v: string) => (v.startsWith("bulkId:") && v.length > 7 ? v.slice(7) : undefined);
 
 /** Every `bulkId:<id>` string in the path and data of an operation. */
 function references(op: BulkOp): string[] {
   const out = new Set<string>();
   const walk = (v: unknown) => {
     if (typeof v === "string") {
-      const m = v.match(REF);
-      if (m) out.add(m[1]!);
+      const ref = refOf(v);
+      if (ref !== undefined) out.add(ref);
     } else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === "object") Object.values(v).forEach(walk);
   };
@@ -54,16 +57,31 @@ function references(op: BulkOp): string[] {
   return [...out];
 }
 
+/** `/Users/bulkId:x` with x created: the last segment replaced by the new id (no regex over client text). */
+function resolvePathRef(path: string, ids: Map<string, string>): string {
+  const slash = path.lastIndexOf("/");
+  const last = path.slice(slash + 1);
+  if (!last.startsWith("bulkId:")) return path;
+  const id = ids.get(last.slice("bulkId:".length));
+  return id ? `${path.slice(0, slash + 1)}${id}` : path;
+}
+
 function resolve<T>(v: T, ids: Map<string, string>): T {
   if (typeof v === "string") {
-    const m = v.match(REF);
-    return (m && ids.has(m[1]!) ? ids.get(m[1]!) : v) as T;
+    const ref = refOf(v);
+    return (ref !== undefined && ids.has(ref) ? ids.get(ref) : v) as T;
   }
   if (Array.isArray(v)) return v.map((x) => resolve(x, ids)) as T;
   if (v && typeof v === "object") {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, ids)])) as T;
   }
   return v;
+}
+
+/** The edge checked the body's nesting and keys; its strings are checked per operation, so one bad one fails alone. */
+function storable(data: unknown) {
+  const problem = jsonProblem(data);
+  if (problem) throw problem;
 }
 
 function failure(op: BulkOp, e: unknown, location?: string): BulkResult {
@@ -188,7 +206,7 @@ async function runBulk(
       if (run.length > 1) {
         await createUsers(directory, run, ops, ctxFor, base, created, record, () => errors < failOnErrors);
       } else {
-        const path = op.path.replace(/bulkId:([^/]+)$/, (ref, id: string) => created.get(id) ?? ref);
+        const path = resolvePathRef(op.path, created);
         record(i, await runOne(directory, { ...resolve(op, created), path }, ctxFor(op), base, created));
       }
     }
@@ -238,6 +256,7 @@ async function runOne(
   const id = m?.[2];
   const location = type && id ? `${base}/${type === "User" ? "Users" : "Groups"}/${id}` : undefined;
   try {
+    storable(op.data);
     if (!type || (op.method === "POST") !== (id === undefined)) {
       throw new BridgeError(
         "SCIM_INVALID_PATH",
@@ -289,19 +308,19 @@ async function createUsers(
     const n = (ops[i]!.data as { userName?: unknown } | undefined)?.userName;
     return typeof n === "string" ? n.toLowerCase() : "";
   });
-  const taken = await takenNames(directory.db, "User", names.filter(Boolean));
+  // Only names that can be stored are looked up; the others fail their own operation's validation below.
+  const lookup = names.filter((n) => n && !unstorableText(n) && n.length <= STORE_LIMITS.indexedTextLength);
+  const taken = await takenNames(directory.db, "User", lookup);
   for (const i of run) {
     if (!goOn()) break;
     const op = ops[i]!;
     try {
       if (!op.bulkId) throw new BridgeError("SCIM_INVALID_SYNTAX", "A bulk POST operation needs a bulkId");
+      storable(op.data);
       const v = validateResource("User", op.data);
       const name = String(v.data.userName).toLowerCase();
       if (taken.has(name)) {
-        throw new BridgeError(
-          "SCIM_UNIQUENESS",
-          `userName ${JSON.stringify(v.data.userName)} is already taken`,
-        );
+        throw new BridgeError("SCIM_UNIQUENESS", `userName ${excerpt(v.data.userName, 80)} is already taken`);
       }
       taken.add(name);
       valid.push({ i, data: v.data, ...(v.password ? { password: v.password } : {}) });

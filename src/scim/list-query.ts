@@ -1,6 +1,7 @@
 // Turns SCIM list parameters (query string or SearchRequest body) into a store query: filter and sort become
 // parameterised SQL through the filter compiler; paging is done by the database.
-import { BridgeError } from "../errors.ts";
+import { BridgeError, excerpt } from "../errors.ts";
+import { integerInput } from "../input.ts";
 import { compileFilter, compileSort } from "../store/filter/index.ts";
 import type { ListQuery, ResourceType } from "../store/index.ts";
 import { Projection } from "./resource-codec.ts";
@@ -16,15 +17,6 @@ export interface ListParams {
 }
 
 export const DEFAULT_PAGE = 100;
-
-function integer(name: string, raw: unknown): number | undefined {
-  if (raw === undefined || raw === null || raw === "") return undefined;
-  const n = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isInteger(n)) {
-    throw new BridgeError("SCIM_INVALID_VALUE", `${name} must be an integer, got ${JSON.stringify(raw)}`);
-  }
-  return n;
-}
 
 const joinList = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(",") : v);
 
@@ -47,17 +39,17 @@ export function toListQuery(
   maxResults: number,
 ): { query: ListQuery; startIndex: number; count: number } {
   // RFC 7644 §3.4.2.4: startIndex < 1 is treated as 1; a negative count as 0.
-  const startIndex = Math.max(1, integer("startIndex", p.startIndex) ?? 1);
+  const startIndex = Math.max(1, integerInput("startIndex", p.startIndex) ?? 1);
   const count = Math.min(
     maxResults,
-    Math.max(0, integer("count", p.count) ?? Math.min(DEFAULT_PAGE, maxResults)),
+    Math.max(0, integerInput("count", p.count) ?? Math.min(DEFAULT_PAGE, maxResults)),
   );
   const params: unknown[] = [];
   const where = p.filter?.trim() ? compileFilter(type, p.filter, params, "t") : undefined;
   if (p.sortOrder && !/^(ascending|descending)$/i.test(p.sortOrder)) {
     throw new BridgeError(
       "SCIM_INVALID_VALUE",
-      `sortOrder must be "ascending" or "descending", got "${p.sortOrder}"`,
+      `sortOrder must be "ascending" or "descending", got ${excerpt(p.sortOrder)}`,
     );
   }
   const orderBy = compileSort(

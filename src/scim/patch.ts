@@ -8,6 +8,7 @@ import type { ResourceType } from "../store/index.ts";
 import type { PatchOperation } from "./dialects.ts";
 import { applyExtensionOp, type ExtensionInfo, splitExtensionOps } from "./patch-extensions.ts";
 import { fromScimmyError, validateGroup, validateUser } from "./resource-codec.ts";
+import { applyResourceRules } from "./resource-rules.ts";
 import { CORE_GROUP, CORE_USER, PATCH_OP } from "./schemas.ts";
 
 interface Attr {
@@ -241,7 +242,7 @@ function applyOps(
   ops: PatchOperation[],
 ): Promise<PatchResult> {
   const simpleOps = asSimpleOps(type, ops);
-  if (simpleOps) return Promise.resolve({ data: applySimple(data, simpleOps) });
+  if (simpleOps) return Promise.resolve({ data: applyResourceRules(type, applySimple(data, simpleOps)) });
   return applyWithScimmy(type, data, upsertTypedValues(data, ops));
 }
 

@@ -3,6 +3,7 @@
 import SCIMMY from "scimmy";
 import { BridgeError, type ErrorCode, isEngineMessage } from "../errors.ts";
 import { isResourceId, type Member, type ResourceType, type StoredResource } from "../store/index.ts";
+import { applyResourceRules } from "./resource-rules.ts";
 import { CORE_GROUP, CORE_USER } from "./schemas.ts";
 
 export interface ValidatedUser {
@@ -68,7 +69,7 @@ export function validateUser(body: unknown): ValidatedUser {
   }
   try {
     const instance = new SCIMMY.Schemas.User(body as Record<string, unknown>, "in");
-    const data = plain(instance);
+    const data = applyResourceRules("User", plain(instance));
     delete data.groups;
     const password = (instance as unknown as { password?: string }).password;
     return { data, ...(typeof password === "string" && password ? { password } : {}) };
@@ -83,7 +84,7 @@ export function validateGroup(body: unknown): ValidatedGroup {
   }
   try {
     const instance = new SCIMMY.Schemas.Group(body as Record<string, unknown>, "in");
-    const data = plain(instance);
+    const data = applyResourceRules("Group", plain(instance));
     const rawMembers = data.members as { value?: string; type?: string }[] | undefined;
     delete data.members;
     const hasMembers = Object.hasOwn(body, "members") && (body as { members?: unknown }).members != null;

@@ -2,6 +2,7 @@
 // (membership ops as row changes, simple ops directly, the rest through scimmy) and the directory calls.
 import type { Directory, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
+import { FilterError, formatPatchPath, parsePatchPath } from "../store/filter/index.ts";
 import type { Member, ResourceType } from "../store/index.ts";
 import { normalisePatchOperations, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
 import { applyPatch } from "./patch.ts";
@@ -83,8 +84,29 @@ export function parsePatch(body: unknown, declaredUrns: string[]): PatchOperatio
         `Operation ${i + 1}: "op" must be "add", "remove" or "replace", got ${JSON.stringify(op ?? null)}`,
       );
     }
-    return normalisePatchOperations(o as PatchOperation, declaredUrns);
+    return normalisePatchOperations(o as PatchOperation, declaredUrns).map((n) => checkOperation(n, i));
   });
+}
+
+/**
+ * RFC 7644 §3.5.2: add and replace carry a value (without one, scimmy would delete the attribute). A path is
+ * parsed by the filter parser (linear time, bounded) and handed on in canonical form, so scimmy's backtracking
+ * path expressions only ever see a well-formed path.
+ */
+function checkOperation(o: PatchOperation, i: number): PatchOperation {
+  if (o.op !== "remove" && o.value === undefined) {
+    throw new BridgeError(
+      "SCIM_INVALID_VALUE",
+      `Operation ${i + 1}: '${o.op}' needs a "value" (to clear an attribute, use 'remove')`,
+    );
+  }
+  if (o.path === undefined) return o;
+  try {
+    return { ...o, path: formatPatchPath(parsePatchPath(o.path)) };
+  } catch (e) {
+    if (!(e instanceof FilterError)) throw e;
+    throw new BridgeError("SCIM_INVALID_PATH", `Operation ${i + 1}: invalid "path": ${e.message}`);
+  }
 }
 
 const MEMBER_FILTER = /^members\[\s*value\s+eq\s+"([^"]+)"\s*\]$/i;
@@ -122,8 +144,8 @@ function splitMemberOps(ops: PatchOperation[]) {
         remove = "all";
       }
     } else if (filtered && o.op === "remove") {
-      doRemove([filtered[1]!.toLowerCase()]);
-    } else if (!o.path && o.value && typeof o.value === "object" && "members" in o.value) {
+      doRemove(toMembers([filtered[1]!]).map((m) => m.value));
+    } else if (!o.path && o.value && typeof o.value === "object" && Object.hasOwn(o.value, "members")) {
       const { members, ...others } = o.value as { members?: unknown };
       const values = toMembers(asArray(members ?? []));
       if (o.op === "replace") {

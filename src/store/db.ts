@@ -24,11 +24,35 @@ export interface Db extends Tx {
 // Return timestamps as Date and bigint counts as numbers the same way on both engines.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export async function openPostgres(url: string, opts: { max?: number; schema?: string } = {}): Promise<Db> {
+export interface SessionLimits {
+  /** PostgreSQL cancels a statement that runs longer (SQLSTATE 57014); 0 = no limit. Default 30 s. */
+  statementTimeoutMs?: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/**
+ * Settings of every session: no JIT (a filter of a few hundred value-path terms spent minutes in the JIT compiler,
+ * deaf to cancel, while the same query runs in 0.1 s without it) and a statement timeout, so one runaway query
+ * can neither hold a connection nor a CPU for long.
+ */
+function sessionOptions(limits: SessionLimits, schema?: string): string {
+  const timeout = limits.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  return [
+    `-c jit=off`,
+    `-c statement_timeout=${Math.trunc(timeout)}`,
+    ...(schema ? [`-c search_path=${schema}`] : []),
+  ].join(" ");
+}
+
+export async function openPostgres(
+  url: string,
+  opts: { max?: number; schema?: string } & SessionLimits = {},
+): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
-    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    options: sessionOptions(opts, opts.schema),
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
@@ -73,9 +97,14 @@ export async function openPostgres(url: string, opts: { max?: number; schema?: s
 }
 
 /** PGlite in a data directory, or in memory when `dir` is undefined. One process at a time may open a directory. */
-export async function openPglite(dir?: string): Promise<Db> {
+export async function openPglite(dir?: string, limits: SessionLimits = {}): Promise<Db> {
   if (dir) mkdirSync(dir, { recursive: true });
   const lite = await PGlite.create(dir);
+  // PGlite has no JIT; its statement_timeout is set the same way, though a single-threaded WASM engine can only
+  // honour it where it checks for interrupts.
+  await lite.exec(
+    `SET statement_timeout = ${Math.trunc(limits.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS)}`,
+  );
   const wrap = (q: Pick<PGlite, "query" | "exec">): Tx => ({
     async query(sql, params) {
       const r = await q.query(sql, params as unknown[]);

@@ -1,7 +1,8 @@
 // The store: SQL only. Everything else reaches the database through these functions.
 
 export * from "./console.ts";
-export { type Db, openPglite, openPostgres, type Queryable, type Tx } from "./db.ts";
+export { type Db, openPglite, openPostgres, type Queryable, type SessionLimits, type Tx } from "./db.ts";
+export * from "./limits.ts";
 export * from "./links.ts";
 export * from "./memberships.ts";
 export { migrate } from "./migrate.ts";

@@ -17,6 +17,8 @@ export async function migrate(db: Db): Promise<MigrationResult> {
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .sort();
   return db.transaction(async (tx) => {
+    // A migration (an index over millions of rows) may rightly run longer than a request's statement timeout.
+    await tx.exec("SET LOCAL statement_timeout = 0");
     if (db.kind === "postgres") await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_ID]);
     await tx.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())",

@@ -7,10 +7,12 @@ export async function openStore(opts: {
   databaseUrl?: string;
   dataDir: string;
   migrate?: boolean;
+  statementTimeoutMs?: number;
 }): Promise<Db> {
+  const limits = opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {};
   const db = opts.databaseUrl
-    ? await openPostgres(opts.databaseUrl)
-    : await openPglite(join(opts.dataDir, "pglite"));
+    ? await openPostgres(opts.databaseUrl, limits)
+    : await openPglite(join(opts.dataDir, "pglite"), limits);
   if (opts.migrate !== false) {
     try {
       await migrate(db);

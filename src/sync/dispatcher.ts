@@ -4,6 +4,7 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { loggableError } from "../errors.ts";
 import {
   type ClaimedUnit,
   claimUnits,
@@ -138,7 +139,7 @@ export class Dispatcher {
         if (units.length) await this.runBatch(t, units);
       } catch (err) {
         this.opts.logger.error(
-          { err, target: t.name },
+          { err: loggableError(err), target: t.name },
           "dispatcher batch failed; the work is retried after its lease",
         );
       }

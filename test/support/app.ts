@@ -5,6 +5,7 @@ import { pino } from "pino";
 import supertest from "supertest";
 import { Directory } from "../../src/directory/index.ts";
 import { createApp } from "../../src/http/app.ts";
+import { protectServer } from "../../src/http/server.ts";
 import { type Backend, openTestDb, type TestDb } from "./store.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
@@ -47,7 +48,7 @@ export async function createTestApp(
   });
   // One listening server for the whole suite, so meta.location (which carries the port) is stable.
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    const s = protectServer(app.listen(0, "127.0.0.1", () => resolve(s)));
   });
   return {
     request: supertest(server),

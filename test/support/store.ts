@@ -1,7 +1,7 @@
 // Test stores: in-memory PGlite, or a fresh schema in the PostgreSQL at DATABASE_URL.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { type Db, migrate, openPglite, openPostgres } from "../../src/store/index.ts";
+import { type Db, migrate, openPglite, openPostgres, type SessionLimits } from "../../src/store/index.ts";
 
 export type Backend = "pglite" | "postgres";
 
@@ -15,9 +15,9 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-export async function openTestDb(backend: Backend = "pglite"): Promise<TestDb> {
+export async function openTestDb(backend: Backend = "pglite", limits: SessionLimits = {}): Promise<TestDb> {
   if (backend === "pglite") {
-    const db = await openPglite();
+    const db = await openPglite(undefined, limits);
     await migrate(db);
     return { db, close: () => db.close() };
   }
@@ -28,7 +28,7 @@ export async function openTestDb(backend: Backend = "pglite"): Promise<TestDb> {
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
-  const db = await openPostgres(url, { schema, max: 5 });
+  const db = await openPostgres(url, { schema, max: 5, ...limits });
   await migrate(db);
   return {
     db,

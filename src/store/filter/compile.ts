@@ -1,3 +1,4 @@
+import { toTimestamp } from "../limits.ts";
 import { isResourceId } from "../resources.ts";
 import type { AttributePath, CompareOperator, CompareValue, FilterAst } from "./ast.ts";
 import { FilterError } from "./errors.ts";
@@ -167,12 +168,13 @@ class Compiler {
           fail(
             `Operator '${op}' cannot be used on dateTime attribute '${path.text}'; use eq, gt, ge, lt or le`,
           );
-        if (typeof value !== "string" || !isDateTime(value)) {
+        const instant = typeof value === "string" ? toTimestamp(value) : undefined;
+        if (instant === undefined) {
           fail(
-            `Attribute '${path.text}' is a dateTime; compare it with a date such as "2024-05-13T04:42:34Z"`,
+            `Attribute '${path.text}' is a dateTime; compare it with a real date such as "2024-05-13T04:42:34Z"`,
           );
         }
-        return guard(scalar, `${scalar.sql} ${sqlOp} ${bind(value, "timestamptz")}`);
+        return guard(scalar, `${scalar.sql} ${sqlOp} ${bind(instant, "timestamptz")}`);
       }
       case "version": {
         if (!ordering) fail(`Operator '${op}' cannot be used on '${path.text}'; use eq, gt, ge, lt or le`);
@@ -229,13 +231,6 @@ function findSub(attribute: Attribute, name: string): Attribute | undefined {
 
 function firstSub(attribute: Attribute): string {
   return attribute.subAttributes?.[0]?.name ?? "value";
-}
-
-const DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-
-function isDateTime(value: string): boolean {
-  return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T")));
 }
 
 /** meta.version is rendered as an ETag (`W/"3"`); accept that, `"3"` or 3. */

@@ -2,7 +2,14 @@ export type { AttributePath, CompareOperator, CompareValue, FilterAst } from "./
 export { compileFilter } from "./compile.ts";
 export { FilterError, SortError } from "./errors.ts";
 export { formatFilter } from "./format.ts";
-export { parseAttributePath, parseFilter } from "./parser.ts";
+export {
+  FILTER_LIMITS,
+  formatPatchPath,
+  type PatchPath,
+  parseAttributePath,
+  parseFilter,
+  parsePatchPath,
+} from "./parser.ts";
 export type { ResourceKind } from "./schemas.ts";
 export { registerFilterExtension } from "./schemas.ts";
 export { compileSort } from "./sort.ts";

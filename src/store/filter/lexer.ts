@@ -1,3 +1,4 @@
+import { unstorableText } from "../limits.ts";
 import { FilterError } from "./errors.ts";
 
 /**
@@ -70,12 +71,17 @@ function endOfString(expression: string, start: number): number {
 }
 
 function decodeString(text: string, position: number): string {
+  let value: string;
   try {
-    return JSON.parse(text) as string;
+    value = JSON.parse(text) as string;
   } catch {
     throw new FilterError(
-      `Invalid string ${text} at position ${position} in filter; strings are JSON strings (escape '"' and '\\' with a backslash)`,
+      `Invalid string ${text.length > 40 ? `${text.slice(0, 40)}…` : text} at position ${position} in filter; strings are JSON strings (escape '"' and '\\' with a backslash)`,
       position,
     );
   }
+  // Refused here with a position rather than by the database.
+  const why = unstorableText(value);
+  if (why) throw new FilterError(`The string at position ${position} in filter ${why}`, position);
+  return value;
 }

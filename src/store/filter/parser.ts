@@ -1,10 +1,15 @@
 import type { AttributePath, CompareOperator, CompareValue, FilterAst } from "./ast.ts";
 import { COMPARE_OPERATORS } from "./ast.ts";
 import { FilterError } from "./errors.ts";
+import { formatFilter } from "./format.ts";
 import { type Token, tokenize } from "./lexer.ts";
 
-/** Deep enough for any real filter, shallow enough that a hostile one cannot exhaust the stack. */
-const MAX_DEPTH = 50;
+/**
+ * Bounds of the filter language (README "Limits"): deep and long enough for any real filter, small enough that a
+ * hostile one can neither exhaust the stack nor turn into a query the database spends minutes planning.
+ */
+export const FILTER_LIMITS = { maxLength: 16_384, maxTerms: 200, maxDepth: 16 } as const;
+const MAX_DEPTH = FILTER_LIMITS.maxDepth;
 
 /**
  * Parses a SCIM filter (RFC 7644 §3.4.2.2) into an AST. `and` binds tighter than `or`; keywords and
@@ -12,10 +17,47 @@ const MAX_DEPTH = 50;
  */
 export function parseFilter(expression: string): FilterAst {
   if (expression.trim() === "") throw new FilterError("The filter is empty");
-  const parser = new Parser(tokenize(expression));
+  const parser = new Parser(tokenize(checkLength(expression, "filter")));
   const ast = parser.parseOr(false, 0);
   parser.expectEnd();
   return ast;
+}
+
+function checkLength(expression: string, what: string): string {
+  if (expression.length > FILTER_LIMITS.maxLength) {
+    throw new FilterError(
+      `The ${what} is ${expression.length} characters long; the limit is ${FILTER_LIMITS.maxLength}`,
+    );
+  }
+  return expression;
+}
+
+/** A PATCH path (RFC 7644 §3.5.2): `attrPath`, or `attrPath "[" valFilter "]" ["." subAttr]`. */
+export interface PatchPath {
+  path: AttributePath;
+  filter?: FilterAst;
+  /** The sub-attribute after a value filter, as in `emails[type eq "work"].value`. */
+  subAttr?: string;
+}
+
+/**
+ * Parses a PATCH path with the filter parser (linear time, same bounds as a filter), so no backtracking regular
+ * expression ever sees a client's path. Throws FilterError naming what is wrong.
+ */
+export function parsePatchPath(text: string): PatchPath {
+  if (text.trim() === "") throw new FilterError("The path is empty");
+  const parser = new Parser(tokenize(checkLength(text, "path")));
+  const out = parser.parsePath();
+  parser.expectEnd();
+  return out;
+}
+
+/** The PATCH path in canonical form (single spaces, every and/or group in parentheses). */
+export function formatPatchPath(p: PatchPath): string {
+  const name = p.path.subAttr === undefined ? p.path.name : `${p.path.name}.${p.path.subAttr}`;
+  const head = p.path.uri === undefined ? name : `${p.path.uri}:${name}`;
+  if (!p.filter) return head;
+  return `${head}[${formatFilter(p.filter)}]${p.subAttr !== undefined ? `.${p.subAttr}` : ""}`;
 }
 
 /** Parses a lone attrPath such as a `sortBy` value; returns undefined when it is not one. */
@@ -31,6 +73,7 @@ export function parseAttributePath(text: string): AttributePath | undefined {
 
 class Parser {
   private index = 0;
+  private terms = 0;
   private readonly tokens: Token[];
 
   constructor(tokens: Token[]) {
@@ -44,6 +87,29 @@ class Parser {
       filters.push(this.parseAnd(inValueFilter, depth));
     }
     return filters.length === 1 ? filters[0]! : { type: "or", filters };
+  }
+
+  parsePath(): PatchPath {
+    const token = this.peek();
+    if (token.kind !== "word" || token.text.startsWith(".")) this.fail(token, "an attribute path");
+    this.index++;
+    const path = splitPath(token.text, token.position);
+    if (!this.peekPunct("[")) return { path };
+    if (path.subAttr !== undefined) this.fail(this.peek(), "the end of the path ('[…]' goes before the '.')");
+    this.index++;
+    const filter = this.parseOr(true, 1);
+    this.expectPunct("]");
+    const next = this.peek();
+    if (next.kind !== "word" || !next.text.startsWith(".")) return { path, filter };
+    this.index++;
+    const sub = next.text.slice(1);
+    if (!/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(sub)) {
+      throw new FilterError(
+        `Invalid sub-attribute '${sub}' at position ${next.position + 1}`,
+        next.position + 1,
+      );
+    }
+    return { path, filter, subAttr: sub };
   }
 
   expectEnd(): void {
@@ -104,6 +170,12 @@ class Parser {
   /** After an attrPath: `pr`, or a comparison operator and a value. */
   private parseAttributeExpression(path: AttributePath): FilterAst {
     const token = this.peek();
+    if (++this.terms > FILTER_LIMITS.maxTerms) {
+      throw new FilterError(
+        `The filter has more than ${FILTER_LIMITS.maxTerms} comparisons (at position ${path.position}); split it into several requests`,
+        path.position,
+      );
+    }
     const keyword = token.kind === "word" ? token.text.toLowerCase() : "";
     if (keyword === "pr") {
       this.index++;
