@@ -39,8 +39,13 @@ export function protectServer(server: Server): Server {
       "SCIM_EXPECTATION_FAILED",
       `Expect: ${String(req.headers.expect).slice(0, 40)} is not supported; only 100-continue is`,
     );
-    res.writeHead(e.status, { "Content-Type": SCIM_CONTENT_TYPE, Connection: "close" });
-    res.end(JSON.stringify(scimErrorBody(e.status, e.message, e.scimType)));
+    const body = JSON.stringify(scimErrorBody(e.status, e.message, e.scimType));
+    res.writeHead(e.status, {
+      "Content-Type": SCIM_CONTENT_TYPE,
+      "Content-Length": Buffer.byteLength(body),
+      Connection: "close",
+    });
+    res.end(body);
   });
   return server;
 }

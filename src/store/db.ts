@@ -100,11 +100,12 @@ export async function openPostgres(
 export async function openPglite(dir?: string, limits: SessionLimits = {}): Promise<Db> {
   if (dir) mkdirSync(dir, { recursive: true });
   const lite = await PGlite.create(dir);
-  // PGlite has no JIT; its statement_timeout is set the same way, though a single-threaded WASM engine can only
-  // honour it where it checks for interrupts.
+  // The same session settings as PostgreSQL. PGlite compiles no JIT, and being single-threaded WASM without
+  // timer signals it cannot cancel a running statement: there only the bounded input (filters, paths) protects it.
   await lite.exec(
-    `SET statement_timeout = ${Math.trunc(limits.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS)}`,
+    `SET jit = off; SET statement_timeout = ${Math.trunc(limits.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS)}`,
   );
+
   const wrap = (q: Pick<PGlite, "query" | "exec">): Tx => ({
     async query(sql, params) {
       const r = await q.query(sql, params as unknown[]);

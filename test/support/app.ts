@@ -5,6 +5,7 @@ import { pino } from "pino";
 import supertest from "supertest";
 import { Directory } from "../../src/directory/index.ts";
 import { createApp } from "../../src/http/app.ts";
+import { AuthFailureLimiter } from "../../src/http/auth.ts";
 import { protectServer } from "../../src/http/server.ts";
 import { type Backend, openTestDb, type TestDb } from "./store.ts";
 
@@ -17,6 +18,8 @@ export interface TestApp {
   store: TestDb;
   /** Everything the app logged, one JSON line each. */
   logs: string[];
+  /** The listening server's port on 127.0.0.1 (for raw-socket tests). */
+  port: number;
   close(): Promise<void>;
 }
 
@@ -24,11 +27,16 @@ export async function createTestApp(
   opts: {
     backend?: Backend;
     rateLimitPerMinute?: number;
+    authFailuresPerMinute?: number;
     bodyLimit?: string;
     tokens?: { name: string; token: string }[];
+    statementTimeoutMs?: number;
   } = {},
 ): Promise<TestApp> {
-  const store = await openTestDb(opts.backend);
+  const store = await openTestDb(
+    opts.backend,
+    opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {},
+  );
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -44,6 +52,7 @@ export async function createTestApp(
     tokens: () => opts.tokens ?? [{ name: "test", token: TOKEN }],
     bodyLimit: opts.bodyLimit ?? "1mb",
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
+    authLimiter: new AuthFailureLimiter(opts.authFailuresPerMinute ?? 30),
     filterMaxResults: 1000,
   });
   // One listening server for the whole suite, so meta.location (which carries the port) is stable.
@@ -52,6 +61,7 @@ export async function createTestApp(
   });
   return {
     request: supertest(server),
+    port: (server.address() as { port: number }).port,
     directory,
     store,
     logs,
