@@ -63,7 +63,7 @@ export const ConfigSchema = z.object({
       backoffBaseMs: z.coerce.number().int().positive().default(1_000),
       backoffMaxMs: z.coerce.number().int().positive().default(300_000),
       pollMs: z.coerce.number().int().positive().default(1_000),
-      leaseMs: z.coerce.number().int().positive().default(120_000),
+      leaseMs: z.coerce.number().int().min(300).default(30_000),
       workersPerTarget: z.coerce.number().int().min(1).max(32).default(2),
       breaker: z
         .object({

@@ -2,6 +2,7 @@
 
 export * from "./console.ts";
 export { type Db, openPglite, openPostgres, type Queryable, type SessionLimits, type Tx } from "./db.ts";
+export * from "./delivery.ts";
 export * from "./limits.ts";
 export * from "./links.ts";
 export * from "./memberships.ts";

@@ -3,6 +3,9 @@
 //   pending ──claim──▶ running ──done──▶ done
 //      ▲                 │  └──failed / attempts exhausted──▶ dead ──admin retry──▶ pending
 //      └──retry(backoff)─┘  (a running job whose lease expired is claimable again: crash recovery)
+//
+// A claim is a token in claimed_by; the worker renews its lease while the batch runs (heartbeat) and records an
+// outcome only for jobs still claimed under its token (fencing), so a short lease is safe.
 //   held (a deprovision stopped by the circuit breaker) ──admin release──▶ pending (approved)
 //   dead at birth: a write the target's pre-flight refuses is recorded as a dead job with the pre-flight's code;
 //   the next write of the resource queues a fresh pending job (that is the retry)
@@ -146,7 +149,8 @@ export async function claimUnits(
   db: Db,
   target: string,
   limit: number,
-  worker: string,
+  /** The claim token: unique per claim, checked when the outcome is recorded. */
+  token: string,
   leaseMs: number,
 ): Promise<ClaimedUnit[]> {
   return db.transaction(async (t) => {
@@ -161,7 +165,7 @@ export async function claimUnits(
        UPDATE outbox o SET state = 'running', attempts = o.attempts + 1, claimed_by = $3,
               claimed_until = now() + ($4::int * interval '1 millisecond')
          FROM heads WHERE o.id = heads.id RETURNING o.*`,
-      [target, limit, worker, leaseMs],
+      [target, limit, token, leaseMs],
     );
     if (!heads.length) return [];
     const { rows: followers } = await t.query<JobRow>(
@@ -170,7 +174,7 @@ export async function claimUnits(
           AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.target = o.target AND h.resource_id = o.resource_id
                             AND h.state = 'held' AND h.id < o.id)
         RETURNING o.*`,
-      [target, heads.map((h) => h.resource_id), worker, leaseMs],
+      [target, heads.map((h) => h.resource_id), token, leaseMs],
     );
     const units = new Map<string, ClaimedUnit>();
     for (const r of [...heads, ...followers].map(toJob).sort((a, b) => a.id - b.id)) {
@@ -185,6 +189,29 @@ export async function claimUnits(
     }
     return [...units.values()];
   });
+}
+
+/** Heartbeat: keeps a claim alive while its batch runs, so the lease can be short. Returns jobs still held. */
+export async function extendClaims(q: Queryable, token: string, leaseMs: number): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE outbox SET claimed_until = now() + ($2::int * interval '1 millisecond')
+      WHERE claimed_by = $1 AND state = 'running'`,
+    [token, leaseMs],
+  );
+  return rowCount;
+}
+
+/**
+ * Fencing: which of `ids` are still running under this claim, locked until the transaction ends. A worker whose
+ * lease ran out (paused, partitioned) and was taken over must not overwrite the newer worker's outcome.
+ */
+export async function stillClaimed(q: Queryable, token: string, ids: number[]): Promise<Set<number>> {
+  if (!ids.length) return new Set();
+  const { rows } = await q.query<{ id: number | string }>(
+    `SELECT id FROM outbox WHERE id = ANY($1::bigint[]) AND claimed_by = $2 AND state = 'running' FOR UPDATE`,
+    [ids, token],
+  );
+  return new Set(rows.map((r) => Number(r.id)));
 }
 
 export async function completeJobs(q: Queryable, ids: number[]) {

@@ -148,7 +148,15 @@ export async function touchResource(
   return rows[0] && rowToResource(type, rows[0]);
 }
 
+/** Deletes a resource, keeping a tombstone (its body, a user's groups) until every target has confirmed. */
 export async function deleteResource(q: Queryable, type: ResourceType, id: string): Promise<boolean> {
+  await q.query(
+    `INSERT INTO tombstones (resource_id, resource_type, data, groups)
+     SELECT r.id, $2, r.data, ARRAY(SELECT m.group_id FROM group_members m WHERE m.member_id = r.id)
+       FROM ${TABLE[type]} r WHERE r.id = $1
+     ON CONFLICT (resource_id) DO NOTHING`,
+    [id, type],
+  );
   const { rowCount } = await q.query(`DELETE FROM ${TABLE[type]} WHERE id = $1`, [id]);
   if (rowCount && type === "User") await q.query("DELETE FROM group_members WHERE member_id = $1", [id]);
   if (rowCount && type === "Group") await q.query("DELETE FROM group_members WHERE member_id = $1", [id]);

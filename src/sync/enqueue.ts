@@ -7,12 +7,16 @@ import { BridgeError } from "../errors.ts";
 import {
   auditTarget,
   countRecentDeprovisions,
+  dropSettledTombstones,
   enqueueJobs,
   groupsOf,
+  knownTo,
+  linkedUserCount,
   markPending,
   type NewJob,
   type Queryable,
   recordLinks,
+  userMemberIds,
 } from "../store/index.ts";
 import type { DesiredUser, Problem } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
@@ -49,15 +53,13 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
       // Members whose scope or derived fields (group rules) may have changed.
       const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
       if (change.action === "update" && change.before?.data.displayName !== change.after?.data.displayName) {
-        const { rows } = await tx.query<{ member_id: string }>(
-          "SELECT member_id FROM group_members WHERE group_id = $1 AND member_type = 'User'",
-          [change.id],
-        );
-        for (const r of rows) affected.add(r.member_id);
+        for (const id of await userMemberIds(tx, change.id)) affected.add(id);
       }
       if (affected.size) await userJobs(tx, opts, [...affected], false, change, jobs);
     }
     await enqueueJobs(tx, jobs);
+    // A deleted resource no target may hold needs no tombstone.
+    if (change.action === "delete") await dropSettledTombstones(tx, [change.id]);
     change.ctx.queued ??= new Map();
     // Held work waits for an admin and dead work (a pre-flight refusal) for the next write: nobody waits for them.
     for (const j of jobs.filter((x) => !x.state || x.state === "pending")) {
@@ -80,18 +82,6 @@ function job(
     action,
     ...(change.ctx.requestId ? { requestId: change.ctx.requestId } : {}),
   };
-}
-
-/** Resources (of `ids`) that a target has an account for, or has provisioning queued for. */
-async function knownTo(tx: Queryable, target: string, ids: string[]): Promise<Set<string>> {
-  const { rows } = await tx.query<{ id: string }>(
-    `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_id = ANY($2::uuid[]) AND NOT deprovisioned
-        AND (target_id IS NOT NULL OR state <> 'synced')
-     UNION SELECT resource_id FROM outbox WHERE target = $1 AND resource_id = ANY($2::uuid[])
-        AND state IN ('pending', 'running', 'held') AND action = 'provision'`,
-    [target, ids],
-  );
-  return new Set(rows.map((r) => r.id));
 }
 
 interface TargetPlan {
@@ -231,11 +221,7 @@ export async function breakerTrips(
   const recent = (await countRecentDeprovisions(tx, target, new Date(Date.now() - p.windowMs))) + adding;
   if (p.maxCount && recent > p.maxCount) return true;
   if (p.maxPercent) {
-    const { rows } = await tx.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM links WHERE target = $1 AND resource_type = 'User' AND NOT deprovisioned",
-      [target],
-    );
-    const linked = Number(rows[0]?.n ?? 0);
+    const linked = await linkedUserCount(tx, target);
     // A percentage of a handful of accounts says nothing; the count limit covers small targets.
     if (linked >= 20 && (recent * 100) / linked > p.maxPercent) return true;
   }

@@ -2,6 +2,12 @@ export type { ConfiguredTarget } from "./configured-target.ts";
 export { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
 export { type BreakerPolicy, breakerTrips, outboxWriter } from "./enqueue.ts";
 export { createSyncMetrics, type SyncMetrics } from "./metrics.ts";
-export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, decideRetry, parseRetryAfter } from "./retry.ts";
+export {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  nextJobState,
+  parseRetryAfter,
+} from "./retry.ts";
 export { usersInScope } from "./scope.ts";
 export { SecretBox } from "./secrets.ts";

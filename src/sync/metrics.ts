@@ -3,14 +3,14 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { type Db, queueDepth } from "../store/index.ts";
 
-interface PlannedLike {
+interface DeliveredLike {
   unit: { jobs: { created: Date }[] };
-  op?: unknown;
-  immediate?: { status: string };
+  plan: { kind: string };
+  outcome: { status: string };
 }
 
 export interface SyncMetrics {
-  batch(target: string, planned: PlannedLike[], ms: number): void;
+  batch(target: string, delivered: DeliveredLike[], ms: number): void;
 }
 
 export function createSyncMetrics(registry: Registry, db: Db): SyncMetrics {
@@ -52,9 +52,9 @@ export function createSyncMetrics(registry: Registry, db: Db): SyncMetrics {
       batchSeconds.observe({ target }, ms / 1000);
       const now = Date.now();
       for (const p of planned) {
-        if (!p.op || !p.immediate) continue;
-        outcomes.inc({ target, outcome: p.immediate.status });
-        if (p.immediate.status === "done")
+        if (p.plan.kind !== "apply") continue;
+        outcomes.inc({ target, outcome: p.outcome.status });
+        if (p.outcome.status === "done")
           latency.observe({ target }, (now - p.unit.jobs[0]!.created.getTime()) / 1000);
       }
     },

@@ -1,5 +1,9 @@
-// Retry timing as pure functions: exponential backoff with full jitter, bounded, overridden by what the target
-// said (Retry-After, an exhausted API budget's "not before").
+// What happens to a job after a delivery attempt, as pure functions: done, retry at a time, or dead. The backoff
+// formula and the Retry-After parser are the targets' shared ones (targets/shared/retry.ts).
+import { backoffDelay, parseRetryAfter } from "../targets/shared/retry.ts";
+import type { Outcome } from "../targets/target.ts";
+
+export { backoffDelay, parseRetryAfter };
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -9,39 +13,43 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_000, maxAttempts: 10 };
 
-/** Delay before attempt `attempt + 1`, given `attempt` attempts so far (1-based). `random` is injectable for tests. */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy,
-  targetDelayMs?: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = Math.round(ceiling / 2 + (random() * ceiling) / 2);
-  // The target knows best when it will take work again: never earlier than it asked, spread a little so that
-  // every worker does not come back in the same millisecond.
-  if (targetDelayMs !== undefined)
-    return Math.round(targetDelayMs + random() * Math.min(1_000, targetDelayMs * 0.1));
-  return jittered;
-}
+/** How long work waits when a target refuses the bridge's credentials: an admin has to fix something. */
+export const CREDENTIALS_RETRY_MS = 5 * 60_000;
 
-export type RetryDecision = { kind: "retry"; delayMs: number } | { kind: "dead" };
+export type JobDecision =
+  | { state: "done" }
+  /** Back to pending after `delayMs`; `countAttempt: false` gives the attempt back (it was not the job's fault). */
+  | { state: "pending"; delayMs: number; countAttempt: boolean }
+  | { state: "dead" };
 
-export function decideRetry(
+/**
+ * The job's next state from the outcome of attempt number `attempts`:
+ * - done → done; failed (the target's own permanent answer) → dead;
+ * - waiting (a group whose members are still being provisioned) → pending, the attempt given back;
+ * - blocked by credentials or the API budget → pending after the target's delay (or CREDENTIALS_RETRY_MS), the
+ *   attempt given back: the whole target is stuck, and the work must resume once an admin fixes it, not be dead;
+ * - blocked by a session ended right after a fresh sign-in (another process on the same Tableau PAT) → pending
+ *   with the growing backoff, never dead: it clears when the other process stops signing in;
+ * - any other retry → pending with backoff (or the target's Retry-After), dead once maxAttempts are used.
+ */
+export function nextJobState(
+  outcome: Outcome,
   attempts: number,
   policy: BackoffPolicy,
-  targetDelayMs?: number,
-  random?: () => number,
-): RetryDecision {
-  if (attempts >= policy.maxAttempts) return { kind: "dead" };
-  return { kind: "retry", delayMs: backoffDelay(attempts, policy, targetDelayMs, random) };
-}
-
-/** Parses an HTTP Retry-After (seconds or an HTTP date) into milliseconds from `now`. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const s = value.trim();
-  if (/^\d+$/.test(s)) return Number(s) * 1000;
-  const at = Date.parse(s);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  opts: { waiting?: boolean; random?: () => number } = {},
+): JobDecision {
+  if (outcome.status === "done") return { state: "done" };
+  if (outcome.status === "failed") return { state: "dead" };
+  if (opts.waiting)
+    return { state: "pending", delayMs: outcome.delayMs ?? policy.baseMs, countAttempt: false };
+  if (outcome.blocked === "credentials" || outcome.blocked === "budget") {
+    const delayMs = backoffDelay(attempts, policy, outcome.delayMs ?? CREDENTIALS_RETRY_MS, opts.random);
+    return { state: "pending", delayMs, countAttempt: false };
+  }
+  if (outcome.blocked !== "session" && attempts >= policy.maxAttempts) return { state: "dead" };
+  return {
+    state: "pending",
+    delayMs: backoffDelay(attempts, policy, outcome.delayMs, opts.random),
+    countAttempt: true,
+  };
 }

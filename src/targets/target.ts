@@ -30,10 +30,16 @@ export type Operation =
       /** What earlier deliveries sent of the fields this target may hold back (see Outcome `sent`). */
       sent?: Record<string, unknown>;
     }
-  /** The user left the target's scope or was deleted in SCIM: deactivate (or remove, by policy). */
-  | { kind: "user.deprovision"; key: string; targetId: string; user?: DesiredUser }
+  /**
+   * The user left the target's scope or was deleted in SCIM: deactivate (or remove, by policy). Without a
+   * `targetId` (a create whose answer was lost, a crash before the link was recorded) the target finds the
+   * account by its correlation keys, computed from `user` (the last known body, kept in a tombstone after a
+   * delete), and deactivates it if found. At least one of `targetId` and `user` is set.
+   */
+  | { kind: "user.deprovision"; key: string; targetId?: string; user?: DesiredUser }
   | { kind: "group.upsert"; key: string; group: DesiredGroup; targetId?: string }
-  | { kind: "group.delete"; key: string; targetId: string };
+  /** Without a `targetId`, the group is found by `displayName` (a create whose answer was lost). */
+  | { kind: "group.delete"; key: string; targetId?: string; displayName?: string };
 
 export type Outcome =
   /** Applied; `targetId` is the account's id in the target (kept as the link). */
@@ -48,8 +54,19 @@ export type Outcome =
        */
       sent?: Record<string, unknown>;
     }
-  /** Not applied this time; try again after `delayMs` (or the dispatcher's backoff). */
-  | { status: "retry"; code: string; message: string; delayMs?: number }
+  /**
+   * Not applied this time; try again after `delayMs` (or the dispatcher's backoff). `blocked` says the target as
+   * a whole cannot take work now, through no fault of this operation: "credentials" (refused sign-in: an admin
+   * must fix the configuration), "budget" (API allocation used up), "session" (a session ended again right after
+   * a fresh sign-in, e.g. a Tableau PAT shared with another process). Blocked work is never given up as dead.
+   */
+  | {
+      status: "retry";
+      code: string;
+      message: string;
+      delayMs?: number;
+      blocked?: "credentials" | "budget" | "session";
+    }
   /** Will not succeed by retrying; the target's own code and message. */
   | { status: "failed"; code: string; message: string };
 

@@ -3,10 +3,10 @@
 // before creating, link if found. Importing this module registers the kind (vitest's setup file does, and
 // bridge processes started by tests get it through NODE_OPTIONS=--import, see process.ts).
 import { z } from "zod";
-import { parseRetryAfter } from "../../src/sync/retry.ts";
 import { scimUserFromParts, text } from "../../src/targets/account-to-scim.ts";
 import { defineKind } from "../../src/targets/kind.ts";
 import { registerTargetKind, targetKind } from "../../src/targets/registry.ts";
+import { parseRetryAfter } from "../../src/targets/shared/retry.ts";
 import type {
   CheckResult,
   DesiredUser,
@@ -119,9 +119,14 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
         const created = await call<Account>("POST", "/accounts", { ...body, kind: "user" });
         return { status: "done", targetId: created.id };
       }
-      case "user.deprovision":
-        await call("PATCH", `/accounts/${op.targetId}`, { active: false });
-        return { status: "done", targetId: op.targetId };
+      case "user.deprovision": {
+        // Without a link (a create whose answer was lost), the account is found by its key.
+        const key = op.user ? String(op.user.data.userName) : undefined;
+        const id = op.targetId ?? (key ? (await findByKey(key, "user"))?.id : undefined);
+        if (!id) return { status: "done", detail: "no account to deprovision" };
+        await call("PATCH", `/accounts/${id}`, { active: false });
+        return { status: "done", targetId: id };
+      }
       case "group.upsert": {
         const body = {
           key: op.group.displayName,
@@ -136,9 +141,12 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
         const created = await call<Account>("POST", "/accounts", { ...body, kind: "group" });
         return { status: "done", targetId: created.id };
       }
-      case "group.delete":
+      case "group.delete": {
+        const id =
+          op.targetId ?? (op.displayName ? (await findByKey(op.displayName, "group"))?.id : undefined);
+        if (!id) return { status: "done", detail: "no group to delete" };
         try {
-          await call("DELETE", `/accounts/${op.targetId}`);
+          await call("DELETE", `/accounts/${id}`);
         } catch (e) {
           if (
             !(e instanceof HttpFailure) ||
@@ -147,6 +155,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
             throw e;
         }
         return { status: "done" };
+      }
     }
   }
 

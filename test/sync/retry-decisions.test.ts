@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, decideRetry, parseRetryAfter } from "../../src/sync/retry.ts";
+import { backoffDelay, nextJobState, parseRetryAfter } from "../../src/sync/retry.ts";
+import type { Outcome } from "../../src/targets/target.ts";
 import { classifyTestTargetResponse } from "../support/test-kind.ts";
 
 const policy = { baseMs: 1000, maxMs: 60_000, maxAttempts: 5 };
@@ -22,17 +23,60 @@ describe("retry timing", () => {
     expect(backoffDelay(8, policy, 2_000, () => 0)).toBe(2_000);
   });
 
-  it.each([
-    [1, "retry"],
-    [4, "retry"],
-    [5, "dead"],
-    [9, "dead"],
-  ])("after %i attempts of 5 the job is %s", (attempts, kind) => {
-    expect(decideRetry(attempts, policy, undefined, () => 0.5).kind).toBe(kind);
+  const retry: Outcome = { status: "retry", code: "HTTP_503", message: "unavailable" };
+  it.each<[string, Outcome, number, { waiting?: boolean }, object]>([
+    ["done", { status: "done", targetId: "x" }, 1, {}, { state: "done" }],
+    [
+      "the target's permanent answer",
+      { status: "failed", code: "409017", message: "taken" },
+      1,
+      {},
+      { state: "dead" },
+    ],
+    [
+      "a transient failure, attempts left",
+      retry,
+      4,
+      {},
+      { state: "pending", delayMs: 6000, countAttempt: true },
+    ],
+    ["a transient failure, last attempt", retry, 5, {}, { state: "dead" }],
+    ["Retry-After honoured", { ...retry, delayMs: 30_000 }, 1, {}, { state: "pending", delayMs: 30_500 }],
+    [
+      "a group waiting for members",
+      { ...retry, code: "WAITING_FOR_MEMBERS", delayMs: 500 },
+      9,
+      { waiting: true },
+      { state: "pending", delayMs: 500, countAttempt: false },
+    ],
+    [
+      "refused credentials: parked long, never dead",
+      { ...retry, code: "TARGET_CREDENTIALS_REJECTED", blocked: "credentials" },
+      9,
+      {},
+      { state: "pending", delayMs: 300_500, countAttempt: false },
+    ],
+    [
+      "an exhausted API budget: parked until it refills",
+      { ...retry, delayMs: 60_000, blocked: "budget" },
+      9,
+      {},
+      { state: "pending", delayMs: 60_500, countAttempt: false },
+    ],
+    [
+      "a session ended after a fresh sign-in: backoff, never dead",
+      { ...retry, blocked: "session" },
+      12,
+      {},
+      { state: "pending", delayMs: 45_000, countAttempt: true },
+    ],
+  ])("%s → %o", (_why, outcome, attempts, opts, expected) => {
+    expect(nextJobState(outcome, attempts, policy, { ...opts, random: () => 0.5 })).toMatchObject(expected);
   });
 
   it.each([
     ["120", 120_000],
+    ["1.5", 1_500],
     ["0", 0],
     [" 7 ", 7_000],
     ["Wed, 21 Oct 2015 07:28:10 GMT", 10_000],

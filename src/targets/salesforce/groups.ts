@@ -69,8 +69,7 @@ async function syncMembers(
   ctx: SalesforceContext,
   groups: { index: number; groupId: string; created: boolean; members: string[] }[],
   outcomes: Outcome[],
-): Promise<Map<number, string[]>> {
-  const notes = new Map<number, string[]>();
+): Promise<void> {
   const existing = groups.filter((g) => !g.created).map((g) => g.groupId);
   const current = existing.length
     ? await ctx.client.queryIn<MemberRow>(
@@ -106,8 +105,10 @@ async function syncMembers(
     if (onlyErrors(result, okCodes)) return;
     const failure = saveOutcome(ctx, result);
     if (!failure) return;
-    if (failure.status === "retry") outcomes[index] = failure;
-    else notes.set(index, [...(notes.get(index) ?? []), `${what}: ${failure.code} ${failure.message}`]);
+    // A membership that did not change is a group that does not match: never "synced" with a note.
+    if (outcomes[index]?.status === "retry") return;
+    outcomes[index] =
+      failure.status === "retry" ? failure : { ...failure, message: `${what}: ${failure.message}` };
   };
   adds.forEach((a, i) => {
     settle(a.index, added[i], ["DUPLICATE_VALUE"], `adding ${a.record.UserOrGroupId}`);
@@ -115,7 +116,6 @@ async function syncMembers(
   removes.forEach((r, i) => {
     settle(r.index, removed[i], ["ENTITY_IS_DELETED"], `removing member ${r.id}`);
   });
-  return notes;
 }
 
 export async function applyGroupOps(
@@ -126,17 +126,45 @@ export async function applyGroupOps(
 ): Promise<void> {
   if (upserts.length > 0) await upsertGroups(ctx, upserts, outcomes);
   if (deletes.length > 0) {
-    const results = await ctx.client.deleteMany(deletes.map((d) => d.op.targetId));
-    deletes.forEach((d, i) => {
+    let targets: { index: number; id: string }[];
+    try {
+      targets = await groupsToDelete(ctx, deletes, outcomes);
+    } catch (e) {
+      for (const d of deletes) outcomes[d.index] = errorOutcome(ctx, e);
+      return;
+    }
+    const results = await ctx.client.deleteMany(targets.map((d) => d.id));
+    targets.forEach((d, i) => {
       const result = results[i];
       const gone = onlyErrors(result, ["ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"]);
-      outcomes[d.index] = (gone ? undefined : saveOutcome(ctx, result)) ?? {
-        status: "done",
-        targetId: d.op.targetId,
-      };
+      outcomes[d.index] = (gone ? undefined : saveOutcome(ctx, result)) ?? { status: "done", targetId: d.id };
     });
     ctx.publicGroups.invalidate();
   }
+}
+
+/** The Group each delete acts on: its link, else the public group of that name (a create whose answer was lost). */
+async function groupsToDelete(
+  ctx: SalesforceContext,
+  deletes: Indexed<GroupDeleteOp>[],
+  outcomes: Outcome[],
+): Promise<{ index: number; id: string }[]> {
+  const out = deletes.flatMap((d) => (d.op.targetId ? [{ index: d.index, id: d.op.targetId }] : []));
+  const byName = deletes.filter((d) => !d.op.targetId && d.op.displayName);
+  const rows = byName.length
+    ? await ctx.client.queryIn<GroupRow>(
+        "SELECT Id, Name FROM Group WHERE Type = 'Regular' AND Name IN {IN}",
+        byName.map((d) => d.op.displayName as string),
+      )
+    : [];
+  for (const d of deletes) {
+    if (d.op.targetId) continue;
+    const name = d.op.displayName?.toLowerCase();
+    const row = name === undefined ? undefined : rows.find((r) => r.Name.toLowerCase() === name);
+    if (row) out.push({ index: d.index, id: row.Id });
+    else outcomes[d.index] = { status: "done", detail: "no such public group; nothing to delete" };
+  }
+  return out;
 }
 
 async function upsertGroups(
@@ -197,21 +225,10 @@ async function upsertGroups(
     if (row && outcomes[o.index] === undefined)
       ready.push({ index: o.index, groupId: row.Id, created: false, members: o.op.group.memberTargetIds });
   }
-  let notes = new Map<number, string[]>();
   try {
-    notes = await syncMembers(ctx, ready, outcomes);
+    await syncMembers(ctx, ready, outcomes);
   } catch (e) {
     for (const g of ready) outcomes[g.index] = errorOutcome(ctx, e);
   }
-  for (const g of ready) {
-    if (outcomes[g.index] !== undefined) continue;
-    const texts = notes.get(g.index);
-    outcomes[g.index] = {
-      status: "done",
-      targetId: g.groupId,
-      ...(texts ? { detail: texts.join("; ") } : {}),
-    };
-    if (texts)
-      ctx.logger?.warn({ targetId: g.groupId, problems: texts }, "Salesforce group members incomplete");
-  }
+  for (const g of ready) outcomes[g.index] ??= { status: "done", targetId: g.groupId };
 }

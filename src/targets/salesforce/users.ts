@@ -232,8 +232,8 @@ export async function applyUserOps(
     }
   }
   // Salesforce users cannot be deleted; deprovisioning takes their licence back by deactivating.
-  for (const { index, op } of deprovisions)
-    updates.push({ index, record: { Id: op.targetId, IsActive: false } });
+  for (const { index, targetId } of await deprovisionTargets(ctx, deprovisions, outcomes))
+    updates.push({ index, record: { Id: targetId, IsActive: false } });
 
   // Creates and updates travel together: one /composite call for a batch of 200.
   const [created = [], updated = []] = await writeCollections(ctx, [
@@ -257,6 +257,46 @@ export async function applyUserOps(
   });
   if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);
   return synced;
+}
+
+/**
+ * The user id each deprovision acts on: its link, else the user found by the correlation keys of the last known
+ * body (the create's answer may have been lost, so an account can exist that the bridge never linked). Those
+ * found nowhere are done.
+ */
+async function deprovisionTargets(
+  ctx: SalesforceContext,
+  deprovisions: Indexed<DeprovisionOp>[],
+  outcomes: Outcome[],
+): Promise<{ index: number; targetId: string }[]> {
+  const out: { index: number; targetId: string }[] = [];
+  const lookups: UserPlan[] = [];
+  for (const { index, op } of deprovisions) {
+    if (op.targetId) out.push({ index, targetId: op.targetId });
+    else if (op.user) {
+      try {
+        lookups.push(planUser(ctx, index, { kind: "user.upsert", key: op.key, user: op.user }));
+      } catch (e) {
+        outcomes[index] = { status: "failed", code: "MAPPING_ERROR", message: (e as Error).message };
+      }
+    } else outcomes[index] = { status: "done", detail: "no link and no record to find the account by" };
+  }
+  if (lookups.length === 0) return out;
+  try {
+    const found = await linkExisting(ctx, lookups, outcomes);
+    for (const plan of lookups) {
+      const record = found.get(plan);
+      if (record) out.push({ index: plan.index, targetId: record.Id });
+      else
+        outcomes[plan.index] ??= {
+          status: "done",
+          detail: "no Salesforce user found; nothing to deprovision",
+        };
+    }
+  } catch (e) {
+    for (const plan of lookups) outcomes[plan.index] ??= errorOutcome(ctx, e);
+  }
+  return out;
 }
 
 /** Salesforce's "set your password" email for new active users; a failure is logged, the user stays created. */

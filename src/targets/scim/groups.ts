@@ -85,7 +85,15 @@ export async function planGroupUpsert(
   };
 }
 
-export function planGroupDelete(targetId: string): Plan {
+export async function planGroupDelete(
+  ctx: ScimContext,
+  linked: string | undefined,
+  displayName?: string,
+): Promise<Plan> {
+  // Without a link (a create whose answer was lost) the group is found by displayName.
+  const targetId =
+    linked ?? (displayName ? (await findOne(ctx, "/Groups", "displayName", displayName))?.id : undefined);
+  if (!targetId) return { outcome: { status: "done", detail: "not on the peer; nothing to delete" } };
   return {
     write: { method: "DELETE", path: `/Groups/${encodeURIComponent(targetId)}` },
     meaning: (a) => (ok(a.status) || a.status === 404 ? { status: "done" } : answerOutcome(a)),

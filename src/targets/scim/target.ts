@@ -49,11 +49,15 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
       case "user.upsert":
         return planUserUpsert(ctx, op.user, op.targetId);
       case "user.deprovision":
-        return planUserDeprovision(ctx, op.targetId);
+        return planUserDeprovision(
+          ctx,
+          op.targetId,
+          op.user ? String(op.user.data.userName ?? "") : undefined,
+        );
       case "group.upsert":
         return planGroupUpsert(ctx, op.group, op.targetId);
       case "group.delete":
-        return Promise.resolve(planGroupDelete(op.targetId));
+        return planGroupDelete(ctx, op.targetId, op.displayName);
     }
   }
 

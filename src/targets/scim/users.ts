@@ -80,7 +80,15 @@ const goneMeanwhile = () => ({
   message: "the user was deleted on the peer meanwhile; it is created again on the next attempt",
 });
 
-export async function planUserDeprovision(ctx: ScimContext, targetId: string): Promise<Plan> {
+export async function planUserDeprovision(
+  ctx: ScimContext,
+  linked: string | undefined,
+  userName?: string,
+): Promise<Plan> {
+  // Without a link (a create whose answer was lost) the user is found by userName.
+  const targetId =
+    linked ?? (userName ? (await findOne(ctx, "/Users", "userName", userName))?.id : undefined);
+  if (!targetId) return { outcome: { status: "done", detail: "not on the peer; nothing to deprovision" } };
   const path = `/Users/${encodeURIComponent(targetId)}`;
   // Already gone is what deprovisioning wants.
   const meaning = (a: { status: number; body: unknown }) =>

@@ -138,9 +138,18 @@ export async function upsertGroup(
   return { status: "done", targetId: id, detail: `${detail}; members +${added} -${removed}` };
 }
 
-export async function deleteGroup(ctx: TableauContext, targetId: string): Promise<Outcome> {
+export async function deleteGroup(
+  ctx: TableauContext,
+  targetId: string | undefined,
+  displayName?: string,
+): Promise<Outcome> {
+  // Without a link (the create's answer was lost) the group is found by name.
+  if (!targetId && displayName && isAllUsers(displayName))
+    return { status: "done", detail: `Tableau's '${ALL_USERS}' group is never deleted` };
+  const id = targetId ?? (displayName ? (await findGroupByName(ctx, displayName.trim()))?.id : undefined);
+  if (!id) return { status: "done", detail: "no such group in the site; nothing to delete" };
   try {
-    await ctx.client.site("DELETE", `/groups/${targetId}`);
+    await ctx.client.site("DELETE", `/groups/${id}`);
     return { status: "done", detail: "deleted" };
   } catch (e) {
     if (isNotFound(e)) return { status: "done", detail: "already gone" };

@@ -90,11 +90,12 @@ export function createTableauTarget(
         case "user.upsert":
           return await upsertUser(ctx, op.user, op.targetId);
         case "user.deprovision":
-          return await deprovisionUser(ctx, op.targetId);
+          // Without a link the user is found by name: the create's answer may have been lost.
+          return await deprovisionUser(ctx, op.targetId, op.user ? userName(ctx, op.user) : undefined);
         case "group.upsert":
           return await upsertGroup(ctx, op.group, op.targetId);
         case "group.delete":
-          return await deleteGroup(ctx, op.targetId);
+          return await deleteGroup(ctx, op.targetId, op.displayName);
       }
     } catch (e) {
       const outcome = outcomeOfError(e);

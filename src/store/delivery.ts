@@ -1,0 +1,161 @@
+// What the dispatcher and the outbox writer read and write around a delivery: tombstones of deleted resources,
+// the member links a group delivery sends, which resources a target may hold, group work a member's change
+// calls for, and the delivery audit.
+import type { Queryable } from "./db.ts";
+import type { ResourceType } from "./resources.ts";
+
+export interface Tombstone {
+  resourceId: string;
+  resourceType: ResourceType;
+  /** The last SCIM body before the delete. */
+  data: Record<string, unknown>;
+  /** The groups a deleted user was in. */
+  groups: string[];
+}
+
+export async function tombstonesFor(q: Queryable, ids: string[]): Promise<Map<string, Tombstone>> {
+  if (!ids.length) return new Map();
+  const { rows } = await q.query<{
+    resource_id: string;
+    resource_type: ResourceType;
+    data: Record<string, unknown>;
+    groups: string[] | null;
+  }>("SELECT resource_id, resource_type, data, groups FROM tombstones WHERE resource_id = ANY($1::uuid[])", [
+    ids,
+  ]);
+  return new Map(
+    rows.map((r) => [
+      r.resource_id,
+      { resourceId: r.resource_id, resourceType: r.resource_type, data: r.data, groups: r.groups ?? [] },
+    ]),
+  );
+}
+
+/**
+ * Drops the tombstones of these resources that no target needs any more: no job is open for them anywhere
+ * (a dead job keeps its tombstone, since an admin may retry it).
+ */
+export async function dropSettledTombstones(q: Queryable, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await q.query(
+    `DELETE FROM tombstones t WHERE t.resource_id = ANY($1::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.resource_id = t.resource_id
+                          AND o.state IN ('pending', 'running', 'held', 'dead'))`,
+    [ids],
+  );
+}
+
+/** Target ids of each group's members in this target, and how many members still wait for their own delivery. */
+export async function memberLinks(
+  q: Queryable,
+  target: string,
+  groupIds: string[],
+): Promise<Map<string, { linked: string[]; waiting: number }>> {
+  const out = new Map<string, { linked: string[]; waiting: number }>();
+  if (!groupIds.length) return out;
+  const { rows } = await q.query<{ group_id: string; target_id: string | null; waiting: boolean }>(
+    `SELECT group_id, target_id, waiting FROM (
+       SELECT m.group_id,
+              CASE WHEN NOT l.deprovisioned THEN l.target_id END AS target_id,
+              EXISTS (SELECT 1 FROM outbox o WHERE o.target = $1 AND o.resource_id = m.member_id
+                        AND o.state IN ('pending', 'running') AND o.action = 'provision') AS waiting
+         FROM group_members m
+         LEFT JOIN links l ON l.resource_id = m.member_id AND l.target = $1
+        WHERE m.group_id = ANY($2::uuid[]) AND m.member_type = 'User') AS x
+      WHERE target_id IS NOT NULL OR waiting`,
+    [target, groupIds],
+  );
+  for (const r of rows) {
+    const e = out.get(r.group_id) ?? { linked: [], waiting: 0 };
+    if (r.waiting && !r.target_id) e.waiting++;
+    else if (r.target_id) e.linked.push(r.target_id);
+    out.set(r.group_id, e);
+  }
+  return out;
+}
+
+/**
+ * Queues a delivery in `target` of every existing group that holds (or, for a deleted user, held) one of
+ * `memberIds`: a member whose account appeared, was deactivated, came back or went away changes what those
+ * groups must contain there. Returns how many groups were queued.
+ */
+export async function queueGroupsOfMembers(
+  q: Queryable,
+  target: string,
+  memberIds: string[],
+  requestId: string | null,
+): Promise<number> {
+  if (!memberIds.length) return 0;
+  const { rows } = await q.query<{ id: string }>(
+    `WITH affected AS (
+       SELECT m.group_id AS id FROM group_members m WHERE m.member_id = ANY($2::uuid[])
+       UNION SELECT unnest(t.groups) FROM tombstones t WHERE t.resource_id = ANY($2::uuid[])),
+     queued AS (
+       INSERT INTO outbox (target, resource_type, resource_id, action, request_id)
+       SELECT $1, 'Group', g.id, 'provision', $3 FROM groups g WHERE g.id IN (SELECT id FROM affected)
+       RETURNING resource_id)
+     INSERT INTO links (resource_type, resource_id, target, state)
+     SELECT 'Group', resource_id, $1, 'pending' FROM queued
+     ON CONFLICT (resource_id, target) DO UPDATE SET state = 'pending'
+     RETURNING resource_id AS id`,
+    [target, memberIds, requestId],
+  );
+  return rows.length;
+}
+
+/** Resources (of `ids`) that a target has an account for, may have one for, or has provisioning queued for. */
+export async function knownTo(q: Queryable, target: string, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_id = ANY($2::uuid[]) AND NOT deprovisioned
+        AND (target_id IS NOT NULL OR state <> 'synced')
+     UNION SELECT resource_id FROM outbox WHERE target = $1 AND resource_id = ANY($2::uuid[])
+        AND state IN ('pending', 'running', 'held') AND action = 'provision'`,
+    [target, ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The users directly in a group. */
+export async function userMemberIds(q: Queryable, groupId: string): Promise<string[]> {
+  const { rows } = await q.query<{ member_id: string }>(
+    "SELECT member_id FROM group_members WHERE group_id = $1 AND member_type = 'User'",
+    [groupId],
+  );
+  return rows.map((r) => r.member_id);
+}
+
+/** How many users a target holds an active (not deprovisioned) account for, for the breaker's percentage. */
+export async function linkedUserCount(q: Queryable, target: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM links WHERE target = $1 AND resource_type = 'User' AND NOT deprovisioned",
+    [target],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export interface DeliveryAudit {
+  resourceType: string;
+  resourceId: string;
+  outcome: string;
+  detail: string;
+  requestId: string | null;
+}
+
+/** One audit row per delivery outcome of a batch, in one statement. */
+export async function auditDeliveries(q: Queryable, target: string, entries: DeliveryAudit[]): Promise<void> {
+  if (!entries.length) return;
+  await q.query(
+    `INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, detail, actor)
+     SELECT 'target.deliver', $1, a.rt, a.rid, a.oc, a.req, jsonb_build_object('detail', a.d), 'dispatcher'
+       FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[]) AS a(rt, rid, oc, req, d)`,
+    [
+      target,
+      entries.map((a) => a.resourceType),
+      entries.map((a) => a.resourceId),
+      entries.map((a) => a.outcome),
+      entries.map((a) => a.requestId),
+      entries.map((a) => a.detail),
+    ],
+  );
+}

@@ -1,0 +1,76 @@
+// Reads, for a claimed batch, everything planUnit decides from: current bodies, tombstones, links, scope,
+// groups, member links and queued passwords. A few set-based queries per batch, never one per unit.
+import type { Logger } from "pino";
+import {
+  type ClaimedUnit,
+  type Db,
+  getResources,
+  groupsOf,
+  linksFor,
+  memberLinks,
+  tombstonesFor,
+} from "../store/index.ts";
+import type { ConfiguredTarget } from "./configured-target.ts";
+import type { UnitFacts } from "./plan.ts";
+import { usersInScope } from "./scope.ts";
+import type { SecretBox } from "./secrets.ts";
+
+export async function gatherFacts(
+  db: Db,
+  t: ConfiguredTarget,
+  units: ClaimedUnit[],
+  secrets: SecretBox | undefined,
+  logger: Logger,
+): Promise<UnitFacts[]> {
+  const userIds = units.filter((u) => u.resourceType === "User").map((u) => u.resourceId);
+  const groupIds = units.filter((u) => u.resourceType === "Group").map((u) => u.resourceId);
+  const [users, groups, links, tombstones, inScope, userGroups, members] = await Promise.all([
+    getResources(db, "User", userIds),
+    getResources(db, "Group", groupIds),
+    linksFor(db, [...userIds, ...groupIds], t.name),
+    tombstonesFor(db, [...userIds, ...groupIds]),
+    usersInScope(db, t, userIds),
+    groupsOf(db, userIds),
+    memberLinks(db, t.name, groupIds),
+  ]);
+  const byId = new Map([...users, ...groups].map((r) => [r.id, r]));
+  const linkOf = new Map(links.map((l) => [l.resourceId, l]));
+  return units.map((unit): UnitFacts => {
+    const id = unit.resourceId;
+    const link = linkOf.get(id);
+    const password = unit.resourceType === "User" ? openPassword(t, unit, secrets, logger) : undefined;
+    const current = byId.get(id)?.data;
+    const tombstone = tombstones.get(id)?.data;
+    return {
+      resourceType: unit.resourceType,
+      resourceId: id,
+      ...(current ? { current } : {}),
+      ...(tombstone ? { tombstone } : {}),
+      ...(link ? { link: { targetId: link.targetId, deprovisioned: link.deprovisioned } } : {}),
+      ...(unit.resourceType === "User"
+        ? { inScope: inScope.has(id), groups: (userGroups.get(id) ?? []).map((g) => g.display) }
+        : { members: members.get(id) ?? { linked: [], waiting: 0 } }),
+      ...(password ? { password } : {}),
+    };
+  });
+}
+
+function openPassword(
+  t: ConfiguredTarget,
+  unit: ClaimedUnit,
+  secrets: SecretBox | undefined,
+  logger: Logger,
+): string | undefined {
+  if (!t.target.acceptsPasswords || !secrets) return undefined;
+  const sealed = [...unit.jobs].reverse().find((j) => j.secret)?.secret;
+  if (!sealed) return undefined;
+  try {
+    return secrets.open(sealed);
+  } catch {
+    logger.warn(
+      { target: t.name, resourceId: unit.resourceId },
+      "cannot decrypt a queued password (outbox key changed?); delivering without it",
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,108 @@
+// What one claimed unit (a resource in a target) calls for, from the resource's current state and its link:
+// a pure function, so every case has a row in test/sync/plan-unit.test.ts.
+import type { DesiredUser, Operation, Outcome } from "../targets/target.ts";
+
+export interface UnitFacts {
+  resourceType: "User" | "Group";
+  resourceId: string;
+  /** The current SCIM body; undefined once the resource is deleted. */
+  current?: Record<string, unknown>;
+  /** The last body of a deleted resource, kept until every target has confirmed. */
+  tombstone?: Record<string, unknown>;
+  /** The link to this target, if any attempt was ever recorded or queued. */
+  link?: { targetId: string | null; deprovisioned: boolean };
+  /** Users: whether the target's scope takes the user now. */
+  inScope?: boolean;
+  /** Users: display names of the user's direct groups, for group rules. */
+  groups?: string[];
+  /** Users: a queued password, for targets that accept one. */
+  password?: string;
+  /** Groups: target ids of the members linked (and not deprovisioned) there; members still being provisioned. */
+  members?: { linked: string[]; waiting: number };
+}
+
+export type UnitPlan =
+  /** Send this operation; `deprovisioning` marks the link as deprovisioned once it is done. */
+  | { kind: "apply"; op: Operation; deprovisioning: boolean }
+  /** Nothing to send now; record this outcome. `waiting` = not a failed attempt (a group waits for members). */
+  | { kind: "skip"; outcome: Outcome; waiting?: boolean };
+
+/** How long a group waits when a member's own provisioning is still queued in this target. */
+export const WAIT_FOR_MEMBERS_MS = 500;
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+export function planUnit(f: UnitFacts): UnitPlan {
+  const key = f.resourceId;
+  const targetId = f.link?.targetId ?? undefined;
+  const withId = targetId ? { targetId } : {};
+  if (f.resourceType === "User") {
+    if (f.current && f.inScope) {
+      const user: DesiredUser = {
+        scimId: key,
+        data: f.current,
+        active: f.current.active !== false,
+        groups: f.groups ?? [],
+        ...(f.password ? { password: f.password } : {}),
+      };
+      return {
+        kind: "apply",
+        op: { kind: "user.upsert", key, ...withId, user },
+        deprovisioning: !user.active,
+      };
+    }
+    // Deleted or out of scope. A job exists only when the target may hold an account, and whether an earlier
+    // attempt reached it is unknown (its answer may have been lost), so deprovision every time: it is idempotent,
+    // and without a link the target finds the account by the correlation keys of the last known body.
+    const data = f.current ?? f.tombstone;
+    if (!targetId && !data)
+      return { kind: "skip", outcome: { status: "done", detail: "nothing to find the account by" } };
+    const user: DesiredUser | undefined = data
+      ? { scimId: key, data, active: false, groups: f.groups ?? [] }
+      : undefined;
+    return {
+      kind: "apply",
+      op: { kind: "user.deprovision", key, ...withId, ...(user ? { user } : {}) },
+      deprovisioning: true,
+    };
+  }
+  if (f.current) {
+    const m = f.members ?? { linked: [], waiting: 0 };
+    if (m.waiting > 0) {
+      return {
+        kind: "skip",
+        waiting: true,
+        outcome: {
+          status: "retry",
+          code: "WAITING_FOR_MEMBERS",
+          message: `${m.waiting} member(s) not provisioned yet`,
+          delayMs: WAIT_FOR_MEMBERS_MS,
+        },
+      };
+    }
+    const externalId = str(f.current.externalId);
+    return {
+      kind: "apply",
+      op: {
+        kind: "group.upsert",
+        key,
+        ...withId,
+        group: {
+          scimId: key,
+          displayName: String(f.current.displayName),
+          ...(externalId ? { externalId } : {}),
+          memberTargetIds: m.linked,
+        },
+      },
+      deprovisioning: false,
+    };
+  }
+  const displayName = str(f.tombstone?.displayName);
+  if (!targetId && !displayName)
+    return { kind: "skip", outcome: { status: "done", detail: "nothing to find the group by" } };
+  return {
+    kind: "apply",
+    op: { kind: "group.delete", key, ...withId, ...(displayName ? { displayName } : {}) },
+    deprovisioning: true,
+  };
+}

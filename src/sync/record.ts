@@ -1,0 +1,107 @@
+// Records a batch's outcomes in one transaction: job states (nextJobState), links, the group work a member's
+// change calls for, tombstones no longer needed, and the audit. Only jobs still held under the batch's claim
+// token are written (fencing): a worker whose lease was taken over leaves the newer worker's outcome alone.
+import {
+  auditDeliveries,
+  type ClaimedUnit,
+  completeJobs,
+  type Db,
+  type DeliveryAudit,
+  dropSettledTombstones,
+  killJobs,
+  type LinkOutcome,
+  queueGroupsOfMembers,
+  recordLinks,
+  retryJobs,
+  stillClaimed,
+} from "../store/index.ts";
+import type { Outcome } from "../targets/target.ts";
+import type { ConfiguredTarget } from "./configured-target.ts";
+import type { UnitFacts, UnitPlan } from "./plan.ts";
+import { type BackoffPolicy, nextJobState } from "./retry.ts";
+
+export interface Delivered {
+  unit: ClaimedUnit;
+  facts: UnitFacts;
+  plan: UnitPlan;
+  outcome: Outcome;
+}
+
+/** Whether a user counts as a member in the target's groups: linked there and not deprovisioned. */
+function memberBefore(f: UnitFacts): boolean {
+  return !!f.link?.targetId && !f.link.deprovisioned;
+}
+
+function memberAfter(d: Delivered): boolean {
+  if (d.plan.kind !== "apply" || d.outcome.status !== "done") return memberBefore(d.facts);
+  const targetId = d.outcome.targetId ?? d.facts.link?.targetId;
+  return !!targetId && !d.plan.deprovisioning;
+}
+
+/** Returns the units whose outcome was recorded (the others had lost their claim). */
+export async function recordOutcomes(
+  db: Db,
+  t: ConfiguredTarget,
+  delivered: Delivered[],
+  token: string,
+  backoff: BackoffPolicy,
+): Promise<Delivered[]> {
+  return db.transaction(async (tx) => {
+    const owned = await stillClaimed(
+      tx,
+      token,
+      delivered.flatMap((d) => d.unit.jobs.map((j) => j.id)),
+    );
+    const recorded = delivered.filter((d) => d.unit.jobs.every((j) => owned.has(j.id)));
+    const links: LinkOutcome[] = [];
+    const audit: DeliveryAudit[] = [];
+    const membershipChanged: string[] = [];
+    for (const d of recorded) {
+      const { unit, plan, outcome: o } = d;
+      const ids = unit.jobs.map((j) => j.id);
+      const head = unit.jobs[0]!;
+      const base = { resourceType: unit.resourceType, resourceId: unit.resourceId };
+      const audited = { ...base, requestId: head.requestId };
+      const decision = nextJobState(o, head.attempts, backoff, {
+        waiting: plan.kind === "skip" && !!plan.waiting,
+      });
+      if (decision.state === "done") {
+        await completeJobs(tx, ids);
+        const targetId = o.status === "done" ? (o.targetId ?? null) : null;
+        if (plan.kind === "apply") {
+          links.push({ ...base, state: "synced", targetId, deprovisioned: plan.deprovisioning });
+          audit.push({
+            ...audited,
+            outcome: "synced",
+            detail: (o.status === "done" && o.detail) || plan.op.kind,
+          });
+          if (unit.resourceType === "User" && memberBefore(d.facts) !== memberAfter(d))
+            membershipChanged.push(unit.resourceId);
+        } else links.push({ ...base, state: "synced", targetId });
+        continue;
+      }
+      const code = o.status === "done" ? "" : o.code;
+      const message = o.status === "done" ? "" : o.message;
+      if (decision.state === "pending") {
+        await retryJobs(tx, ids, decision.delayMs, code, message, decision.countAttempt);
+        links.push({ ...base, state: "pending", errorCode: code, errorMessage: message });
+        if (decision.countAttempt)
+          audit.push({ ...audited, outcome: "retry", detail: `${code}: ${message}` });
+      } else {
+        await killJobs(tx, ids, code, message);
+        links.push({ ...base, state: "failed", errorCode: code, errorMessage: message });
+        audit.push({ ...audited, outcome: "failed", detail: `${code}: ${message}` });
+      }
+    }
+    await recordLinks(tx, t.name, links);
+    // A member who appeared, left, was deactivated or came back changes what its groups hold in this target.
+    if (t.target.handlesGroups && membershipChanged.length)
+      await queueGroupsOfMembers(tx, t.name, membershipChanged, null);
+    await dropSettledTombstones(
+      tx,
+      recorded.filter((d) => !d.facts.current).map((d) => d.unit.resourceId),
+    );
+    await auditDeliveries(tx, t.name, audit);
+    return recorded;
+  });
+}

@@ -1,0 +1,134 @@
+// Failure 1 of issue #10: a create reaches the target but its answer is lost, and the user is deleted in SCIM
+// before the retry. The account must still end up deactivated: the deprovision finds it by its correlation key
+// from the tombstone. The fault proxy sits between the bridge and each emulator; the checks read the emulators.
+import jsforce from "jsforce";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type RunningSalesforceEmulator,
+  SALESFORCE_EMULATOR_DEFAULTS as SF,
+  startSalesforceEmulator,
+} from "../../src/emulators/salesforce/index.ts";
+import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { createTableauTarget, TableauTargetConfig } from "../../src/targets/tableau/index.ts";
+import { user } from "../support/app.ts";
+import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { BACKENDS } from "../support/store.ts";
+
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)", (backend) => {
+  let tableau: RunningTableauEmulator;
+  let salesforce: RunningSalesforceEmulator;
+  let tproxy: FaultProxy;
+  let sproxy: FaultProxy;
+  let t: TestBridge;
+  let conn: jsforce.Connection;
+  const site = () =>
+    createTableauTarget(
+      TableauTargetConfig.parse({
+        name: "check",
+        kind: "tableau",
+        serverUrl: tableau.url,
+        auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
+      }),
+    );
+
+  beforeAll(async () => {
+    tableau = await startTableauEmulator({ port: 0 });
+    salesforce = await startSalesforceEmulator({ port: 0 });
+    tproxy = await startFaultProxy(tableau.url);
+    sproxy = await startFaultProxy(salesforce.url);
+    t = await startTestBridge({
+      backend,
+      // The retry comes after the delete, as it did in the field.
+      config: { sync: { backoffBaseMs: 1500, backoffMaxMs: 3000 } },
+      targets: [
+        {
+          name: "tableau",
+          kind: "tableau",
+          serverUrl: tproxy.url,
+          auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
+        },
+        {
+          name: "salesforce",
+          kind: "salesforce",
+          loginUrl: sproxy.url,
+          auth: {
+            password: {
+              clientId: SF.clientId,
+              clientSecret: SF.clientSecret,
+              username: SF.username,
+              password: SF.password,
+              securityToken: SF.securityToken,
+            },
+          },
+          mapping: { fields: { ProfileId: { const: "Standard User" } } },
+        },
+      ],
+    });
+    conn = new jsforce.Connection({
+      loginUrl: salesforce.url,
+      version: "62.0",
+      oauth2: { loginUrl: salesforce.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
+    });
+    await conn.login(SF.username, SF.password + SF.securityToken);
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await tproxy?.close();
+    await sproxy?.close();
+    await tableau?.close();
+    await salesforce?.close();
+  });
+
+  const settled = (id: string) =>
+    eventually(async () => {
+      const jobs = (await t.request.get(`/admin/jobs?resourceId=${id}`).set(ADMIN)).body.jobs as {
+        state: string;
+      }[];
+      return jobs.length > 0 && jobs.every((j) => j.state === "done");
+    }, 20_000);
+
+  it("deactivates the account in both targets after the user is deleted", async () => {
+    // Tableau: the add is applied but its answer lost, and the client's own quick retries get no answer either.
+    tproxy.once({ method: "POST", path: /\/sites\/[^/]+\/users$/ }, "reset-after");
+    tproxy.once({ method: "POST", path: /\/sites\/[^/]+\/users$/ }, "reset-before", 2);
+    // Salesforce: the collection insert is applied, then a gateway answers 502.
+    sproxy.once({ method: "POST", path: /\/composite\/sobjects$/ }, "502-after");
+    const name = "lost-answer@example.com";
+    const created = await t.request.post("/scim/v2/Users").set(AUTH).send(user(name)).expect(201);
+    await t.request.delete(`/scim/v2/Users/${created.body.id}`).set(AUTH).expect(204);
+    await settled(created.body.id);
+
+    const sfUsers = (
+      await conn.query<{ IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = '${name}'`)
+    ).records;
+    expect(sfUsers).toHaveLength(1);
+    expect(sfUsers[0]?.IsActive).toBe(false);
+    const check = site();
+    const accounts: { key: string; fields: Record<string, unknown> }[] = [];
+    for await (const page of check.listUsers()) accounts.push(...page);
+    await check.close?.();
+    const account = accounts.filter((a) => a.key === name);
+    expect(account).toHaveLength(1);
+    expect(account[0]?.fields.siteRole).toBe("Unlicensed");
+  });
+
+  it("deletes a group whose create answer was lost", async () => {
+    tproxy.once({ method: "POST", path: /\/sites\/[^/]+\/groups$/ }, "reset-after");
+    tproxy.once({ method: "POST", path: /\/sites\/[^/]+\/groups$/ }, "reset-before", 2);
+    const g = await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "Lost Answer Group" })
+      .expect(201);
+    await t.request.delete(`/scim/v2/Groups/${g.body.id}`).set(AUTH).expect(204);
+    await settled(g.body.id);
+    const check = site();
+    const names: string[] = [];
+    for await (const page of check.listGroups!()) names.push(...page.map((x) => x.displayName));
+    await check.close?.();
+    expect(names).not.toContain("Lost Answer Group");
+  });
+});

@@ -1,0 +1,96 @@
+// planUnit: what a resource's current state and link call for in one target, one row per case.
+import { describe, expect, it } from "vitest";
+import { planUnit, type UnitFacts } from "../../src/sync/plan.ts";
+
+const ID = "7d3e5b0c-8a51-4b0e-9d52-2f1f6f5c9a10";
+const ann = { userName: "ann@example.com", active: true };
+const user = (f: Partial<UnitFacts>): UnitFacts => ({ resourceType: "User", resourceId: ID, ...f });
+const group = (f: Partial<UnitFacts>): UnitFacts => ({ resourceType: "Group", resourceId: ID, ...f });
+
+describe("planUnit", () => {
+  it.each<[string, UnitFacts, object]>([
+    [
+      "a new user in scope: upsert without a link (the target correlates)",
+      user({ current: ann, inScope: true, groups: ["Sales"] }),
+      {
+        kind: "apply",
+        deprovisioning: false,
+        op: { kind: "user.upsert", user: { active: true, groups: ["Sales"] } },
+      },
+    ],
+    [
+      "a linked user in scope: upsert on the link",
+      user({ current: ann, inScope: true, link: { targetId: "u1", deprovisioned: false } }),
+      { kind: "apply", op: { kind: "user.upsert", targetId: "u1" } },
+    ],
+    [
+      "a deactivated user: upsert inactive, the link becomes deprovisioned",
+      user({
+        current: { ...ann, active: false },
+        inScope: true,
+        link: { targetId: "u1", deprovisioned: false },
+      }),
+      { kind: "apply", deprovisioning: true, op: { kind: "user.upsert", user: { active: false } } },
+    ],
+    [
+      "a reactivated user: upsert on the deprovisioned link brings the account back",
+      user({ current: ann, inScope: true, link: { targetId: "u1", deprovisioned: true } }),
+      { kind: "apply", deprovisioning: false, op: { kind: "user.upsert", targetId: "u1" } },
+    ],
+    [
+      "a deleted user with a link: deprovision the linked account",
+      user({ tombstone: ann, link: { targetId: "u1", deprovisioned: false } }),
+      { kind: "apply", deprovisioning: true, op: { kind: "user.deprovision", targetId: "u1" } },
+    ],
+    [
+      "failure 1: deleted before the create's answer was seen: deprovision by lookup from the tombstone",
+      user({ tombstone: ann, link: { targetId: null, deprovisioned: false } }),
+      {
+        kind: "apply",
+        deprovisioning: true,
+        op: { kind: "user.deprovision", user: { data: ann, active: false } },
+      },
+    ],
+    [
+      "a user who left the scope before any answer: deprovision by lookup from the current body",
+      user({ current: ann, inScope: false }),
+      { kind: "apply", op: { kind: "user.deprovision", user: { data: ann } } },
+    ],
+    [
+      "an earlier deprovision's outcome is not trusted: deprovisioned again (idempotent)",
+      user({ tombstone: ann, link: { targetId: "u1", deprovisioned: true } }),
+      { kind: "apply", op: { kind: "user.deprovision", targetId: "u1" } },
+    ],
+    ["nothing to find the account by: done", user({}), { kind: "skip", outcome: { status: "done" } }],
+    [
+      "a group with linked members: upsert with exactly them",
+      group({ current: { displayName: "Sales" }, members: { linked: ["u1", "u2"], waiting: 0 } }),
+      {
+        kind: "apply",
+        op: { kind: "group.upsert", group: { displayName: "Sales", memberTargetIds: ["u1", "u2"] } },
+      },
+    ],
+    [
+      "a group whose members are still being provisioned waits, without using an attempt",
+      group({ current: { displayName: "Sales" }, members: { linked: ["u1"], waiting: 1 } }),
+      { kind: "skip", waiting: true, outcome: { status: "retry", code: "WAITING_FOR_MEMBERS" } },
+    ],
+    [
+      "a deleted linked group: delete it",
+      group({ tombstone: { displayName: "Sales" }, link: { targetId: "g1", deprovisioned: false } }),
+      { kind: "apply", op: { kind: "group.delete", targetId: "g1" } },
+    ],
+    [
+      "a deleted group whose create answer was lost: delete by name",
+      group({ tombstone: { displayName: "Sales" } }),
+      { kind: "apply", op: { kind: "group.delete", displayName: "Sales" } },
+    ],
+  ])("%s", (_why, facts, expected) => {
+    expect(planUnit(facts)).toMatchObject(expected);
+  });
+
+  it("never sends a link id for a user that has none", () => {
+    const p = planUnit(user({ tombstone: ann, link: { targetId: null, deprovisioned: false } }));
+    expect(p.kind === "apply" && "targetId" in p.op).toBe(false);
+  });
+});
