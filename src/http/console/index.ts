@@ -6,10 +6,14 @@ import { rateLimit } from "express-rate-limit";
 import type { Logger } from "pino";
 import { BridgeError } from "../../errors.ts";
 import type { NamedToken } from "../auth.ts";
+import { auditRoutes } from "./audit.ts";
 import { type ConsoleDeps, sendPage } from "./context.ts";
 import { html, layout } from "./html.ts";
 import { overviewRoutes } from "./overview.ts";
+import { resourceRoutes } from "./resources.ts";
+import { runRoutes } from "./runs.ts";
 import { ConsoleAuthError, consoleSessions, sameOriginPosts } from "./session.ts";
+import { workRoutes } from "./work.ts";
 
 export type { ConsoleDeps } from "./context.ts";
 
@@ -108,6 +112,10 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   });
   const ctx = { ...opts, flash: sessions.flash };
   overviewRoutes(router, ctx);
+  resourceRoutes(router, ctx);
+  workRoutes(router, ctx);
+  runRoutes(router, ctx);
+  auditRoutes(router, ctx);
 
   router.use((req, _res, next) => {
     next(new BridgeError("SCIM_NOT_FOUND", `There is no console page at ${req.path}`));

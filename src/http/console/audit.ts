@@ -1,0 +1,91 @@
+// The audit log, newest first, filterable by resource, target, actor (token name) and outcome, paged by id.
+import type { Router } from "express";
+import { BridgeError } from "../../errors.ts";
+import { type AuditEvent, isResourceId, listAudit } from "../../store/index.ts";
+import { type ConsoleDeps, param, sendPage, targetParam } from "./context.ts";
+import { empty, type Html, html, qs, time } from "./html.ts";
+
+const PAGE = 50;
+const OUTCOMES = ["accepted", "synced", "retry", "failed"];
+
+function detailText(detail: unknown): string {
+  if (detail === null || detail === undefined) return "";
+  if (typeof detail === "object" && "detail" in (detail as object))
+    return String((detail as { detail: unknown }).detail);
+  return JSON.stringify(detail);
+}
+
+export function auditTable(events: AuditEvent[]): Html {
+  return html`<div class="scroll"><table aria-label="Audit events">
+<tr><th>when</th><th>actor</th><th>action</th><th>resource</th><th>target</th><th>outcome</th><th>detail</th></tr>
+${events.map(
+  (e) => html`<tr><td>${time(e.at)}</td><td>${e.actor ?? "—"}</td><td>${e.action}</td>
+<td>${
+    e.resourceId
+      ? html`<a href="/console/${e.resourceType === "Group" ? "groups" : "users"}/${e.resourceId}">${e.resourceType} ${e.resourceId.slice(0, 8)}…</a>`
+      : "—"
+  }</td><td>${e.target ?? "—"}</td><td><span class="badge state-${e.outcome === "retry" ? "pending" : e.outcome}">${e.outcome}</span></td>
+<td>${detailText(e.detail)}</td></tr>`,
+)}</table></div>`;
+}
+
+export function auditRoutes(router: Router, deps: ConsoleDeps) {
+  router.get("/audit", async (req, res) => {
+    const resource = param(req, "resource");
+    if (resource && !isResourceId(resource))
+      throw new BridgeError(
+        "SCIM_INVALID_VALUE",
+        `resource must be a resource id (a UUID, as on a user's or group's page), got "${resource}"`,
+      );
+    const target = targetParam(deps, req, "target");
+    const actor = param(req, "actor");
+    const outcome = param(req, "outcome");
+    if (outcome && !OUTCOMES.includes(outcome))
+      throw new BridgeError("SCIM_INVALID_VALUE", `outcome must be one of ${OUTCOMES.join(", ")}`);
+    const beforeText = param(req, "before");
+    const before = beforeText === undefined ? undefined : Number(beforeText);
+    if (before !== undefined && !Number.isSafeInteger(before))
+      throw new BridgeError("SCIM_INVALID_VALUE", "before must be an audit event id (from the Older link)");
+    const filter = {
+      ...(resource ? { resourceId: resource } : {}),
+      ...(target ? { target } : {}),
+      ...(actor ? { actor } : {}),
+      ...(outcome ? { outcome } : {}),
+    };
+    const events = await listAudit(deps.sync.db, {
+      ...filter,
+      ...(before ? { before } : {}),
+      limit: PAGE + 1,
+    });
+    const page = events.slice(0, PAGE);
+    const base = { resource, target, actor, outcome };
+    sendPage(res, {
+      title: "Audit",
+      nav: "audit",
+      body: html`<h1>Audit</h1>
+<form method="get" action="/console/audit" class="filters" aria-label="Filter the audit log">
+  <span class="field"><label for="f-resource">Resource id</label> <input type="text" id="f-resource" name="resource" value="${resource ?? ""}" inputmode="text" spellcheck="false"></span>
+  <span class="field"><label for="f-target">Target</label> <select id="f-target" name="target"><option value="">any</option>${deps.sync.targets.map(
+    (t) => html`<option${t.name === target ? html` selected` : ""}>${t.name}</option>`,
+  )}</select></span>
+  <span class="field"><label for="f-actor">Actor (token name)</label> <input type="text" id="f-actor" name="actor" value="${actor ?? ""}"></span>
+  <span class="field"><label for="f-outcome">Outcome</label> <select id="f-outcome" name="outcome"><option value="">any</option>${OUTCOMES.map(
+    (o) => html`<option${o === outcome ? html` selected` : ""}>${o}</option>`,
+  )}</select></span>
+  <button type="submit">Filter</button> <a href="/console/audit">Clear</a>
+</form>
+${
+  page.length
+    ? auditTable(page)
+    : empty(
+        before ? "No older events." : "No audit events match.",
+        Object.keys(filter).length
+          ? "Clear a filter to see more; the actor is the name of the token that acted (e.g. default, admin, dispatcher)."
+          : "Events appear as SCIM writes are accepted and delivered.",
+      )
+}
+<p class="actions">${before ? html`<a href="/console/audit${qs(base)}">Newest</a>` : ""}
+${events.length > PAGE ? html`<a href="/console/audit${qs({ ...base, before: page.at(-1)!.id })}" rel="next">Older</a>` : ""}</p>`,
+    });
+  });
+}

@@ -1,0 +1,263 @@
+// Find a user or group (userName / displayName / externalId), and one resource's page: its SCIM record, its state in
+// each target with the last error and what to do, its open jobs and its history; "retry now" and "provision now".
+import { randomUUID } from "node:crypto";
+import type { Request, Response, Router } from "express";
+import type { ResourceView } from "../../directory/index.ts";
+import { BridgeError } from "../../errors.ts";
+import { toListQuery } from "../../scim/list-query.ts";
+import {
+  isResourceId,
+  type LinkStatus,
+  linksFor,
+  listAudit,
+  listJobs,
+  type ResourceType,
+  recordConsoleAction,
+  retryResourceNow,
+} from "../../store/index.ts";
+import { usersInScope } from "../../sync/index.ts";
+import { enqueueRepairs } from "../../sync/reconcile/repairs.ts";
+import { whatToDo } from "./advice.ts";
+import { auditTable } from "./audit.ts";
+import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
+import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
+
+const KINDS: Record<string, ResourceType> = { users: "User", groups: "Group" };
+const PATH: Record<ResourceType, string> = { User: "users", Group: "groups" };
+/** How long "provision now" waits for the delivery's outcome before answering "still running". */
+const ON_DEMAND_WAIT_MS = 10_000;
+
+const nameOf = (v: ResourceView) =>
+  String(v.resource.data.userName ?? v.resource.data.displayName ?? v.resource.id);
+
+function stateBadge(state: string) {
+  return html`<span class="badge state-${state}" data-state="${state}">${state}</span>`;
+}
+
+async function search(deps: ConsoleDeps, q: string, types: ResourceType[]) {
+  const s = JSON.stringify(q);
+  const out: { type: ResourceType; view: ResourceView }[] = [];
+  for (const type of types) {
+    const filter = isResourceId(q)
+      ? `id eq ${s}`
+      : type === "User"
+        ? `userName sw ${s} or displayName sw ${s} or externalId eq ${s}`
+        : `displayName sw ${s} or externalId eq ${s}`;
+    const { query } = toListQuery(
+      type,
+      { filter, count: 25, sortBy: type === "User" ? "userName" : "displayName" },
+      25,
+    );
+    const { items } = await deps.sync.directory.list(type, query, { relations: false, status: true });
+    out.push(...items.map((view) => ({ type, view })));
+  }
+  return out;
+}
+
+function statusCells(status: LinkStatus[] | undefined): Html {
+  if (!status?.length) return html`<span class="muted">not queued for any target</span>`;
+  return html`${status.map((l) => html`<span class="nowrap">${l.target}: ${stateBadge(l.state)}</span> `)}`;
+}
+
+/** The resource type of a /users or /groups path and its id, which must be a UUID (else a 404 page). */
+function resourceOf(kind: string, req: Request): { type: ResourceType; id: string } {
+  const id = String(req.params.id);
+  if (!isResourceId(id)) throw new BridgeError("SCIM_NOT_FOUND", `${id} is not a resource id (a UUID)`);
+  return { type: KINDS[kind]!, id };
+}
+
+async function statusSection(deps: ConsoleDeps, type: ResourceType, id: string, csrf: string): Promise<Html> {
+  const [links, jobs] = await Promise.all([
+    linksFor(deps.sync.db, [id]),
+    listJobs(deps.sync.db, { resourceId: id, limit: 20 }),
+  ]);
+  const open = jobs.filter((j) => j.state !== "done");
+  const rows = deps.sync.targets.map((t) => {
+    const l = links.find((x) => x.target === t.name);
+    return html`<tr data-target="${t.name}">
+<th scope="row">${t.name}</th>
+<td>${l ? stateBadge(l.state) : html`<span class="muted">not in this target</span>`}</td>
+<td>${l?.targetId ?? html`<span class="muted">—</span>`}</td>
+<td>${time(l?.lastAttemptAt)}</td>
+<td>${l?.errorCode ? html`<code data-error-code>${l.errorCode}</code> ${l.errorMessage}` : html`<span class="muted">—</span>`}</td>
+<td>${l ? whatToDo({ state: l.state, errorCode: l.errorCode, deprovisioned: l.deprovisioned }) : "Provision now sends it if it is in the target's scope."}</td>
+<td><form method="post" action="/console/${PATH[type]}/${id}/provision">${csrfField(csrf)}
+  <input type="hidden" name="target" value="${t.name}">
+  <button type="submit" class="secondary" aria-label="Provision now into ${t.name}">Provision now</button></form></td>
+</tr>`;
+  });
+  return html`<div class="scroll"><table aria-label="State in each target">
+<tr><th>target</th><th>state</th><th>target id</th><th>last attempt</th><th>last error</th><th>what to do</th><th></th></tr>
+${rows}</table></div>
+<h2>Open jobs</h2>
+${
+  open.length
+    ? html`<div class="scroll"><table aria-label="Open jobs"><tr><th class="num">job</th><th>target</th><th>action</th><th>state</th><th class="num">attempts</th><th>next attempt</th><th>last error</th></tr>
+${open.map(
+  (
+    j,
+  ) => html`<tr><td class="num">${j.id}</td><td>${j.target}</td><td>${j.action}</td><td>${stateBadge(j.state)}</td>
+<td class="num">${j.attempts}</td><td>${j.state === "pending" ? time(j.notBefore) : "—"}</td>
+<td>${j.lastErrorCode ? html`<code>${j.lastErrorCode}</code> ${j.lastErrorMessage}` : "—"}</td></tr>`,
+)}</table></div>`
+    : html`<p class="muted">No open jobs: nothing is waiting to be delivered.</p>`
+}`;
+}
+
+export function resourceRoutes(
+  router: Router,
+  deps: ConsoleDeps & { flash(res: Response, m: string): Promise<void> },
+) {
+  router.get("/find", async (req, res) => {
+    const q = param(req, "q");
+    const type = param(req, "type") ?? "all";
+    if (!["all", "User", "Group"].includes(type))
+      throw new BridgeError("SCIM_INVALID_VALUE", "type must be all, User or Group");
+    const results = q
+      ? await search(deps, q, type === "all" ? ["User", "Group"] : [type as ResourceType])
+      : [];
+    sendPage(res, {
+      title: "Find",
+      nav: "find",
+      body: html`<h1>Find a user or group</h1>
+<form method="get" action="/console/find" class="filters" role="search">
+  <span class="field"><label for="f-q">userName, displayName, externalId or id</label> <input type="search" id="f-q" name="q" value="${q ?? ""}" autofocus></span>
+  <span class="field"><label for="f-type">Type</label> <select id="f-type" name="type">${[
+    "all",
+    "User",
+    "Group",
+  ].map((t) => html`<option${t === type ? html` selected` : ""}>${t}</option>`)}</select></span>
+  <button type="submit">Find</button>
+</form>
+${
+  !q
+    ? html`<p class="muted">Type the start of a userName or displayName, or an exact externalId or id.</p>`
+    : results.length
+      ? html`<div class="scroll"><table aria-label="Results"><tr><th>type</th><th>name</th><th>externalId</th><th>state per target</th></tr>
+${results.map(
+  (
+    r,
+  ) => html`<tr><td>${r.type}</td><td><a href="/console/${PATH[r.type]}/${r.view.resource.id}">${nameOf(r.view)}</a></td>
+<td>${String(r.view.resource.data.externalId ?? "—")}</td><td>${statusCells(r.view.status)}</td></tr>`,
+)}</table></div>${results.length >= 25 ? html`<p class="muted">Showing the first 25 of each type; type more to narrow.</p>` : ""}`
+      : empty(
+          `Nothing matches "${q}".`,
+          "userName and displayName match from their start (case-insensitive); externalId and id must be exact.",
+        )
+}`,
+    });
+  });
+
+  for (const kind of Object.keys(KINDS)) {
+    router.get(`/${kind}/:id`, async (req, res) => {
+      const { type, id } = resourceOf(kind, req);
+      const view = await deps.sync.directory.get(type, id, { relations: true });
+      const s = session(res);
+      const history = await listAudit(deps.sync.db, { resourceId: id, limit: 50 });
+      const record = {
+        id,
+        ...view.resource.data,
+        meta: {
+          version: view.resource.version,
+          created: view.resource.created,
+          lastModified: view.resource.lastModified,
+        },
+      };
+      sendPage(res, {
+        title: nameOf(view),
+        nav: "find",
+        body: html`<h1>${type} ${nameOf(view)}</h1>
+<form method="post" action="/console/${kind}/${id}/retry" class="actions">${csrfField(s.csrf)}
+  <button type="submit">Retry now</button>
+  <span class="muted">Failed jobs get a fresh set of attempts; jobs waiting out a backoff are tried at once.</span>
+</form>
+<h2>State in each target</h2>
+<div data-live="/console/live/${kind}/${id}" data-every="3000">${await statusSection(deps, type, id, s.csrf)}</div>
+<h2>${type === "User" ? "Groups" : "Members"}</h2>
+${
+  view.relations?.length
+    ? html`<ul>${view.relations.slice(0, 100).map((r) => html`<li>${r.type === "User" ? html`<a href="/console/users/${r.value}">${r.display ?? r.value}</a>` : html`<a href="/console/groups/${r.value}">${r.display ?? r.value}</a>`}</li>`)}</ul>
+      ${view.relations.length > 100 ? html`<p class="muted">and ${view.relations.length - 100} more</p>` : ""}`
+    : html`<p class="muted">None.</p>`
+}
+<h2>SCIM record</h2>
+<pre>${JSON.stringify(record, null, 2)}</pre>
+<h2>History</h2>
+${history.length ? auditTable(history) : html`<p class="muted">No audit events.</p>`}
+<p><a href="/console/audit${qs({ resource: id })}">All of its audit events</a></p>`,
+      });
+    });
+
+    router.get(`/live/${kind}/:id`, async (req, res) => {
+      const { type, id } = resourceOf(kind, req);
+      sendFragment(res, await statusSection(deps, type, id, session(res).csrf));
+    });
+
+    router.post(`/${kind}/:id/retry`, async (req, res) => {
+      const { type, id } = resourceOf(kind, req);
+      const woke = await retryResourceNow(deps.sync.db, id);
+      for (const t of woke) deps.sync.kick?.(t);
+      await recordConsoleAction(deps.sync.db, {
+        actor: session(res).actor,
+        action: "console.retry",
+        resourceType: type,
+        resourceId: id,
+        detail: { targets: woke },
+      });
+      await deps.flash(
+        res,
+        woke.length
+          ? `Retrying now in ${woke.join(", ")}.`
+          : "Nothing to retry: no failed job and no job waiting out a backoff. Provision now sends it again anyway.",
+      );
+      res.redirect(303, `/console/${kind}/${id}`);
+    });
+
+    router.post(`/${kind}/:id/provision`, async (req, res) => {
+      const { type, id } = resourceOf(kind, req);
+      const target = targetParam(deps, req, "target", "body");
+      if (!target) throw new BridgeError("SCIM_INVALID_VALUE", "Choose the target to provision into");
+      const view = await deps.sync.directory.get(type, id, { relations: false });
+      const t = deps.sync.targets.find((x) => x.name === target)!;
+      if (type === "Group" && !t.target.handlesGroups) {
+        await deps.flash(res, `${target} does not manage groups, so there is nothing to provision there.`);
+        res.redirect(303, `/console/${kind}/${id}`);
+        return;
+      }
+      if (type === "User" && !(await usersInScope(deps.sync.db, t, [id])).has(id)) {
+        await deps.flash(
+          res,
+          `${nameOf(view)} is not in the scope of ${target} (${t.scope}); the bridge would deprovision it there, so nothing was sent. Change the user's groups or attributes in the IdP to bring it into scope.`,
+        );
+        res.redirect(303, `/console/${kind}/${id}`);
+        return;
+      }
+      await enqueueRepairs(
+        deps.sync.db,
+        target,
+        [{ type, resourceId: id, action: "provision" }],
+        deps.sync.breaker,
+        `console-${randomUUID()}`,
+      );
+      await recordConsoleAction(deps.sync.db, {
+        actor: session(res).actor,
+        action: "console.provision",
+        target,
+        resourceType: type,
+        resourceId: id,
+      });
+      deps.sync.kick?.(target);
+      await deps.waitForAttempt(id, [target], ON_DEMAND_WAIT_MS);
+      const l = (await linksFor(deps.sync.db, [id], target))[0];
+      await deps.flash(
+        res,
+        !l || l.state === "pending"
+          ? `Provisioning ${nameOf(view)} into ${target} is still running${l?.errorCode ? ` (last error ${l.errorCode}: ${l.errorMessage})` : ""}; this page updates when it is done.`
+          : l.state === "synced"
+            ? `Provisioned ${nameOf(view)} into ${target}: synced${l.targetId ? `, target id ${l.targetId}` : ""}.`
+            : `Provisioning ${nameOf(view)} into ${target} ${l.state}${l.errorCode ? `: ${l.errorCode} ${l.errorMessage}` : ""}.`,
+      );
+      res.redirect(303, `/console/${kind}/${id}`);
+    });
+  }
+}

@@ -1,0 +1,185 @@
+// Failed and held work: dead jobs filtered by target and the target's error code, retried one at a time or all
+// matching; deprovisions held by the circuit breaker, released selected or all, per target.
+import type { Request, Response, Router } from "express";
+import { BridgeError } from "../../errors.ts";
+import {
+  deadJobCodes,
+  listDeadJobs,
+  listJobs,
+  recordConsoleAction,
+  releaseHeld,
+  reviveDeadJobs,
+  reviveJob,
+} from "../../store/index.ts";
+import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
+import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
+
+type Deps = ConsoleDeps & { flash(res: Response, m: string): Promise<void> };
+const LIMIT = 200;
+
+const resourceLink = (type: string, id: string, name?: string | null) =>
+  html`<a href="/console/${type === "Group" ? "groups" : "users"}/${id}">${name ?? `${type} ${id.slice(0, 8)}…`}</a>`;
+
+function filters(req: Request, deps: Deps) {
+  const target = targetParam(deps, req, "target");
+  const code = param(req, "code");
+  return { target, code };
+}
+
+async function deadSection(deps: Deps, f: { target?: string; code?: string }, csrf: string): Promise<Html> {
+  const [jobs, codes] = await Promise.all([
+    listDeadJobs(deps.sync.db, { ...f, limit: LIMIT }),
+    deadJobCodes(deps.sync.db),
+  ]);
+  const matching = codes
+    .filter((c) => (!f.target || c.target === f.target) && (!f.code || c.code === f.code))
+    .reduce((n, c) => n + c.count, 0);
+  if (!jobs.length)
+    return empty(
+      f.target || f.code ? "No failed jobs match this filter." : "No failed jobs.",
+      f.target || f.code
+        ? "Clear the filter to see every failed job."
+        : "Jobs land here when a target refuses a change permanently or retries run out.",
+    );
+  return html`<form method="post" action="/console/work/retry-all" class="actions">${csrfField(csrf)}
+  <input type="hidden" name="target" value="${f.target ?? ""}"><input type="hidden" name="code" value="${f.code ?? ""}">
+  <button type="submit" data-confirm="Retry all ${matching} matching failed jobs?">Retry all ${matching} matching</button>
+</form>
+<div class="scroll"><table aria-label="Failed jobs">
+<tr><th class="num">job</th><th>target</th><th>resource</th><th>action</th><th>error code</th><th>message</th><th>failed at</th><th></th></tr>
+${jobs.map(
+  (
+    j,
+  ) => html`<tr data-job="${j.id}"><td class="num">${j.id}</td><td>${j.target}</td><td>${resourceLink(j.resourceType, j.resourceId, j.name)}</td>
+<td>${j.action}</td><td><code data-error-code>${j.errorCode ?? "—"}</code></td><td>${j.errorMessage ?? ""}</td><td>${time(j.finished)}</td>
+<td><form method="post" action="/console/work/retry">${csrfField(csrf)}<input type="hidden" name="job" value="${j.id}">
+<button type="submit" class="secondary" aria-label="Retry job ${j.id}">Retry</button></form></td></tr>`,
+)}</table></div>
+${jobs.length >= LIMIT ? html`<p class="muted">Showing the newest ${LIMIT}; "Retry all matching" covers all ${matching}.</p>` : ""}`;
+}
+
+async function heldSection(deps: Deps, only: string | undefined, csrf: string): Promise<Html> {
+  const b = deps.sync.breaker;
+  const why = `more than ${[b.maxCount ? `${b.maxCount} deprovisions` : "", b.maxPercent ? `${b.maxPercent}% of linked accounts` : ""].filter(Boolean).join(" or ")} in ${Math.round(b.windowMs / 60_000)} minutes`;
+  const sections: Html[] = [];
+  for (const t of deps.sync.targets.filter((x) => !only || x.name === only)) {
+    const jobs = await listJobs(deps.sync.db, { state: "held", target: t.name, limit: 1000 });
+    if (!jobs.length) continue;
+    sections.push(html`<section class="card" aria-labelledby="held-${t.name}">
+<h3 id="held-${t.name}">${t.name}: ${jobs.length}${jobs.length >= 1000 ? "+" : ""} held</h3>
+<p class="muted">Held because ${t.name} was about to get ${why}. Nothing is changed in ${t.name} until you release them.</p>
+<form method="post" action="/console/work/release">${csrfField(csrf)}<input type="hidden" name="target" value="${t.name}">
+<div class="scroll"><table aria-label="Held deprovisions for ${t.name}">
+<tr><th><input type="checkbox" data-select-all aria-label="Select all held deprovisions for ${t.name}"></th><th class="num">job</th><th>resource</th><th>held since</th></tr>
+${jobs.map(
+  (
+    j,
+  ) => html`<tr><td><input type="checkbox" name="ids" value="${j.id}" id="held-${j.id}" aria-label="Select job ${j.id}"></td>
+<td class="num"><label for="held-${j.id}">${j.id}</label></td><td>${resourceLink(j.resourceType, j.resourceId)}</td><td>${time(j.created)}</td></tr>`,
+)}</table></div>
+<p class="actions"><button type="submit" name="scope" value="selected">Release selected</button>
+<button type="submit" name="scope" value="all" class="danger" data-confirm="Release all held deprovisions for ${t.name}? They will be deactivated there.">Release all for ${t.name}</button></p>
+</form></section>`);
+  }
+  return sections.length
+    ? html`${sections}`
+    : empty(
+        "No deprovisions are held.",
+        "The circuit breaker holds deprovisions when a target is about to lose many accounts at once.",
+      );
+}
+
+async function content(deps: Deps, req: Request, csrf: string): Promise<Html> {
+  const f = filters(req, deps);
+  return html`<h2>Failed jobs</h2>${await deadSection(deps, f, csrf)}
+<h2 id="held">Held deprovisions</h2>${await heldSection(deps, f.target, csrf)}`;
+}
+
+export function workRoutes(router: Router, deps: Deps) {
+  router.get("/work", async (req, res) => {
+    const f = filters(req, deps);
+    const codes = await deadJobCodes(deps.sync.db);
+    const csrf = session(res).csrf;
+    sendPage(res, {
+      title: "Failed & held",
+      nav: "work",
+      body: html`<h1>Failed and held work</h1>
+<form method="get" action="/console/work" class="filters" aria-label="Filter failed jobs">
+  <span class="field"><label for="f-target">Target</label> <select id="f-target" name="target"><option value="">any</option>${deps.sync.targets.map(
+    (t) => html`<option${t.name === f.target ? html` selected` : ""}>${t.name}</option>`,
+  )}</select></span>
+  <span class="field"><label for="f-code">Error code</label> <select id="f-code" name="code"><option value="">any</option>${[
+    ...new Set(codes.map((c) => c.code)),
+  ].map((c) => html`<option${c === f.code ? html` selected` : ""}>${c}</option>`)}</select></span>
+  <button type="submit">Filter</button> <a href="/console/work">Clear</a>
+</form>
+<div data-live="/console/live/work${qs({ target: f.target, code: f.code })}" data-every="5000">${await content(deps, req, csrf)}</div>`,
+    });
+  });
+
+  router.get("/live/work", async (req, res) => {
+    sendFragment(res, await content(deps, req, session(res).csrf));
+  });
+
+  router.post("/work/retry", async (req, res) => {
+    const id = Number(param(req, "job", "body"));
+    if (!Number.isSafeInteger(id)) throw new BridgeError("SCIM_INVALID_VALUE", "job must be a job id");
+    const ok = await reviveJob(deps.sync.db, id);
+    if (ok) {
+      deps.sync.kick?.();
+      await recordConsoleAction(deps.sync.db, {
+        actor: session(res).actor,
+        action: "console.retry",
+        detail: { jobs: [id] },
+      });
+    }
+    await deps.flash(
+      res,
+      ok ? `Job ${id} is queued again.` : `Job ${id} is no longer failed (someone retried it already?).`,
+    );
+    res.redirect(303, "/console/work");
+  });
+
+  router.post("/work/retry-all", async (req, res) => {
+    const f = { target: targetParam(deps, req, "target", "body"), code: param(req, "code", "body") };
+    const n = await reviveDeadJobs(deps.sync.db, {
+      ...(f.target ? { target: f.target } : {}),
+      ...(f.code ? { code: f.code } : {}),
+    });
+    deps.sync.kick?.(f.target);
+    await recordConsoleAction(deps.sync.db, {
+      actor: session(res).actor,
+      action: "console.retry",
+      ...(f.target ? { target: f.target } : {}),
+      detail: { matching: f, count: n },
+    });
+    await deps.flash(res, `${n} failed job${n === 1 ? " is" : "s are"} queued again.`);
+    res.redirect(303, `/console/work${qs({ target: f.target, code: f.code })}`);
+  });
+
+  router.post("/work/release", async (req, res) => {
+    const target = targetParam(deps, req, "target", "body");
+    if (!target)
+      throw new BridgeError("SCIM_INVALID_VALUE", "Choose the target whose held deprovisions to release");
+    const all = param(req, "scope", "body") === "all";
+    const raw = (req.body as { ids?: string | string[] }).ids;
+    const ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(Number);
+    if (ids.some((id) => !Number.isSafeInteger(id)))
+      throw new BridgeError("SCIM_INVALID_VALUE", "ids must be job ids from the held list");
+    if (!all && !ids.length) {
+      await deps.flash(res, "Select the held deprovisions to release first (or use Release all).");
+      res.redirect(303, "/console/work#held");
+      return;
+    }
+    const released = await releaseHeld(deps.sync.db, target, all ? undefined : ids);
+    deps.sync.kick?.(target);
+    await recordConsoleAction(deps.sync.db, {
+      actor: session(res).actor,
+      action: "console.release",
+      target,
+      detail: all ? { all: true, count: released } : { jobs: ids, count: released },
+    });
+    await deps.flash(res, `Released ${released} held deprovision${released === 1 ? "" : "s"} for ${target}.`);
+    res.redirect(303, "/console/work#held");
+  });
+}
