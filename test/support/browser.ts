@@ -28,12 +28,18 @@ export function describeInBrowser(name: string, body: () => void) {
 export interface TestBrowser {
   context: BrowserContext;
   page: Page;
-  /** Saves a screenshot under docs/screenshots/ (committed; the README shows the overview). */
+  /**
+   * Saves a screenshot of the whole page under test-results/screenshots/; with UPDATE_SCREENSHOTS=1 into
+   * docs/screenshots/ instead (the committed copies the README shows), so a test run never dirties the checkout.
+   */
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
-const SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const SHOTS = new URL(
+  process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/",
+  import.meta.url,
+).pathname;
 
 export async function openBrowser(viewport = { width: 1280, height: 900 }): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), "console-chromium-"));

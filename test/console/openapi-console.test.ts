@@ -1,0 +1,209 @@
+// Drives every console endpoint of a whole bridge over plain HTTP, signed in, and checks each answer against
+// openapi/scim-bridge.yaml; the actions' effects (retry, release, provision, apply) are checked on the store too.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
+import { linksFor, listJobs } from "../../src/store/index.ts";
+import { user } from "../support/app.ts";
+import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import {
+  checkedResponses,
+  expectResponseMatchesSpec as conforms,
+  openApiDocument,
+} from "../support/openapi.ts";
+
+describe("the console conforms to openapi/scim-bridge.yaml", () => {
+  let target: RunningTestTarget;
+  let t: TestBridge;
+  let cookie: string;
+  let csrf: string;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    target = await startTestTarget();
+    t = await startTestBridge({
+      targets: [{ name: "accounts", kind: "test", url: target.url }],
+      config: { sync: { maxAttempts: 1, breaker: { maxDeprovisions: 1, maxPercent: 0 } } },
+    });
+    for (const name of ["ada", "bob", "cy"]) {
+      const res = await t.request
+        .post("/scim/v2/Users")
+        .set(AUTH)
+        .send(user(`${name}@example.com`));
+      ids[name] = res.body.id;
+    }
+    const group = await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Sales" });
+    ids.sales = group.body.id;
+    await eventually(async () =>
+      (await linksFor(t.store.db, [ids.ada!, ids.bob!, ids.cy!])).every((l) => l.state === "synced"),
+    );
+  });
+  afterAll(async () => {
+    await t.stop();
+    await target.close();
+  });
+
+  const get = async (template: string, path: string, status = 200) => {
+    const res = await t.request.get(path).set("Cookie", cookie);
+    expect(res.status, `${path}: ${res.text.slice(0, 300)}`).toBe(status);
+    conforms("get", template, res);
+    return res;
+  };
+  const post = async (template: string, path: string, form: Record<string, string | string[]> = {}) => {
+    const res = await t.request
+      .post(path)
+      .set("Cookie", cookie)
+      .type("form")
+      .send({ _csrf: csrf, ...form });
+    expect(res.status, `${path}: ${res.text.slice(0, 300)}`).toBe(303);
+    conforms("post", template, res);
+    return res;
+  };
+  const notice = async () =>
+    /<p class="flash" role="status">([^<]*)<\/p>/.exec(
+      (await t.request.get("/console").set("Cookie", cookie)).text,
+    )?.[1];
+
+  it("signs in, shows the overview and its live fragment", async () => {
+    conforms("get", "/console/sign-in", await t.request.get("/console/sign-in"));
+    conforms("get", "/console", await t.request.get("/console"));
+    const refused = await t.request
+      .post("/console/sign-in")
+      .type("form")
+      .send({ token: "nope-nope-nope-nope" });
+    conforms("post", "/console/sign-in", refused);
+    const res = await t.request.post("/console/sign-in").type("form").send({ token: ADMIN_TOKEN });
+    conforms("post", "/console/sign-in", res);
+    cookie = String(res.headers["set-cookie"]?.[0]).split(";")[0]!;
+    const page = await get("/console", "/console?check=now");
+    csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    expect(page.text).toContain('data-health="accounts"');
+    const live = await get("/console/live/overview", "/console/live/overview");
+    expect(live.text).toContain('data-queue="accounts:dead"');
+  });
+
+  it("finds users and groups, shows their pages, retries and provisions on demand", async () => {
+    const found = await get("/console/find", "/console/find?q=ad");
+    expect(found.text).toContain("ada@example.com");
+    expect(found.text).not.toContain("bob@example.com");
+    expect((await get("/console/find", "/console/find?q=Sal&type=Group")).text).toContain("Sales");
+    expect((await get("/console/find", "/console/find?q=nobody")).text).toContain("Nothing matches");
+    await get("/console/find", "/console/find?type=Robot", 400);
+    const page = await get("/console/users/{id}", `/console/users/${ids.ada}`);
+    expect(page.text).toContain('data-state="synced"');
+    expect(page.text).toContain("scim.user.create");
+    await get("/console/users/{id}", "/console/users/not-a-uuid", 404);
+    await get("/console/live/users/{id}", `/console/live/users/${ids.ada}`);
+    await get("/console/groups/{id}", `/console/groups/${ids.sales}`);
+    await get("/console/live/groups/{id}", `/console/live/groups/${ids.sales}`);
+
+    await post("/console/users/{id}/retry", `/console/users/${ids.ada}/retry`);
+    expect(await notice()).toContain("Nothing to retry");
+    target.accounts.clear();
+    await post("/console/users/{id}/provision", `/console/users/${ids.ada}/provision`, {
+      target: "accounts",
+    });
+    expect(await notice()).toMatch(/Provisioned ada@example.com into accounts: synced/);
+    expect(target.accounts.size).toBe(1);
+    await post("/console/groups/{id}/retry", `/console/groups/${ids.sales}/retry`);
+    await post("/console/groups/{id}/provision", `/console/groups/${ids.sales}/provision`, {
+      target: "accounts",
+    });
+  });
+
+  it("retries failed jobs one at a time or all matching, and releases held deprovisions", async () => {
+    const refused: string[] = [];
+    for (const n of ["dead1", "dead2"]) {
+      target.rejectKeys.add(`${n}@example.com`);
+      refused.push(
+        (
+          await t.request
+            .post("/scim/v2/Users")
+            .set(AUTH)
+            .send(user(`${n}@example.com`))
+        ).body.id,
+      );
+    }
+    const dead = await eventually(async () => {
+      const jobs = (await listJobs(t.store.db, { state: "dead" })).filter((j) =>
+        refused.includes(j.resourceId),
+      );
+      return jobs.length === 2 ? jobs : undefined;
+    });
+    target.rejectKeys.clear();
+    const page = await get("/console/work", `/console/work?target=accounts&code=${dead[0]!.lastErrorCode}`);
+    expect(page.text).toContain(`data-job="${dead[0]!.id}"`);
+    await get("/console/live/work", "/console/live/work");
+    await post("/console/work/retry", "/console/work/retry", { job: String(dead[0]!.id) });
+    expect(await notice()).toContain(`Job ${dead[0]!.id} is queued again`);
+    const matching = (await listJobs(t.store.db, { state: "dead", target: "accounts" })).length;
+    await post("/console/work/retry-all", "/console/work/retry-all", { target: "accounts", code: "" });
+    expect(await notice()).toMatch(new RegExp(`^${matching} failed jobs? (is|are) queued again`));
+    await eventually(async () => (await linksFor(t.store.db, refused)).every((l) => l.state === "synced"));
+
+    for (const n of ["bob", "cy"]) await t.request.delete(`/scim/v2/Users/${ids[n]}`).set(AUTH);
+    const held = await listJobs(t.store.db, { state: "held" });
+    expect(held).toHaveLength(1);
+    await post("/console/work/release", "/console/work/release", { target: "accounts", scope: "selected" });
+    expect(await notice()).toContain("Select the held deprovisions");
+    await post("/console/work/release", "/console/work/release", {
+      target: "accounts",
+      scope: "selected",
+      ids: [String(held[0]!.id)],
+    });
+    expect(await notice()).toContain("Released 1 held deprovision for accounts");
+    expect(await listJobs(t.store.db, { state: "held" })).toEqual([]);
+  });
+
+  it("runs a reconcile dry run, then applies it", async () => {
+    await get("/console/runs", "/console/runs");
+    const started = await post("/console/runs", "/console/runs", { kind: "reconcile", target: "accounts" });
+    const runPath = String(started.headers.location);
+    const id = runPath.split("/").at(-1)!;
+    await eventually(async () =>
+      (await t.request.get(runPath).set("Cookie", cookie)).text.includes("data-live-done"),
+    );
+    await get("/console/runs/{id}", runPath);
+    await get("/console/live/runs/{id}", `/console/live/runs/${id}`);
+    await post("/console/runs/{id}/apply", `/console/runs/${id}/apply`);
+    await get("/console/runs/{id}", "/console/runs/00000000-0000-4000-8000-000000000000", 404);
+  });
+
+  it("pages and filters the audit log, and answers bad filters with a page that says what to fix", async () => {
+    const all = await get("/console/audit", "/console/audit");
+    expect(all.text).toContain("console.release");
+    const mine = await get("/console/audit", "/console/audit?actor=admin");
+    expect(mine.text).toContain("console.retry");
+    expect(mine.text).not.toContain("scim.user.create");
+    const failed = await get(
+      "/console/audit",
+      `/console/audit?outcome=failed&target=accounts&resource=${ids.bob}`,
+    );
+    expect(failed.text).toContain("failed");
+    expect((await get("/console/audit", "/console/audit?outcome=maybe", 400)).text).toContain(
+      "outcome must be one of",
+    );
+    expect((await get("/console/audit", "/console/audit?target=nowhere", 400)).text).toContain(
+      "no target named &quot;nowhere&quot;",
+    );
+    expect((await get("/console/audit", "/console/audit?before=1")).text).toContain("No older events");
+  });
+
+  it("signs out", async () => {
+    await post("/console/sign-out", "/console/sign-out");
+    expect((await t.request.get("/console").set("Cookie", cookie)).status).toBe(303);
+  });
+
+  it("checked every console operation the spec describes", () => {
+    const unchecked: string[] = [];
+    for (const [path, item] of Object.entries(openApiDocument().paths)) {
+      if (!path.startsWith("/console")) continue;
+      for (const method of Object.keys(item as object))
+        if (![...checkedResponses].some((c) => c.startsWith(`${method.toUpperCase()} ${path} `)))
+          unchecked.push(`${method.toUpperCase()} ${path}`);
+    }
+    expect(unchecked).toEqual([]);
+  });
+});
