@@ -1,7 +1,6 @@
 // Drives every console endpoint of a whole bridge over plain HTTP, signed in, and checks each answer against
 // openapi/scim-bridge.yaml; the actions' effects (retry, release, provision, apply) are checked on the store too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTestTarget, startTestTarget } from "../../src/emulators/test-target/index.ts";
 import { linksFor, listJobs } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
@@ -10,6 +9,7 @@ import {
   expectResponseMatchesSpec as conforms,
   openApiDocument,
 } from "../support/openapi.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 describe("the console conforms to openapi/scim-bridge.yaml", () => {
   let target: RunningTestTarget;
