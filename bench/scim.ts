@@ -3,9 +3,14 @@
 //
 //   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped afterwards)
 //   BENCH_SECONDS  seconds per scenario (default 8)   BENCH_USERS  users to load (default 100000)
-//   BENCH_ONLY     comma-separated scenario kinds (createUser,filterUser,getUser,patchUser,page,addMember)
+//   BENCH_ONLY     comma-separated scenario kinds (createUser,filterUser,getUser,patchUser,page,addMember,
+//                  createUserTargets,patchUserTargets)
+//   BENCH_TARGET_LATENCY_MS  per-call latency of the two emulated targets (default 50)
 //
 // The server runs in this process; autocannon runs in a child process so that it does not share the event loop.
+// The *Targets scenarios write to a second app in this process: the whole bridge (outbox, dispatcher) with both
+// targets configured (Tableau and Salesforce emulators in another child process, answering in 50 ms per call), so
+// POST and PATCH are measured with and without targets in one run (goal: with targets ≥ 0.8× without).
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -13,7 +18,14 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import pg from "pg";
 import { pino } from "pino";
+import { createBridge } from "../src/bridge.ts";
+import { ConfigSchema } from "../src/config/index.ts";
 import { Directory } from "../src/directory/index.ts";
+import {
+  salesforceEmulatorTargetConfig,
+  startSalesforceEmulator,
+} from "../src/emulators/salesforce/index.ts";
+import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
 import { createApp } from "../src/http/app.ts";
 import { migrate, openPostgres } from "../src/store/index.ts";
 import { outboxWriter } from "../src/sync/index.ts";
@@ -26,9 +38,25 @@ const GROUP_MEMBERS = Math.min(50_000, Math.floor(USERS / 2));
 const TOKEN = randomBytes(16).toString("hex");
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
+const TARGET_LATENCY_MS = Number(process.env.BENCH_TARGET_LATENCY_MS ?? 50);
+
 if (process.argv.includes("--client")) {
   process.on("message", async (s: Scenario) => {
     process.send?.(await runClient(s));
+    process.exit(0);
+  });
+} else if (process.argv.includes("--emulators")) {
+  // Both targets, slow as real ones, outside the bridge's event loop; they stop when the parent disconnects.
+  const sf = await startSalesforceEmulator({ port: 0, latencyMs: TARGET_LATENCY_MS, apiBudget: 100_000_000 });
+  const tab = await startTableauEmulator({
+    port: 0,
+    latencyMs: TARGET_LATENCY_MS,
+    licences: { Creator: 1e7, Explorer: 1e7, Viewer: 1e7 },
+  });
+  process.send?.({ salesforce: sf.url, tableau: tab.url });
+  process.once("disconnect", async () => {
+    await sf.close();
+    await tab.close();
     process.exit(0);
   });
 } else {
@@ -85,6 +113,16 @@ async function load(db: Awaited<ReturnType<typeof openPostgres>>) {
   return { ids, groupId };
 }
 
+function emulators(): Promise<{ urls: { salesforce: string; tableau: string }; stop(): void }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ["--emulators"], { stdio: "inherit" });
+    child.once("message", (urls) =>
+      resolve({ urls: urls as { salesforce: string; tableau: string }, stop: () => child.disconnect() }),
+    );
+    child.once("error", reject);
+  });
+}
+
 function client(s: Scenario): Promise<ScenarioResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ["--client"], { stdio: "inherit" });
@@ -101,6 +139,7 @@ async function main() {
   await admin.query(`CREATE SCHEMA ${schema}`);
   const db = await openPostgres(URL_, { schema, max: 20 });
   const servers: import("node:http").Server[] = [];
+  let stopTargets: (() => Promise<void>) | undefined;
   try {
     await migrate(db);
     const t0 = Date.now();
@@ -137,9 +176,29 @@ async function main() {
       });
     const base = await listen(app);
     const plainBase = await listen(plain);
+    // The same store behind the whole bridge with both targets configured, with the default settings.
+    const emus = await emulators();
+    const bridge = await createBridge({
+      config: ConfigSchema.parse({ rateLimit: { perMinute: 100_000_000 } }),
+      logger: pino({ level: "silent" }),
+      db,
+      targetConfigs: [
+        tableauEmulatorTargetConfig(emus.urls.tableau),
+        salesforceEmulatorTargetConfig(emus.urls.salesforce),
+      ],
+      tokens: [{ name: "bench", token: TOKEN }],
+      adminTokens: [],
+    });
+    stopTargets = async () => {
+      await bridge.stop();
+      emus.stop();
+    };
+    const server = await bridge.listen(0, "127.0.0.1");
+    const targetsBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const common = { seconds: SECONDS, token: TOKEN, connections: 10 };
 
-    const scenarios: (Scenario & { goal: string })[] = [
+    type Kind = Scenario["kind"] | "createUserTargets" | "patchUserTargets";
+    const scenarios: (Omit<Scenario, "kind"> & { kind: Kind; goal: string })[] = [
       { ...common, name: "POST /Users", kind: "createUser", url: base, goal: "≥ 2,000 req/s" },
       {
         ...common,
@@ -157,6 +216,21 @@ async function main() {
         url: base,
         ids: ids.slice(60_000, 65_000),
         goal: "≥ 1,500 req/s",
+      },
+      {
+        ...common,
+        name: `POST /Users, both targets configured (${TARGET_LATENCY_MS} ms per call)`,
+        kind: "createUserTargets",
+        url: targetsBase,
+        goal: "≥ 0.8× POST without targets",
+      },
+      {
+        ...common,
+        name: `PATCH /Users/{id}, both targets configured (${TARGET_LATENCY_MS} ms per call)`,
+        kind: "patchUserTargets",
+        url: targetsBase,
+        ids: ids.slice(70_000, 75_000),
+        goal: "≥ 0.8× PATCH without targets",
       },
       {
         ...common,
@@ -192,8 +266,10 @@ async function main() {
       url: plainBase,
     });
     const rows: string[] = [];
+    const results = new Map<string, ScenarioResult>();
     for (const s of chosen) {
-      const r = await client(s);
+      const r = await client({ ...s, kind: s.kind.replace(/Targets$/, "") as Scenario["kind"] });
+      results.set(s.kind, r);
       const baseline =
         s.kind.startsWith("get") || s.kind === "filterUser" || s.kind === "page" ? baselineGet : baselinePost;
       rows.push(
@@ -209,7 +285,16 @@ async function main() {
     );
     console.log("|---|---|---|---|---|");
     for (const r of rows) console.log(r);
+    for (const [withTargets, without] of [
+      ["createUserTargets", "createUser"],
+      ["patchUserTargets", "patchUser"],
+    ] as const) {
+      const a = results.get(withTargets);
+      const b = results.get(without);
+      if (a && b) console.log(`${withTargets} / ${without}: ${(a.rps / b.rps).toFixed(2)}× (goal ≥ 0.8×)`);
+    }
   } finally {
+    await stopTargets?.();
     for (const s of servers) s.close();
     await db.close();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
