@@ -73,7 +73,7 @@ export async function startServer(
   const configs = targetConfigs(config.targets, env);
   let demo: DemoEmulators | undefined;
   if (config.demo) {
-    demo = await startDemoEmulators(configs);
+    demo = await startDemoEmulators(configs, { dataDir: config.dataDir, logger });
     configs.push(...demo.targetConfigs);
   }
   let bridge: Bridge;

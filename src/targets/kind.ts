@@ -16,7 +16,17 @@ export interface DemoEmulator {
   targetConfig: Record<string, unknown>;
   /** One line for the startup banner: what runs where. */
   banner: string;
+  /** The emulator's state as JSON, for `DemoState.saved` on the next start. */
+  snapshot(): unknown;
   close(): Promise<void>;
+}
+
+/** What the demo keeps of an emulator across restarts (in the data directory, beside the store). */
+export interface DemoState {
+  /** The last snapshot, when there is one. */
+  saved?: unknown;
+  /** The emulator calls this after each write, so that a snapshot is taken. */
+  changed(): void;
 }
 
 export interface TargetKind<S extends z.ZodType = z.ZodType> {
@@ -32,7 +42,7 @@ export interface TargetKind<S extends z.ZodType = z.ZodType> {
   /** Lower-cased keys an account may correlate by with a store user, best first; default: its key. */
   correlationKeys?(account: TargetAccount): string[];
   /** Starts a local emulator for the demo when no target of this kind is configured. */
-  demo?(): Promise<DemoEmulator>;
+  demo?(state: DemoState): Promise<DemoEmulator>;
 }
 
 /** Keeps the config type of `create` tied to the kind's own schema while the registry holds them all. */

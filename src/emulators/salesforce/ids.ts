@@ -23,9 +23,13 @@ export function normalizeId(value: string): string | undefined {
   return id15 + idSuffix(id15);
 }
 
-export function createIdFactory(podSeed = "RO"): (prefix: string) => string {
-  let counter = 0;
-  return (prefix) => {
+/** Ids from a counter; `issued()` tells how many were made, so a restored org can carry on after them. */
+export function createIdFactory(
+  podSeed = "RO",
+  start = 0,
+): ((prefix: string) => string) & { issued(): number } {
+  let counter = start;
+  const next = (prefix: string) => {
     counter++;
     let n = counter;
     let body = "";
@@ -36,4 +40,5 @@ export function createIdFactory(podSeed = "RO"): (prefix: string) => string {
     const id15 = prefix + podSeed + body;
     return id15 + idSuffix(id15);
   };
+  return Object.assign(next, { issued: () => counter });
 }

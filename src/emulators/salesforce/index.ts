@@ -6,7 +6,7 @@ export {
 export type { RestError } from "./errors.ts";
 export type { SalesforceEmulatorOptions, SalesforceFaults } from "./options.ts";
 export { SALESFORCE_EMULATOR_DEFAULTS } from "./options.ts";
-export type { PasswordResetEmail, SalesforceOrg } from "./org.ts";
+export type { OrgSnapshot, PasswordResetEmail, SalesforceOrg } from "./org.ts";
 export type { RunningSalesforceEmulator, SalesforceApiStats } from "./server.ts";
 export { startSalesforceEmulator } from "./server.ts";
 export type { SfRecord, SfValue } from "./table.ts";

@@ -1,4 +1,5 @@
 import type { RestError } from "./errors.ts";
+import type { OrgSnapshot } from "./org.ts";
 
 export interface SalesforceFaults {
   /** Delay added before every response. */
@@ -30,6 +31,10 @@ export interface SalesforceEmulatorOptions extends SalesforceFaults {
   reservedUsernames: string[];
   /** Real password-flow logins get no refresh token; turn this on to exercise the refresh_token grant. */
   issueRefreshTokens: boolean;
+  /** Start from this org (a `snapshot()` of an earlier run) instead of a freshly seeded one. */
+  restore?: OrgSnapshot;
+  /** Called after each answered write request (to save a snapshot). */
+  onChange?: () => void;
   /** Records per query page unless Sforce-Query-Options asks for fewer; Salesforce's default is 2000. */
   queryBatchSize: number;
   /** Seats per licence ("Salesforce", "Chatter Free"); unlimited when absent. */

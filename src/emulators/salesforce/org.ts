@@ -21,6 +21,17 @@ export interface OrgSettings {
   /** The error a DELETE of a User returns; Salesforce's exact reply is unverified, so it is configurable. */
   userDeleteError: RestError & { status: number };
   now: () => number;
+  /** An earlier org to carry on from (the demo's data directory), instead of a freshly seeded one. */
+  restore?: OrgSnapshot;
+}
+
+/** Everything an org holds, as JSON: what the demo mode keeps in its data directory across restarts. */
+export interface OrgSnapshot {
+  orgId: string;
+  adminUserId: string;
+  issuedIds: number;
+  reserved: string[];
+  tables: Record<string, { rows: SfRecord[]; deleted: SfRecord[] }>;
 }
 
 /** Salesforce's datetime format in REST JSON: 2024-05-01T10:00:00.000+0000. */
@@ -43,15 +54,42 @@ export class SalesforceOrg implements OrgView {
   adminUserId = "";
   private readonly tables = new Map<string, Table>();
   private readonly reserved = new Set<string>();
-  private readonly newId = createIdFactory();
+  private readonly newId: ReturnType<typeof createIdFactory>;
   private readonly settings: OrgSettings;
 
   constructor(settings: OrgSettings) {
     this.settings = settings;
+    const saved = settings.restore;
+    this.newId = createIdFactory("RO", saved?.issuedIds ?? 0);
     for (const def of OBJECTS.values()) this.tables.set(def.name, new Table(def));
-    for (const u of settings.reservedUsernames) this.reserveUsername(u);
-    this.orgId = this.newId("00D");
-    this.seed();
+    for (const u of [...settings.reservedUsernames, ...(saved?.reserved ?? [])]) this.reserveUsername(u);
+    if (saved) {
+      this.orgId = saved.orgId;
+      this.adminUserId = saved.adminUserId;
+      for (const [name, t] of Object.entries(saved.tables)) {
+        const table = this.tables.get(name);
+        for (const r of t.rows) table?.put(r);
+        for (const r of t.deleted) table?.deleted.set(String(r.Id), r);
+      }
+    } else {
+      this.orgId = this.newId("00D");
+      this.seed();
+    }
+  }
+
+  snapshot(): OrgSnapshot {
+    const tables: OrgSnapshot["tables"] = {};
+    for (const [name, t] of this.tables) {
+      if (t.rows.size || t.deleted.size)
+        tables[name] = { rows: [...t.rows.values()], deleted: [...t.deleted.values()] };
+    }
+    return {
+      orgId: this.orgId,
+      adminUserId: this.adminUserId,
+      issuedIds: this.newId.issued(),
+      reserved: [...this.reserved],
+      tables,
+    };
   }
 
   table(type: string): Table {

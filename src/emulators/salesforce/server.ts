@@ -8,7 +8,7 @@ import {
   type SalesforceEmulatorOptions,
   type SalesforceFaults,
 } from "./options.ts";
-import { SalesforceOrg } from "./org.ts";
+import { type OrgSnapshot, SalesforceOrg } from "./org.ts";
 
 export interface SalesforceApiStats {
   /** Data API requests counted against the daily allocation (OAuth calls are not counted, as in Salesforce). */
@@ -29,6 +29,8 @@ export interface RunningSalesforceEmulator {
   revokeSessions(): void;
   /** A refresh token for a user, as an authorization-code login would have produced. */
   mintRefreshToken(username?: string): string;
+  /** The org as JSON, for `restore` on a later start. */
+  snapshot(): OrgSnapshot;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startSalesforceEmulator(
     licenses: opts.licenses,
     userDeleteError: opts.userDeleteError,
     now: opts.now,
+    ...(opts.restore ? { restore: opts.restore } : {}),
   });
   const sessions = new SessionStore(org.orgId, opts.now, opts.sessionTtlS);
   const stats: SalesforceApiStats = {
@@ -226,6 +229,10 @@ export async function startSalesforceEmulator(
     });
   });
   server.keepAliveTimeout = 5000;
+  // Whoever keeps the org (the demo's data directory) hears of every answered write.
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    if (opts.onChange && req.method !== "GET" && req.method !== "HEAD") res.once("finish", opts.onChange);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => resolve());
@@ -244,6 +251,7 @@ export async function startSalesforceEmulator(
       if (faults.sessionTtlS !== undefined) sessions.ttlS = faults.sessionTtlS;
     },
     revokeSessions: () => sessions.revokeAllAccessTokens(),
+    snapshot: () => org.snapshot(),
     mintRefreshToken(username = opts.username) {
       const id = org.table("User").lookup("Username", username)?.[0];
       if (!id) throw new Error(`No user ${username}`);

@@ -11,7 +11,7 @@ export {
   type TableauFaults,
 } from "./options.ts";
 export { AUTH_SETTINGS, type AuthSetting, type SiteRole, WRITABLE_SITE_ROLES } from "./roles.ts";
-export { ALL_USERS, type SiteGroup, type SiteUser, type TableauSite } from "./site.ts";
+export { ALL_USERS, type SiteGroup, type SiteSnapshot, type SiteUser, type TableauSite } from "./site.ts";
 export type { TableauServerState } from "./state.ts";
 export { tableauEmulatorTargetConfig } from "./target-config.ts";
 export { type ConnectedAppJwtInput, type RawResponse, rawCall, signConnectedAppJwt } from "./testkit.ts";

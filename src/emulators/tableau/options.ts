@@ -1,4 +1,5 @@
 /** Options of the Tableau emulator, with the demo defaults printed at startup. */
+import type { SiteSnapshot } from "./site.ts";
 
 /** Licence tiers a Tableau site sells; site roles draw on one of them. */
 export type LicenceTier = "Creator" | "Explorer" | "Viewer";
@@ -32,6 +33,10 @@ export interface TableauEmulatorOptions {
   tokenTtlS: number;
   /** Licence capacity per site, by tier (a site role key counts against its tier). Missing = unlimited. */
   licences: Partial<Record<LicenceTier, number>>;
+  /** Start from these sites (a `snapshot()` of an earlier run) instead of fresh ones. */
+  restore?: SiteSnapshot[];
+  /** Called after each answered write request (to save a snapshot). */
+  onChange?: () => void;
   /** Code for an expired session: the reference saw both 401000 and 401002. */
   expiredTokenCode: "401000" | "401002";
   /** How an empty JSON collection looks: `{"user":[]}` or `{}` (both seen in the wild). */

@@ -54,9 +54,17 @@ export interface NewUser {
 
 export const ALL_USERS = "All Users";
 
+/** A site as JSON: what the demo mode keeps in its data directory across restarts. */
+export interface SiteSnapshot {
+  id: string;
+  contentUrl: string;
+  users: SiteUser[];
+  groups: (Omit<SiteGroup, "members"> & { members: string[] })[];
+}
+
 /** One Tableau site: its users, groups, memberships and licence pool. Indexes keep 10k-user sites fast. */
 export class TableauSite {
-  readonly id: string = randomUUID();
+  id: string = randomUUID();
   readonly contentUrl: string;
   readonly name: string;
   readonly users = new Map<string, SiteUser>();
@@ -76,6 +84,37 @@ export class TableauSite {
     this.name = contentUrl === "" ? "Default" : contentUrl;
     this.capacity = capacity;
     this.allUsers = this.insertGroup({ name: ALL_USERS, builtIn: true });
+  }
+
+  snapshot(): SiteSnapshot {
+    return {
+      id: this.id,
+      contentUrl: this.contentUrl,
+      users: [...this.users.values()].map((u) => ({ ...u })),
+      groups: [...this.groups.values()].map((g) => ({ ...g, members: [...g.members] })),
+    };
+  }
+
+  /** Replaces everything on the site with a snapshot's users, groups and memberships (ids kept). */
+  restore(saved: SiteSnapshot): void {
+    this.id = saved.id;
+    for (const map of [this.users, this.groups, this.userByName, this.groupByName, this.groupsOfUser])
+      map.clear();
+    for (const tier of Object.keys(this.used) as LicenceTier[]) this.used[tier] = 0;
+    for (const u of saved.users) {
+      const user = { ...u, siteRole: "Unlicensed" };
+      this.users.set(user.id, user);
+      this.userByName.set(user.name.toLowerCase(), user);
+      this.groupsOfUser.set(user.id, new Set());
+      this.assignRole(user, u.siteRole);
+    }
+    for (const g of saved.groups) {
+      const group: SiteGroup = { ...g, members: new Set(g.members) };
+      this.groups.set(group.id, group);
+      this.groupByName.set(group.name.toLowerCase(), group);
+      if (group.builtIn) (this as { allUsers: SiteGroup }).allUsers = group;
+      for (const uid of group.members) this.groupsOfUser.get(uid)?.add(group.id);
+    }
   }
 
   // ---- users ----

@@ -1,6 +1,6 @@
 import { siteNotFound } from "./errors.ts";
 import type { LicenceTier } from "./options.ts";
-import { TableauSite } from "./site.ts";
+import { type SiteSnapshot, TableauSite } from "./site.ts";
 
 /** Everything the emulated Tableau Server holds: its sites by LUID and by contentUrl. */
 export class TableauServerState {
@@ -20,6 +20,21 @@ export class TableauServerState {
       if (admin.siteRole !== "SiteAdministratorCreator") site.forceRole(admin.id, "SiteAdministratorCreator");
       this.sites.set(site.id, site);
       this.byContentUrl.set(contentUrl, site);
+    }
+  }
+
+  snapshot(): SiteSnapshot[] {
+    return [...this.sites.values()].map((s) => s.snapshot());
+  }
+
+  /** Carries on from an earlier run: each saved site replaces the configured site of that contentUrl. */
+  restore(saved: SiteSnapshot[]): void {
+    for (const s of saved) {
+      const site = this.findSite(s.contentUrl);
+      if (!site) continue;
+      this.sites.delete(site.id);
+      site.restore(s);
+      this.sites.set(site.id, site);
     }
   }
 

@@ -1,4 +1,5 @@
 // The Salesforce kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
+import type { OrgSnapshot } from "../../emulators/salesforce/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
@@ -38,15 +39,20 @@ export const salesforceKind = defineKind({
       ),
     ];
   },
-  async demo() {
+  async demo(state) {
     const { salesforceEmulatorTargetConfig, startSalesforceEmulator } = await import(
       "../../emulators/salesforce/index.ts"
     );
-    const e = await startSalesforceEmulator({ port: 0 });
+    const e = await startSalesforceEmulator({
+      port: 0,
+      onChange: state.changed,
+      ...(state.saved ? { restore: state.saved as OrgSnapshot } : {}),
+    });
     return {
       url: e.url,
       targetConfig: salesforceEmulatorTargetConfig(e.url),
       banner: `Demo: no Salesforce configured, so a local Salesforce emulator runs at ${e.url} (target "salesforce").`,
+      snapshot: () => e.snapshot(),
       close: () => e.close(),
     };
   },

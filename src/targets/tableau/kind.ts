@@ -1,4 +1,6 @@
 // The Tableau kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
+
+import type { SiteSnapshot } from "../../emulators/tableau/index.ts";
 import { TABLEAU_USER_URN, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { defineKind } from "../kind.ts";
@@ -31,15 +33,20 @@ export const tableauKind = defineKind({
   fromEnv: (env) => tableauConfigFromEnv(env),
   scimUserFromAccount: tableauScimUser,
   correlationKeys: (a) => keys(a.key, a.fields.email),
-  async demo() {
+  async demo(state) {
     const { startTableauEmulator, tableauEmulatorTargetConfig } = await import(
       "../../emulators/tableau/index.ts"
     );
-    const e = await startTableauEmulator({ port: 0 });
+    const e = await startTableauEmulator({
+      port: 0,
+      onChange: state.changed,
+      ...(state.saved ? { restore: state.saved as SiteSnapshot[] } : {}),
+    });
     return {
       url: e.url,
       targetConfig: tableauEmulatorTargetConfig(e.url),
       banner: `Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`,
+      snapshot: () => e.snapshot(),
       close: () => e.close(),
     };
   },
