@@ -26,6 +26,7 @@ import {
   type StoredResource,
   touchResource,
   updateResource,
+  writeAudit,
 } from "../store/index.ts";
 
 export interface WriteContext {
@@ -163,28 +164,24 @@ export class Directory {
 
   /** One audit row per change (in one statement), then every listener for each change, in order. */
   private async emitMany(tx: Queryable, changes: Change[]) {
-    const params: unknown[] = [];
-    const tuples = changes.map((change) => {
-      const values = [
-        change.ctx.requestId ?? null,
-        change.ctx.actor ?? null,
-        `scim.${change.type.toLowerCase()}.${change.action}`,
-        change.type,
-        change.id,
-        change.membersAdded || change.membersRemoved
-          ? JSON.stringify({
-              membersAdded: change.membersAdded?.length,
-              membersRemoved: change.membersRemoved?.length,
-            })
-          : null,
-      ];
-      const [a, b, c, d, e, f] = values.map((v) => `$${params.push(v)}`);
-      return `(${a}, ${b}, ${c}, ${d}, ${e}, 'accepted', ${f})`;
-    });
-    await tx.query(
-      `INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
-       VALUES ${tuples.join(", ")}`,
-      params,
+    await writeAudit(
+      tx,
+      changes.map((change) => ({
+        requestId: change.ctx.requestId,
+        actor: change.ctx.actor,
+        action: `scim.${change.type.toLowerCase()}.${change.action}`,
+        resourceType: change.type,
+        resourceId: change.id,
+        outcome: "accepted",
+        ...(change.membersAdded || change.membersRemoved
+          ? {
+              detail: {
+                membersAdded: change.membersAdded?.length,
+                membersRemoved: change.membersRemoved?.length,
+              },
+            }
+          : {}),
+      })),
     );
     for (const change of changes) for (const l of this.listeners) await l(tx, change);
   }

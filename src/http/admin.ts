@@ -7,6 +7,7 @@ import {
   isResourceId,
   type JobState,
   linksFor,
+  listAudit,
   listJobs,
   queueDepth,
   releaseHeld,
@@ -141,12 +142,8 @@ export function adminRouter(opts: AdminOptions): Router {
 
   router.get("/audit", async (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    const { rows } = await db.query(
-      `SELECT id, at, request_id AS "requestId", actor, action, resource_type AS "resourceType", resource_id AS "resourceId",
-              target, outcome, detail FROM audit WHERE ($1::uuid IS NULL OR resource_id = $1) ORDER BY id DESC LIMIT $2`,
-      [resourceIdOf(req.query.resourceId, "resourceId") ?? null, limit],
-    );
-    res.json({ events: rows });
+    const resourceId = resourceIdOf(req.query.resourceId, "resourceId");
+    res.json({ events: await listAudit(db, { ...(resourceId ? { resourceId } : {}), limit }) });
   });
 
   opts.extend?.(router);

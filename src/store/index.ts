@@ -1,5 +1,6 @@
 // The store: SQL only. Everything else reaches the database through these functions.
 
+export * from "./audit.ts";
 export * from "./console.ts";
 export { type Db, openPglite, openPostgres, type Queryable, type SessionLimits, type Tx } from "./db.ts";
 export * from "./delivery.ts";
@@ -9,5 +10,6 @@ export * from "./memberships.ts";
 export { migrate } from "./migrate.ts";
 export { openStore } from "./open.ts";
 export * from "./outbox.ts";
+export * from "./reconcile.ts";
 export * from "./resources.ts";
 export * from "./views.ts";

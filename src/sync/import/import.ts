@@ -5,13 +5,15 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import {
   getResources,
+  linkedIdsOf,
   linksByTargetIds,
   membersOfGroups,
   recordLinks,
+  resourcesByKeys,
   type StoredResource,
 } from "../../store/index.ts";
 import type { TargetAccount, TargetGroup } from "../../targets/target.ts";
-import { linkedIdsOf, resourcesByKeys } from "../reconcile/queries.ts";
+
 import { findTarget } from "../reconcile/reconcile.ts";
 import type { ReconcileTarget, SyncDeps } from "../reconcile/types.ts";
 import { IMPORTED_ATTRIBUTES, scimUserFromAccount } from "./account-to-scim.ts";

@@ -2,7 +2,7 @@
 // writer queued for the source is dropped and the link to the account written, so the import never writes
 // back into the account it was read from (and cannot race the dispatcher to do so).
 import type { Directory, WriteContext } from "../../directory/index.ts";
-import { recordLinks } from "../../store/index.ts";
+import { dropJobsQueuedNow, recordLinks } from "../../store/index.ts";
 
 const sources = new WeakMap<WriteContext, { target: string; targetId: string }>();
 const wired = new WeakSet<Directory>();
@@ -19,11 +19,7 @@ export function importContext(
     directory.onChange(async (tx, change) => {
       const src = sources.get(change.ctx);
       if (!src || change.action === "delete") return;
-      // Only jobs of this transaction (created = now()); an older pending change still has to be delivered.
-      await tx.query(
-        "DELETE FROM outbox WHERE target = $1 AND resource_id = $2 AND state = 'pending' AND created = now()",
-        [src.target, change.id],
-      );
+      await dropJobsQueuedNow(tx, src.target, change.id);
       await recordLinks(tx, src.target, [
         { resourceType: change.type, resourceId: change.id, targetId: src.targetId, state: "synced" },
       ]);

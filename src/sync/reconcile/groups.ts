@@ -1,7 +1,7 @@
 // Reconciling one target's groups: linked groups compare name and members (as target ids of linked members);
 // unlinked ones correlate by display name; the store side is walked for gone and missing groups as for users.
-import { getResources } from "../../store/index.ts";
 import {
+  getResources,
   linkedIdsOf,
   linkedPage,
   memberTargetIds,
@@ -9,7 +9,7 @@ import {
   resourcesByKeys,
   STORE_PAGE,
   unlinkedPage,
-} from "./queries.ts";
+} from "../../store/index.ts";
 import type { ReconcileTarget, SyncDeps } from "./types.ts";
 import type { Sink } from "./users.ts";
 

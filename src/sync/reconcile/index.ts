@@ -4,9 +4,10 @@
 //   Reconcilable                       — optional target capability: the fields it would write for a user
 //   waitForDelivery(db, mark)          — until what was queued since `mark` is delivered (or dead / held)
 //   startSyncScheduler(...)            — reconcile and import on the intervals in config
+
+export { openJobsSince, outboxMark } from "../../store/index.ts";
 export { breakerPolicy, syncDeps } from "./deps.ts";
 export { driftCheckFor, isReconcilable, type Reconcilable } from "./desired-fields.ts";
-export { openJobsSince, outboxMark } from "./queries.ts";
 export { findTarget, reconcile } from "./reconcile.ts";
 export { type SyncScheduler, startSyncScheduler } from "./schedule.ts";
 export {

@@ -2,6 +2,7 @@
 // marked pending, and every deprovision through the deletion circuit breaker.
 import { randomUUID } from "node:crypto";
 import {
+  clearTargetIds,
   type Db,
   enqueueJobs,
   type LinkOutcome,
@@ -11,7 +12,6 @@ import {
   recordLinks,
 } from "../../store/index.ts";
 import { type BreakerPolicy, breakerTrips } from "../enqueue.ts";
-import { clearTargetIds } from "./queries.ts";
 
 export interface RepairJob {
   type: ResourceType;

@@ -1,12 +1,20 @@
 // Reconciling one target's users, a page at a time: the page's links and correlation matches are looked up
 // in batches, then the store side is walked for accounts never seen (gone) and users never provisioned (missing).
 // Memory holds one page plus a set of seen target ids (strings only).
-import { getResources, groupsOf } from "../../store/index.ts";
+import {
+  getResources,
+  groupsOf,
+  linkedIdsOf,
+  linkedPage,
+  NIL_UUID,
+  resourcesByKeys,
+  STORE_PAGE,
+  unlinkedPage,
+} from "../../store/index.ts";
 import { targetKind } from "../../targets/registry.ts";
 import type { DesiredUser, TargetAccount } from "../../targets/target.ts";
 import { usersInScope } from "../scope.ts";
 import { driftCheckFor } from "./desired-fields.ts";
-import { linkedIdsOf, linkedPage, NIL_UUID, resourcesByKeys, STORE_PAGE, unlinkedPage } from "./queries.ts";
 import type { RepairJob } from "./repairs.ts";
 import type { ReconcileItem, ReconcileTarget, SyncDeps } from "./types.ts";
 

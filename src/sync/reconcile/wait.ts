@@ -1,6 +1,5 @@
 // Waiting for what a reconcile or import queued to be delivered (or to have failed for good), with progress.
-import type { Queryable } from "../../store/index.ts";
-import { openJobsSince } from "./queries.ts";
+import { openJobsSince, type Queryable } from "../../store/index.ts";
 
 export interface DeliveryProgress {
   open: number;

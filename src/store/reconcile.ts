@@ -1,6 +1,7 @@
-// The few reads and writes reconcile and import need beyond src/store: correlation lookups in batches and
-// keyset walks over one target's links and the store's users, so nothing is ever loaded whole.
-import { linksByTargetIds, type Queryable } from "../../store/index.ts";
+// The reads and writes reconcile and import need: correlation lookups in batches and keyset walks over one
+// target's links and the store's users (so nothing is ever loaded whole), and the outbox marks callers wait on.
+import type { Queryable } from "./db.ts";
+import { linksByTargetIds } from "./links.ts";
 
 /** Where a keyset walk over uuids starts, and how many store rows one step reads. */
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
@@ -144,4 +145,15 @@ export async function openJobsSince(
 export async function outboxMark(q: Queryable): Promise<number> {
   const { rows } = await q.query<{ id: number | null }>("SELECT max(id) AS id FROM outbox");
   return Number(rows[0]?.id ?? 0) + 1;
+}
+
+/**
+ * Drops the jobs this transaction queued for `target` on `resourceId` (created = now(), the transaction's
+ * start): an imported resource is already in its source. An older pending change still has to be delivered.
+ */
+export async function dropJobsQueuedNow(q: Queryable, target: string, resourceId: string): Promise<void> {
+  await q.query(
+    "DELETE FROM outbox WHERE target = $1 AND resource_id = $2 AND state = 'pending' AND created = now()",
+    [target, resourceId],
+  );
 }
