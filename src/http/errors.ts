@@ -7,8 +7,17 @@ import { ERROR_SCHEMA } from "../scim/schemas.ts";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
+/** Longest detail sent: a message that quotes client input (a library's, say) is cut rather than echoed whole. */
+const MAX_DETAIL = 500;
+
 export function scimErrorBody(status: number, detail: string, scimType?: string) {
-  return { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
+  const shown = detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
+  return {
+    schemas: [ERROR_SCHEMA],
+    status: String(status),
+    ...(scimType ? { scimType } : {}),
+    detail: shown,
+  };
 }
 
 /** Where in the body JSON.parse stopped, from its message, without the excerpt of the body it also quotes. */
@@ -107,10 +116,7 @@ export function toBridgeError(e: unknown): BridgeError {
     fromTypedError(e) ??
     fromLibraryError(e as never) ??
     fromStoreError(e as never) ??
-    new BridgeError(
-      "INTERNAL",
-      "The server could not complete the request; the error is logged with this request's id",
-    )
+    new BridgeError("INTERNAL", "The server could not complete the request; the error is logged")
   );
 }
 

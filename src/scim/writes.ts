@@ -2,7 +2,7 @@
 // (membership ops as row changes, simple ops directly, the rest through scimmy) and the directory calls.
 import type { Directory, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
-import { FilterError, formatPatchPath, parsePatchPath } from "../store/filter/index.ts";
+import { FILTER_LIMITS, FilterError, formatPatchPath, parsePatchPath } from "../store/filter/index.ts";
 import type { Member, ResourceType } from "../store/index.ts";
 import { normalisePatchOperations, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
 import { applyPatch } from "./patch.ts";
@@ -68,6 +68,9 @@ export async function patchResource(
   return view;
 }
 
+/** Operations in one PATCH body: far above what an IdP sends (a few), low enough to bound the work of one request. */
+export const PATCH_MAX_OPERATIONS = 1_000;
+
 export function parsePatch(body: unknown, declaredUrns: string[]): PatchOperation[] {
   const b = body as { schemas?: unknown; Operations?: unknown };
   if (!b || typeof b !== "object" || !Array.isArray(b.schemas) || !b.schemas.includes(PATCH_OP)) {
@@ -75,6 +78,12 @@ export function parsePatch(body: unknown, declaredUrns: string[]): PatchOperatio
   }
   if (!Array.isArray(b.Operations) || !b.Operations.length) {
     throw new BridgeError("SCIM_INVALID_SYNTAX", 'A PATCH body must have a non-empty "Operations" array');
+  }
+  if (b.Operations.length > PATCH_MAX_OPERATIONS) {
+    throw new BridgeError(
+      "SCIM_INVALID_VALUE",
+      `A PATCH body has ${b.Operations.length} operations; the limit is ${PATCH_MAX_OPERATIONS} (send several requests)`,
+    );
   }
   return b.Operations.flatMap((o, i) => {
     const op = (o as PatchOperation)?.op;
@@ -102,7 +111,14 @@ function checkOperation(o: PatchOperation, i: number): PatchOperation {
   }
   if (o.path === undefined) return o;
   try {
-    return { ...o, path: formatPatchPath(parsePatchPath(o.path)) };
+    const path = formatPatchPath(parsePatchPath(o.path));
+    // The canonical form may add parentheses; it is what scimmy will split, so it is what must fit too.
+    if (path.length > FILTER_LIMITS.maxPathLength) {
+      throw new FilterError(
+        `The path is longer than ${FILTER_LIMITS.maxPathLength} characters once normalised`,
+      );
+    }
+    return { ...o, path };
   } catch (e) {
     if (!(e instanceof FilterError)) throw e;
     throw new BridgeError("SCIM_INVALID_PATH", `Operation ${i + 1}: invalid "path": ${e.message}`);

@@ -315,6 +315,22 @@ const CASES: Case[] = [
     status: 200,
     check: (b) => expect((b.Operations as { status: string }[])[0]!.status).toBe("409"),
   },
+  {
+    name: "PATCH path of 600 characters (scimmy would split it in quadratic time)",
+    method: "patch",
+    path: (i) => `/scim/v2/Users/${i.user}`,
+    body: () => patchOp([{ op: "replace", path: `emails[value eq "${".".repeat(600)}"].value`, value: "x" }]),
+    status: 400,
+    scimType: "invalidPath",
+  },
+  {
+    name: "PATCH of 1,001 operations",
+    method: "patch",
+    path: (i) => `/scim/v2/Users/${i.user}`,
+    body: () => patchOp(Array(1_001).fill({ op: "replace", path: "title", value: "x" })),
+    status: 400,
+    scimType: "invalidValue",
+  },
   // 11. add/replace without a value must not delete the attribute.
   {
     name: "add title without value",

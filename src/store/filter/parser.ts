@@ -8,7 +8,7 @@ import { type Token, tokenize } from "./lexer.ts";
  * Bounds of the filter language (README "Limits"): deep and long enough for any real filter, small enough that a
  * hostile one can neither exhaust the stack nor turn into a query the database spends minutes planning.
  */
-export const FILTER_LIMITS = { maxLength: 16_384, maxTerms: 200, maxDepth: 16 } as const;
+export const FILTER_LIMITS = { maxLength: 16_384, maxTerms: 200, maxDepth: 16, maxPathLength: 512 } as const;
 const MAX_DEPTH = FILTER_LIMITS.maxDepth;
 
 /**
@@ -23,11 +23,9 @@ export function parseFilter(expression: string): FilterAst {
   return ast;
 }
 
-function checkLength(expression: string, what: string): string {
-  if (expression.length > FILTER_LIMITS.maxLength) {
-    throw new FilterError(
-      `The ${what} is ${expression.length} characters long; the limit is ${FILTER_LIMITS.maxLength}`,
-    );
+function checkLength(expression: string, what: string, limit: number = FILTER_LIMITS.maxLength): string {
+  if (expression.length > limit) {
+    throw new FilterError(`The ${what} is ${expression.length} characters long; the limit is ${limit}`);
   }
   return expression;
 }
@@ -41,12 +39,13 @@ export interface PatchPath {
 }
 
 /**
- * Parses a PATCH path with the filter parser (linear time, same bounds as a filter), so no backtracking regular
- * expression ever sees a client's path. Throws FilterError naming what is wrong.
+ * Parses a PATCH path with the filter parser (linear time, the filter's bounds), so no backtracking regular
+ * expression ever sees a malformed path. Paths are shorter than filters (FILTER_LIMITS.maxPathLength): scimmy,
+ * which applies the well-formed ones, splits them in quadratic time. Throws FilterError naming what is wrong.
  */
 export function parsePatchPath(text: string): PatchPath {
   if (text.trim() === "") throw new FilterError("The path is empty");
-  const parser = new Parser(tokenize(checkLength(text, "path")));
+  const parser = new Parser(tokenize(checkLength(text, "path", FILTER_LIMITS.maxPathLength)));
   const out = parser.parsePath();
   parser.expectEnd();
   return out;
