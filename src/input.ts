@@ -11,6 +11,9 @@ export const INPUT_LIMITS = {
 /** Keys that would give an object built from client JSON a prototype (or shadow one), anywhere in a body. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
+/** Whether copying `key` into a plain object could change its prototype; code that copies client keys skips it. */
+export const isPrototypeKey = (key: string) => FORBIDDEN_KEYS.has(key);
+
 interface Frame {
   value: unknown;
   depth: number;

@@ -1,5 +1,6 @@
 // Identity providers' deviations from RFC 7644, normalised before anything is validated, so that the rest of the
 // SCIM layer sees one dialect. Sources: ../shared/reference/idp-dialects.md and tableau-salesforce-api.md.
+import { isPrototypeKey } from "../input.ts";
 import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "../mapping/index.ts";
 
 const BOOLEAN_ATTRS = new Set(["active", "primary"]);
@@ -18,7 +19,8 @@ function fixBooleans(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => fixBooleans(v, key));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fixBooleans(v, k);
+    // The edge refuses these keys; dropped here too, as this walk copies every key of a client's body.
+    for (const [k, v] of Object.entries(value)) if (!isPrototypeKey(k)) out[k] = fixBooleans(v, k);
     return out;
   }
   return key && BOOLEAN_ATTRS.has(key) ? toBoolean(value) : value;
@@ -144,6 +146,7 @@ export function normalisePatchOperations(o: PatchOperation, declaredUrns: string
   const rest: Record<string, unknown> = {};
   const out: PatchOperation[] = [];
   for (const [rawKey, v] of Object.entries(o.value)) {
+    if (isPrototypeKey(rawKey)) continue;
     const key = tableauKey(rawKey);
     if (ECHOED_READ_ONLY.has(key.toLowerCase()) || key.toLowerCase() === MICROSOFT_GROUP_URN.toLowerCase())
       continue;
