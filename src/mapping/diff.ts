@@ -2,31 +2,20 @@
 import type { MappedFields } from "./evaluate.ts";
 import { isEmpty } from "./expr.ts";
 
-// The targets compare these without regard to case (Salesforce stores Username/Email lower-cased;
-// Tableau user names and emails are matched case-insensitively), so case alone is not a change.
-const CASE_INSENSITIVE = new Set(["Username", "Email", "name", "email"]);
+/** What a kind says about its fields; the engine knows no vendor's field names. */
+export interface FieldSemantics {
+  /** Compared without regard to case (the target stores or matches them so), so case alone is not a change. */
+  caseInsensitive?: ReadonlySet<string>;
+  /**
+   * A null here means "the mapping found nothing", not "clear it": these cannot be blanked on the target
+   * (required, or auto-generated), so there is nothing to update.
+   */
+  notClearable?: ReadonlySet<string>;
+}
 
-// A null here means "the mapping found nothing", not "clear it": these cannot be blanked on the target
-// (required, or auto-generated like CommunityNickname), so there is nothing to update.
-const NOT_CLEARABLE = new Set([
-  "Username",
-  "LastName",
-  "Email",
-  "Alias",
-  "TimeZoneSidKey",
-  "LocaleSidKey",
-  "EmailEncodingKey",
-  "LanguageLocaleKey",
-  "ProfileId",
-  "ProfileName",
-  "CommunityNickname",
-  "IsActive",
-  "name",
-  "siteRole",
-  "authSetting",
-]);
+const NONE: FieldSemantics = {};
 
-function normalise(field: string, v: unknown): unknown {
+function normalise(field: string, v: unknown, semantics: FieldSemantics): unknown {
   if (isEmpty(v)) return null;
   if (Array.isArray(v)) {
     return JSON.stringify(
@@ -38,7 +27,7 @@ function normalise(field: string, v: unknown): unknown {
   }
   if (typeof v === "string") {
     const text = v.trim();
-    return CASE_INSENSITIVE.has(field) ? text.toLowerCase() : text;
+    return semantics.caseInsensitive?.has(field) ? text.toLowerCase() : text;
   }
   // Numbers and booleans may come back as strings from XML or form-encoded APIs.
   return typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -49,12 +38,16 @@ function normalise(field: string, v: unknown): unknown {
  * present in `desired` are compared (everything else on the target is not ours); null/""/[] are
  * alike; lists compare as case-insensitive sets.
  */
-export function diffFields(desired: MappedFields, actual: Record<string, unknown>): string[] {
+export function diffFields(
+  desired: MappedFields,
+  actual: Record<string, unknown>,
+  semantics: FieldSemantics = NONE,
+): string[] {
   const changed: string[] = [];
   for (const [field, want] of Object.entries(desired)) {
     if (want === undefined) continue;
-    if (isEmpty(want) && NOT_CLEARABLE.has(field)) continue;
-    if (normalise(field, want) !== normalise(field, actual[field])) changed.push(field);
+    if (isEmpty(want) && semantics.notClearable?.has(field)) continue;
+    if (normalise(field, want, semantics) !== normalise(field, actual[field], semantics)) changed.push(field);
   }
   return changed;
 }

@@ -5,10 +5,10 @@
 //   defaultSalesforceMapping, mapSalesforceUser(spec, input)    — + entitlements and Salesforce extension
 //   defaultTableauMapping, mapTableauUser(spec, input)          — + Tableau extension
 //   validateSalesforceUser(fields), validateTableauUser(fields) — pre-flight → Problem[]
-//   diffFields(desired, actual)                                 — changed field names
+//   diffFields(desired, actual, semantics)                      — changed field names (semantics from the kind)
 //   highestSiteRole, TABLEAU_WRITABLE_SITE_ROLES, TABLEAU_AUTH_SETTINGS
 //   extension URNs, salesforceUserExtension, tableauUserExtension, toScimmySchemaDefinition
-export { diffFields } from "./diff.ts";
+export { diffFields, type FieldSemantics } from "./diff.ts";
 export { evaluate, type MappedFields, type MappingInput, type ScimUser } from "./evaluate.ts";
 export type { Expr } from "./expr.ts";
 export {

@@ -7,6 +7,7 @@ import {
 } from "../../mapping/index.ts";
 import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { SalesforceContext } from "./context.ts";
+import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 
 /** Keys the mapping derives that are not User fields (assignments, names resolved to ids). */
 const DERIVED = new Set(["ProfileName", "permissionSets", "publicGroups", "siteRole", "authSetting"]);
@@ -21,5 +22,5 @@ export function driftedFields(ctx: SalesforceContext, user: DesiredUser, account
     desired[k] = v;
   }
   desired.IsActive = user.active;
-  return diffFields(desired, { ...account.fields, IsActive: account.active });
+  return diffFields(desired, { ...account.fields, IsActive: account.active }, SALESFORCE_FIELDS);
 }

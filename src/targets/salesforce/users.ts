@@ -6,6 +6,7 @@ import type { DesiredUser, Operation, Outcome } from "../target.ts";
 import { type InQuery, queryInMany, writeCollections } from "./composite.ts";
 import type { CorrelationKey } from "./config.ts";
 import { errorOutcome, type SalesforceContext, saveOutcome } from "./context.ts";
+import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 
 type UpsertOp = Extract<Operation, { kind: "user.upsert" }>;
 type DeprovisionOp = Extract<Operation, { kind: "user.deprovision" }>;
@@ -221,7 +222,7 @@ export async function applyUserOps(
       toCreate.push(plan);
       continue;
     }
-    const changed = diffFields(plan.fields, current);
+    const changed = diffFields(plan.fields, current, SALESFORCE_FIELDS);
     if (changed.length === 0) {
       outcomes[plan.index] = { status: "done", targetId: current.Id };
       synced.push({ plan, userId: current.Id, created: false });

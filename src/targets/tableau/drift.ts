@@ -2,6 +2,7 @@
 import { diffFields, highestSiteRole, type MappedFields, mapTableauUser } from "../../mapping/index.ts";
 import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { TableauContext } from "./context.ts";
+import { TABLEAU_FIELDS } from "./field-semantics.ts";
 
 const COMPARED = ["fullName", "email", "siteRole", "authSetting"];
 
@@ -20,5 +21,5 @@ export function driftedFields(ctx: TableauContext, user: DesiredUser, account: T
     highestSiteRole([String(desired.siteRole), granted]) === granted
   )
     desired.siteRole = granted;
-  return diffFields(desired, account.fields);
+  return diffFields(desired, account.fields, TABLEAU_FIELDS);
 }

@@ -9,6 +9,7 @@ import {
 import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
+import { TABLEAU_FIELDS } from "./field-semantics.ts";
 
 export interface TableauUser {
   id: string;
@@ -130,7 +131,7 @@ export async function bringInLine(
   detail: string,
 ): Promise<Outcome> {
   const desired = desiredFields(ctx, fields, existing);
-  const changed = diffFields(desired, existing as unknown as Record<string, unknown>);
+  const changed = diffFields(desired, existing as unknown as Record<string, unknown>, TABLEAU_FIELDS);
   if (changed.length === 0)
     return { status: "done", targetId: existing.id, detail: detail === "updated" ? "unchanged" : detail };
   const patch = Object.fromEntries(changed.map((f) => [f, desired[f]]));
