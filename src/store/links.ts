@@ -14,6 +14,8 @@ export interface Link {
   errorCode: string | null;
   errorMessage: string | null;
   deprovisioned: boolean;
+  /** Values of fields the target may hold back, as last sent (see Outcome `sent` in targets/target.ts). */
+  sent: Record<string, unknown> | null;
 }
 
 interface LinkRow {
@@ -26,6 +28,7 @@ interface LinkRow {
   error_code: string | null;
   error_message: string | null;
   deprovisioned: boolean;
+  sent: Record<string, unknown> | string | null;
 }
 
 const toLink = (r: LinkRow): Link => ({
@@ -38,6 +41,7 @@ const toLink = (r: LinkRow): Link => ({
   errorCode: r.error_code,
   errorMessage: r.error_message,
   deprovisioned: r.deprovisioned,
+  sent: typeof r.sent === "string" ? (JSON.parse(r.sent) as Record<string, unknown>) : (r.sent ?? null),
 });
 
 export async function linksFor(q: Queryable, resourceIds: string[], target?: string): Promise<Link[]> {
@@ -74,6 +78,8 @@ export interface LinkOutcome {
   errorCode?: string | null;
   errorMessage?: string | null;
   deprovisioned?: boolean;
+  /** Replaces what is remembered as sent; undefined keeps it. */
+  sent?: Record<string, unknown>;
 }
 
 /** Records the outcome of delivery attempts (two statements for a whole batch). */
@@ -88,9 +94,10 @@ export async function recordLinks(q: Queryable, target: string, outcomes: LinkOu
     outcomes.map((o) => o.errorCode ?? null),
     outcomes.map((o) => o.errorMessage ?? null),
     outcomes.map((o) => o.deprovisioned ?? null),
+    outcomes.map((o) => (o.sent ? JSON.stringify(o.sent) : null)),
   ];
-  const rows = `unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
-                AS o(rt, rid, tid, st, ec, em, dp)`;
+  const rows = `unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::jsonb[])
+                AS o(rt, rid, tid, st, ec, em, dp, sent)`;
   await q.query(
     `INSERT INTO links (resource_type, resource_id, target) SELECT o.rt, o.rid, $1 FROM ${rows}
      ON CONFLICT (resource_id, target) DO NOTHING`,
@@ -98,7 +105,8 @@ export async function recordLinks(q: Queryable, target: string, outcomes: LinkOu
   );
   await q.query(
     `UPDATE links l SET target_id = COALESCE(o.tid, l.target_id), state = o.st, last_attempt_at = now(),
-            error_code = o.ec, error_message = o.em, deprovisioned = COALESCE(o.dp, l.deprovisioned)
+            error_code = o.ec, error_message = o.em, deprovisioned = COALESCE(o.dp, l.deprovisioned),
+            sent = COALESCE(o.sent, l.sent)
        FROM ${rows} WHERE l.resource_id = o.rid AND l.target = $1`,
     params,
   );

@@ -46,7 +46,15 @@ export async function gatherFacts(
       resourceId: id,
       ...(current ? { current } : {}),
       ...(tombstone ? { tombstone } : {}),
-      ...(link ? { link: { targetId: link.targetId, deprovisioned: link.deprovisioned } } : {}),
+      ...(link
+        ? {
+            link: {
+              targetId: link.targetId,
+              deprovisioned: link.deprovisioned,
+              ...(link.sent ? { sent: link.sent } : {}),
+            },
+          }
+        : {}),
       ...(unit.resourceType === "User"
         ? { inScope: inScope.has(id), groups: (userGroups.get(id) ?? []).map((g) => g.display) }
         : { members: members.get(id) ?? { linked: [], waiting: 0 } }),

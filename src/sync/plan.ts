@@ -10,7 +10,7 @@ export interface UnitFacts {
   /** The last body of a deleted resource, kept until every target has confirmed. */
   tombstone?: Record<string, unknown>;
   /** The link to this target, if any attempt was ever recorded or queued. */
-  link?: { targetId: string | null; deprovisioned: boolean };
+  link?: { targetId: string | null; deprovisioned: boolean; sent?: Record<string, unknown> };
   /** Users: whether the target's scope takes the user now. */
   inScope?: boolean;
   /** Users: display names of the user's direct groups, for group rules. */
@@ -47,7 +47,7 @@ export function planUnit(f: UnitFacts): UnitPlan {
       };
       return {
         kind: "apply",
-        op: { kind: "user.upsert", key, ...withId, user },
+        op: { kind: "user.upsert", key, ...withId, ...(f.link?.sent ? { sent: f.link.sent } : {}), user },
         deprovisioning: !user.active,
       };
     }

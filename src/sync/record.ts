@@ -69,7 +69,13 @@ export async function recordOutcomes(
         await completeJobs(tx, ids);
         const targetId = o.status === "done" ? (o.targetId ?? null) : null;
         if (plan.kind === "apply") {
-          links.push({ ...base, state: "synced", targetId, deprovisioned: plan.deprovisioning });
+          links.push({
+            ...base,
+            state: "synced",
+            targetId,
+            deprovisioned: plan.deprovisioning,
+            ...(o.status === "done" && o.sent ? { sent: o.sent } : {}),
+          });
           audit.push({
             ...audited,
             outcome: "synced",

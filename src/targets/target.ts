@@ -125,6 +125,6 @@ export interface Target {
    * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only
    * (or what the target's `desiredFields` gives, see sync/reconcile).
    */
-  driftedFields?(user: DesiredUser, account: TargetAccount): string[];
+  driftedFields?(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): string[];
   close?(): Promise<void>;
 }

@@ -65,18 +65,32 @@ describe.each([
     expect(callsByRoute(e)).toEqual(
       bulk
         ? {
+            // The group is read first: an unchanged one costs no write.
+            "GET /sites/:siteId/groups": 1,
             "PUT /sites/:siteId/groups/:groupId": 1,
             "GET /sites/:siteId/groups/:groupId/users": 1,
             "POST /sites/:siteId/groups/:groupId/users": 1,
             "PUT /sites/:siteId/groups/:groupId/users/remove": 1,
           }
         : {
+            "GET /sites/:siteId/groups": 1,
             "PUT /sites/:siteId/groups/:groupId": 1,
             "GET /sites/:siteId/groups/:groupId/users": 1,
             "POST /sites/:siteId/groups/:groupId/users": 2,
             "DELETE /sites/:siteId/groups/:groupId/users/:userId": 1,
           },
     );
+  });
+
+  it("reads an unchanged group and its members, and writes nothing", async () => {
+    const gid = targetIdOf((await target.apply([upsertGroup(scimGroup("Steady", users.slice(0, 2)))]))[0]);
+    e.stats.reset();
+    const [outcome] = await target.apply([upsertGroup(scimGroup("Steady", users.slice(0, 2)), gid)]);
+    expect(outcome).toMatchObject({ status: "done", targetId: gid, detail: "updated; members +0 -0" });
+    expect(callsByRoute(e)).toEqual({
+      "GET /sites/:siteId/groups": 1,
+      "GET /sites/:siteId/groups/:groupId/users": 1,
+    });
   });
 
   it("empties a group whose SCIM members all left", async () => {

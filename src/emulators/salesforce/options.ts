@@ -41,6 +41,8 @@ export interface SalesforceEmulatorOptions extends SalesforceFaults {
   licenses: Record<string, number>;
   /** Reply to DELETE of a User, which Salesforce does not allow; the exact real reply is unverified. */
   userDeleteError: RestError & { status: number };
+  /** A changed Email is held until the user confirms it, as Salesforce does (off by default). */
+  emailChangeNeedsConfirmation: boolean;
   /** Clock for session expiry and timestamps; tests pass a fake one. */
   now: () => number;
   /** Random source for fault injection. */
@@ -59,6 +61,7 @@ export const SALESFORCE_EMULATOR_DEFAULTS: SalesforceEmulatorOptions = {
   issueRefreshTokens: false,
   queryBatchSize: 2000,
   licenses: {},
+  emailChangeNeedsConfirmation: false,
   userDeleteError: {
     status: 400,
     errorCode: "INVALID_TYPE_FOR_OPERATION",

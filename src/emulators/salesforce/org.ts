@@ -20,6 +20,11 @@ export interface OrgSettings {
   licenses: Record<string, number>;
   /** The error a DELETE of a User returns; Salesforce's exact reply is unverified, so it is configurable. */
   userDeleteError: RestError & { status: number };
+  /**
+   * A changed User Email takes effect only once the user confirms it from the new address (Salesforce's
+   * default); until then the record keeps the old one. Off by default here.
+   */
+  emailChangeNeedsConfirmation?: boolean;
   now: () => number;
   /** An earlier org to carry on from (the demo's data directory), instead of a freshly seeded one. */
   restore?: OrgSnapshot;
@@ -56,6 +61,8 @@ export class SalesforceOrg implements OrgView {
   private readonly reserved = new Set<string>();
   private readonly newId: ReturnType<typeof createIdFactory>;
   private readonly settings: OrgSettings;
+  /** User Id → an Email change waiting for the user's confirmation. */
+  readonly pendingEmails = new Map<string, string>();
 
   constructor(settings: OrgSettings) {
     this.settings = settings;
@@ -154,12 +161,30 @@ export class SalesforceOrg implements OrgView {
       );
     }
     const changes = validateWrite(this, table.def, input, existing);
+    if (
+      table.def.name === "User" &&
+      this.settings.emailChangeNeedsConfirmation &&
+      changes.Email !== undefined &&
+      String(changes.Email).toLowerCase() !== String(existing.Email ?? "").toLowerCase()
+    ) {
+      this.pendingEmails.set(String(existing.Id), String(changes.Email));
+      delete changes.Email;
+    }
     const now = sfDateTime(this.settings.now());
     const record: SfRecord = { ...existing, ...changes, LastModifiedDate: now, SystemModstamp: now };
     this.derive(table.def, record);
     if (table.def.name === "User") this.checkLicense(record, existing);
     table.put(record);
     return record;
+  }
+
+  /** The user clicks the confirmation link: a pending Email change takes effect. */
+  confirmEmail(userId: string): void {
+    const email = this.pendingEmails.get(userId);
+    const user = this.get("User", userId);
+    if (email === undefined || !user) return;
+    this.pendingEmails.delete(userId);
+    this.table("User").put({ ...user, Email: email });
   }
 
   delete(type: string, id: string): void {

@@ -62,6 +62,7 @@ export async function startSalesforceEmulator(
     reservedUsernames: opts.reservedUsernames,
     licenses: opts.licenses,
     userDeleteError: opts.userDeleteError,
+    emailChangeNeedsConfirmation: opts.emailChangeNeedsConfirmation,
     now: opts.now,
     ...(opts.restore ? { restore: opts.restore } : {}),
   });

@@ -13,8 +13,15 @@ export interface Reconcilable {
 export const isReconcilable = (t: Target): t is Target & Reconcilable =>
   typeof (t as Partial<Reconcilable>).desiredFields === "function";
 
-/** Names of drifted fields of a linked, in-scope user's account ([] = in sync). */
-export type DriftCheck = (user: DesiredUser, account: TargetAccount) => string[];
+/**
+ * Names of drifted fields of a linked, in-scope user's account ([] = in sync). `sent` is what the link
+ * remembers of fields the target may hold back (not drift while they are what was sent).
+ */
+export type DriftCheck = (
+  user: DesiredUser,
+  account: TargetAccount,
+  sent?: Record<string, unknown>,
+) => string[];
 
 const activeDrift = (user: DesiredUser, account: TargetAccount) =>
   user.active === account.active ? [] : ["active"];

@@ -4,8 +4,8 @@
 import {
   getResources,
   groupsOf,
-  linkedIdsOf,
   linkedPage,
+  linksByTargetIds,
   NIL_UUID,
   resourcesByKeys,
   STORE_PAGE,
@@ -45,12 +45,15 @@ export async function reconcileUsers(
   for await (const page of t.target.listUsers()) {
     for (const a of page) seen.add(a.targetId);
     sink.page("users", seen.size);
-    const links = await linkedIdsOf(
-      db,
-      t.name,
-      "User",
-      page.map((a) => a.targetId),
-    );
+    const linkRows = (
+      await linksByTargetIds(
+        db,
+        t.name,
+        page.map((a) => a.targetId),
+      )
+    ).filter((l) => l.resourceType === "User");
+    const links = new Map(linkRows.map((l) => [l.targetId as string, l.resourceId]));
+    const sentOf = new Map(linkRows.map((l) => [l.resourceId, l.sent ?? undefined]));
     const users = new Map((await getResources(db, "User", [...links.values()])).map((u) => [u.id, u]));
     const inScope = await usersInScope(db, t, [...users.keys()]);
     const groups = await groupsOf(db, [...users.keys()]);
@@ -79,7 +82,7 @@ export async function reconcileUsers(
             active: u.data.active !== false,
             groups: (groups.get(u.id) ?? []).map((g) => g.display),
           };
-          const fields = drift(desired, a);
+          const fields = drift(desired, a, sentOf.get(scimId));
           if (!fields.length) sink.item({ ...at, scimId, status: "in-sync", repair: "none" });
           else {
             sink.item({ ...at, scimId, status: "drifted", fields, repair: "provision" });

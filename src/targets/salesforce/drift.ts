@@ -8,11 +8,17 @@ import {
 import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { SalesforceContext } from "./context.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
+import { isPending } from "./users.ts";
 
 /** Keys the mapping derives that are not User fields (assignments, names resolved to ids). */
 const DERIVED = new Set(["ProfileName", "permissionSets", "publicGroups", "siteRole", "authSetting"]);
 
-export function driftedFields(ctx: SalesforceContext, user: DesiredUser, account: TargetAccount): string[] {
+export function driftedFields(
+  ctx: SalesforceContext,
+  user: DesiredUser,
+  account: TargetAccount,
+  sent?: Record<string, unknown>,
+): string[] {
   const mapped = mapSalesforceUser(ctx.mapping, { user: user.data, groups: user.groups });
   const desired: MappedFields = {};
   for (const [k, v] of Object.entries(mapped)) {
@@ -22,5 +28,9 @@ export function driftedFields(ctx: SalesforceContext, user: DesiredUser, account
     desired[k] = v;
   }
   desired.IsActive = user.active;
-  return diffFields(desired, { ...account.fields, IsActive: account.active }, SALESFORCE_FIELDS);
+  // An Email change Salesforce holds until the user confirms it is not drift while it is what was sent.
+  const plan = { fields: desired, op: sent ? { sent } : {} };
+  return diffFields(desired, { ...account.fields, IsActive: account.active }, SALESFORCE_FIELDS).filter(
+    (f) => !isPending(plan, f),
+  );
 }

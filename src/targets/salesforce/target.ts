@@ -108,7 +108,8 @@ export function createSalesforceTarget(
       const fields = mapSalesforceUser(mapping, { user: user.data, groups: user.groups });
       return validateSalesforceUser(fields, { mapping });
     },
-    driftedFields: (user: DesiredUser, account: TargetAccount) => driftedFields(ctx, user, account),
+    driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
+      driftedFields(ctx, user, account, sent),
     async close() {
       // Access tokens simply expire; there is nothing held open between calls.
     },

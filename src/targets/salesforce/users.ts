@@ -184,6 +184,38 @@ async function linkExisting(
   return linked;
 }
 
+/**
+ * Salesforce holds an Email change until the user confirms it from the new address, so the record keeps
+ * showing the old one. The value sent is remembered and not sent again (nor reported as drift) while unchanged.
+ */
+export const PENDING_FIELDS = ["Email"] as const;
+
+const same = (a: unknown, b: unknown) => String(a ?? "").toLowerCase() === String(b ?? "").toLowerCase();
+
+/** True when `field` differs only because Salesforce still holds the value the bridge sent before. */
+export function isPending(
+  plan: { fields: Record<string, unknown>; op: { sent?: Record<string, unknown> } },
+  field: string,
+): boolean {
+  const sent = plan.op.sent;
+  return (
+    (PENDING_FIELDS as readonly string[]).includes(field) &&
+    sent !== undefined &&
+    Object.hasOwn(sent, field) &&
+    same(sent[field], plan.fields[field])
+  );
+}
+
+/** What this update sent of the fields Salesforce may hold, merged into what was remembered. */
+function sentNow(
+  plan: UserPlan | undefined,
+  record: Record<string, unknown>,
+): { sent?: Record<string, unknown> } {
+  const fields = PENDING_FIELDS.filter((f) => Object.hasOwn(record, f) && record[f] !== null);
+  if (!plan || fields.length === 0) return {};
+  return { sent: { ...plan.op.sent, ...Object.fromEntries(fields.map((f) => [f, record[f]])) } };
+}
+
 /** A new User: every mapped field that has a value. */
 function createRecord(plan: UserPlan): Record<string, unknown> {
   return Object.fromEntries(Object.entries(plan.fields).filter(([, v]) => v !== null && v !== undefined));
@@ -222,7 +254,7 @@ export async function applyUserOps(
       toCreate.push(plan);
       continue;
     }
-    const changed = diffFields(plan.fields, current, SALESFORCE_FIELDS);
+    const changed = diffFields(plan.fields, current, SALESFORCE_FIELDS).filter((f) => !isPending(plan, f));
     if (changed.length === 0) {
       outcomes[plan.index] = { status: "done", targetId: current.Id };
       synced.push({ plan, userId: current.Id, created: false });
@@ -253,7 +285,7 @@ export async function applyUserOps(
     // A deprovisioned user that no longer exists is as deprovisioned as it gets.
     if (failure && !u.plan && failure.status === "failed" && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code))
       failure = undefined;
-    outcomes[u.index] = failure ?? { status: "done", targetId: u.record.Id };
+    outcomes[u.index] = failure ?? { status: "done", targetId: u.record.Id, ...sentNow(u.plan, u.record) };
     if (!failure && u.plan) synced.push({ plan: u.plan, userId: u.record.Id, created: false });
   });
   if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);

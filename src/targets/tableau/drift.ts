@@ -3,10 +3,16 @@ import { diffFields, highestSiteRole, type MappedFields, mapTableauUser } from "
 import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
+import { heldFields } from "./users.ts";
 
 const COMPARED = ["fullName", "email", "siteRole", "authSetting"];
 
-export function driftedFields(ctx: TableauContext, user: DesiredUser, account: TargetAccount): string[] {
+export function driftedFields(
+  ctx: TableauContext,
+  user: DesiredUser,
+  account: TargetAccount,
+  sent?: Record<string, unknown>,
+): string[] {
   // A user to be deprovisioned only has to be unlicensed; the rest of the account is left as it is.
   if (!user.active) return account.active ? ["active"] : [];
   const mapped = mapTableauUser(ctx.mapping, { user: user.data, groups: user.groups });
@@ -21,5 +27,8 @@ export function driftedFields(ctx: TableauContext, user: DesiredUser, account: T
     highestSiteRole([String(desired.siteRole), granted]) === granted
   )
     desired.siteRole = granted;
-  return diffFields(desired, account.fields, TABLEAU_FIELDS);
+  // A field the site kept after the bridge sent this very value (Tableau Cloud's fullName) is not drift.
+  const differ = diffFields(desired, account.fields, TABLEAU_FIELDS);
+  const held = heldFields(differ, desired, sent);
+  return differ.filter((f) => !held.includes(f));
 }

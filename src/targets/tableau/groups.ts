@@ -13,6 +13,14 @@ const BULK_CHUNK = 1000;
 interface TableauGroup {
   id: string;
   name: string;
+  minimumSiteRole?: string;
+  grantLicenseMode?: string;
+}
+
+/** Whether a listed group already has the name case and licence-on-sign-in settings the bridge writes. */
+function matchesGrant(ctx: TableauContext, g: TableauGroup): boolean {
+  const grant = grantFields(ctx);
+  return Object.entries(grant).every(([k, v]) => g[k as keyof TableauGroup] === v);
 }
 
 const isAllUsers = (name: string) => name.trim().toLowerCase() === ALL_USERS.toLowerCase();
@@ -104,8 +112,11 @@ export async function upsertGroup(
   let id = targetId;
   let fresh = false;
   let detail = "updated";
-  if (id) {
-    // There is no "get one group" call, so the name is simply written (one call either way).
+  // There is no "get one group" call: the group is read by name, and written only when it differs.
+  const current = id ? await findGroupByName(ctx, name) : undefined;
+  if (id && current?.id === id && current.name === name && matchesGrant(ctx, current)) {
+    // Unchanged: nothing to write.
+  } else if (id) {
     try {
       await ctx.client.site("PUT", `/groups/${id}`, { body });
     } catch (e) {

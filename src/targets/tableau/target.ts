@@ -88,7 +88,7 @@ export function createTableauTarget(
     try {
       switch (op.kind) {
         case "user.upsert":
-          return await upsertUser(ctx, op.user, op.targetId);
+          return await upsertUser(ctx, op.user, op.targetId, op.sent);
         case "user.deprovision":
           // Without a link the user is found by name: the create's answer may have been lost.
           return await deprovisionUser(ctx, op.targetId, op.user ? userName(ctx, op.user) : undefined);
@@ -120,7 +120,8 @@ export function createTableauTarget(
     listUsers: () => listUsers(ctx),
     listGroups: () => listGroups(ctx),
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
-    driftedFields: (user: DesiredUser, account: TargetAccount) => driftedFields(ctx, user, account),
+    driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
+      driftedFields(ctx, user, account, sent),
     close: () => client.signOut(),
   };
 }

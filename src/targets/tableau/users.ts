@@ -73,6 +73,7 @@ export async function upsertUser(
   ctx: TableauContext,
   user: DesiredUser,
   targetId?: string,
+  sent?: Record<string, unknown>,
 ): Promise<Outcome> {
   const fields = mapUser(ctx, user);
   const name = typeof fields.name === "string" ? fields.name : "";
@@ -112,7 +113,7 @@ export async function upsertUser(
     }
   }
 
-  return bringInLine(ctx, existing, fields, detail);
+  return bringInLine(ctx, existing, fields, detail, sent);
 }
 
 /** The fields to keep in step on an existing user, as the mapping gives them. */
@@ -123,20 +124,61 @@ export function desiredFields(ctx: TableauContext, fields: MappedFields, current
   return desired;
 }
 
-/** One update with the fields in which `existing` differs from the mapping (none when it matches). */
+/**
+ * Fields a site may keep as it likes: Tableau Cloud ignores fullName on update (the IdP supplies it) and email
+ * before API 3.26. Once sent and not taken, they are not sent again until the SCIM value changes.
+ */
+export const HOLDABLE = ["fullName", "email"] as const;
+
+/** The held fields among `changed`: sent before with the same value, so the site chose to keep its own. */
+export function heldFields(
+  changed: readonly string[],
+  desired: MappedFields,
+  sent: Record<string, unknown> | undefined,
+): string[] {
+  return changed.filter(
+    (f) =>
+      (HOLDABLE as readonly string[]).includes(f) &&
+      sent !== undefined &&
+      Object.hasOwn(sent, f) &&
+      String(sent[f]) === String(desired[f]),
+  );
+}
+
+/**
+ * One update with the fields in which `existing` differs from the mapping (none when it matches), leaving out
+ * fields the site held back before. Fields the site did not take this time are reported as sent.
+ */
 export async function bringInLine(
   ctx: TableauContext,
   existing: TableauUser,
   fields: MappedFields,
   detail: string,
+  sent?: Record<string, unknown>,
 ): Promise<Outcome> {
   const desired = desiredFields(ctx, fields, existing);
-  const changed = diffFields(desired, existing as unknown as Record<string, unknown>, TABLEAU_FIELDS);
+  const differ = diffFields(desired, existing as unknown as Record<string, unknown>, TABLEAU_FIELDS);
+  const held = heldFields(differ, desired, sent);
+  const changed = differ.filter((f) => !held.includes(f));
   if (changed.length === 0)
     return { status: "done", targetId: existing.id, detail: detail === "updated" ? "unchanged" : detail };
   const patch = Object.fromEntries(changed.map((f) => [f, desired[f]]));
-  await ctx.client.site("PUT", `/users/${existing.id}`, { body: { user: patch } });
-  return { status: "done", targetId: existing.id, detail: `${detail} (${changed.join(", ")})` };
+  const answer = await ctx.client.site<{ user?: Partial<TableauUser> }>("PUT", `/users/${existing.id}`, {
+    body: { user: patch },
+  });
+  const kept = changed.filter(
+    (f) =>
+      (HOLDABLE as readonly string[]).includes(f) &&
+      answer?.user !== undefined &&
+      Object.hasOwn(answer.user, f) &&
+      String(answer.user[f as keyof TableauUser] ?? "") !== String(patch[f] ?? ""),
+  );
+  return {
+    status: "done",
+    targetId: existing.id,
+    detail: `${detail} (${changed.join(", ")})${kept.length ? `; the site kept its own ${kept.join(", ")}` : ""}`,
+    ...(kept.length ? { sent: { ...sent, ...Object.fromEntries(kept.map((f) => [f, patch[f]])) } } : {}),
+  };
 }
 
 /** The LUID of the user who inherits content on removal; a name is looked up once. */
