@@ -24,6 +24,15 @@ describe("planUnit", () => {
       { kind: "apply", op: { kind: "user.upsert", targetId: "u1" } },
     ],
     [
+      "a linked user whose target held a field back: the upsert carries what was sent",
+      user({
+        current: ann,
+        inScope: true,
+        link: { targetId: "u1", deprovisioned: false, sent: { Email: "new@example.com" } },
+      }),
+      { kind: "apply", op: { kind: "user.upsert", targetId: "u1", sent: { Email: "new@example.com" } } },
+    ],
+    [
       "a deactivated user: upsert inactive, the link becomes deprovisioned",
       user({
         current: { ...ann, active: false },
