@@ -60,6 +60,16 @@ describeInBrowser("console: operating the bridge", () => {
     await expect.poll(() => stateIn("tableau")).toBe("synced");
     await expect.poll(() => stateIn("salesforce")).toBe("synced");
     await b.screenshot("user-synced");
+    // Times show in the admin's zone (the browser runs in Europe/Paris), the exact UTC time on hover.
+    const when = page.locator("tr[data-target=tableau] time");
+    const iso = String(await when.getAttribute("datetime"));
+    expect(await when.getAttribute("title")).toBe(`${iso.replace("T", " ").replace(/\.\d+Z$/, "")} UTC`);
+    const local = new Intl.DateTimeFormat("en-GB", {
+      dateStyle: "medium",
+      timeStyle: "medium",
+      timeZone: "Europe/Paris",
+    });
+    expect(await when.textContent()).toBe(local.format(new Date(iso)));
   });
 
   it("shows a failing target's error code, and Retry delivers once the fault is off", async () => {

@@ -2,7 +2,9 @@
 // demo bridge (both emulated targets healthy), with no Content-Security-Policy violation on the way.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type DemoEmulators, startDemoEmulators } from "../../src/cli/demo.ts";
-import { ADMIN_TOKEN, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
+import { linksFor } from "../../src/store/index.ts";
+import { user } from "../support/app.ts";
+import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
 import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
 
 describeInBrowser("console: sign-in and overview", () => {
@@ -13,6 +15,20 @@ describeInBrowser("console: sign-in and overview", () => {
   beforeAll(async () => {
     demo = await startDemoEmulators([]);
     t = await startTestBridge({ targets: demo.targetConfigs });
+    // A few deliveries, so the overview's last-hour chart has something to show.
+    const ids: string[] = [];
+    for (const n of ["ada", "grace", "alan"])
+      ids.push(
+        (
+          await t.request
+            .post("/scim/v2/Users")
+            .set(AUTH)
+            .send(user(`${n}@example.com`))
+        ).body.id,
+      );
+    await eventually(
+      async () => (await linksFor(t.store.db, ids)).filter((l) => l.state === "synced").length === 6,
+    );
     b = await openBrowser();
     b.page.on("console", (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
@@ -43,9 +59,53 @@ describeInBrowser("console: sign-in and overview", () => {
     await signIn(page, t.url, ADMIN_TOKEN);
     await expect.poll(() => page.locator("[data-health=tableau]").textContent()).toBe("healthy");
     await expect.poll(() => page.locator("[data-health=salesforce]").textContent()).toBe("healthy");
-    await expect.poll(() => page.getByRole("heading", { name: "Deliveries per minute" }).count()).toBe(1);
+    await expect
+      .poll(() => page.locator("svg.chart").first().getAttribute("aria-label"))
+      .toBe("Deliveries in the last 60 minutes: 6 synced, 0 retried, 0 failed");
     await b.screenshot("overview");
     expect(cspErrors).toEqual([]);
+  });
+
+  it("works with the keyboard alone: sign in with Enter, skip link, navigation in order", async () => {
+    const k = await openBrowser();
+    try {
+      const { page } = k;
+      await page.goto(`${t.url}/console`);
+      // The token field has focus on arrival; Enter submits.
+      await page.keyboard.type(ADMIN_TOKEN);
+      await page.keyboard.press("Enter");
+      await page.waitForURL(`${t.url}/console`);
+      const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+      await page.keyboard.press("Tab");
+      expect(await focused()).toBe("Skip to content");
+      await page.keyboard.press("Tab");
+      expect(await focused()).toBe("Overview");
+      await page.keyboard.press("Tab");
+      expect(await focused()).toBe("Find");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(`${t.url}/console/find`);
+      // The search field has focus; typing and Enter searches.
+      await page.keyboard.type("nobody");
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.locator(".empty").textContent()).toContain('Nothing matches "nobody"');
+    } finally {
+      await k.close();
+    }
+  });
+
+  it("is readable at phone width: nothing wider than the screen", async () => {
+    const phone = await openBrowser({ width: 390, height: 844 });
+    try {
+      await signIn(phone.page, t.url, ADMIN_TOKEN);
+      await expect.poll(() => phone.page.locator("[data-health=salesforce]").textContent()).toBe("healthy");
+      const overflow = await phone.page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      await phone.screenshot("overview-phone");
+    } finally {
+      await phone.close();
+    }
   });
 
   it("signs out: the console asks for the token again", async () => {

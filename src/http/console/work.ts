@@ -6,6 +6,7 @@ import {
   deadJobCodes,
   listDeadJobs,
   listJobs,
+  queueDepth,
   recordConsoleAction,
   releaseHeld,
   reviveDeadJobs,
@@ -15,7 +16,7 @@ import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam }
 import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
 
 type Deps = ConsoleDeps & { flash(res: Response, m: string): Promise<void> };
-const LIMIT = 200;
+const LIMIT = 100;
 
 const resourceLink = (type: string, id: string, name?: string | null) =>
   html`<a href="/console/${type === "Group" ? "groups" : "users"}/${id}">${name ?? `${type} ${id.slice(0, 8)}…`}</a>`;
@@ -45,6 +46,7 @@ async function deadSection(deps: Deps, f: { target?: string; code?: string }, cs
   <input type="hidden" name="target" value="${f.target ?? ""}"><input type="hidden" name="code" value="${f.code ?? ""}">
   <button type="submit" data-confirm="Retry all ${matching} matching failed jobs?">Retry all ${matching} matching</button>
 </form>
+<form method="post" action="/console/work/retry">${csrfField(csrf)}
 <div class="scroll"><table aria-label="Failed jobs">
 <tr><th class="num">job</th><th>target</th><th>resource</th><th>action</th><th>error code</th><th>message</th><th>failed at</th><th></th></tr>
 ${jobs.map(
@@ -52,9 +54,8 @@ ${jobs.map(
     j,
   ) => html`<tr data-job="${j.id}"><td class="num">${j.id}</td><td>${j.target}</td><td>${resourceLink(j.resourceType, j.resourceId, j.name)}</td>
 <td>${j.action}</td><td><code data-error-code>${j.errorCode ?? "—"}</code></td><td>${j.errorMessage ?? ""}</td><td>${time(j.finished)}</td>
-<td><form method="post" action="/console/work/retry">${csrfField(csrf)}<input type="hidden" name="job" value="${j.id}">
-<button type="submit" class="secondary" aria-label="Retry job ${j.id}">Retry</button></form></td></tr>`,
-)}</table></div>
+<td><button type="submit" name="job" value="${j.id}" class="secondary" aria-label="Retry job ${j.id}">Retry</button></td></tr>`,
+)}</table></div></form>
 ${jobs.length >= LIMIT ? html`<p class="muted">Showing the newest ${LIMIT}; "Retry all matching" covers all ${matching}.</p>` : ""}`;
 }
 
@@ -62,11 +63,13 @@ async function heldSection(deps: Deps, only: string | undefined, csrf: string): 
   const b = deps.sync.breaker;
   const why = `more than ${[b.maxCount ? `${b.maxCount} deprovisions` : "", b.maxPercent ? `${b.maxPercent}% of linked accounts` : ""].filter(Boolean).join(" or ")} in ${Math.round(b.windowMs / 60_000)} minutes`;
   const sections: Html[] = [];
+  const depth = await queueDepth(deps.sync.db);
   for (const t of deps.sync.targets.filter((x) => !only || x.name === only)) {
-    const jobs = await listJobs(deps.sync.db, { state: "held", target: t.name, limit: 1000 });
-    if (!jobs.length) continue;
+    const total = depth.find((d) => d.target === t.name && d.state === "held")?.count ?? 0;
+    if (!total) continue;
+    const jobs = await listJobs(deps.sync.db, { state: "held", target: t.name, limit: LIMIT });
     sections.push(html`<section class="card" aria-labelledby="held-${t.name}">
-<h3 id="held-${t.name}">${t.name}: ${jobs.length}${jobs.length >= 1000 ? "+" : ""} held</h3>
+<h3 id="held-${t.name}">${t.name}: ${total} held</h3>
 <p class="muted">Held because ${t.name} was about to get ${why}. Nothing is changed in ${t.name} until you release them.</p>
 <form method="post" action="/console/work/release">${csrfField(csrf)}<input type="hidden" name="target" value="${t.name}">
 <div class="scroll"><table aria-label="Held deprovisions for ${t.name}">
@@ -75,8 +78,9 @@ ${jobs.map(
   (
     j,
   ) => html`<tr><td><input type="checkbox" name="ids" value="${j.id}" id="held-${j.id}" aria-label="Select job ${j.id}"></td>
-<td class="num"><label for="held-${j.id}">${j.id}</label></td><td>${resourceLink(j.resourceType, j.resourceId)}</td><td>${time(j.created)}</td></tr>`,
+<td class="num"><label for="held-${j.id}">${j.id}</label></td><td>${j.resourceType} <a href="/console/audit${qs({ resource: j.resourceId })}" aria-label="History of ${j.resourceType} ${j.resourceId}">${j.resourceId}</a></td><td>${time(j.created)}</td></tr>`,
 )}</table></div>
+${total > jobs.length ? html`<p class="muted">Showing the newest ${jobs.length}; "Release all" releases all ${total}.</p>` : ""}
 <p class="actions"><button type="submit" name="scope" value="selected">Release selected</button>
 <button type="submit" name="scope" value="all" class="danger" data-confirm="Release all held deprovisions for ${t.name}? They will be deactivated there.">Release all for ${t.name}</button></p>
 </form></section>`);
@@ -113,7 +117,7 @@ export function workRoutes(router: Router, deps: Deps) {
   ].map((c) => html`<option${c === f.code ? html` selected` : ""}>${c}</option>`)}</select></span>
   <button type="submit">Filter</button> <a href="/console/work">Clear</a>
 </form>
-<div data-live="/console/live/work${qs({ target: f.target, code: f.code })}" data-every="5000">${await content(deps, req, csrf)}</div>`,
+<div data-live="/console/live/work${qs({ target: f.target, code: f.code })}" data-every="15000">${await content(deps, req, csrf)}</div>`,
     });
   });
 

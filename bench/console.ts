@@ -1,0 +1,164 @@
+// What the console costs to load on a big store: 100,000 users (synced into two targets), 200,000 delivered jobs
+// and 300,000 audit events spread over the last hour, 500 failed jobs and 300 held deprovisions. Each page is
+// loaded in Debian's Chromium (as an admin would) and measured: requests, bytes over the wire, time to load.
+// Usage (PostgreSQL at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test):
+//   npm run bench:console [-- --users 100000]
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { chromium } from "playwright-core";
+import { createBridge } from "../src/bridge.ts";
+import { startDemoEmulators } from "../src/cli/demo.ts";
+import { ConfigSchema } from "../src/config/index.ts";
+import { openBenchStore } from "./reconcile-store.ts";
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const USERS = Number(arg("users") ?? 100_000);
+const RUNS = 5;
+const ADMIN = "bench-admin-token-0123456789";
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), "console-bench-"));
+  const store = await openBenchStore(
+    dir,
+    process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+  );
+  const demo = await startDemoEmulators([]);
+  const t0 = Date.now();
+  // Bulk seed in SQL: the bench measures reading, so writing goes the fastest way.
+  await store.db.exec(`
+    INSERT INTO users (id, user_name, display_name, data, created, last_modified)
+      SELECT md5('u' || i)::uuid, 'user' || i || '@example.com', 'User ' || i,
+             jsonb_build_object('userName', 'user' || i || '@example.com', 'displayName', 'User ' || i, 'active', true),
+             now() - interval '2 hours', now() - interval '2 hours'
+        FROM generate_series(1, ${USERS}) i;
+    INSERT INTO links (resource_type, resource_id, target, target_id, state, last_attempt_at, synced_version)
+      SELECT 'User', md5('u' || i)::uuid, t, t || '-' || i, 'synced', now() - (i % 3600) * interval '1 second', 1
+        FROM generate_series(1, ${USERS}) i, unnest(ARRAY['tableau', 'salesforce']) t;
+    INSERT INTO outbox (target, resource_type, resource_id, action, state, attempts, created, finished)
+      SELECT t, 'User', md5('u' || i)::uuid, 'provision', 'done', 1,
+             now() - (i % 3600) * interval '1 second' - (50 + i % 900) * interval '1 millisecond',
+             now() - (i % 3600) * interval '1 second'
+        FROM generate_series(1, ${USERS}) i, unnest(ARRAY['tableau', 'salesforce']) t;
+    INSERT INTO outbox (target, resource_type, resource_id, action, state, attempts, last_error_code, last_error_message, finished)
+      SELECT CASE WHEN i % 2 = 0 THEN 'tableau' ELSE 'salesforce' END, 'User', md5('u' || i)::uuid, 'provision', 'dead', 10,
+             CASE WHEN i % 2 = 0 THEN '409017' ELSE 'DUPLICATE_USERNAME' END, 'refused by the target', now()
+        FROM generate_series(1, 500) i;
+    INSERT INTO outbox (target, resource_type, resource_id, action, state)
+      SELECT 'salesforce', 'User', md5('u' || i)::uuid, 'deprovision', 'held' FROM generate_series(1001, 1300) i;
+    INSERT INTO audit (at, actor, action, resource_type, resource_id, outcome)
+      SELECT now() - interval '2 hours', 'okta', 'scim.user.create', 'User', md5('u' || i)::uuid, 'accepted'
+        FROM generate_series(1, ${USERS}) i;
+    INSERT INTO audit (at, actor, action, resource_type, resource_id, target, outcome, detail)
+      SELECT now() - (i % 3600) * interval '1 second', 'dispatcher', 'target.deliver', 'User', md5('u' || i)::uuid, t,
+             CASE WHEN i % 97 = 0 THEN 'retry' ELSE 'synced' END, '{"detail": "create"}'
+        FROM generate_series(1, ${USERS}) i, unnest(ARRAY['tableau', 'salesforce']) t;
+    ANALYZE;
+  `);
+  console.log(
+    `seeded ${USERS} users, ${USERS * 2} deliveries, ${USERS * 3} audit events in ${Date.now() - t0} ms`,
+  );
+
+  const config = ConfigSchema.parse({});
+  const bridge = await createBridge({
+    config,
+    logger: pino({ level: "silent" }),
+    db: store.db,
+    targetConfigs: demo.targetConfigs,
+    tokens: [{ name: "okta", token: "bench-scim-token-0123456789" }],
+    adminTokens: [{ name: "admin", token: ADMIN }],
+    dispatch: false,
+  });
+  const server = await bridge.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const profile = await mkdtemp(join(tmpdir(), "console-bench-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${url}/console`);
+    await page.getByLabel("Admin token").fill(ADMIN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${url}/console`);
+    const cdp = await context.newCDPSession(page);
+    const pages: [string, string][] = [
+      ["overview", "/console"],
+      ["find (prefix of 100,000 userNames)", "/console/find?q=user4242"],
+      [
+        "a user's page",
+        `/console/users/${(await store.db.query<{ id: string }>("SELECT md5('u4242')::uuid AS id")).rows[0]!.id}`,
+      ],
+      ["failed & held", "/console/work"],
+      ["audit (first page)", "/console/audit"],
+      ["audit (filtered by actor)", "/console/audit?actor=okta"],
+    ];
+    console.log(
+      "\npage | requests (first / repeat) | bytes transferred (first / repeat) | load ms, median of 5 (first / repeat)",
+    );
+    for (const [name, path] of pages) {
+      const rows: { requests: number; bytes: number; ms: number }[] = [];
+      for (let run = 0; run < RUNS + 1; run++) {
+        // Run 0 starts with an empty browser cache (a first visit); the others are repeat visits.
+        if (run === 0) await cdp.send("Network.clearBrowserCache");
+        const sizes: Promise<number>[] = [];
+        const onFinished = (r: import("playwright-core").Request) => {
+          sizes.push(r.sizes().then((s) => s.responseBodySize + s.responseHeadersSize));
+        };
+        page.on("requestfinished", onFinished);
+        const start = Date.now();
+        await page.goto(`${url}${path}`, { waitUntil: "load" });
+        const ms = Date.now() - start;
+        page.off("requestfinished", onFinished);
+        const bytes = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
+        rows.push({ requests: sizes.length, bytes, ms });
+      }
+      const repeat = rows.slice(1).sort((a, b) => a.ms - b.ms);
+      const median = repeat[Math.floor(repeat.length / 2)]!;
+      console.log(
+        `${name} | ${rows[0]!.requests} / ${median.requests} | ${rows[0]!.bytes} / ${median.bytes} | ${rows[0]!.ms} / ${median.ms}`,
+      );
+    }
+    // The overview's live region is re-fetched every 5 s while the page is open: what one poll costs.
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const polls: number[] = [];
+    let pollBytes = 0;
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      const res = await fetch(`${url}/console/live/overview`, {
+        headers: { Cookie: cookie, "X-Console-Live": "1" },
+      });
+      pollBytes = (await res.arrayBuffer()).byteLength;
+      polls.push(performance.now() - s);
+    }
+    polls.sort((a, b) => a - b);
+    console.log(
+      `\nlive overview poll: ${pollBytes} bytes, p50 ${polls[10]!.toFixed(1)} ms, max ${polls[19]!.toFixed(1)} ms (20 polls)`,
+    );
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+    await bridge.stop();
+    await demo.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
