@@ -113,6 +113,25 @@ describe("adding users with the CSV import", () => {
   });
 });
 
+describe("linked users", () => {
+  it("are read with one lookup per batch, not one call each; unchanged ones cost no write", async () => {
+    await start();
+    const ops = newUsers(30, "linked");
+    const ids = (await target.apply(ops)).map(targetIdOf);
+    site().updateUser(ids[7] as string, { fullName: "Changed Behind" });
+    e.stats.reset();
+    const again = await target.apply(
+      ops.map((op, i) => (op.kind === "user.upsert" ? upsertUser(op.user, ids[i]) : op)),
+    );
+    expect(again.map(targetIdOf)).toEqual(ids);
+    expect(callsByRoute(e)).toEqual({
+      "GET /sites/:siteId/users": 1,
+      "PUT /sites/:siteId/users/:userId": 1,
+    });
+    expect(site().user(ids[7] as string).fullName).toBe("Test linked7");
+  });
+});
+
 describe("removing users with the CSV delete", () => {
   it("removes linked users in one delete job; one who owns content is left Unlicensed", async () => {
     await start({}, { policies: { deprovision: "remove" } });

@@ -188,8 +188,8 @@ async function settleAdded(
   };
 }
 
-/** Users found by LUID (`luid:in:[…]`, slices of 150 ids). */
-async function usersById(ctx: TableauContext, ids: string[]): Promise<Map<string, TableauUser>> {
+/** Users found by LUID (`luid:in:[…]`, slices of 150 ids): linked users of a batch in a few calls, not one each. */
+export async function usersById(ctx: TableauContext, ids: string[]): Promise<Map<string, TableauUser>> {
   const found = new Map<string, TableauUser>();
   const unique = [...new Set(ids)];
   const slices: string[][] = [];

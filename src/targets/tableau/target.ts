@@ -1,7 +1,7 @@
 // The Tableau target: one site of Tableau Server or Cloud, reached over the REST API (JSON).
 import { defaultTableauMapping, mergeMapping } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
-import { addUsersByCsv, type Indexed, type Removal, removeUsersByCsv, useCsv } from "./bulk.ts";
+import { addUsersByCsv, type Indexed, type Removal, removeUsersByCsv, useCsv, usersById } from "./bulk.ts";
 import { checkTableau } from "./check.ts";
 import { TableauClient, type TableauClientOptions } from "./client/request.ts";
 import type { TableauTargetConfig } from "./config.ts";
@@ -9,7 +9,14 @@ import { mapLimited, outcomeOfError, type TableauContext } from "./context.ts";
 import { driftedFields } from "./drift.ts";
 import { deleteGroup, listGroups, upsertGroup } from "./groups.ts";
 import type { JobPolling } from "./jobs.ts";
-import { deprovisionUser, listUsers, preflightUser, upsertUser, userName } from "./users.ts";
+import {
+  deprovisionUser,
+  listUsers,
+  preflightUser,
+  type TableauUser,
+  upsertUser,
+  userName,
+} from "./users.ts";
 
 export type TableauTargetOptions = TableauClientOptions & {
   /** How CSV import/delete jobs are polled (tests shorten it). */
@@ -52,6 +59,7 @@ export function createTableauTarget(
    */
   async function apply(ops: Operation[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = new Array(ops.length);
+    const known = new Map<string, TableauUser | null>();
     const adds: Indexed<Extract<Operation, { kind: "user.upsert" }>>[] = [];
     const removals: Removal[] = [];
     const removing = config.policies.deprovision === "remove" && !config.policies.mapAssetsTo;
@@ -77,18 +85,36 @@ export function createTableauTarget(
       bulkRemovals ? removeUsersByCsv(ctx, removals, outcomes) : undefined,
     ]);
     const rest = ops.flatMap((op, index) => (outcomes[index] === undefined ? [{ op, index }] : []));
-    const done = await mapLimited(rest, config.concurrency, ({ op }) => applyOne(op));
+    // Linked users are read together: one lookup per 150 instead of one call each (a re-sync is mostly reads).
+    const linked = rest.flatMap(({ op }) =>
+      op.kind === "user.upsert" && op.user.active && op.targetId ? [op.targetId] : [],
+    );
+    if (linked.length > 1) {
+      try {
+        const found = await usersById(ctx, linked);
+        for (const id of linked) known.set(id, found.get(id) ?? null);
+      } catch {
+        // Each operation reads its own user instead.
+      }
+    }
+    const done = await mapLimited(rest, config.concurrency, ({ op }) => applyOne(op, known));
     rest.forEach(({ index }, i) => {
       outcomes[index] = done[i] as Outcome;
     });
     return outcomes;
   }
 
-  async function applyOne(op: Operation): Promise<Outcome> {
+  async function applyOne(op: Operation, known = new Map<string, TableauUser | null>()): Promise<Outcome> {
     try {
       switch (op.kind) {
         case "user.upsert":
-          return await upsertUser(ctx, op.user, op.targetId, op.sent);
+          return await upsertUser(
+            ctx,
+            op.user,
+            op.targetId,
+            op.sent,
+            op.targetId ? known.get(op.targetId) : undefined,
+          );
         case "user.deprovision":
           // Without a link the user is found by name: the create's answer may have been lost.
           return await deprovisionUser(ctx, op.targetId, op.user ? userName(ctx, op.user) : undefined);

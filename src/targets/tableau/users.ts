@@ -74,6 +74,8 @@ export async function upsertUser(
   user: DesiredUser,
   targetId?: string,
   sent?: Record<string, unknown>,
+  /** The linked user as a batch lookup found it (null: not on the site); undefined = read it here. */
+  known?: TableauUser | null,
 ): Promise<Outcome> {
   const fields = mapUser(ctx, user);
   const name = typeof fields.name === "string" ? fields.name : "";
@@ -84,7 +86,11 @@ export async function upsertUser(
   if (missingName) return { status: "failed", code: missingName.code, message: missingName.detail };
   const siteRole = String(fields.siteRole);
 
-  let existing = targetId ? await getUser(ctx, targetId) : undefined;
+  let existing = targetId
+    ? known !== undefined
+      ? (known ?? undefined)
+      : await getUser(ctx, targetId)
+    : undefined;
   let detail = existing ? "updated" : "linked to the existing site user";
   if (!existing) {
     // Adding first is one call for the common case; 409017 says the name is taken, so link to it.
