@@ -48,6 +48,8 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
+const KICK_DELAY_MS = 50;
+
 function checkScopes(targets: ConfiguredTarget[]) {
   const problems: string[] = [];
   for (const t of targets) {
@@ -109,6 +111,20 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     // One cache of target health checks for the admin API and the console.
     const health = targetHealth();
     const authLimiter = new AuthFailureLimiter(config.rateLimit.authFailuresPerMinute);
+    // Nobody waits for this delivery: one wake-up per target per KICK_DELAY_MS, so an IdP's burst of writes makes
+    // a few large batches instead of a claim transaction per write per worker.
+    const kicks = new Map<string, NodeJS.Timeout>();
+    const kickSoon = (target: string) => {
+      if (kicks.has(target)) return;
+      kicks.set(
+        target,
+        setTimeout(() => {
+          kicks.delete(target);
+          dispatcher.kick(target);
+        }, KICK_DELAY_MS),
+      );
+    };
+
     const app = createApp({
       authLimiter,
       directory,
@@ -125,12 +141,16 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       afterWrite: async (ctx, id) => {
         const queued = ctx.queued?.get(id);
         if (!queued?.size) return;
-        for (const t of queued) dispatcher.kick(t);
         // The IdP is never slowed by the targets unless it asks (Prefer: wait=N) or the admin set a default.
         const waitMs = Math.min(
           ctx.waitMs ?? s.waitForDeliveryMs,
           Math.max(s.maxWaitMs, s.waitForDeliveryMs),
         );
+        if (waitMs <= 0) {
+          for (const t of queued) kickSoon(t);
+          return;
+        }
+        for (const t of queued) dispatcher.kick(t);
         await dispatcher.waitForAttempt(id, [...queued], waitMs);
       },
       mount: (a) => {
@@ -195,6 +215,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
             await closed;
             clearTimeout(timer);
           }
+          for (const timer of kicks.values()) clearTimeout(timer);
           await scheduler?.stop();
           await dispatcher.stop();
           for (const t of targets) await t.target.close?.();

@@ -142,20 +142,48 @@ export interface DeliveryAudit {
   requestId: string | null;
 }
 
+export interface TargetAuditEntry {
+  resourceType: ResourceType;
+  resourceId: string;
+  outcome: string;
+  detail: Record<string, unknown>;
+  requestId?: string;
+  actor?: string;
+}
+
+/** Audit rows about one target (e.g. `target.preflight` refusals recorded with the write). */
+export async function auditTarget(q: Queryable, target: string, action: string, rows: TargetAuditEntry[]) {
+  if (!rows.length) return;
+  await q.query(
+    `INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, actor, detail)
+     SELECT $1, $2, a.rt, a.rid, a.oc, a.req, a.act, a.d::jsonb
+       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(rt, rid, oc, req, act, d)`,
+    [
+      action,
+      target,
+      rows.map((r) => r.resourceType),
+      rows.map((r) => r.resourceId),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.requestId ?? null),
+      rows.map((r) => r.actor ?? null),
+      rows.map((r) => JSON.stringify(r.detail)),
+    ],
+  );
+}
+
 /** One audit row per delivery outcome of a batch, in one statement. */
 export async function auditDeliveries(q: Queryable, target: string, entries: DeliveryAudit[]): Promise<void> {
-  if (!entries.length) return;
-  await q.query(
-    `INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, detail, actor)
-     SELECT 'target.deliver', $1, a.rt, a.rid, a.oc, a.req, jsonb_build_object('detail', a.d), 'dispatcher'
-       FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[]) AS a(rt, rid, oc, req, d)`,
-    [
-      target,
-      entries.map((a) => a.resourceType),
-      entries.map((a) => a.resourceId),
-      entries.map((a) => a.outcome),
-      entries.map((a) => a.requestId),
-      entries.map((a) => a.detail),
-    ],
+  await auditTarget(
+    q,
+    target,
+    "target.deliver",
+    entries.map((e) => ({
+      resourceType: e.resourceType as ResourceType,
+      resourceId: e.resourceId,
+      outcome: e.outcome,
+      detail: { detail: e.detail },
+      actor: "dispatcher",
+      ...(e.requestId ? { requestId: e.requestId } : {}),
+    })),
   );
 }

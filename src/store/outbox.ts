@@ -82,14 +82,25 @@ const toJob = (r: JobRow): OutboxJob => ({
   requestId: r.request_id,
 });
 
+/**
+ * Queues jobs and, in the same statement, shows each queued resource as `pending` (or `held`) in that target's
+ * status: one round trip per write whatever the number of targets. A dead job (a pre-flight refusal) leaves the
+ * status to its caller.
+ */
 export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   if (!jobs.length) return;
   await q.query(
-    `INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id,
-                         last_error_code, last_error_message, finished)
-     SELECT j.*, CASE WHEN j.st = 'dead' THEN now() END
-       FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[],
-                   $8::text[], $9::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)`,
+    `WITH j AS (
+       INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id,
+                           last_error_code, last_error_message, finished)
+       SELECT j.*, CASE WHEN j.st = 'dead' THEN now() END
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[],
+                     $8::text[], $9::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)
+       RETURNING target, resource_type, resource_id, state)
+     INSERT INTO links (resource_type, resource_id, target, state)
+     SELECT DISTINCT ON (resource_id, target) resource_type, resource_id, target, state
+       FROM j WHERE state <> 'dead' ORDER BY resource_id, target, state
+     ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state`,
     [
       jobs.map((j) => j.target),
       jobs.map((j) => j.resourceType),
@@ -100,35 +111,6 @@ export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
       jobs.map((j) => j.requestId ?? null),
       jobs.map((j) => j.errorCode ?? null),
       jobs.map((j) => j.errorMessage ?? null),
-    ],
-  );
-}
-
-export interface TargetAuditEntry {
-  resourceType: ResourceType;
-  resourceId: string;
-  outcome: string;
-  detail: Record<string, unknown>;
-  requestId?: string;
-  actor?: string;
-}
-
-/** Audit rows about one target (e.g. `target.preflight` refusals recorded with the write). */
-export async function auditTarget(q: Queryable, target: string, action: string, rows: TargetAuditEntry[]) {
-  if (!rows.length) return;
-  await q.query(
-    `INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, actor, detail)
-     SELECT $1, $2, a.rt, a.rid, a.oc, a.req, a.act, a.d::jsonb
-       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(rt, rid, oc, req, act, d)`,
-    [
-      action,
-      target,
-      rows.map((r) => r.resourceType),
-      rows.map((r) => r.resourceId),
-      rows.map((r) => r.outcome),
-      rows.map((r) => r.requestId ?? null),
-      rows.map((r) => r.actor ?? null),
-      rows.map((r) => JSON.stringify(r.detail)),
     ],
   );
 }

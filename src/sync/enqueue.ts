@@ -12,7 +12,6 @@ import {
   groupsOf,
   knownTo,
   linkedUserCount,
-  markPending,
   type NewJob,
   type Queryable,
   recordLinks,
@@ -47,7 +46,6 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
         const deleted = change.action === "delete";
         if (!deleted || (await knownTo(tx, t.name, [change.id])).size) {
           jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
-          await markPending(tx, t.name, "Group", [change.id]);
         }
       }
       // Members whose scope or derived fields (group rules) may have changed.
@@ -104,7 +102,12 @@ async function userJobs(
   let desired: DesiredUser | undefined;
   const plans: TargetPlan[] = [];
   for (const t of opts.targets) {
-    const inScope = deleted ? new Set<string>() : await usersInScope(tx, t, ids);
+    // The written user exists (it is in this transaction): without a scope it is in it, no query needed.
+    const inScope = deleted
+      ? new Set<string>()
+      : single && !t.scope
+        ? new Set(ids)
+        : await usersInScope(tx, t, ids);
     const provision = ids.filter((id) => inScope.has(id));
     const outOfScope = ids.filter((id) => !inScope.has(id));
     const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, outOfScope))] : [];
@@ -114,7 +117,11 @@ async function userJobs(
         scimId: change.id,
         data: change.after!.data,
         active: change.after!.data.active !== false,
-        groups: ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display),
+        // A user being created is in no group yet.
+        groups:
+          change.action === "create"
+            ? []
+            : ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display),
       };
       problems = t.target.preflight(desired);
     }
@@ -135,7 +142,6 @@ async function userJobs(
           ...(secret && id === change.id ? { secret } : {}),
         });
       }
-      await markPending(tx, t.name, "User", provision);
     }
     if (!deprovision.length) continue;
     const held = await breakerTrips(tx, t.name, deprovision.length, opts.breaker);
@@ -145,7 +151,6 @@ async function userJobs(
         ...(held ? { state: "held" as const } : {}),
       });
     }
-    await markPending(tx, t.name, "User", deprovision, held ? "held" : "pending");
   }
 }
 
