@@ -135,32 +135,6 @@ export async function listAudit(q: Queryable, f: AuditFilter): Promise<AuditEven
   return rows.map((r) => ({ ...r, id: Number(r.id), at: new Date(r.at) }));
 }
 
-/** An admin's action, recorded like every write so the audit says who released or retried what. */
-export async function recordConsoleAction(
-  q: Queryable,
-  e: {
-    actor: string;
-    action: string;
-    target?: string;
-    resourceType?: ResourceType;
-    resourceId?: string;
-    detail?: unknown;
-  },
-) {
-  await q.query(
-    `INSERT INTO audit (actor, action, target, resource_type, resource_id, outcome, detail)
-     VALUES ($1, $2, $3, $4, $5, 'accepted', $6::jsonb)`,
-    [
-      e.actor,
-      e.action,
-      e.target ?? null,
-      e.resourceType ?? null,
-      e.resourceId ?? null,
-      e.detail === undefined ? null : JSON.stringify(e.detail),
-    ],
-  );
-}
-
 export interface DeadJob {
   id: number;
   target: string;

@@ -72,6 +72,25 @@ describeInBrowser("console: operating the bridge", () => {
     expect(await when.textContent()).toBe(local.format(new Date(iso)));
   });
 
+  it("updates a user's page without a reload as its delivery completes", async () => {
+    const { page } = b;
+    // A slow Tableau keeps the delivery open while the page is shown.
+    tableau.setFaults({ latencyMs: 2500 });
+    const id = await createUser("slow");
+    try {
+      await page.goto(`${t.url}/console/users/${id}`);
+      expect(await stateIn("tableau")).toBe("pending");
+      await page.evaluate(() => {
+        (window as unknown as { marker: number }).marker = 1;
+      });
+      await expect.poll(() => stateIn("tableau"), { timeout: 20_000 }).toBe("synced");
+      // Still the same document: the live region was refreshed, not the page.
+      expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    } finally {
+      tableau.setFaults({ latencyMs: 0 });
+    }
+  });
+
   it("shows a failing target's error code, and Retry delivers once the fault is off", async () => {
     const { page } = b;
     tableau.setFaults({ errorRate: 1 });
@@ -136,7 +155,12 @@ describeInBrowser("console: operating the bridge", () => {
     await page.getByRole("link", { name: "Reconcile & import" }).click();
     await page.getByLabel("What").selectOption("reconcile");
     await page.getByLabel("Target").selectOption("tableau");
+    // A slow target makes the run long enough to watch: the page shows its progress, then the plan.
+    tableau.setFaults({ latencyMs: 1500 });
     await page.getByRole("button", { name: "Dry run" }).click();
+    await expect.poll(() => page.getByRole("progressbar", { name: "Run in progress" }).count()).toBe(1);
+    expect(await page.getByRole("status").first().textContent()).toMatch(/Reading .*read so far/);
+    tableau.setFaults({ latencyMs: 0 });
     const row = page.locator('tr[data-item="ada@example.com"]');
     await expect.poll(() => row.locator("[data-fields]").textContent(), { timeout: 15_000 }).toBe("fullName");
     expect(await page.locator('[data-count="users:drifted"]').textContent()).toBe("1");

@@ -12,8 +12,8 @@ import {
   listAudit,
   listJobs,
   type ResourceType,
-  recordConsoleAction,
   retryResourceNow,
+  writeAudit,
 } from "../../store/index.ts";
 import { usersInScope } from "../../sync/index.ts";
 import { enqueueRepairs } from "../../sync/reconcile/repairs.ts";
@@ -197,13 +197,16 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
       const { type, id } = resourceOf(kind, req);
       const woke = await retryResourceNow(deps.sync.db, id);
       for (const t of woke) deps.sync.kick?.(t);
-      await recordConsoleAction(deps.sync.db, {
-        actor: session(res).actor,
-        action: "console.retry",
-        resourceType: type,
-        resourceId: id,
-        detail: { targets: woke },
-      });
+      await writeAudit(deps.sync.db, [
+        {
+          outcome: "accepted",
+          actor: session(res).actor,
+          action: "console.retry",
+          resourceType: type,
+          resourceId: id,
+          detail: { targets: woke },
+        },
+      ]);
       await deps.flash(
         res,
         woke.length
@@ -239,13 +242,16 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
         deps.sync.breaker,
         `console-${randomUUID()}`,
       );
-      await recordConsoleAction(deps.sync.db, {
-        actor: session(res).actor,
-        action: "console.provision",
-        target,
-        resourceType: type,
-        resourceId: id,
-      });
+      await writeAudit(deps.sync.db, [
+        {
+          outcome: "accepted",
+          actor: session(res).actor,
+          action: "console.provision",
+          target,
+          resourceType: type,
+          resourceId: id,
+        },
+      ]);
       deps.sync.kick?.(target);
       await deps.waitForAttempt(id, [target], ON_DEMAND_WAIT_MS);
       const l = (await linksFor(deps.sync.db, [id], target))[0];

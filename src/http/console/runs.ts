@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Response, Router } from "express";
 import { BridgeError } from "../../errors.ts";
-import { recordConsoleAction } from "../../store/index.ts";
+import { writeAudit } from "../../store/index.ts";
 import { type ImportReport, importFrom } from "../../sync/import/index.ts";
 import {
   openJobsSince,
@@ -80,12 +80,15 @@ export function runRoutes(router: Router, deps: Deps) {
           if (apply) deps.sync.kick?.();
         }
         if (apply)
-          await recordConsoleAction(deps.sync.db, {
-            actor,
-            action: `console.${kind}.apply`,
-            target,
-            detail: run.reconcile?.enqueued ?? { users: run.import?.users, groups: run.import?.groups },
-          });
+          await writeAudit(deps.sync.db, [
+            {
+              outcome: "accepted",
+              actor,
+              action: `console.${kind}.apply`,
+              target,
+              detail: run.reconcile?.enqueued ?? { users: run.import?.users, groups: run.import?.groups },
+            },
+          ]);
       } catch (e) {
         run.error = e instanceof BridgeError ? e.message : `The run failed: ${(e as Error).message}`;
       } finally {

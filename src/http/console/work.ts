@@ -7,10 +7,10 @@ import {
   listDeadJobs,
   listJobs,
   queueDepth,
-  recordConsoleAction,
   releaseHeld,
   reviveDeadJobs,
   reviveJob,
+  writeAudit,
 } from "../../store/index.ts";
 import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
 import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
@@ -131,11 +131,9 @@ export function workRoutes(router: Router, deps: Deps) {
     const ok = await reviveJob(deps.sync.db, id);
     if (ok) {
       deps.sync.kick?.();
-      await recordConsoleAction(deps.sync.db, {
-        actor: session(res).actor,
-        action: "console.retry",
-        detail: { jobs: [id] },
-      });
+      await writeAudit(deps.sync.db, [
+        { outcome: "accepted", actor: session(res).actor, action: "console.retry", detail: { jobs: [id] } },
+      ]);
     }
     await deps.flash(
       res,
@@ -151,12 +149,15 @@ export function workRoutes(router: Router, deps: Deps) {
       ...(f.code ? { code: f.code } : {}),
     });
     deps.sync.kick?.(f.target);
-    await recordConsoleAction(deps.sync.db, {
-      actor: session(res).actor,
-      action: "console.retry",
-      ...(f.target ? { target: f.target } : {}),
-      detail: { matching: f, count: n },
-    });
+    await writeAudit(deps.sync.db, [
+      {
+        outcome: "accepted",
+        actor: session(res).actor,
+        action: "console.retry",
+        ...(f.target ? { target: f.target } : {}),
+        detail: { matching: f, count: n },
+      },
+    ]);
     await deps.flash(res, `${n} failed job${n === 1 ? " is" : "s are"} queued again.`);
     res.redirect(303, `/console/work${qs({ target: f.target, code: f.code })}`);
   });
@@ -177,12 +178,15 @@ export function workRoutes(router: Router, deps: Deps) {
     }
     const released = await releaseHeld(deps.sync.db, target, all ? undefined : ids);
     deps.sync.kick?.(target);
-    await recordConsoleAction(deps.sync.db, {
-      actor: session(res).actor,
-      action: "console.release",
-      target,
-      detail: all ? { all: true, count: released } : { jobs: ids, count: released },
-    });
+    await writeAudit(deps.sync.db, [
+      {
+        outcome: "accepted",
+        actor: session(res).actor,
+        action: "console.release",
+        target,
+        detail: all ? { all: true, count: released } : { jobs: ids, count: released },
+      },
+    ]);
     await deps.flash(res, `Released ${released} held deprovision${released === 1 ? "" : "s"} for ${target}.`);
     res.redirect(303, "/console/work#held");
   });
