@@ -112,11 +112,13 @@ async function userJobs(
     const outOfScope = ids.filter((id) => !inScope.has(id));
     const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, outOfScope))] : [];
     let problems: Problem[] = [];
-    if (single && provision.length && t.target.preflight) {
+    // A deactivation is never refused or recorded as failed by pre-flight: it must reach the target whatever
+    // else the record says (the target only needs to find the account to take its access away).
+    if (single && provision.length && t.target.preflight && change.after!.data.active !== false) {
       desired ??= {
         scimId: change.id,
         data: change.after!.data,
-        active: change.after!.data.active !== false,
+        active: true,
         // A user being created is in no group yet.
         groups:
           change.action === "create"

@@ -228,7 +228,23 @@ export async function applyUserOps(
   outcomes: Outcome[],
 ): Promise<SyncedUser[]> {
   let plans: UserPlan[] = [];
+  // Deactivating only needs the account: it goes the deprovision way (IsActive=false alone), so that nothing else in
+  // the record (an unknown profile, a field Salesforce refuses) can keep an offboarded user active.
+  const deactivations = upserts
+    .filter(({ op }) => !op.user.active)
+    .map(
+      ({ index, op }): Indexed<DeprovisionOp> => ({
+        index,
+        op: {
+          kind: "user.deprovision",
+          key: op.key,
+          user: op.user,
+          ...(op.targetId ? { targetId: op.targetId } : {}),
+        },
+      }),
+    );
   for (const { index, op } of upserts) {
+    if (!op.user.active) continue;
     try {
       plans.push(planUser(ctx, index, op));
     } catch (e) {
@@ -265,7 +281,11 @@ export async function applyUserOps(
     }
   }
   // Salesforce users cannot be deleted; deprovisioning takes their licence back by deactivating.
-  for (const { index, targetId } of await deprovisionTargets(ctx, deprovisions, outcomes))
+  for (const { index, targetId } of await deprovisionTargets(
+    ctx,
+    [...deprovisions, ...deactivations],
+    outcomes,
+  ))
     updates.push({ index, record: { Id: targetId, IsActive: false } });
 
   // Creates and updates travel together: one /composite call for a batch of 200.
