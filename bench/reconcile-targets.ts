@@ -6,7 +6,7 @@ import {
   startSalesforceEmulator,
 } from "../src/emulators/salesforce/index.ts";
 import { startTableauEmulator } from "../src/emulators/tableau/index.ts";
-import type { BuiltTarget } from "../src/targets/registry.ts";
+import type { ConfiguredTarget } from "../src/targets/registry.ts";
 import type { TableauTarget } from "../src/targets/tableau/index.ts";
 
 export const userName = (i: number) => `user${i}@example.com`;
@@ -26,7 +26,7 @@ export interface BenchTarget {
   seed(users: number, seeded: (i: number, targetId: string) => void): Promise<SeededEmulator>;
   config(url: string): { name: string; kind: string } & Record<string, unknown>;
   /** The figures to report for list calls, from the built target and the child's stats. */
-  calls(built: BuiltTarget, childStats: unknown): Record<string, unknown>;
+  calls(built: ConfiguredTarget, childStats: unknown): Record<string, unknown>;
 }
 
 const tableau: BenchTarget = {

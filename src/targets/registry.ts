@@ -49,12 +49,19 @@ export interface TargetDeps {
   resolveLink?: (target: string, scimId: string) => Promise<string | undefined>;
 }
 
-export interface BuiltTarget {
+/** A target instance as the bridge runs it: the implementation plus the bridge-side settings around it. */
+export interface ConfiguredTarget {
   name: string;
+  /** A SCIM filter on the user; undefined = everyone. */
   scope?: string;
-  preflight: "record" | "reject";
+  /**
+   * What a user this target's pre-flight refuses does to the write: "record" (default) stores it and shows this
+   * target `failed`; "reject" refuses the SCIM write with 400, for admins who want the IdP to see the refusal.
+   */
+  preflight?: "record" | "reject";
   target: Target;
-  config: Record<string, unknown>;
+  /** The parsed target entry (mapping, policies), for diagnostics. */
+  config?: Record<string, unknown>;
 }
 
 /** Target configs from the YAML file plus the environment shorthands; every problem reported at once. */
@@ -70,9 +77,9 @@ export function targetConfigs(
   return configs;
 }
 
-export function buildTargets(configs: Record<string, unknown>[], deps: TargetDeps = {}): BuiltTarget[] {
+export function buildTargets(configs: Record<string, unknown>[], deps: TargetDeps = {}): ConfiguredTarget[] {
   const problems: string[] = [];
-  const out: BuiltTarget[] = [];
+  const out: ConfiguredTarget[] = [];
   const names = new Set<string>();
   configs.forEach((raw, i) => {
     const where = `targets[${i}]${raw.name ? ` (${String(raw.name)})` : ""}`;

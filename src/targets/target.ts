@@ -104,8 +104,6 @@ export interface Target {
   readonly kind: string;
   /** How many operations one `apply` call may take (e.g. 200 for Salesforce sObject Collections). */
   readonly batchSize: number;
-  /** How many target calls one `apply` may have in flight at once (the target's own rate budget). */
-  readonly concurrency: number;
   /** Whether this target wants SCIM passwords (sent encrypted through the outbox). */
   readonly acceptsPasswords: boolean;
   /** Whether this target provisions groups; without it group changes only affect member users. */
@@ -122,8 +120,7 @@ export interface Target {
   preflight?(user: DesiredUser): Problem[];
   /**
    * For reconcile: the fields in which a listed account differs from what this target would write for `user`
-   * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only
-   * (or what the target's `desiredFields` gives, see sync/reconcile).
+   * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only.
    */
   driftedFields?(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): string[];
   close?(): Promise<void>;

@@ -3,6 +3,7 @@
 // before creating, link if found. Importing this module registers the kind (vitest's setup file does, and
 // bridge processes started by tests get it through NODE_OPTIONS=--import, see process.ts).
 import { z } from "zod";
+import { diffFields } from "../../src/mapping/index.ts";
 import { scimUserFromParts, text } from "../../src/targets/account-to-scim.ts";
 import { defineKind } from "../../src/targets/kind.ts";
 import { registerTargetKind, targetKind } from "../../src/targets/registry.ts";
@@ -69,8 +70,7 @@ export function classifyTestTargetResponse(
   return { status: "failed", code, message };
 }
 
-/** Reconcile names drifted fields by comparing an account with what this target would write (see sync/reconcile). */
-export type TestTarget = Target & { desiredFields(user: DesiredUser): Record<string, unknown> };
+export type TestTarget = Target;
 
 export function createTestTarget(config: TestTargetConfig): TestTarget {
   const base = config.url.replace(/\/$/, "");
@@ -163,10 +163,13 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
     name: config.name,
     kind: "test",
     batchSize: config.batchSize,
-    concurrency: config.concurrency,
     acceptsPasswords: config.acceptsPasswords,
     handlesGroups: true,
-    desiredFields: (user) => ({ ...user.data, groups: user.groups }),
+    // Drift: the fields it would write that the account does not have, and the active state.
+    driftedFields: (user: DesiredUser, account: TargetAccount) => [
+      ...diffFields({ ...user.data, groups: user.groups }, account.fields),
+      ...(user.active === account.active ? [] : ["active"]),
+    ],
     async apply(ops) {
       const out: Outcome[] = new Array(ops.length);
       let next = 0;

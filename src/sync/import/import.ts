@@ -15,7 +15,7 @@ import {
 import type { TargetAccount, TargetGroup } from "../../targets/target.ts";
 
 import { findTarget } from "../reconcile/reconcile.ts";
-import type { ReconcileTarget, SyncDeps } from "../reconcile/types.ts";
+import type { ConfiguredTarget, SyncDeps } from "../reconcile/types.ts";
 import { IMPORTED_ATTRIBUTES, scimUserFromAccount } from "./account-to-scim.ts";
 import { importContext } from "./source-link.ts";
 import { emptyResults, type ImportItem, type ImportOptions, type ImportReport } from "./types.ts";
@@ -79,7 +79,7 @@ export async function importFrom(deps: SyncDeps, opts: ImportOptions): Promise<I
 
 async function importUserPage(
   deps: SyncDeps,
-  t: ReconcileTarget,
+  t: ConfiguredTarget,
   page: TargetAccount[],
   opts: ImportOptions,
   requestId: string,
@@ -172,7 +172,7 @@ async function importUserPage(
 
 async function importGroup(
   deps: SyncDeps,
-  t: ReconcileTarget,
+  t: ConfiguredTarget,
   g: TargetGroup,
   opts: ImportOptions,
   requestId: string,

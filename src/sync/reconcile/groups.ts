@@ -10,7 +10,7 @@ import {
   STORE_PAGE,
   unlinkedPage,
 } from "../../store/index.ts";
-import type { ReconcileTarget, SyncDeps } from "./types.ts";
+import type { ConfiguredTarget, SyncDeps } from "./types.ts";
 import type { Sink } from "./users.ts";
 
 const sameSet = (a: string[], b: string[]) => {
@@ -18,7 +18,7 @@ const sameSet = (a: string[], b: string[]) => {
   return x.size === new Set(b).size && b.every((v) => x.has(v));
 };
 
-export async function reconcileGroups(deps: SyncDeps, t: ReconcileTarget, sink: Sink) {
+export async function reconcileGroups(deps: SyncDeps, t: ConfiguredTarget, sink: Sink) {
   const list = t.target.listGroups?.bind(t.target);
   if (!t.target.handlesGroups || !list) return;
   const { db } = deps;

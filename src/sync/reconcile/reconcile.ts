@@ -5,18 +5,18 @@ import { BridgeError } from "../../errors.ts";
 import { reconcileGroups } from "./groups.ts";
 import { type Enqueued, enqueueRepairs, type RepairJob } from "./repairs.ts";
 import {
+  type ConfiguredTarget,
   emptyCounts,
   type ReconcileItem,
   type ReconcileOptions,
   type ReconcileReport,
-  type ReconcileTarget,
   type SyncDeps,
 } from "./types.ts";
 import { reconcileUsers, type Sink } from "./users.ts";
 
 const REPAIR_BATCH = 500;
 
-export function findTarget(targets: ReconcileTarget[], name: string): ReconcileTarget {
+export function findTarget(targets: ConfiguredTarget[], name: string): ConfiguredTarget {
   const t = targets.find((x) => x.name === name);
   if (!t) {
     throw new BridgeError(

@@ -2,6 +2,9 @@
 
 import type { Directory } from "../../directory/index.ts";
 import type { Db } from "../../store/index.ts";
+
+export type { ConfiguredTarget } from "../configured-target.ts";
+
 import type { ConfiguredTarget } from "../configured-target.ts";
 import type { BreakerPolicy } from "../enqueue.ts";
 
@@ -49,13 +52,10 @@ export interface ReconcileReport {
   durationMs: number;
 }
 
-/** A target as the bridge built it; `config` is the parsed target entry (mapping, policies). */
-export type ReconcileTarget = ConfiguredTarget & { config?: Record<string, unknown> };
-
 export interface SyncDeps {
   db: Db;
   directory: Directory;
-  targets: ReconcileTarget[];
+  targets: ConfiguredTarget[];
   breaker: BreakerPolicy;
   /** Wakes the dispatcher for a target after repairs were queued. */
   kick?: (target?: string) => void;

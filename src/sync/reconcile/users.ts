@@ -16,7 +16,7 @@ import type { DesiredUser, TargetAccount } from "../../targets/target.ts";
 import { usersInScope } from "../scope.ts";
 import { driftCheckFor } from "./desired-fields.ts";
 import type { RepairJob } from "./repairs.ts";
-import type { ReconcileItem, ReconcileTarget, SyncDeps } from "./types.ts";
+import type { ConfiguredTarget, ReconcileItem, SyncDeps } from "./types.ts";
 
 export interface Sink {
   item(i: ReconcileItem): void;
@@ -32,7 +32,7 @@ export function correlationKeys(kind: string, a: TargetAccount): string[] {
 
 export async function reconcileUsers(
   deps: SyncDeps,
-  t: ReconcileTarget,
+  t: ConfiguredTarget,
   sink: Sink,
   opts: { deprovisionUnmanaged: boolean },
 ) {

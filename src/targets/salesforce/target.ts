@@ -90,7 +90,6 @@ export function createSalesforceTarget(
     name: config.name,
     kind: "salesforce",
     batchSize: config.batchSize,
-    concurrency: config.concurrency,
     acceptsPasswords: false,
     handlesGroups: true,
     get apiCalls() {

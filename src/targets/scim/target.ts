@@ -71,7 +71,6 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     name: config.name,
     kind: "scim",
     batchSize: config.batchSize,
-    concurrency: config.concurrency,
     acceptsPasswords: config.acceptsPasswords,
     handlesGroups: config.policies.groups,
     client,

@@ -137,7 +137,6 @@ export function createTableauTarget(
     name: config.name,
     kind: "tableau",
     batchSize: config.batchSize,
-    concurrency: config.concurrency,
     acceptsPasswords: false,
     handlesGroups: true,
     client,
