@@ -1,9 +1,8 @@
 // The scim-bridge command.
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/index.ts";
-import { registerSalesforceEmulatorCommand } from "../emulators/salesforce/index.ts";
-import { registerTableauEmulatorCommand } from "../emulators/tableau/index.ts";
 import { migrate, openStore } from "../store/index.ts";
+import { registeredKinds } from "../targets/registry.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImportCommand } from "./import.ts";
 import { registerReconcileCommand } from "./reconcile.ts";
@@ -53,8 +52,7 @@ registerReconcileCommand(program);
 registerImportCommand(program);
 registerDoctorCommand(program);
 const emulator = program.command("emulator").description("run a local Tableau or Salesforce API emulator");
-registerTableauEmulatorCommand(emulator);
-registerSalesforceEmulatorCommand(emulator);
+for (const kind of registeredKinds()) kind.emulatorCommand?.(emulator);
 
 program.parseAsync().catch((e: unknown) => {
   if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);

@@ -1,5 +1,6 @@
 // A target kind as a plugin: everything the rest of the bridge needs to know about one kind of target lives in
 // the kind's folder and reaches the bridge through this object and one line in registry.ts.
+import type { Command } from "commander";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Target, TargetAccount } from "./target.ts";
@@ -43,6 +44,8 @@ export interface TargetKind<S extends z.ZodType = z.ZodType> {
   correlationKeys?(account: TargetAccount): string[];
   /** Starts a local emulator for the demo when no target of this kind is configured. */
   demo?(state: DemoState): Promise<DemoEmulator>;
+  /** Adds `scim-bridge emulator <kind>` (the emulator run on its own) under the given command. */
+  emulatorCommand?(emulator: Command): void;
 }
 
 /** Keeps the config type of `create` tied to the kind's own schema while the registry holds them all. */

@@ -1,5 +1,6 @@
 // The Salesforce kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
 import type { OrgSnapshot } from "../../emulators/salesforce/index.ts";
+import { registerSalesforceEmulatorCommand } from "../../emulators/salesforce/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
@@ -38,6 +39,9 @@ export const salesforceKind = defineKind({
           .map((k) => k.toLowerCase()),
       ),
     ];
+  },
+  emulatorCommand: (emulator) => {
+    registerSalesforceEmulatorCommand(emulator);
   },
   async demo(state) {
     const { salesforceEmulatorTargetConfig, startSalesforceEmulator } = await import(

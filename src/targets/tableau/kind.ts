@@ -1,6 +1,7 @@
 // The Tableau kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
 
 import type { SiteSnapshot } from "../../emulators/tableau/index.ts";
+import { registerTableauEmulatorCommand } from "../../emulators/tableau/index.ts";
 import { TABLEAU_USER_URN, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { defineKind } from "../kind.ts";
@@ -33,6 +34,9 @@ export const tableauKind = defineKind({
   fromEnv: (env) => tableauConfigFromEnv(env),
   scimUserFromAccount: tableauScimUser,
   correlationKeys: (a) => keys(a.key, a.fields.email),
+  emulatorCommand: (emulator) => {
+    registerTableauEmulatorCommand(emulator);
+  },
   async demo(state) {
     const { startTableauEmulator, tableauEmulatorTargetConfig } = await import(
       "../../emulators/tableau/index.ts"
