@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, Router } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { Logger } from "pino";
-import { BridgeError } from "../../errors.ts";
+import { BridgeError, loggableError } from "../../errors.ts";
 import type { NamedToken } from "../auth.ts";
 import { auditRoutes } from "./audit.ts";
 import { type ConsoleDeps, sendPage } from "./context.ts";
@@ -160,7 +160,8 @@ const consoleErrors: ErrorRequestHandler = (err, req, res, _next) => {
     : status < 500
       ? "The form could not be read (too large or malformed). Reload the page and try again."
       : `Something went wrong on the bridge. Its log has the details under request id ${res.locals.requestId}.`;
-  if (status >= 500) (res.locals.logger as Logger | undefined)?.error({ err }, "console error");
+  if (status >= 500)
+    (res.locals.logger as Logger | undefined)?.error({ err: loggableError(err) }, "console error");
   if (isLive(req) || !res.locals.session) {
     res
       .status(status)

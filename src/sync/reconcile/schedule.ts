@@ -3,6 +3,7 @@
 // repairs are idempotent jobs, so a duplicate run costs list calls, not double writes.
 import type { Logger } from "pino";
 import type { Config } from "../../config/index.ts";
+import { loggableError } from "../../errors.ts";
 import { importFrom } from "../import/import.ts";
 import { reconcile } from "./reconcile.ts";
 import type { SyncDeps } from "./types.ts";
@@ -26,7 +27,7 @@ export function startSyncScheduler(
       if (stopped) return;
       const timer = setTimeout(async () => {
         timers.delete(timer);
-        running = run().catch((err) => logger.error({ err }, `scheduled ${name} failed`));
+        running = run().catch((err) => logger.error({ err: loggableError(err) }, `scheduled ${name} failed`));
         await running;
         running = undefined;
         schedule();
