@@ -14,6 +14,7 @@ describe("scim peer answers", () => {
       { status: "retry", code: "HTTP_429", message: "slow down", delayMs: 10_000 },
     ],
     [503, undefined, null, { status: "retry", code: "HTTP_503", message: "the peer answered 503" }],
+    [503, undefined, "1.5", { status: "retry", delayMs: 1500 }],
     [408, undefined, null, { status: "retry", code: "HTTP_408" }],
     [
       409,

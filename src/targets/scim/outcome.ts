@@ -1,6 +1,6 @@
 // Pure decisions: what a peer's answer means for a job. SCIM errors carry a status and, for 400/409, a
 // scimType (RFC 7644 §3.12); the scimType is the peer's own code, else HTTP_<status>.
-import { parseRetryAfter } from "../../sync/retry.ts";
+import { parseRetryAfter } from "../shared/retry.ts";
 import type { Outcome } from "../target.ts";
 import { PeerUnreachable, TokenRefused } from "./client.ts";
 

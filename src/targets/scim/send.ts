@@ -1,28 +1,11 @@
 // Sending planned writes: one call each, or as Bulk requests (RFC 7644 §3.7) when the peer has Bulk, cut by
 // its maxOperations and maxPayloadSize. A Bulk answer is matched to its writes by bulkId, else by position.
 
+import { mapLimited } from "../shared/limiter.ts";
 import { ok, type ScimContext, type Write, type WriteAnswer } from "./context.ts";
 import type { PeerCapabilities } from "./discovery.ts";
 
 export const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-
-/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export async function sendOne(ctx: ScimContext, w: Write): Promise<WriteAnswer> {
   const res = await ctx.client.request(w.method, w.path, w.data);

@@ -1,6 +1,7 @@
 // The SCIM target: provisions users and groups into any SCIM 2.0 service provider (an app's own SCIM API,
 // another scim-bridge), using what the peer advertises: PATCH or PUT, Bulk or one call per write.
 import type { Logger } from "pino";
+import { mapLimited } from "../shared/limiter.ts";
 import type { DesiredUser, Operation, Outcome, Target, TargetAccount } from "../target.ts";
 import { checkScim } from "./check.ts";
 import { ScimClient } from "./client.ts";
@@ -10,7 +11,7 @@ import { discover, ENTERPRISE_USER, type PeerCapabilities } from "./discovery.ts
 import { listGroups, planGroupDelete, planGroupUpsert } from "./groups.ts";
 import { managedPaths, managerOf, peerUser, userChanges } from "./mapping.ts";
 import { outcomeOfError } from "./outcome.ts";
-import { mapLimited, sendAll } from "./send.ts";
+import { sendAll } from "./send.ts";
 import { listUsers, planUserDeprovision, planUserUpsert } from "./users.ts";
 
 export interface ScimTarget extends Target {

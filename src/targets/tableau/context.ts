@@ -33,20 +33,4 @@ export function conflict(e: TableauError, why: string): Outcome {
   return { status: "failed", code: e.code, message: `${why}: ${describeError(e)}` };
 }
 
-/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+export { mapLimited } from "../shared/limiter.ts";
