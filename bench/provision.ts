@@ -1,21 +1,30 @@
-// Provisioning throughput into an emulated target with per-call latency.
-//   bin/node22 bench/provision.ts --target salesforce|tableau [--users 10000] [--groups 100] [--latency 50]
-//                                 [--concurrency 8] [--baseline 200]
-// Loads users (and groups) into the store through the directory, so the outbox and dispatcher do the real work,
-// then reports wall time until every resource is synced, API calls per user, and the floor implied by the
-// latency and the allowed concurrency. `--baseline N` also times a one-call-per-user script (create + set
-// password, sequential, as the Tableau Prep seed script does) on N users and extrapolates.
+// Provisioning at the API-call floor: emulated targets with a per-call latency, the real outbox and dispatcher.
+//   bin/node22 bench/provision.ts --target salesforce|tableau|both [--users 10000] [--groups 100] [--latency 50]
+//                                 [--concurrency 8] [--workers 8] [--updates 1000] [--baseline 200]
+// Phases, each timed until the outbox is empty:
+//   1. initial load: every user and group new to the targets;
+//   2. re-sync: every user and group delivered again with nothing changed (must write nothing);
+//   3. `--updates` users get a new title.
+// Per target and phase: API calls (and per user), write calls, wall time, and the floor: calls × latency ÷
+// the requests the target may have in flight. `--baseline N` also times the seed script's one-call-per-user
+// shape against Salesforce (create + set password, sequential) on N users and extrapolates.
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createBridge } from "../src/bridge.ts";
 import { ConfigSchema } from "../src/config/index.ts";
 import {
+  type RunningSalesforceEmulator,
   SALESFORCE_EMULATOR_DEFAULTS as SF,
   salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../src/emulators/salesforce/index.ts";
-import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
+import {
+  type RunningTableauEmulator,
+  startTableauEmulator,
+  tableauEmulatorTargetConfig,
+} from "../src/emulators/tableau/index.ts";
 import { type Db, migrate, openPglite, openPostgres } from "../src/store/index.ts";
+import { enqueueRepairs } from "../src/sync/reconcile/repairs.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -24,14 +33,19 @@ const { values: args } = parseArgs({
     groups: { type: "string", default: "100" },
     latency: { type: "string", default: "50" },
     concurrency: { type: "string", default: "8" },
-    baseline: { type: "string", default: "200" },
+    workers: { type: "string", default: "8" },
+    updates: { type: "string", default: "1000" },
+    baseline: { type: "string", default: "0" },
   },
 });
 const USERS = Number(args.users);
 const GROUPS = Number(args.groups);
 const LATENCY = Number(args.latency);
 const CONCURRENCY = Number(args.concurrency);
-const kind = args.target === "tableau" ? "tableau" : "salesforce";
+const WORKERS = Number(args.workers);
+const UPDATES = Math.min(USERS, Number(args.updates));
+const kinds =
+  args.target === "both" ? ["tableau", "salesforce"] : [args.target === "tableau" ? "tableau" : "salesforce"];
 
 async function openDb(): Promise<{ db: Db; close(): Promise<void> }> {
   if (!process.env.DATABASE_URL) {
@@ -54,33 +68,46 @@ async function openDb(): Promise<{ db: Db; close(): Promise<void> }> {
   };
 }
 
-const emu =
-  kind === "salesforce"
-    ? await startSalesforceEmulator({ port: 0, latencyMs: LATENCY, apiBudget: 10_000_000 })
-    : await startTableauEmulator({
+type Emu =
+  | { kind: "tableau"; emu: RunningTableauEmulator }
+  | { kind: "salesforce"; emu: RunningSalesforceEmulator };
+const emus: Emu[] = [];
+for (const kind of kinds) {
+  if (kind === "tableau")
+    emus.push({
+      kind,
+      emu: await startTableauEmulator({
         port: 0,
         latencyMs: LATENCY,
         licences: { Creator: 1e6, Explorer: 1e6, Viewer: 1e6 },
-      });
-const targetConfig =
-  kind === "salesforce"
-    ? { ...salesforceEmulatorTargetConfig(emu.url), concurrency: CONCURRENCY }
-    : { ...tableauEmulatorTargetConfig(emu.url), concurrency: CONCURRENCY };
+      }),
+    });
+  else
+    emus.push({
+      kind: "salesforce",
+      emu: await startSalesforceEmulator({ port: 0, latencyMs: LATENCY, apiBudget: 10_000_000 }),
+    });
+}
+const targetConfigs = emus.map((e) =>
+  e.kind === "tableau"
+    ? { ...tableauEmulatorTargetConfig(e.emu.url), concurrency: CONCURRENCY }
+    : { ...salesforceEmulatorTargetConfig(e.emu.url), concurrency: CONCURRENCY },
+);
 
 const store = await openDb();
-const config = ConfigSchema.parse({ sync: { pollMs: 50, waitForDeliveryMs: 0, workersPerTarget: 2 } });
+const config = ConfigSchema.parse({ sync: { pollMs: 50, waitForDeliveryMs: 0, workersPerTarget: WORKERS } });
 const bridge = await createBridge({
   config,
   logger: pino({ level: "warn" }),
   db: store.db,
-  targetConfigs: [targetConfig],
+  targetConfigs,
   tokens: [],
   adminTokens: [],
   dispatch: false,
 });
 
 process.stderr.write(`loading ${USERS} users and ${GROUPS} groups into the store (${store.db.kind})...\n`);
-const ids: string[] = [];
+const userIds: string[] = [];
 for (let i = 0; i < USERS; i++) {
   const userName = `bench${i}@example.com`;
   const v = await bridge.directory.create(
@@ -90,62 +117,201 @@ for (let i = 0; i < USERS; i++) {
       userName,
       name: { givenName: `Given${i}`, familyName: `Family${i}` },
       emails: [{ value: userName, type: "work", primary: true }],
+      title: "Analyst",
       active: true,
     },
     {},
   );
-  ids.push(v.resource.id);
+  userIds.push(v.resource.id);
 }
+const groupIds: string[] = [];
 for (let g = 0; g < GROUPS; g++) {
-  const members = ids.filter((_, i) => i % GROUPS === g).map((value) => ({ value, type: "User" as const }));
-  await bridge.directory.create(
+  const members = userIds
+    .filter((_, i) => i % GROUPS === g)
+    .map((value) => ({ value, type: "User" as const }));
+  const v = await bridge.directory.create(
     "Group",
     { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: `Bench group ${g}` },
     {},
     { members },
   );
+  groupIds.push(v.resource.id);
 }
 
-emu.stats.reset();
-const started = Date.now();
-bridge.dispatcher.start();
-for (;;) {
-  const { rows } = await store.db.query<{ open: number; dead: number }>(
-    "SELECT count(*) FILTER (WHERE state IN ('pending','running'))::int AS open, count(*) FILTER (WHERE state = 'dead')::int AS dead FROM outbox",
-  );
-  const open = Number(rows[0]?.open ?? 0);
-  if (open === 0) break;
-  process.stderr.write(
-    `\r${open} jobs open, ${rows[0]?.dead ?? 0} dead, ${((Date.now() - started) / 1000).toFixed(1)} s   `,
-  );
-  await new Promise((r) => setTimeout(r, 500));
+// Current planner statistics, as autovacuum would have them a minute after a bulk load: with none, the claim
+// query's plan degrades (measured: ~400 ms per claim with 2,000 open jobs, 0.5 ms after ANALYZE).
+if (store.db.kind === "postgres") await store.db.exec("ANALYZE");
+
+/** Calls that change something: Tableau's non-GET calls besides sign-in; Salesforce's DML routes. */
+function writeCalls(e: Emu): number {
+  const byRoute = e.emu.stats.byRoute as Record<string, number>;
+  const write =
+    e.kind === "tableau"
+      ? (route: string) => !/^GET |\/auth\//.test(route)
+      : (route: string) => /^(POST|PATCH|DELETE) \/(sobjects|composite\/sobjects)/.test(route);
+  return Object.entries(byRoute).reduce((n, [route, c]) => n + (write(route) ? c : 0), 0);
 }
-const wallS = (Date.now() - started) / 1000;
-process.stderr.write("\n");
-const { rows: states } = await store.db.query<{ state: string; n: number }>(
-  "SELECT state, count(*)::int AS n FROM links GROUP BY state",
+
+/** The Salesforce org's records, to prove a phase changed nothing even inside /composite calls. */
+const orgState = (e: Emu) =>
+  e.kind === "salesforce"
+    ? JSON.stringify(["User", "Group", "GroupMember"].map((type) => e.emu.org.find(type, {})))
+    : "";
+
+async function drain(): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await store.db.query<{ open: number; dead: number }>(
+      "SELECT count(*) FILTER (WHERE state IN ('pending','running'))::int AS open, count(*) FILTER (WHERE state = 'dead')::int AS dead FROM outbox",
+    );
+    const open = Number(rows[0]?.open ?? 0);
+    if (open === 0) return (Date.now() - started) / 1000;
+    if (process.env.BENCH_TRACE) {
+      const t = await store.db.query<{ k: string; n: number }>(
+        "SELECT resource_type || ':' || state || ':' || coalesce(last_error_code, '') AS k, count(*)::int AS n FROM outbox WHERE state IN ('pending','running') GROUP BY 1",
+      );
+      process.stderr.write(
+        `${((Date.now() - started) / 1000).toFixed(1)} ${t.rows.map((r) => `${r.k}=${r.n}`).join(" ")}\n`,
+      );
+    }
+    process.stderr.write(
+      `\r${open} jobs open, ${rows[0]?.dead ?? 0} dead, ${((Date.now() - started) / 1000).toFixed(1)} s   `,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface PhaseFigures {
+  wallSeconds: number;
+  apiCalls: number;
+  callsPerUser: number;
+  writeCalls: number;
+  floorSeconds: number;
+  wallOverFloor: number;
+  recordsChanged?: boolean;
+}
+
+async function phase(
+  name: string,
+  per: number,
+  run: () => Promise<void>,
+): Promise<Record<string, PhaseFigures>> {
+  for (const e of emus) e.emu.stats.reset();
+  const before = emus.map(orgState);
+  const started = Date.now();
+  await run();
+  bridge.dispatcher.kick();
+  await drain();
+  const wall = (Date.now() - started) / 1000;
+  process.stderr.write(`\n${name}: ${wall.toFixed(1)} s\n`);
+  return Object.fromEntries(
+    emus.map((e, i) => {
+      const calls = e.emu.stats.apiCalls;
+      // Salesforce batches are chains of dependent calls, one chain per dispatcher worker; Tableau's calls
+      // share the target's cap on requests in flight.
+      const inFlight = e.kind === "salesforce" ? WORKERS : CONCURRENCY;
+      const floor = (calls * LATENCY) / 1000 / inFlight;
+      return [
+        e.kind,
+        {
+          wallSeconds: Number(wall.toFixed(1)),
+          apiCalls: calls,
+          callsPerUser: Number((calls / per).toFixed(4)),
+          writeCalls: writeCalls(e),
+          floorSeconds: Number(floor.toFixed(2)),
+          wallOverFloor: Number((wall / Math.max(floor, 0.001)).toFixed(2)),
+          ...(e.kind === "salesforce" ? { recordsChanged: orgState(e) !== before[i] } : {}),
+        },
+      ];
+    }),
+  );
+}
+
+if (process.env.BENCH_TRACE) {
+  const pg = (await import("pg")).default;
+  const orig = pg.Client.prototype.query;
+  const spent = new Map<string, { n: number; ms: number }>();
+  // biome-ignore lint/suspicious/noExplicitAny: tracing only
+  (pg.Client.prototype as any).query = function (this: unknown, ...a: any[]) {
+    const text = String(typeof a[0] === "string" ? a[0] : a[0]?.text)
+      .replace(/\s+/g, " ")
+      .slice(0, 90);
+    const s0 = performance.now();
+    // biome-ignore lint/suspicious/noExplicitAny: tracing only
+    const r: any = (orig as any).apply(this, a);
+    if (r && typeof r.then === "function")
+      r.then(
+        () => {
+          const e = spent.get(text) ?? { n: 0, ms: 0 };
+          e.n++;
+          e.ms += performance.now() - s0;
+          spent.set(text, e);
+        },
+        () => {},
+      );
+    return r;
+  };
+  process.on("exit", () => {
+    for (const [q, e] of [...spent.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12))
+      process.stderr.write(`${e.ms.toFixed(0).padStart(7)} ms ${String(e.n).padStart(6)}x ${q}\n`);
+  });
+  const t0 = Date.now();
+  for (const t of bridge.dispatcher.targets) {
+    const apply = t.target.apply.bind(t.target);
+    t.target.apply = async (ops) => {
+      const s0 = Date.now();
+      const out = await apply(ops);
+      process.stderr.write(
+        `${((s0 - t0) / 1000).toFixed(2)} ${t.name} apply ${ops.length} (${[...new Set(ops.map((o) => o.kind))].join(",")}) ${Date.now() - s0} ms\n`,
+      );
+      return out;
+    };
+  }
+}
+bridge.dispatcher.start();
+const initial = await phase("initial load", USERS, async () => {});
+if (process.env.BENCH_ROUTES) for (const e of emus) console.error(e.kind, e.emu.stats.byRoute);
+const resync = await phase("re-sync, nothing changed", USERS, async () => {
+  const repairs = [
+    ...userIds.map((resourceId) => ({ type: "User" as const, resourceId, action: "provision" as const })),
+    ...groupIds.map((resourceId) => ({ type: "Group" as const, resourceId, action: "provision" as const })),
+  ];
+  const breaker = { windowMs: 3_600_000, maxCount: 0, maxPercent: 0 };
+  for (const e of emus) await enqueueRepairs(store.db, e.kind, repairs, breaker, "bench-resync");
+});
+// The changes arrive together (a SCIM Bulk request, an IdP's push): written first, then delivered.
+await bridge.dispatcher.stop();
+const updated = await phase(`${UPDATES} titles changed`, UPDATES, async () => {
+  for (const id of userIds.slice(0, UPDATES)) {
+    await bridge.directory.update(
+      "User",
+      id,
+      { mutate: async (current) => ({ data: { ...current, title: "Senior Analyst" } }) },
+      {},
+    );
+  }
+  bridge.dispatcher.start();
+});
+
+const { rows: states } = await store.db.query<{ target: string; state: string; n: number }>(
+  "SELECT target, state, count(*)::int AS n FROM links GROUP BY target, state ORDER BY 1, 2",
 );
-const calls = emu.stats.apiCalls;
-// The floor: every call the run needed, at the configured latency, with as many in flight as allowed (Salesforce:
-// one call at a time per dispatcher worker, since a batch's calls depend on each other; Tableau: the target's
-// concurrency across all batches).
-const inFlight = kind === "salesforce" ? config.sync.workersPerTarget : CONCURRENCY;
-const floorS = (calls * LATENCY) / 1000 / inFlight;
 
 let baseline: { users: number; calls: number; seconds: number } | undefined;
 const N = Number(args.baseline);
-if (N > 0 && kind === "salesforce") {
+const sf = emus.find((e) => e.kind === "salesforce");
+if (N > 0 && sf?.kind === "salesforce") {
   // The seed script's shape: one create and one password call per user, one user at a time.
   const jsforce = (await import("jsforce")).default;
   const conn = new jsforce.Connection({
-    loginUrl: emu.url,
+    loginUrl: sf.emu.url,
     version: "62.0",
-    oauth2: { loginUrl: emu.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
+    oauth2: { loginUrl: sf.emu.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
   });
   await conn.login(SF.username, SF.password + SF.securityToken);
   const profile = (await conn.query<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Standard User'"))
     .records[0]!.Id;
-  emu.stats.reset();
+  sf.emu.stats.reset();
   const t0 = Date.now();
   for (let i = 0; i < N; i++) {
     const u = `script${i}@example.com`;
@@ -164,23 +330,21 @@ if (N > 0 && kind === "salesforce") {
       NewPassword: "Generic-Passw0rd!",
     });
   }
-  baseline = { users: N, calls: emu.stats.apiCalls, seconds: (Date.now() - t0) / 1000 };
+  baseline = { users: N, calls: sf.emu.stats.apiCalls, seconds: (Date.now() - t0) / 1000 };
 }
 
 const report = {
-  target: kind,
+  targets: kinds,
   store: store.db.kind,
   users: USERS,
   groups: GROUPS,
   latencyMs: LATENCY,
   concurrency: CONCURRENCY,
-  wallSeconds: Number(wallS.toFixed(1)),
-  apiCalls: calls,
-  apiCallsPerUser: Number((calls / USERS).toFixed(4)),
-  usersPerSecond: Math.round(USERS / wallS),
-  requestsInFlight: inFlight,
-  floorSeconds: Number(floorS.toFixed(1)),
-  linkStates: Object.fromEntries(states.map((s) => [s.state, Number(s.n)])),
+  dispatcherWorkersPerTarget: WORKERS,
+  initialLoad: initial,
+  resyncUnchanged: resync,
+  titleUpdates: { users: UPDATES, ...updated },
+  links: states.map((s) => `${s.target} ${s.state}: ${s.n}`),
   ...(baseline
     ? {
         baselineScript: {
@@ -194,4 +358,4 @@ const report = {
 console.log(JSON.stringify(report, null, 2));
 await bridge.stop();
 await store.close();
-await emu.close();
+for (const e of emus) await e.emu.close();

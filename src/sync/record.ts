@@ -54,6 +54,8 @@ export async function recordOutcomes(
     );
     const recorded = delivered.filter((d) => d.unit.jobs.every((j) => owned.has(j.id)));
     const links: LinkOutcome[] = [];
+    // Completed in one statement for the batch (one per unit cost ~1 ms each: 2 s per 1,000 users).
+    const doneIds: number[] = [];
     const audit: DeliveryAudit[] = [];
     const membershipChanged: string[] = [];
     for (const d of recorded) {
@@ -66,7 +68,7 @@ export async function recordOutcomes(
         waiting: plan.kind === "skip" && !!plan.waiting,
       });
       if (decision.state === "done") {
-        await completeJobs(tx, ids);
+        doneIds.push(...ids);
         const targetId = o.status === "done" ? (o.targetId ?? null) : null;
         if (plan.kind === "apply") {
           links.push({
@@ -99,6 +101,7 @@ export async function recordOutcomes(
         audit.push({ ...audited, outcome: "failed", detail: `${code}: ${message}` });
       }
     }
+    if (doneIds.length) await completeJobs(tx, doneIds);
     await recordLinks(tx, t.name, links);
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target.
     if (t.target.handlesGroups && membershipChanged.length)
