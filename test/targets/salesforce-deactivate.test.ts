@@ -2,7 +2,7 @@
 // deactivating write also carries fields Salesforce would refuse (a minimal PUT without email or name, an unknown
 // profile). Checks read the emulator's org back with jsforce.
 import jsforce from "jsforce";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import {
   SALESFORCE_EMULATOR_DEFAULTS as DEMO,
   type RunningSalesforceEmulator,
