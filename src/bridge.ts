@@ -109,7 +109,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     });
 
     // One cache of target health checks for the admin API and the console.
-    const health = targetHealth();
+    const health = targetHealth(db);
     const authLimiter = new AuthFailureLimiter(config.rateLimit.authFailuresPerMinute);
     // Nobody waits for this delivery: one wake-up per target per KICK_DELAY_MS, so an IdP's burst of writes makes
     // a few large batches instead of a claim transaction per write per worker.

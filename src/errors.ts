@@ -37,6 +37,29 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/**
+ * Codes the bridge gives a delivery outcome (job `lastErrorCode`, link `errorCode`) when the target's own code does
+ * not apply; a target's own code (`DUPLICATE_USERNAME`, `409017`) is always kept as it is. Each says what it means.
+ */
+export const DELIVERY_ERRORS = {
+  TARGET_NETWORK_ERROR: "no answer: the connection was refused or reset, or the name did not resolve",
+  TARGET_TIMEOUT: "no answer within the target's timeoutMs",
+  TARGET_UNAVAILABLE: "the target or a gateway in front of it answered 5xx or 408 without a code of its own",
+  TARGET_RATE_LIMITED: "the target answered 429; retried after its Retry-After",
+  TARGET_CREDENTIALS_REJECTED:
+    "the target refused the bridge's credentials (the vendor's code is in the message); work waits, the target shows unhealthy",
+  TARGET_SESSION_LOST:
+    "the target ended a session right after a fresh sign-in (another process signing in with the same credentials)",
+  TARGET_ERROR:
+    "the target's client failed in an unexpected way; retried, and dead after the attempts run out",
+  TARGET_NO_RESULT: "the target's answer had no result for this record",
+  NOT_APPLIED: "the batch ended before this operation was reached",
+  WAITING_FOR_MEMBERS: "a group waits for its members' own provisioning in this target",
+  MAPPING_ERROR: "the mapping could not be evaluated for this user",
+} as const;
+
+export type DeliveryCode = keyof typeof DELIVERY_ERRORS;
+
 export class BridgeError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

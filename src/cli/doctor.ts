@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { type Config, ConfigError, loadConfig } from "../config/index.ts";
 import { openStore } from "../store/index.ts";
+import { credentialsParked } from "../sync/index.ts";
 import { buildTargets, targetConfigs } from "../targets/registry.ts";
 import type { CheckResult } from "../targets/target.ts";
 import { table } from "./progress.ts";
@@ -60,6 +61,8 @@ async function storeChecks(config: Config): Promise<DoctorRow[]> {
       );
     } catch {}
     const pending = files.filter((f) => !applied.has(f));
+    // Work the targets parked on refused credentials, as every process sees it in the outbox.
+    const parked = pending.length ? new Map() : await credentialsParked(db).catch(() => new Map());
     return [
       { area, check: "open the store", ok: true, detail: where },
       {
@@ -69,6 +72,13 @@ async function storeChecks(config: Config): Promise<DoctorRow[]> {
         detail: pending.length ? `pending: ${pending.join(", ")}` : `${files.length} of ${files.length}`,
         ...(pending.length ? { fix: "run `scim-bridge migrate` (serve also migrates on start)" } : {}),
       },
+      ...[...parked].map(([target, c]: [string, CheckResult]) => ({
+        area: `target ${target}`,
+        check: c.check,
+        ok: c.ok,
+        detail: c.detail,
+        ...(c.fix ? { fix: c.fix } : {}),
+      })),
     ];
   } finally {
     await db.close();

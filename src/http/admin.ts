@@ -55,7 +55,7 @@ export function adminRouter(opts: AdminOptions): Router {
   router.use(express.json({ limit: "100kb" }));
   router.use(edgeValidation());
 
-  const health = opts.health ?? targetHealth();
+  const health = opts.health ?? targetHealth(db);
   const checkTarget = (t: ConfiguredTarget, fresh: boolean) => health.check(t, fresh);
 
   router.get("/targets", async (req, res) => {

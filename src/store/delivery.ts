@@ -187,3 +187,20 @@ export async function auditDeliveries(q: Queryable, target: string, entries: Del
     })),
   );
 }
+
+export interface ParkedWork {
+  target: string;
+  jobs: number;
+  /** The newest job's error message (which says what the target answered). */
+  message: string | null;
+}
+
+/** Open jobs per target whose last attempt ended with `code` (e.g. credentials refused), for health reports. */
+export async function parkedWith(q: Queryable, code: string): Promise<ParkedWork[]> {
+  const { rows } = await q.query<{ target: string; n: number; message: string | null }>(
+    `SELECT target, count(*)::int AS n, (array_agg(last_error_message ORDER BY id DESC))[1] AS message
+       FROM outbox WHERE state IN ('pending', 'running') AND last_error_code = $1 GROUP BY target ORDER BY target`,
+    [code],
+  );
+  return rows.map((r) => ({ target: r.target, jobs: Number(r.n), message: r.message }));
+}

@@ -18,7 +18,9 @@ export type Fault =
   | "500-json"
   | "429"
   | "429-date"
-  | "slow";
+  | "slow"
+  /** A Tableau session ended (401002), as when another process signs in with the same PAT. */
+  | "401-tableau";
 
 export const RANDOM_FAULTS: Fault[] = [
   "reset-before",
@@ -135,6 +137,13 @@ export async function startFaultProxy(upstream: string, opts: { slowMs?: number 
             "content-type": "text/plain",
           })
           .end("Too Many Requests");
+        return;
+      case "401-tableau":
+        res
+          .writeHead(401, { "content-type": "application/json" })
+          .end(
+            '{"error":{"code":"401002","summary":"Unauthorized Access","detail":"Invalid authentication credentials were provided."}}',
+          );
         return;
       case "slow":
         await new Promise((r) => setTimeout(r, opts.slowMs ?? 300));

@@ -10,7 +10,7 @@ describe("classifySalesforceError", () => {
   const cases: [
     string,
     Parameters<typeof classifySalesforceError>[0],
-    { retry: boolean; code: string; delayMs?: number },
+    { retry: boolean; code: string; delayMs?: number; blocked?: string },
   ][] = [
     [
       "duplicate username",
@@ -53,35 +53,90 @@ describe("classifySalesforceError", () => {
       { retry: true, code: "SERVER_UNAVAILABLE" },
     ],
     [
-      "non-JSON 502",
-      { errorCode: "ERROR_HTTP_502", message: "<html>Bad gateway" },
-      { retry: true, code: "ERROR_HTTP_502" },
+      "non-JSON 502 (jsforce's ERROR_HTTP_502)",
+      { errorCode: "ERROR_HTTP_502", message: "<html>Bad gateway", status: 502 },
+      { retry: true, code: "TARGET_UNAVAILABLE" },
+    ],
+    [
+      "failure 3: a 503 HTML page is retried whatever the body",
+      { errorCode: "ERROR_HTTP_503", message: "HTTP response contains html content." },
+      { retry: true, code: "TARGET_UNAVAILABLE" },
+    ],
+    [
+      "failure 3: a gateway's JSON 5xx without a Salesforce code is retried",
+      { errorCode: "Error", name: "Error", message: "Service Unavailable", status: 503 },
+      { retry: true, code: "TARGET_UNAVAILABLE" },
+    ],
+    [
+      "a 5xx keeps Salesforce's own code when there is one",
+      { errorCode: "SERVER_UNAVAILABLE", message: "down", status: 503 },
+      { retry: true, code: "SERVER_UNAVAILABLE" },
+    ],
+    [
+      "failure 7: 429 waits for Retry-After in seconds",
+      { errorCode: "Error", message: "Too Many Requests", status: 429, retryAfter: "7" },
+      { retry: true, code: "TARGET_RATE_LIMITED", delayMs: 7000 },
+    ],
+    [
+      "a permanent code on a 4xx",
+      { errorCode: "INVALID_FIELD", message: "No such column", status: 400 },
+      { retry: false, code: "INVALID_FIELD" },
     ],
     [
       "session after re-auth",
-      { errorCode: "INVALID_SESSION_ID", message: "Session expired or invalid" },
+      { errorCode: "INVALID_SESSION_ID", message: "Session expired or invalid", status: 401 },
       { retry: true, code: "INVALID_SESSION_ID" },
     ],
     [
-      "login refused",
-      { name: "invalid_grant", message: "authentication failure" },
-      { retry: true, code: "invalid_grant", delayMs: 300_000 },
+      "login refused: parked, shown as a credentials problem",
+      { name: "SalesforceAuthError", code: "invalid_grant", status: 400, message: "authentication failure" },
+      { retry: true, code: "TARGET_CREDENTIALS_REJECTED", blocked: "credentials" },
     ],
     [
-      "refresh failed",
-      { name: "Error", message: "Unable to refresh session due to: authentication failure" },
-      { retry: true, code: "SESSION_REFRESH_FAILED", delayMs: 300_000 },
+      "wrong client secret",
+      {
+        name: "SalesforceAuthError",
+        code: "invalid_client",
+        status: 400,
+        message: "invalid client credentials",
+      },
+      { retry: true, code: "TARGET_CREDENTIALS_REJECTED", blocked: "credentials" },
+    ],
+    [
+      "failure 6: a connection reset during re-login gets the ordinary backoff",
+      {
+        name: "SalesforceAuthError",
+        code: "NETWORK_ERROR",
+        status: 0,
+        message: "token request failed: ECONNRESET",
+      },
+      { retry: true, code: "TARGET_NETWORK_ERROR" },
+    ],
+    [
+      "failure 3: a 503 page at login is transient",
+      {
+        name: "SalesforceAuthError",
+        code: "HTTP_503",
+        status: 503,
+        message: "login refused (HTTP_503)",
+        retryAfterMs: 2000,
+      },
+      { retry: true, code: "TARGET_UNAVAILABLE", delayMs: 2000 },
     ],
     [
       "connection reset",
       { name: "FetchError", code: "ECONNRESET", message: "socket hang up" },
-      { retry: true, code: "ECONNRESET" },
+      { retry: true, code: "TARGET_NETWORK_ERROR" },
     ],
-    ["jsforce timeout", { name: "Error", message: "Request Timeout" }, { retry: true, code: "TIMEOUT" }],
     [
-      "a bug",
+      "jsforce timeout",
+      { name: "Error", message: "Request Timeout" },
+      { retry: true, code: "TARGET_TIMEOUT" },
+    ],
+    [
+      "not Salesforce's answer: retried until the attempts run out, never dead at once",
       { name: "TypeError", message: "x is not a function" },
-      { retry: false, code: "UNEXPECTED_ERROR" },
+      { retry: true, code: "TARGET_ERROR" },
     ],
   ];
   it.each(cases)("%s", (_, error, expected) => {
@@ -157,12 +212,12 @@ describe("Salesforce target: errors from the org", () => {
     expect(emu.org.users().filter((u) => String(u.Username).startsWith("flaky"))).toHaveLength(2);
   });
 
-  it("returns retry (TIMEOUT) when Salesforce does not answer within timeoutMs", async () => {
+  it("returns retry (TARGET_TIMEOUT) when Salesforce does not answer within timeoutMs", async () => {
     const target = salesforceTarget(emu, { timeoutMs: 300 });
     await target.check(); // log in first: the fault only hangs data calls
     emu.setFaults({ timeoutRate: 1 });
     const [outcome] = await target.apply([upsert(scimUser("slow@example.com"))]);
-    expect(outcome).toMatchObject({ status: "retry", code: "TIMEOUT" });
+    expect(outcome).toMatchObject({ status: "retry", code: "TARGET_TIMEOUT" });
   });
 });
 

@@ -161,7 +161,7 @@ describe("scim target", () => {
     expect(peer.tokensIssued()).toBe(2);
   });
 
-  it("fails an operation, without retrying, when the OAuth client is refused", async () => {
+  it("parks an operation as a credentials failure when the OAuth client is refused", async () => {
     peer = await startScimPeer({ auth: "oauth" });
     const target = createScimTarget(
       ScimTargetConfig.parse({
@@ -172,7 +172,12 @@ describe("scim target", () => {
       }),
     );
     const [out] = await target.apply([upsert(desired("x@example.com"))]);
-    expect(out).toMatchObject({ status: "failed", code: "OAUTH_TOKEN_REFUSED" });
+    expect(out).toMatchObject({
+      status: "retry",
+      code: "TARGET_CREDENTIALS_REJECTED",
+      blocked: "credentials",
+      message: expect.stringContaining("OAUTH_TOKEN_REFUSED"),
+    });
     const checks = await target.check();
     expect(checks[0]).toMatchObject({ ok: false });
     expect(checks[0]?.fix).toMatch(/client id, secret/);

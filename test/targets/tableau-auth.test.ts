@@ -81,12 +81,17 @@ describe("personal access token", () => {
     await b.close?.();
   });
 
-  it("fails every operation with 401001 and a clear check when the PAT is wrong", async () => {
+  it("parks every operation as a credentials failure (401001) with a clear check when the PAT is wrong", async () => {
     const target = createTableauTarget(
       emulatorConfig(e, { auth: { pat: { name: e.options.patName, secret: "wrong" } } }),
     );
     const [outcome] = await target.apply(users("nope", 1));
-    expect(outcome).toMatchObject({ status: "failed", code: "401001" });
+    expect(outcome).toMatchObject({
+      status: "retry",
+      code: "TARGET_CREDENTIALS_REJECTED",
+      blocked: "credentials",
+      message: expect.stringContaining("401001"),
+    });
     const checks = await target.check();
     expect(checks.find((c) => c.check.endsWith("sign-in"))).toMatchObject({
       ok: false,
@@ -106,11 +111,15 @@ describe("connected app (JWT)", () => {
     await b.close?.();
   });
 
-  it("fails an operation whose scope the JWT lacks, and check() names the missing scopes", async () => {
+  it("parks an operation whose scope the JWT lacks as a credentials failure, and check() names the missing scopes", async () => {
     const readOnly = ["tableau:users:read", "tableau:groups:read"];
     const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, readOnly) }));
     const [outcome] = await target.apply(users("unscoped", 1));
-    expect(outcome).toMatchObject({ status: "failed", code: "401002" });
+    expect(outcome).toMatchObject({
+      status: "retry",
+      code: "TARGET_CREDENTIALS_REJECTED",
+      message: expect.stringContaining("401002"),
+    });
     expect(e.server.site("").userByNameCi("unscoped0@example.com")).toBeUndefined();
     const checks = await target.check();
     const scopes = checks.find((c) => c.check.endsWith("jwt scopes"));

@@ -3,6 +3,7 @@
 // so every flow gets the same refresh function (reference §3).
 import { sign } from "node:crypto";
 import jsforce from "jsforce";
+import { parseRetryAfter } from "../shared/retry.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 
 type Connection = InstanceType<typeof jsforce.Connection>;
@@ -43,7 +44,7 @@ export function jwtAudience(loginUrl: string): string {
   return loginUrl;
 }
 
-/** The token request of the configured flow, as form fields (client id and secret are added by jsforce). */
+/** The token request of the configured flow, as form fields (client id and secret are added by requestToken). */
 function tokenParams(config: SalesforceTargetConfig): Record<string, string> {
   const { auth } = config;
   if ("password" in auth) {
@@ -82,12 +83,92 @@ function oauthClient(config: SalesforceTargetConfig): {
   return { clientId: auth.jwt.clientId, loginUrl: config.loginUrl };
 }
 
+/**
+ * A refused or failed token request, with what the transport said: `status` 0 when no answer came (network,
+ * timeout); `code` is Salesforce's OAuth `error` (invalid_grant, invalid_client…) when it sent one, else
+ * HTTP_<status>, NETWORK_ERROR or TIMEOUT.
+ */
+export class SalesforceAuthError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, code: string, message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = "SalesforceAuthError";
+    this.status = status;
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+interface TokenAnswer {
+  access_token: string;
+  instance_url: string;
+  id?: string;
+}
+
+/**
+ * The token request of the configured flow, made here rather than through jsforce's OAuth2 class so that the
+ * HTTP status and Retry-After survive: a 503 from the token endpoint is a transient failure, an `invalid_grant`
+ * is a configuration one (jsforce reports both as a bare Error).
+ */
+async function requestToken(config: SalesforceTargetConfig): Promise<TokenAnswer> {
+  const client = oauthClient(config);
+  const form = new URLSearchParams(tokenParams(config));
+  form.set("client_id", client.clientId);
+  if (client.clientSecret) form.set("client_secret", client.clientSecret);
+  const url = `${client.loginUrl.replace(/\/$/, "")}/services/oauth2/token`;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: form,
+      signal: AbortSignal.timeout(config.timeoutMs),
+    });
+    text = await res.text();
+  } catch (e) {
+    const timedOut = (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new SalesforceAuthError(
+      0,
+      timedOut ? "TIMEOUT" : "NETWORK_ERROR",
+      timedOut
+        ? `no answer from the token endpoint within ${config.timeoutMs} ms`
+        : `token request failed: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+    );
+  }
+  let body: { error?: unknown; error_description?: unknown } & Partial<TokenAnswer> = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // A gateway's HTML page: the status says what happened.
+  }
+  if (!res.ok || typeof body.access_token !== "string" || typeof body.instance_url !== "string") {
+    const code = typeof body.error === "string" ? body.error : `HTTP_${res.status}`;
+    const detail =
+      typeof body.error_description === "string"
+        ? body.error_description
+        : text.replace(/\s+/g, " ").slice(0, 200);
+    throw new SalesforceAuthError(
+      res.ok ? 502 : res.status,
+      code,
+      `login refused (${code}): ${detail}`,
+      parseRetryAfter(res.headers.get("retry-after")),
+    );
+  }
+  return body as TokenAnswer;
+}
+
 export interface SalesforceSession {
   conn: Connection;
   /** Logs in once; concurrent callers share the login in progress. */
   ensureLoggedIn(): Promise<void>;
   /** How many token requests were made (logins and re-logins), for logs and tests. */
   readonly logins: number;
+  /** Why the last re-login failed: jsforce replaces it with a bare "Unable to refresh session" Error. */
+  readonly lastRefreshError: unknown;
 }
 
 export function createSession(
@@ -96,10 +177,16 @@ export function createSession(
 ): SalesforceSession {
   let logins = 0;
   let loggedIn: Promise<void> | undefined;
+  let lastRefreshError: unknown;
   const authorize = async (conn: Connection) => {
     logins++;
-    // jsforce's authorize() posts the grant with client_id/client_secret and adopts the new instance URL.
-    await conn.authorize(tokenParams(config) as unknown as Parameters<Connection["authorize"]>[0]);
+    const token = await requestToken(config);
+    conn.accessToken = token.access_token;
+    conn.instanceUrl = token.instance_url;
+    if (token.id) {
+      const [organizationId, id] = token.id.split("/").slice(-2);
+      conn.userInfo = { id: id ?? "", organizationId: organizationId ?? "", url: token.id };
+    }
   };
   const conn: Connection = new jsforce.Connection({
     loginUrl: config.loginUrl,
@@ -110,8 +197,14 @@ export function createSession(
     refreshFn: (c, callback) => {
       onLogin?.("refresh");
       authorize(c as Connection).then(
-        () => callback(null, (c as Connection).accessToken ?? undefined),
-        (e: Error) => callback(e),
+        () => {
+          lastRefreshError = undefined;
+          callback(null, (c as Connection).accessToken ?? undefined);
+        },
+        (e: Error) => {
+          lastRefreshError = e;
+          callback(e);
+        },
       );
     },
   });
@@ -119,6 +212,9 @@ export function createSession(
     conn,
     get logins() {
       return logins;
+    },
+    get lastRefreshError() {
+      return lastRefreshError;
     },
     ensureLoggedIn() {
       loggedIn ??= (async () => {

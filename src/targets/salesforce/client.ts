@@ -1,6 +1,9 @@
 // The REST calls the target makes, over one jsforce connection: explicit timeouts, a cap on calls in
 // flight, sObject Collections in chunks of 200, SOQL with paging, and the org's API budget.
 
+import { HttpApi } from "jsforce/lib/http-api.js";
+import type { HttpResponse, Schema } from "jsforce/lib/types/index.js";
+import { Limiter } from "../shared/limiter.ts";
 import { createSession, type SalesforceSession } from "./auth.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 import { BudgetExhaustedError } from "./errors.ts";
@@ -59,24 +62,25 @@ export function chunk<T>(items: readonly T[], size = COLLECTION_LIMIT): T[][] {
   return out;
 }
 
-/** Lets at most `limit` tasks run at once, in arrival order. */
-class Limiter {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  private readonly limit: number;
-  constructor(limit: number) {
-    this.limit = limit;
+type Connection = SalesforceSession["conn"];
+
+/**
+ * jsforce's HTTP layer, with what the transport said kept on the error: the status (a 503 whose HTML or gateway
+ * JSON body has no Salesforce errorCode is still a 503) and Retry-After.
+ */
+class TransportAwareApi extends HttpApi<Schema> {
+  override async getError(response: HttpResponse, body?: unknown): Promise<Error> {
+    const err = await super.getError(response, body);
+    const retryAfter = response.headers["retry-after"];
+    return Object.assign(err, { status: response.statusCode, ...(retryAfter ? { retryAfter } : {}) });
   }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
+}
+
+/** A path under the data API root (`/sobjects/...`), under the instance (`/services/...`), or absolute. */
+function absoluteUrl(conn: Connection, version: string, path: string): string {
+  if (/^https?:\/\//.test(path)) return path;
+  const base = conn.instanceUrl.replace(/\/$/, "");
+  return path.startsWith("/services/") ? `${base}${path}` : `${base}/services/data/v${version}${path}`;
 }
 
 export interface ApiUsage {
@@ -138,26 +142,37 @@ export class SalesforceClient {
     await this.session.ensureLoggedIn();
     return this.limiter.run(async () => {
       const conn = this.session.conn;
+      // No retries inside jsforce (it retries GETs after 250–500 ms whatever Retry-After says): a failed call
+      // goes back to the dispatcher, which honours Retry-After and backs off.
+      const api = new TransportAwareApi(conn, { timeout: this.config.timeoutMs, retry: { maxRetries: 0 } });
+      api.on("response", (response: HttpResponse) =>
+        this.noteLimitInfo(response.headers["sforce-limit-info"]),
+      );
       try {
         this.calls++;
-        return (await conn.request<T>(
-          {
-            method,
-            url: path,
-            ...(body === undefined
-              ? {}
-              : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-          },
-          // jsforce retries idempotent calls on 5xx by itself; keep that short, the dispatcher retries too.
-          { timeout: this.config.timeoutMs, retry: { maxRetries: 2, minTimeout: 250 } },
-        )) as T;
+        return await api.request<T>({
+          method,
+          url: absoluteUrl(conn, this.config.apiVersion, path),
+          headers: body === undefined ? {} : { "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
       } catch (e) {
+        // jsforce replaces a failed re-login with a bare Error; the re-login's own error says what happened.
+        if (
+          e instanceof Error &&
+          e.message.startsWith("Unable to refresh session") &&
+          this.session.lastRefreshError
+        )
+          throw this.session.lastRefreshError;
         if ((e as { errorCode?: string }).errorCode === "REQUEST_LIMIT_EXCEEDED") this.park();
         throw e;
-      } finally {
-        this.noteUsage(conn.limitInfo?.apiUsage);
       }
     });
+  }
+
+  private noteLimitInfo(header: string | undefined): void {
+    const m = header ? /api-usage=(\d+)\/(\d+)/.exec(header) : null;
+    if (m) this.noteUsage({ used: Number(m[1]), limit: Number(m[2]) });
   }
 
   private noteUsage(usage: ApiUsage | undefined): void {

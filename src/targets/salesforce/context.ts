@@ -37,18 +37,21 @@ export function errorOutcome(ctx: SalesforceContext, error: unknown): Failure {
       code: error.errorCode,
       message: error.message,
       delayMs: Math.max(1000, error.notBefore - ctx.now()),
+      blocked: "budget",
     };
   }
   const decision = classifySalesforceError(asErrorLike(error), { parkMs: ctx.config.budget.parkMs });
   if (!decision.retry) return { status: "failed", code: decision.code, message: decision.message };
-  const delayMs = decision.budget
-    ? Math.max(1000, (ctx.client.parkedUntilTime() ?? ctx.now()) - ctx.now())
-    : decision.delayMs;
+  const delayMs =
+    decision.blocked === "budget"
+      ? Math.max(1000, (ctx.client.parkedUntilTime() ?? ctx.now()) - ctx.now())
+      : decision.delayMs;
   return {
     status: "retry",
     code: decision.code,
     message: decision.message,
     ...(delayMs !== undefined ? { delayMs } : {}),
+    ...(decision.blocked ? { blocked: decision.blocked } : {}),
   };
 }
 
@@ -60,14 +63,18 @@ function asErrorLike(error: unknown): SalesforceErrorLike {
 /** undefined when the record was saved; otherwise the outcome its error calls for. */
 export function saveOutcome(ctx: SalesforceContext, result: SaveResult | undefined): Failure | undefined {
   if (!result)
-    return { status: "retry", code: "NO_RESULT", message: "Salesforce returned no result for this record" };
+    return {
+      status: "retry",
+      code: "TARGET_NO_RESULT",
+      message: "Salesforce returned no result for this record",
+    };
   if (result.success) return undefined;
   if (result.thrown !== undefined) return errorOutcome(ctx, result.thrown);
   const first = result.errors[0];
   if (!first)
     return {
-      status: "failed",
-      code: "UNKNOWN_ERROR",
+      status: "retry",
+      code: "TARGET_ERROR",
       message: "Salesforce refused the record without a reason",
     };
   const fields = first.fields?.length ? ` (fields: ${first.fields.join(", ")})` : "";

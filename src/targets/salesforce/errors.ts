@@ -1,17 +1,32 @@
 // What to do about a Salesforce error: retry (and when) or give up with Salesforce's own code.
 // Pure functions, so the decision table has its own unit test.
+import { parseRetryAfter } from "../shared/retry.ts";
+import { credentialsRejected, type Retry, transportRetry } from "../shared/transport.ts";
 
-/** An error as jsforce throws it (`errorCode`, or `name` for OAuth errors) or as a collection result holds it (`statusCode`). */
+/**
+ * An error as jsforce throws it (`errorCode`, plus `status` and `retryAfter` from our transport-aware HTTP layer),
+ * as a collection result holds it (`statusCode`), or a SalesforceAuthError from the token request.
+ */
 export interface SalesforceErrorLike {
   errorCode?: string;
   statusCode?: string;
   name?: string;
   code?: string;
   message?: string;
+  /** HTTP status of the answer (SalesforceAuthError: 0 = no answer). */
+  status?: number;
+  retryAfter?: string;
+  retryAfterMs?: number;
 }
 
 export type ErrorDecision =
-  | { retry: true; code: string; message: string; delayMs?: number; budget?: boolean }
+  | {
+      retry: true;
+      code: string;
+      message: string;
+      delayMs?: number;
+      blocked?: "credentials" | "budget";
+    }
   | { retry: false; code: string; message: string };
 
 export interface ClassifyOptions {
@@ -19,23 +34,18 @@ export interface ClassifyOptions {
   parkMs: number;
 }
 
-/** Codes that a later attempt can get past without anyone changing anything. */
+/** Salesforce codes that a later attempt can get past without anyone changing anything. */
 const TRANSIENT = new Set([
   "UNKNOWN_EXCEPTION",
   "SERVER_UNAVAILABLE",
   "UNABLE_TO_LOCK_ROW",
   "REQUEST_RUNNING_TOO_LONG",
   "QUERY_TIMEOUT",
-  // jsforce already refreshed the session once and still got 401: a login race or a revoked app.
+  // jsforce already logged in again and still got 401: a login race or a session revoked at once.
   "INVALID_SESSION_ID",
-  "ERROR_HTTP_500",
-  "ERROR_HTTP_502",
-  "ERROR_HTTP_503",
-  "ERROR_HTTP_504",
-  "ERROR_HTTP_429",
 ]);
 
-/** Network failures (node-fetch / undici codes) and jsforce's own timeout. */
+/** Network failures (node-fetch / undici codes). */
 const NETWORK = new Set([
   "ECONNRESET",
   "ECONNREFUSED",
@@ -47,43 +57,64 @@ const NETWORK = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** OAuth errors jsforce raises with `name` = Salesforce's `error`; a fixed configuration makes them pass. */
-const OAUTH = new Set([
-  "invalid_grant",
-  "invalid_client_id",
-  "invalid_client",
-  "invalid_request",
-  "unsupported_grant_type",
-  "inactive_user",
-  "inactive_org",
-]);
-
-/** Delay for login failures: they need an admin, so hammering the token endpoint helps nobody. */
-export const LOGIN_RETRY_MS = 5 * 60_000;
 /** Row locks clear in seconds (another job is updating the same user or group). */
 const LOCK_RETRY_MS = 5_000;
 
+/** Salesforce's own code, if the error carries one (not jsforce's ERROR_HTTP_503 or a bare "Error"). */
 export function salesforceErrorCode(e: SalesforceErrorLike): string | undefined {
-  return e.errorCode ?? e.statusCode ?? (e.name && OAUTH.has(e.name) ? e.name : undefined);
+  const c = e.errorCode ?? e.statusCode;
+  return c && /^[A-Z][A-Z0-9_]+$/.test(c) && !/^ERROR_HTTP_\d+$/.test(c) ? c : undefined;
 }
 
+const asDecision = (r: Retry): ErrorDecision => ({
+  retry: true,
+  code: r.code,
+  message: r.message,
+  ...(r.delayMs === undefined ? {} : { delayMs: r.delayMs }),
+  ...(r.blocked === "credentials" || r.blocked === "budget" ? { blocked: r.blocked } : {}),
+});
+
+/**
+ * Transport first: a failed login is a configuration problem unless the transport failed; then no answer, 408,
+ * 429 and 5xx are retried whatever the body says (after Retry-After); then Salesforce's own code decides.
+ */
 export function classifySalesforceError(e: SalesforceErrorLike, options: ClassifyOptions): ErrorDecision {
-  const message = e.message ?? "";
+  const message = (e.message ?? "").slice(0, 500);
   const code = salesforceErrorCode(e);
+  if (e.name === "SalesforceAuthError") {
+    const status = e.status ?? 0;
+    const transient = transportRetry(status, `login: ${message}`, {
+      ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
+      timedOut: e.code === "TIMEOUT",
+    });
+    return asDecision(transient ?? credentialsRejected(e.code ?? `HTTP_${status}`, message));
+  }
   if (code === "REQUEST_LIMIT_EXCEEDED")
-    return { retry: true, code, message, delayMs: options.parkMs, budget: true };
+    return { retry: true, code, message, delayMs: options.parkMs, blocked: "budget" };
+  if (e.status !== undefined) {
+    const retryAfterMs = parseRetryAfter(e.retryAfter);
+    const transient = transportRetry(e.status, message, {
+      ...(code ? { targetCode: code } : {}),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+    if (transient) return asDecision(transient);
+  }
   if (code === "UNABLE_TO_LOCK_ROW") return { retry: true, code, message, delayMs: LOCK_RETRY_MS };
   if (code && TRANSIENT.has(code)) return { retry: true, code, message };
-  if (code && OAUTH.has(code)) return { retry: true, code, message, delayMs: LOGIN_RETRY_MS };
+  // Salesforce's own code on a 4xx (or a refused record in a collection): permanent.
   if (code) return { retry: false, code, message };
-  // No Salesforce code: the request never got an answer.
+  const jsforceStatus = /^ERROR_HTTP_(\d+)$/.exec(e.errorCode ?? "")?.[1];
+  if (jsforceStatus) {
+    const transient = transportRetry(Number(jsforceStatus), message);
+    if (transient) return asDecision(transient);
+  }
+  // No answer at all.
   if ((e.code && NETWORK.has(e.code)) || e.name === "FetchError")
-    return { retry: true, code: e.code ?? "NETWORK_ERROR", message };
+    return { retry: true, code: "TARGET_NETWORK_ERROR", message: `${e.code ?? "network"}: ${message}` };
   if (e.name === "AbortError" || /Request Timeout|aborted due to timeout/i.test(message))
-    return { retry: true, code: "TIMEOUT", message: message || "Salesforce did not answer in time" };
-  if (message.startsWith("Unable to refresh session"))
-    return { retry: true, code: "SESSION_REFRESH_FAILED", message, delayMs: LOGIN_RETRY_MS };
-  return { retry: false, code: "UNEXPECTED_ERROR", message: message || String(e) };
+    return { retry: true, code: "TARGET_TIMEOUT", message: message || "Salesforce did not answer in time" };
+  // Not Salesforce's answer, so not known to be permanent: retried, and dead once the attempts run out.
+  return { retry: true, code: "TARGET_ERROR", message: message || String(e) };
 }
 
 /** A whole call refused because the org's API allocation is (nearly) used up. */

@@ -70,6 +70,7 @@ export function createSalesforceTarget(
         code: "REQUEST_LIMIT_EXCEEDED",
         message: `The org's API allocation is nearly used up; work is parked until ${new Date(parked).toISOString()}`,
         delayMs,
+        blocked: "budget",
       }));
     }
     const synced = await applyUserOps(

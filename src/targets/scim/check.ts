@@ -23,7 +23,7 @@ export async function checkScim(ctx: ScimContext): Promise<CheckResult[]> {
     });
   } catch (e) {
     const o = outcomeOfError(e);
-    const auth = o.status !== "done" && /^(HTTP_401|HTTP_403|OAUTH_TOKEN_REFUSED)$/.test(o.code);
+    const auth = o.status !== "done" && /^(TARGET_CREDENTIALS_REJECTED|HTTP_403)$/.test(o.code);
     out.push({
       check: "read the peer's ServiceProviderConfig and Schemas",
       ok: false,

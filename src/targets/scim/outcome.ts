@@ -1,6 +1,7 @@
 // Pure decisions: what a peer's answer means for a job. SCIM errors carry a status and, for 400/409, a
 // scimType (RFC 7644 §3.12); the scimType is the peer's own code, else HTTP_<status>.
 import { parseRetryAfter } from "../shared/retry.ts";
+import { credentialsRejected, transportRetry } from "../shared/transport.ts";
 import type { Outcome } from "../target.ts";
 import { PeerUnreachable, TokenRefused } from "./client.ts";
 
@@ -17,10 +18,14 @@ export function classifyPeerAnswer(
       ? err.detail.trim().slice(0, 500)
       : text.trim().slice(0, 200) || `the peer answered ${status}`;
   const code = typeof err.scimType === "string" && err.scimType ? err.scimType : `HTTP_${status}`;
-  if (status === 408 || status === 429 || status >= 500) {
-    const delayMs = parseRetryAfter(retryAfter);
-    return { status: "retry", code, message: detail, ...(delayMs === undefined ? {} : { delayMs }) };
-  }
+  const retryAfterMs = parseRetryAfter(retryAfter);
+  const transient = transportRetry(status, detail, {
+    ...(code !== `HTTP_${status}` ? { targetCode: code } : {}),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+  if (transient) return transient;
+  // The bearer token (or the one the token endpoint gave) is refused: a configuration problem, parked.
+  if (status === 401) return credentialsRejected(code, detail);
   return { status: "failed", code, message: detail };
 }
 
@@ -39,12 +44,14 @@ export class PeerRefused extends Error {
 /** The outcome of an operation that threw. Anything that is not the peer's own answer is retried. */
 export function outcomeOfError(e: unknown): Outcome {
   if (e instanceof PeerRefused) return e.outcome;
-  if (e instanceof PeerUnreachable) return { status: "retry", code: "NETWORK", message: e.message };
+  if (e instanceof PeerUnreachable)
+    return { status: "retry", code: "TARGET_NETWORK_ERROR", message: e.message };
   if (e instanceof TokenRefused) {
-    // A 4xx from the token endpoint is a wrong client id or secret: retrying will not fix it.
-    return e.status >= 400 && e.status < 500 && e.status !== 429
-      ? { status: "failed", code: "OAUTH_TOKEN_REFUSED", message: e.message }
-      : { status: "retry", code: "OAUTH_TOKEN_REFUSED", message: e.message };
+    // A 4xx from the token endpoint is a wrong client id or secret: parked until an admin fixes it.
+    return (
+      transportRetry(e.status, e.message) ??
+      credentialsRejected(`OAUTH_TOKEN_REFUSED (HTTP ${e.status})`, e.message)
+    );
   }
-  return { status: "retry", code: "SCIM_CLIENT_ERROR", message: (e as Error)?.message ?? String(e) };
+  return { status: "retry", code: "TARGET_ERROR", message: (e as Error)?.message ?? String(e) };
 }

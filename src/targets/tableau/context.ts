@@ -1,5 +1,6 @@
 // What the resource modules share: the client, the target's settings and its effective mapping.
 import type { MappingSpec } from "../../mapping/index.ts";
+import { credentialsRejected } from "../shared/transport.ts";
 import type { Outcome } from "../target.ts";
 import { TableauError } from "./client/errors.ts";
 import type { TableauClient, TableauLogger } from "./client/request.ts";
@@ -24,8 +25,21 @@ export function describeError(e: TableauError): string {
 
 /** The outcome of an operation that threw. Anything that is not Tableau's answer is retried. */
 export function outcomeOfError(e: unknown): Outcome {
-  if (e instanceof TableauError) return classifyTableauError(e.status, e.code, e.headers, describeError(e));
-  return { status: "retry", code: "TABLEAU_CLIENT_ERROR", message: (e as Error)?.message ?? String(e) };
+  if (e instanceof TableauError) {
+    const outcome = classifyTableauError(e.status, e.code, e.headers, describeError(e));
+    // A refused sign-in (bad PAT, wrong connected-app secret, unknown site): parked, target unhealthy.
+    if (e.phase === "signin" && outcome.status === "failed")
+      return credentialsRejected(e.code, `sign-in refused: ${describeError(e)}`);
+    if (e.phase === "session-lost")
+      return {
+        status: "retry",
+        code: "TARGET_SESSION_LOST",
+        message: `the session ended again right after a fresh sign-in (${e.code}); is another process signing in with the same PAT?`,
+        blocked: "session",
+      };
+    return outcome;
+  }
+  return { status: "retry", code: "TARGET_ERROR", message: (e as Error)?.message ?? String(e) };
 }
 
 /** A permanent failure carrying Tableau's code, for "already there" codes that mean a real conflict here. */

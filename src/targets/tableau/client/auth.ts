@@ -8,6 +8,7 @@
 // limit, since every JWT sign-in opens an independent session: use JWT when several processes run.
 import { createHmac, randomUUID } from "node:crypto";
 import type { TableauTargetConfig } from "../config.ts";
+import { TableauError } from "./errors.ts";
 
 export interface TableauSession {
   token: string;
@@ -16,8 +17,11 @@ export interface TableauSession {
   userId: string;
 }
 
-/** Posts an unauthenticated JSON body to a path under /api/{version} and returns the parsed answer. */
-export type SignInPost = (path: string, body: unknown) => Promise<unknown>;
+/**
+ * Posts an unauthenticated JSON body to a path under /api/{version} and returns the parsed answer. The body is
+ * built per attempt, so that a retried sign-in carries a fresh JWT (Tableau refuses a replayed jti).
+ */
+export type SignInPost = (path: string, body: () => unknown) => Promise<unknown>;
 
 export type TableauAuthConfig = TableauTargetConfig["auth"];
 
@@ -90,7 +94,7 @@ export class TableauAuth {
   private signIn(): Promise<TableauSession> {
     this.currentToken = undefined;
     this.signIns++;
-    const credentials =
+    const credentials = () =>
       "pat" in this.auth
         ? {
             personalAccessTokenName: this.auth.pat.name,
@@ -98,14 +102,22 @@ export class TableauAuth {
             site: { contentUrl: this.site },
           }
         : { jwt: connectedAppJwt(this.auth.jwt), site: { contentUrl: this.site } };
-    const p = this.post("/auth/signin", { credentials }).then((body) => {
-      const c = (body as { credentials?: { token?: string; site?: { id?: string }; user?: { id?: string } } })
-        ?.credentials;
-      if (!c?.token || !c.site?.id) throw new Error("Tableau's sign-in answer has no token or site id");
-      const s: TableauSession = { token: c.token, siteId: c.site.id, userId: c.user?.id ?? "" };
-      if (this.current === p) this.currentToken = s.token;
-      return s;
-    });
+    const p: Promise<TableauSession> = this.post("/auth/signin", () => ({ credentials: credentials() })).then(
+      (body) => {
+        const c = (
+          body as { credentials?: { token?: string; site?: { id?: string }; user?: { id?: string } } }
+        )?.credentials;
+        if (!c?.token || !c.site?.id) throw new Error("Tableau's sign-in answer has no token or site id");
+        const s: TableauSession = { token: c.token, siteId: c.site.id, userId: c.user?.id ?? "" };
+        if (this.current === p) this.currentToken = s.token;
+        return s;
+      },
+      (e: unknown) => {
+        // A refusal here is about the credentials, not about any one operation.
+        if (e instanceof TableauError) e.phase = "signin";
+        throw e;
+      },
+    );
     // A failed sign-in is not cached: the next call tries again.
     p.catch(() => {
       if (this.current === p) this.forget();

@@ -6,6 +6,11 @@ export class TableauError extends Error {
   readonly summary: string;
   readonly detail: string;
   readonly headers: Headers;
+  /**
+   * "signin": the sign-in itself failed (a refusal there means wrong credentials, not a bad request);
+   * "session-lost": the session ended again right after a fresh sign-in (another process on the same PAT).
+   */
+  phase: "signin" | "session-lost" | undefined;
 
   constructor(status: number, code: string, summary: string, detail: string, headers = new Headers()) {
     super(`${code} ${summary}${detail ? `: ${detail}` : ""}`);

@@ -1,6 +1,8 @@
 // JSON calls to the Tableau REST API: timeouts, a cap on requests in flight, the shared session with
 // one re-sign-in on 401, short retries in place, and paging.
 import type { Logger } from "pino";
+import { Limiter } from "../../shared/limiter.ts";
+import { backoffDelay } from "../../shared/retry.ts";
 import type { TableauTargetConfig } from "../config.ts";
 import { TableauAuth, type TableauSession } from "./auth.ts";
 import { errorFromResponse, TableauError } from "./errors.ts";
@@ -38,25 +40,8 @@ export class RawBody {
 
 type Query = CallOptions["query"];
 
-/** Caps concurrent work; queued callers run in arrival order. */
-class Limiter {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  private readonly max: number;
-  constructor(max: number) {
-    this.max = max;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
-}
+/** Short retries in place, before an operation is handed back to the dispatcher's own backoff. */
+const IN_PLACE_BACKOFF = { baseMs: 250, maxMs: 2_000 };
 
 const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -82,7 +67,7 @@ export class TableauClient {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxInlineWaitMs = options.maxInlineWaitMs ?? 10_000;
     this.auth = new TableauAuth(config.auth, config.site, (path, body) =>
-      this.withRetries(async () => this.send("POST", await this.url(path), body)),
+      this.withRetries(async () => this.send("POST", await this.url(path), body())),
     );
   }
 
@@ -151,7 +136,14 @@ export class TableauClient {
         try {
           return await this.send(method, await this.url(path(session), opts.query), opts.body, session.token);
         } catch (e) {
-          if (!(e instanceof TableauError) || e.status !== 401 || renewals >= maxRenewals) throw e;
+          if (!(e instanceof TableauError) || e.status !== 401 || e.phase === "signin") throw e;
+          if (renewals >= maxRenewals) {
+            // Signed in afresh and refused again at once. With a PAT, someone else signs in with it and ends our
+            // sessions: not this operation's fault, so the dispatcher retries with backoff (never dead on this).
+            // A JWT session is never ended by another sign-in: the connected app lacks a scope or was disabled.
+            e.phase = this.auth.method === "pat" ? "session-lost" : "signin";
+            throw e;
+          }
           renewals++;
           this.log?.info(
             { target: this.config.name, code: e.code },
@@ -172,7 +164,7 @@ export class TableauClient {
         if (!(e instanceof TableauError) || attempt >= this.maxAttempts) throw e;
         const outcome = classifyTableauError(e.status, e.code, e.headers);
         if (outcome.status !== "retry") throw e;
-        const wait = outcome.delayMs ?? 250 * 2 ** (attempt - 1) * (0.5 + Math.random());
+        const wait = backoffDelay(attempt, IN_PLACE_BACKOFF, outcome.delayMs);
         if (wait > this.maxInlineWaitMs) throw e;
         this.log?.debug({ target: this.config.name, code: e.code, waitMs: wait }, "Tableau call retried");
         await this.sleep(wait);
