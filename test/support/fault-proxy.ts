@@ -41,8 +41,8 @@ export interface Match {
 
 export interface FaultProxy {
   url: string;
-  /** Injects `fault` into the next `times` requests matching `match`. */
-  once(match: Match, fault: Fault, times?: number): void;
+  /** Injects `fault` into the next `times` requests matching `match`, after letting `after` of them through. */
+  once(match: Match, fault: Fault, times?: number, after?: number): void;
   /** Injects one of `faults` into a share (`rate`, 0..1) of the requests matching `match` (default: all). */
   random(rate: number, faults?: Fault[], match?: Match): void;
   /** Stops injecting faults. */
@@ -77,14 +77,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startFaultProxy(upstream: string, opts: { slowMs?: number } = {}): Promise<FaultProxy> {
   const target = upstream.replace(/\/$/, "");
   let self = "";
-  const scripted: { match: Match; fault: Fault; left: number }[] = [];
+  const scripted: { match: Match; fault: Fault; left: number; skip: number }[] = [];
   let chaos: { rate: number; faults: Fault[]; match?: Match } | undefined;
   const injected: Record<string, number> = {};
   let requests = 0;
 
   function pick(req: IncomingMessage): Fault | undefined {
     const s = scripted.find((x) => x.left > 0 && matches(x.match, req));
-    if (s) {
+    if (s && s.skip > 0) s.skip--;
+    else if (s) {
       s.left--;
       return s.fault;
     }
@@ -176,8 +177,8 @@ export async function startFaultProxy(upstream: string, opts: { slowMs?: number 
   self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: self,
-    once(match, fault, times = 1) {
-      scripted.push({ match, fault, left: times });
+    once(match, fault, times = 1, after = 0) {
+      scripted.push({ match, fault, left: times, skip: after });
     },
     random(rate, faults = RANDOM_FAULTS, match) {
       chaos = { rate, faults, ...(match ? { match } : {}) };

@@ -42,7 +42,7 @@ describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)"
     t = await startTestBridge({
       backend,
       // The retry comes after the delete, as it did in the field.
-      config: { sync: { backoffBaseMs: 1500, backoffMaxMs: 3000 } },
+      config: { sync: { pollMs: 50, backoffBaseMs: 1500, backoffMaxMs: 3000, waitForDeliveryMs: 3000 } },
       targets: [
         {
           name: "tableau",
@@ -94,12 +94,16 @@ describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)"
     // Tableau: the add is applied but its answer lost, and the client's own quick retries get no answer either.
     tproxy.once({ method: "POST", path: /\/sites\/[^/]+\/users$/ }, "reset-after");
     tproxy.once({ method: "POST", path: /\/sites\/[^/]+\/users$/ }, "reset-before", 2);
-    // Salesforce: the collection insert is applied, then a gateway answers 502.
-    sproxy.once({ method: "POST", path: /\/composite\/sobjects$/ }, "502-after");
+    // Salesforce: the insert (the second /composite call, after the correlation queries) is applied, then a
+    // gateway answers 502.
+    sproxy.once({ method: "POST", path: /\/composite(\/sobjects)?$/ }, "502-after", 1, 1);
     const name = "lost-answer@example.com";
     const created = await t.request.post("/scim/v2/Users").set(AUTH).send(user(name)).expect(201);
     await t.request.delete(`/scim/v2/Users/${created.body.id}`).set(AUTH).expect(204);
     await settled(created.body.id);
+    // The faults did hit the creates (the answers were lost), not some other call.
+    expect(tproxy.injected["reset-after"]).toBe(1);
+    expect(sproxy.injected["502-after"]).toBe(1);
 
     const sfUsers = (
       await conn.query<{ IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = '${name}'`)
