@@ -104,6 +104,34 @@ describe("console sessions", () => {
     expect(expired.headers.location).toContain("expired=1");
   });
 
+  it("goes back only to a console page after signing in, never to another site", async () => {
+    for (const [next, to] of [
+      ["/console/audit?outcome=failed", "/console/audit?outcome=failed"],
+      ["//evil.example/console", "/console"],
+      ["https://evil.example/", "/console"],
+      ["/console/../admin/targets", "/console"],
+    ]) {
+      const res = await t.request.post("/console/sign-in").type("form").send({ token: ADMIN_TOKEN, next });
+      expect(res.headers.location, next).toBe(to);
+    }
+  });
+
+  it("shows what an IdP sent as text, never as markup", async () => {
+    const { pair } = await signIn();
+    const name = '"><img src=x onerror=alert(1)>@example.com';
+    const created = await t.request
+      .post("/scim/v2/Users")
+      .set("Authorization", `Bearer ${TOKEN}`)
+      .send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: name });
+    expect(created.status).toBe(201);
+    const found = await t.request.get(`/console/find?q=${encodeURIComponent('"><img')}`).set("Cookie", pair);
+    expect(found.text).toContain("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;@example.com");
+    expect(found.text).not.toContain("<img src=x");
+    const page = await t.request.get(`/console/users/${created.body.id}`).set("Cookie", pair);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain("<img src=x");
+  });
+
   it("serves pages under a strict CSP: scripts and styles from the bridge only, nothing inline", async () => {
     const { pair } = await signIn();
     const res = await t.request.get("/console").set("Cookie", pair);

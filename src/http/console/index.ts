@@ -28,7 +28,10 @@ const ASSETS = fileURLToPath(new URL("./assets/", import.meta.url));
 
 /** Where to go after signing in: a console path only, never another site. */
 function nextPath(v: unknown): string {
-  return typeof v === "string" && /^\/console(\/[\w\-./]*)?(\?[\w\-.=&%+]*)?$/.test(v) && !v.includes("//")
+  return typeof v === "string" &&
+    /^\/console(\/[\w\-./]*)?(\?[\w\-.=&%+]*)?$/.test(v) &&
+    !v.includes("//") &&
+    !v.includes("..")
     ? v
     : "/console";
 }
