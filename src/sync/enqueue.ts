@@ -159,10 +159,14 @@ async function userJobs(
 /**
  * The acceptance rule: a user some in-scope target's pre-flight refuses is still stored when another in-scope target
  * can take it; the write is refused only when none can, or when a refusing target is configured `preflight: reject`.
+ * A write that takes access away somewhere (a target loses the user) is never refused: refusing it would roll back
+ * that deprovision, leaving an offboarded user's access to wait on an unrelated field.
  */
 export function refusal(
   plans: { name: string; inScope: boolean; problems: Problem[]; reject: boolean }[],
+  takesAccessAway = false,
 ): string | undefined {
+  if (takesAccessAway) return undefined;
   const inScope = plans.filter((p) => p.inScope);
   const refusing = inScope.filter((p) => p.problems.length);
   if (!refusing.length) return undefined;
@@ -182,6 +186,7 @@ function refuseIfNoTargetTakes(plans: TargetPlan[]) {
       problems: p.problems,
       reject: p.t.preflight === "reject",
     })),
+    plans.some((p) => p.deprovision.length > 0),
   );
   if (why) throw new BridgeError("MAPPING_INVALID_FIELD", why);
 }

@@ -19,6 +19,7 @@ import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../su
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const PROV = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
+const SF = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
 type Status = { target: string; state: string; errorCode?: string; errorMessage?: string };
 
 describe("refusal: when a pre-flight objection refuses the whole write", () => {
@@ -36,7 +37,16 @@ describe("refusal: when a pre-flight objection refuses the whole write", () => {
     ["the objecting target is configured to reject", [true, false], [true, false], [true, true], /"a"/],
     ["nobody objects", [false, false], [true, true], [true, true], undefined],
     ["no target is in scope", [false, false], [false, false], [false, false], undefined],
-  ] as const)("%s", (_, objects, reject, inScope, expected) => {
+    // Refusing would roll back the other target's deprovision: access removal never waits on an unrelated field.
+    [
+      "the other target loses the user (leaves its scope)",
+      [true, false],
+      [true, false],
+      [true, false],
+      undefined,
+      true,
+    ],
+  ] as const)("%s", (_, objects, reject, inScope, expected, takesAccessAway = false) => {
     const why = refusal(
       ["a", "b"].map((name, i) => ({
         name,
@@ -44,6 +54,7 @@ describe("refusal: when a pre-flight objection refuses the whole write", () => {
         problems: objects[i] ? objection : [],
         reject: reject[i]!,
       })),
+      takesAccessAway,
     );
     if (expected) expect(why).toMatch(expected);
     else expect(why).toBeUndefined();
@@ -183,6 +194,41 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
       expect(res.status).toBe(400);
       expect(res.body.detail).toMatch(/Target "salesforce" would reject this user: .*Salesforce field/);
       expect(tab.server.site("").userByNameCi("Strict123")).toBeUndefined();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("a write that takes access away in one target is never refused because another target objects", async () => {
+    const t = await start({}, { scope: 'title eq "Analyst"' });
+    try {
+      const created = await post(t, {
+        userName: "kim@example.com",
+        name: { givenName: "Kim", familyName: "Lee" },
+        emails: [{ value: "kim@example.com", primary: true }],
+        title: "Analyst",
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      await eventually(async () => (await statusOf(t, id, "tableau"))?.state === "synced");
+      expect(tab.server.site("").userByNameCi("kim@example.com")?.siteRole).not.toBe("Unlicensed");
+      // Leaving Tableau's scope, with a value Salesforce's pre-flight refuses in the same write.
+      const res = await t.request
+        .put(`/scim/v2/Users/${id}`)
+        .set(AUTH)
+        .send({
+          schemas: [CORE, SF],
+          userName: "kim@example.com",
+          name: { givenName: "Kim", familyName: "Lee" },
+          emails: [{ value: "kim@example.com", primary: true }],
+          title: "Support",
+          [SF]: { Alias: "much-too-long" },
+        });
+      expect(res.status).toBe(200);
+      await eventually(
+        async () => tab.server.site("").userByNameCi("kim@example.com")?.siteRole === "Unlicensed",
+      );
+      expect((await statusOf(t, id, "salesforce"))?.state).toBe("failed");
     } finally {
       await t.stop();
     }
