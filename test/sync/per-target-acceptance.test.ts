@@ -46,7 +46,7 @@ describe("refusal: when a pre-flight objection refuses the whole write", () => {
       undefined,
       true,
     ],
-  ] as const)("%s", (_, objects, reject, inScope, expected, takesAccessAway = false) => {
+  ] as const)("%s", (_, objects, reject, inScope, expected, takesAccessAway: boolean = false) => {
     const why = refusal(
       ["a", "b"].map((name, i) => ({
         name,
