@@ -14,6 +14,7 @@ import {
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
 import { refusal } from "../../src/sync/enqueue.ts";
+import { buildTargets } from "../../src/targets/registry.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -58,6 +59,17 @@ describe("refusal: when a pre-flight objection refuses the whole write", () => {
     );
     if (expected) expect(why).toMatch(expected);
     else expect(why).toBeUndefined();
+  });
+});
+
+describe("the preflight setting", () => {
+  it("is record by default, reject when asked, and anything else is a configuration error naming it", () => {
+    const sf = salesforceEmulatorTargetConfig("http://127.0.0.1:9");
+    expect(buildTargets([sf])[0]!.preflight).toBe("record");
+    expect(buildTargets([{ ...sf, preflight: "reject" }])[0]!.preflight).toBe("reject");
+    expect(() => buildTargets([{ ...sf, preflight: "sometimes" }])).toThrow(
+      /targets\[0\] \(salesforce\)\.preflight/,
+    );
   });
 });
 
