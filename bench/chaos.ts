@@ -29,7 +29,7 @@ console.log(
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}), kills ${r.kills}`,
-    `time to converge after faults off: ${(r.convergeMs / 1000).toFixed(1)} s (whole run ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `time to converge: ${(r.convergeMs / 1000).toFixed(1)} s after the last SCIM write, ${(r.afterFaultsOffMs / 1000).toFixed(1)} s after faults off (whole run ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     `missing ${r.missing}, duplicate ${r.duplicate}, wrong ${r.wrong}, orphaned ${r.orphaned}, dead ${r.dead}`,
     ...r.problems.slice(0, 20),
   ].join("\n"),

@@ -34,8 +34,10 @@ export interface ChaosResult {
   faultsInjected: number;
   faultsByKind: Record<string, number>;
   kills: number;
-  /** From faults off to an empty queue. */
+  /** From the last SCIM write (faults still on) to an empty queue. */
   convergeMs: number;
+  /** From faults off to an empty queue (0 when the queue drained while faults were on). */
+  afterFaultsOffMs: number;
   missing: number;
   duplicate: number;
   wrong: number;
@@ -57,16 +59,17 @@ async function scim(url: string, method: string, path: string, body?: unknown) {
 
 /** A write that must happen: on a dead process or a lost answer it is repeated on the next live one. */
 async function must<T>(urls: () => string[], attempt: (url: string) => Promise<T | undefined>): Promise<T> {
+  let last: unknown;
   for (let i = 0; ; i++) {
     const live = urls();
     const url = live[i % live.length]!;
     try {
       const out = await attempt(url);
       if (out !== undefined) return out;
-    } catch {
-      // The process died under us; try the other one.
+    } catch (e) {
+      last = e; // the process died under us, or said why; try again
     }
-    if (i > 50) throw new Error("a SCIM write kept failing");
+    if (i > 50) throw new Error(`a SCIM write kept failing: ${String(last)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -217,27 +220,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const add = names.filter(
         (n, i) => i % opts.groups === (gi + 1) % opts.groups && i % 4 === 3 && !deleted.has(n),
       );
+      if (!drop.length && !add.length) continue;
       await must(live, async (url) => {
         const r = await scim(url, "PATCH", `/Groups/${groupIds.get(g)}`, {
           schemas: [PATCH],
           Operations: [
-            ...(drop.length
-              ? [
-                  {
-                    op: "remove",
-                    path: `members[${drop.map((n) => `value eq "${ids.get(n)}"`).join(" or ")}]`,
-                  },
-                ]
-              : []),
+            ...drop.map((n) => ({ op: "remove", path: `members[value eq "${ids.get(n)}"]` })),
             ...(add.length
               ? [{ op: "add", path: "members", value: add.map((n) => ({ value: ids.get(n) })) }]
               : []),
           ],
         });
-        return r.status === 200 || r.status === 204 ? true : undefined;
+        if (r.status === 200 || r.status === 204) return true;
+        throw new Error(`group PATCH answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
       });
     }
 
+    const loadDone = Date.now();
     // Keep the faults on while delivery runs: until the queue drains or enough faults have hit the deliveries.
     const injected = () =>
       proxies.reduce((n, p) => n + Object.values(p.injected).reduce((a, b) => a + b, 0), 0);
@@ -274,12 +273,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       300_000,
       250,
     );
-    const convergeMs = Date.now() - off;
+    const afterFaultsOffMs = Date.now() - off;
+    const convergeMs = Date.now() - loadDone;
     const dead = Number(
       (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE state = 'dead'")).rows[0]
         ?.n,
     );
-    log(`queue empty ${convergeMs} ms after faults off; ${dead} dead`);
+    log(
+      `queue empty ${convergeMs} ms after the last write, ${afterFaultsOffMs} ms after faults off; ${dead} dead`,
+    );
 
     // What the store says.
     const users = (
@@ -395,6 +397,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       faultsByKind,
       kills,
       convergeMs,
+      afterFaultsOffMs,
       missing,
       duplicate,
       wrong,
