@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSalesforceEmulator } from "../../src/emulators/salesforce/index.ts";
+import { SubrequestError } from "../../src/targets/salesforce/composite.ts";
 import { classifySalesforceError } from "../../src/targets/salesforce/index.ts";
 import { doneId, salesforceTarget, scimUser, startOrg, upsert } from "./salesforce-fixtures.ts";
 
@@ -51,6 +52,11 @@ describe("classifySalesforceError", () => {
       "503",
       { errorCode: "SERVER_UNAVAILABLE", message: "Server temporarily unavailable" },
       { retry: true, code: "SERVER_UNAVAILABLE" },
+    ],
+    [
+      "a /composite subrequest answered 503 with a code of its own",
+      new SubrequestError(503, [{ errorCode: "SOME_GATEWAY_CODE", message: "try later" }]),
+      { retry: true, code: "SOME_GATEWAY_CODE" },
     ],
     [
       "non-JSON 502 (jsforce's ERROR_HTTP_502)",

@@ -74,6 +74,19 @@ describe("scim target", () => {
     expect(writes()).toEqual([]);
   });
 
+  it.each([true, false])(
+    "deactivates even when the same write carries a change the peer refuses (PATCH: %s)",
+    async (patch) => {
+      const target = await setUp({ patch });
+      const made = await target.apply([upsert(desired("cy@example.com")), upsert(desired("di@example.com"))]);
+      const id = made[0]?.status === "done" ? made[0].targetId! : "";
+      // The userName is taken on the peer (409), but deactivating needs no more than the account.
+      const [off] = await target.apply([upsert(desired("di@example.com", {}, false), id)]);
+      expect(off).toMatchObject({ status: "done" });
+      expect(peer.users.get(id)).toMatchObject({ userName: "cy@example.com", active: false });
+    },
+  );
+
   it("replaces with PUT when the peer has no PATCH, keeping the attributes only the peer holds", async () => {
     const target = await setUp({ patch: false });
     const [made] = await target.apply([upsert(desired("bo@example.com"))]);

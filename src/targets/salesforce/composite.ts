@@ -22,13 +22,14 @@ interface SubResponse {
 /** A subrequest Salesforce refused as a whole: shaped like jsforce's HttpApiError for the classifiers. */
 export class SubrequestError extends Error {
   readonly errorCode: string;
-  readonly statusCode: number;
+  /** The HTTP status, which the classifier reads first: a 5xx is transient whatever its body says. */
+  readonly status: number;
   constructor(status: number, body: unknown) {
     const first = Array.isArray(body) ? (body[0] as { errorCode?: string; message?: string }) : undefined;
     super(first?.message ?? `composite subrequest failed with HTTP ${status}`);
     this.name = first?.errorCode ?? `ERROR_HTTP_${status}`;
     this.errorCode = first?.errorCode ?? `ERROR_HTTP_${status}`;
-    this.statusCode = status;
+    this.status = status;
   }
 }
 

@@ -48,6 +48,10 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
   function plan(op: Operation): Promise<Plan> {
     switch (op.kind) {
       case "user.upsert":
+        // Deactivating needs only the account: nothing else in the record (a userName the peer refuses) may keep
+        // an offboarded user active, so it goes the deprovision way, as in the other kinds.
+        if (!op.user.active)
+          return planUserDeprovision(ctx, op.targetId, String(op.user.data.userName ?? ""));
         return planUserUpsert(ctx, op.user, op.targetId);
       case "user.deprovision":
         return planUserDeprovision(
