@@ -104,14 +104,21 @@ export async function queueGroupsOfMembers(
 }
 
 /** Resources (of `ids`) that a target has an account for, may have one for, or has provisioning queued for. */
-export async function knownTo(q: Queryable, target: string, ids: string[]): Promise<Set<string>> {
+export async function knownTo(
+  q: Queryable,
+  target: string,
+  type: "User" | "Group",
+  ids: string[],
+): Promise<Set<string>> {
   if (!ids.length) return new Set();
+  // The type matters: a group's members may be groups, and a nested group leaving its parent is not a user
+  // leaving a target's scope.
   const { rows } = await q.query<{ id: string }>(
-    `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_id = ANY($2::uuid[]) AND NOT deprovisioned
-        AND (target_id IS NOT NULL OR state <> 'synced')
-     UNION SELECT resource_id FROM outbox WHERE target = $1 AND resource_id = ANY($2::uuid[])
+    `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_type = $3 AND resource_id = ANY($2::uuid[])
+        AND NOT deprovisioned AND (target_id IS NOT NULL OR state <> 'synced')
+     UNION SELECT resource_id FROM outbox WHERE target = $1 AND resource_type = $3 AND resource_id = ANY($2::uuid[])
         AND state IN ('pending', 'running', 'held') AND action = 'provision'`,
-    [target, ids],
+    [target, ids, type],
   );
   return new Set(rows.map((r) => r.id));
 }

@@ -44,7 +44,7 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     } else {
       for (const t of opts.targets.filter((x) => x.target.handlesGroups)) {
         const deleted = change.action === "delete";
-        if (!deleted || (await knownTo(tx, t.name, [change.id])).size) {
+        if (!deleted || (await knownTo(tx, t.name, "Group", [change.id])).size) {
           jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
         }
       }
@@ -110,7 +110,7 @@ async function userJobs(
         : await usersInScope(tx, t, ids);
     const provision = ids.filter((id) => inScope.has(id));
     const outOfScope = ids.filter((id) => !inScope.has(id));
-    const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, outOfScope))] : [];
+    const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, "User", outOfScope))] : [];
     let problems: Problem[] = [];
     // A deactivation is never refused or recorded as failed by pre-flight: it must reach the target whatever
     // else the record says (the target only needs to find the account to take its access away).
