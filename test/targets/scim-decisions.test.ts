@@ -50,14 +50,38 @@ describe("Bulk", () => {
   });
 
   it("matches answers by bulkId, else by position, and retries an operation the peer left out", () => {
-    const answers = bulkAnswers(3, {
+    const writes = [
+      { method: "POST", path: "/Users" },
+      { method: "POST", path: "/Users" },
+      { method: "PATCH", path: "/Users/u1" },
+      { method: "PATCH", path: "/Users/u2" },
+    ] as const;
+    const answers = bulkAnswers(writes, {
       Operations: [
         { bulkId: "w1", status: "409", response: { scimType: "uniqueness" } },
         { bulkId: "w0", status: "201", location: "https://peer/Users/abc" },
+        { method: "PATCH", status: "200", location: "https://peer/Users/u1" },
       ],
     });
-    expect(answers.map((a) => a.status)).toEqual([201, 409, 503]);
+    expect(answers.map((a) => a.status)).toEqual([201, 409, 200, 503]);
     expect(answers[0]?.location).toBe("https://peer/Users/abc");
+  });
+
+  it("never takes another write's answer by position (the peer may answer in any order)", () => {
+    // A create and a deactivation; the peer answers the PATCH first, without a bulkId, as RFC 7644 allows.
+    const writes = [
+      { method: "POST", path: "/Users" },
+      { method: "PATCH", path: "/Users/b" },
+    ] as const;
+    const answers = bulkAnswers(writes, {
+      Operations: [
+        { method: "PATCH", status: "400", location: "https://peer/Users/b" },
+        { bulkId: "w0", method: "POST", status: "201", location: "https://peer/Users/a" },
+      ],
+    });
+    expect(answers[0]?.status).toBe(201);
+    // Position 1 holds the create's answer: not the PATCH's, so the PATCH is tried again rather than taken as done.
+    expect(answers[1]?.status).toBe(503);
   });
 });
 

@@ -47,14 +47,25 @@ interface BulkResult {
   response?: unknown;
 }
 
-/** Pure: the answers of one Bulk response, one per write sent, in order. */
-export function bulkAnswers(count: number, body: unknown): WriteAnswer[] {
-  const results = (((body ?? {}) as { Operations?: unknown }).Operations ?? []) as BulkResult[];
+/**
+ * Pure: the answers of one Bulk response, one per write sent, in order. An answer without a bulkId (RFC 7644 only
+ * requires it for POST) is taken by position only when it is plainly that write's (no bulkId, same method, and its
+ * location, if any, names the write's path): the RFC lets a peer answer in any order, and another write's success
+ * must never be taken for this one's (a deactivation recorded as done that never happened).
+ */
+export function bulkAnswers(writes: readonly Pick<Write, "method" | "path">[], body: unknown): WriteAnswer[] {
+  const listed = ((body ?? {}) as { Operations?: unknown }).Operations;
+  const results = (Array.isArray(listed) ? listed : []) as BulkResult[];
   const byId = new Map<string, BulkResult>();
-  for (const r of Array.isArray(results) ? results : [])
-    if (typeof r.bulkId === "string") byId.set(r.bulkId, r);
-  return Array.from({ length: count }, (_, i) => {
-    const r = byId.get(`w${i}`) ?? (Array.isArray(results) ? results[i] : undefined);
+  for (const r of results) if (typeof r.bulkId === "string") byId.set(r.bulkId, r);
+  const plainlyFor = (r: BulkResult | undefined, w: Pick<Write, "method" | "path">) =>
+    r !== undefined &&
+    r.bulkId === undefined &&
+    (typeof (r as { method?: unknown }).method !== "string" ||
+      String((r as { method?: unknown }).method).toUpperCase() === w.method) &&
+    (typeof r.location !== "string" || r.location.endsWith(w.path));
+  return writes.map((w, i) => {
+    const r = byId.get(`w${i}`) ?? (plainlyFor(results[i], w) ? results[i] : undefined);
     // An operation the peer did not answer (it stopped at failOnErrors, or a short answer) is tried again.
     if (!r) return { status: 503, body: { detail: "the peer's Bulk answer left this operation out" } };
     const status = Number.parseInt(String((r.status as { code?: unknown })?.code ?? r.status), 10);
@@ -96,7 +107,10 @@ export async function sendAll(ctx: ScimContext, writes: readonly Write[]): Promi
       return;
     }
     const answers = ok(res.status)
-      ? bulkAnswers(chunk.length, res.body)
+      ? bulkAnswers(
+          chunk.map((i) => writes[i]!),
+          res.body,
+        )
       : // The whole request was refused (429, 413, 5xx): every write in it gets that answer.
         chunk.map(() => ({
           status: res.status,
