@@ -246,7 +246,7 @@ describe("deprovision policy remove", () => {
     expect(site().user(newId)).toMatchObject({ name: "returning@example.com", siteRole: "Explorer" });
   });
 
-  it("fails clearly when mapAssetsTo names nobody on the site", async () => {
+  it("fails clearly when mapAssetsTo names nobody on the site, having taken the user's licence all the same", async () => {
     const t = createTableauTarget(
       emulatorConfig(e, { policies: { deprovision: "remove", mapAssetsTo: "nobody@example.com" } }),
     );
@@ -255,7 +255,8 @@ describe("deprovision policy remove", () => {
       expect(await t.apply([deprovision(id)])).toEqual([
         expect.objectContaining({ status: "failed", code: "MAP_ASSETS_TO_NOT_FOUND" }),
       ]);
-      expect(site().users.has(id)).toBe(true);
+      // Not removed (nobody to hand the content to), but no longer able to sign in with a licence.
+      expect(site().user(id).siteRole).toBe("Unlicensed");
     } finally {
       await t.close?.();
     }

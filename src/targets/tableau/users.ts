@@ -209,6 +209,17 @@ async function unlicense(ctx: TableauContext, id: string): Promise<void> {
   await ctx.client.site("PUT", `/users/${id}`, { body: { user: { siteRole: "Unlicensed" } } });
 }
 
+/** Unlicenses the user; false when the user is no longer on the site (as deprovisioned as it gets). */
+async function unlicenseIfThere(ctx: TableauContext, id: string): Promise<boolean> {
+  try {
+    await unlicense(ctx, id);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
 /**
  * user.deprovision (and upserts with active=false): "unlicense" keeps the user and content; "remove"
  * deletes them, moving their content to mapAssetsTo. A user who still owns content cannot be removed:
@@ -221,22 +232,20 @@ export async function deprovisionUser(
 ): Promise<Outcome> {
   const id = targetId ?? (name ? (await findUserByName(ctx, name))?.id : undefined);
   if (!id) return { status: "done", detail: "not a user of the site; nothing to deprovision" };
+  const gone: Outcome = { status: "done", detail: "already removed from the site" };
   if (ctx.config.policies.deprovision === "unlicense") {
-    try {
-      await unlicense(ctx, id);
-    } catch (e) {
-      if (isNotFound(e)) return { status: "done", detail: "already removed from the site" };
-      throw e;
-    }
+    if (!(await unlicenseIfThere(ctx, id))) return gone;
     return { status: "done", targetId: id, detail: "unlicensed" };
   }
   if (!heirs.has(ctx)) heirs.set(ctx, new Map());
   const heir = await heirId(ctx, heirs.get(ctx) as Map<string, Promise<string | undefined>>);
   if (ctx.config.policies.mapAssetsTo && !heir) {
+    // A wrong setting must not leave an offboarded user licensed: take the licence now, remove once it is fixed.
+    if (!(await unlicenseIfThere(ctx, id))) return gone;
     return {
       status: "failed",
       code: "MAP_ASSETS_TO_NOT_FOUND",
-      message: `policies.mapAssetsTo names '${ctx.config.policies.mapAssetsTo}', who is not a user of the site`,
+      message: `policies.mapAssetsTo names '${ctx.config.policies.mapAssetsTo}', who is not a user of the site; the user is left Unlicensed until it names a site user`,
     };
   }
   try {
