@@ -55,6 +55,8 @@ export const DELIVERY_ERRORS = {
   TARGET_NO_RESULT: "the target's answer had no result for this record",
   NOT_APPLIED: "the batch ended before this operation was reached",
   WAITING_FOR_MEMBERS: "a group waits for its members' own provisioning in this target",
+  CLAIM_LOST:
+    "another worker took this job over (this one outlived its lease); it delivers the current state",
   MAPPING_ERROR: "the mapping could not be evaluated for this user",
 } as const;
 

@@ -5,8 +5,8 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { loggableError } from "../errors.ts";
-import { type ClaimedUnit, claimUnits, type Db, extendClaims } from "../store/index.ts";
+import { type DeliveryCode, loggableError } from "../errors.ts";
+import { type ClaimedUnit, claimUnits, type Db, extendClaims, stillClaimed } from "../store/index.ts";
 import type { Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
@@ -152,7 +152,26 @@ export class Dispatcher {
     const started = Date.now();
     const { db, logger, secrets } = this.opts;
     const facts = await gatherFacts(db, t, units, secrets, logger);
-    const plans = facts.map(planUnit);
+    // A worker that stalled past its lease (a pause, a lost database connection) may have been taken over while it
+    // held these facts: a unit no longer ours is not sent from them, since an old "active" would undo the newer
+    // worker's deactivation, and fencing would only stop the outcome, not the write.
+    const owned = await stillClaimed(
+      db,
+      token,
+      units.flatMap((u) => u.jobs.map((j) => j.id)),
+    );
+    const plans = facts.map((f, i) =>
+      units[i]!.jobs.every((j) => owned.has(j.id))
+        ? planUnit(f)
+        : ({
+            kind: "skip",
+            outcome: {
+              status: "retry",
+              code: "CLAIM_LOST" satisfies DeliveryCode,
+              message: "taken over by another worker",
+            },
+          } as const),
+    );
     const ops = plans.flatMap((p) => (p.kind === "apply" ? [p.op] : []));
     let outcomes: Outcome[] = [];
     if (ops.length) {
