@@ -13,7 +13,7 @@ describe.skipIf(!process.env.DATABASE_URL)("chaos: faults, a kill -9, then conve
   it("converges: nothing missing, duplicated, wrong, orphaned or dead", async () => {
     const r = await runChaos({ users: 48, groups: 4, faultRate: 0.25 });
     console.info(
-      `chaos: ${r.users} users, ${r.faultsInjected} faults, ${r.kills} kill, converged ${r.convergeMs} ms after faults off`,
+      `chaos: ${r.users} users, ${r.faultsInjected} faults, ${r.kills} kill, converged ${r.convergeMs} ms after the last write (${r.afterFaultsOffMs} ms after faults off)`,
     );
     expect(r.kills).toBe(1);
     expect(r.faultsInjected).toBeGreaterThanOrEqual(20);
