@@ -1,6 +1,8 @@
 // Records a batch's outcomes in one transaction: job states (nextJobState), links, the group work a member's
 // change calls for, tombstones no longer needed, and the audit. Only jobs still held under the batch's claim
 // token are written (fencing): a worker whose lease was taken over leaves the newer worker's outcome alone.
+
+import { isEngineMessage } from "../errors.ts";
 import {
   auditDeliveries,
   type ClaimedUnit,
@@ -89,7 +91,12 @@ export async function recordOutcomes(
         continue;
       }
       const code = o.status === "done" ? "" : o.code;
-      const message = o.status === "done" ? "" : o.message;
+      // An engine message ("Cannot read properties of undefined") describes a bug of ours or a library's, not the
+      // target's answer: it is logged by the dispatcher, and shown to SCIM clients and admins as what it is.
+      const raw = o.status === "done" ? "" : o.message;
+      const message = isEngineMessage(raw)
+        ? "the bridge failed unexpectedly while delivering; the bridge's log has the details"
+        : raw;
       if (decision.state === "pending") {
         await retryJobs(tx, ids, decision.delayMs, code, message, decision.countAttempt);
         links.push({ ...base, state: "pending", errorCode: code, errorMessage: message });
