@@ -5,7 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The plain "test" target kind, which only tests use.
     setupFiles: ["test/support/test-kind.ts"],
-    testTimeout: 30_000,
+    // Hang guards, not speed goals: tests that start bridge processes (PGlite boots in seconds) run slowly on a
+    // loaded 2-core CI machine.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: "forks",
     // In CI a machine-readable summary too, so .ci/run can print a plain "N passed, N failed" closing line.
