@@ -149,6 +149,18 @@ describe("removing users with the CSV delete", () => {
     expect(ids.filter((id) => site().users.has(id))).toEqual([ids[3]]);
   });
 
+  it("removes one by one a user the delete job left licensed (a row it could not match), never failing the removal", async () => {
+    await start({}, { policies: { deprovision: "remove" } });
+    const ids = (await target.apply(newUsers(15, "leaver"))).map(targetIdOf);
+    // An Active Directory-style name: the job reads the part after the backslash and finds nobody by it.
+    site().renameUser(site().user(ids[5] as string), "CORP\\leaver5");
+    e.stats.reset();
+    const outcomes = await target.apply(ids.map((id) => deprovision(id) as Operation));
+    expect(callsByRoute(e)["POST /sites/:siteId/users/delete"]).toBe(1);
+    expect(outcomes.map((o) => o.status)).toEqual(ids.map(() => "done"));
+    expect(ids.filter((id) => site().users.has(id))).toEqual([]);
+  });
+
   it("removes one by one when content must go to policies.mapAssetsTo (the CSV call cannot hand it over)", async () => {
     await start({}, { policies: { deprovision: "remove", mapAssetsTo: "admin@example.com" } });
     const ids = (await target.apply(newUsers(15, "heirless"))).map(targetIdOf);

@@ -261,14 +261,13 @@ export async function removeUsersByCsv(ctx: TableauContext, removals: Removal[],
           targetId: u.id,
           detail: `owns content, so left Unlicensed instead of removed${note ? ` (${note})` : ""}`,
         };
+      // The job left them licensed (a row it could not match, a cancelled job): removed one by one instead, by
+      // id, so an offboarded user never keeps a licence because of the bulk path.
       else
-        outcomes[index] = {
-          status: "failed",
-          code: "TABLEAU_DELETE_ROW",
-          message:
-            note ??
-            `the delete job (finish code ${job.finishCode}) left this user on the site as ${still.siteRole}`,
-        };
+        ctx.log?.info(
+          { target: ctx.config.name, finishCode: job.finishCode },
+          "Tableau delete job left a user licensed; removing it by id",
+        );
     });
   } catch (e) {
     const outcome = outcomeOfError(e);
