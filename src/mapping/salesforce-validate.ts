@@ -22,7 +22,8 @@ import {
   SALESFORCE_LOCALES,
 } from "./salesforce-picklists.ts";
 
-const REQUIRED = [
+/** The User fields an insert must carry (reference §2.4); also never cleared by a diff (targets/salesforce/field-semantics.ts). */
+export const SALESFORCE_REQUIRED_USER_FIELDS = [
   "Username",
   "LastName",
   "Email",
@@ -102,7 +103,7 @@ export function validateSalesforceUser(fields: MappedFields, options: ValidateOp
   const push = (p: Problem | undefined) => {
     if (p) problems.push(p);
   };
-  for (const field of REQUIRED) {
+  for (const field of SALESFORCE_REQUIRED_USER_FIELDS) {
     if (isEmpty(fields[field])) push(requiredProblem(field, contextFor(field, options)));
   }
   if (isEmpty(fields.ProfileId) && isEmpty(fields.ProfileName)) {
