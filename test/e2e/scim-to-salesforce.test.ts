@@ -1,15 +1,15 @@
 // SCIM in, Salesforce out: the whole bridge against the Salesforce emulator with real jsforce, or against a real
 // sandbox when SALESFORCE_LOGIN_URL and credentials are set. Checks read the org back with jsforce.
-import jsforce from "jsforce";
+import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  SALESFORCE_EMULATOR_DEFAULTS as DEMO,
   type RunningSalesforceEmulator,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { salesforceConfigFromEnv } from "../../src/targets/salesforce/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { SALESFORCE_PASSWORD_AUTH, salesforceConnection } from "../support/salesforce.ts";
 
 const REAL = salesforceConfigFromEnv(process.env);
 if (!REAL)
@@ -40,15 +40,7 @@ describe("SCIM → Salesforce", () => {
   let conn: jsforce.Connection;
   beforeAll(async () => {
     emulator = REAL ? undefined : await startSalesforceEmulator({ port: 0 });
-    const auth = REAL?.auth ?? {
-      password: {
-        clientId: DEMO.clientId,
-        clientSecret: DEMO.clientSecret,
-        username: DEMO.username,
-        password: DEMO.password,
-        securityToken: DEMO.securityToken,
-      },
-    };
+    const auth = REAL?.auth ?? SALESFORCE_PASSWORD_AUTH;
     const loginUrl = REAL?.loginUrl ?? emulator!.url;
     t = await startTestBridge({
       targets: [
@@ -68,12 +60,7 @@ describe("SCIM → Salesforce", () => {
       ],
     });
     if (!("password" in auth)) throw new Error("this suite reads the org back with the password flow");
-    conn = new jsforce.Connection({
-      loginUrl,
-      version: "62.0",
-      oauth2: { loginUrl, clientId: auth.password.clientId, clientSecret: auth.password.clientSecret },
-    });
-    await conn.login(auth.password.username, auth.password.password + (auth.password.securityToken ?? ""));
+    conn = await salesforceConnection(loginUrl, auth.password);
   });
   afterAll(async () => {
     await t?.stop();

@@ -2,10 +2,8 @@
 // emulators behind our fault proxy, two bridge processes on one PostgreSQL schema, a load of creates, updates,
 // deactivations, reactivations, deletes and group changes under faults, one process SIGKILLed mid-load, then
 // faults off. The outcome is read back through the emulators' own REST APIs and compared with the store.
-import jsforce from "jsforce";
 import {
   type RunningSalesforceEmulator,
-  SALESFORCE_EMULATOR_DEFAULTS as SF,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
@@ -14,6 +12,7 @@ import { user } from "./app.ts";
 import { eventually } from "./bridge.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { type BridgeProcess, schemaUrl, spawnBridge } from "./process.ts";
+import { salesforceConnection, salesforceTargetEntry } from "./salesforce.ts";
 import { openTestDb, type TestDb } from "./store.ts";
 
 const TOKEN = "chaos-test-token-0123456789";
@@ -113,22 +112,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           },
           timeoutMs: 3000,
         },
-        {
-          name: "salesforce",
-          kind: "salesforce",
-          loginUrl: sproxy.url,
-          auth: {
-            password: {
-              clientId: SF.clientId,
-              clientSecret: SF.clientSecret,
-              username: SF.username,
-              password: SF.password,
-              securityToken: SF.securityToken,
-            },
-          },
-          mapping: { fields: { ProfileId: { const: "Standard User" } } },
-          timeoutMs: 3000,
-        },
+        { ...salesforceTargetEntry(sproxy.url), timeoutMs: 3000 },
       ],
     };
     const env = {
@@ -318,12 +302,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         siteGroups.set(g.displayName, new Set((g.memberTargetIds ?? []).map((id) => nameOfId.get(id) ?? id)));
     await site.close?.();
 
-    const conn = new jsforce.Connection({
-      loginUrl: salesforce.url,
-      version: "62.0",
-      oauth2: { loginUrl: salesforce.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
-    });
-    await conn.login(SF.username, SF.password + SF.securityToken);
+    const conn = await salesforceConnection(salesforce.url);
     const sfRows = await conn.query<{ Id: string; Username: string; IsActive: boolean }>(
       "SELECT Id, Username, IsActive FROM User",
       { autoFetch: true, maxFetch: 100_000 },

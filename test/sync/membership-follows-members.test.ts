@@ -1,17 +1,17 @@
 // Failure 5 of issue #10: group memberships in the targets follow each member's current state. Deleting or
 // deactivating a member takes them out of the target group; reactivating brings them back; nothing about the
 // group itself changes in SCIM. Checks read the emulators back (jsforce, the Tableau REST API).
-import jsforce from "jsforce";
+import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RunningSalesforceEmulator,
-  SALESFORCE_EMULATOR_DEFAULTS as SF,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
 import { createTableauTarget, TableauTargetConfig } from "../../src/targets/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -33,29 +33,10 @@ describe("group memberships follow their members", () => {
           serverUrl: tableau.url,
           auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
         },
-        {
-          name: "salesforce",
-          kind: "salesforce",
-          loginUrl: salesforce.url,
-          auth: {
-            password: {
-              clientId: SF.clientId,
-              clientSecret: SF.clientSecret,
-              username: SF.username,
-              password: SF.password,
-              securityToken: SF.securityToken,
-            },
-          },
-          mapping: { fields: { ProfileId: { const: "Standard User" } } },
-        },
+        salesforceTargetEntry(salesforce.url),
       ],
     });
-    conn = new jsforce.Connection({
-      loginUrl: salesforce.url,
-      version: "62.0",
-      oauth2: { loginUrl: salesforce.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
-    });
-    await conn.login(SF.username, SF.password + SF.securityToken);
+    conn = await salesforceConnection(salesforce.url);
   });
   afterAll(async () => {
     await t?.stop();

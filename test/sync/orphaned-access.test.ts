@@ -1,11 +1,10 @@
 // Failure 1 of issue #10: a create reaches the target but its answer is lost, and the user is deleted in SCIM
 // before the retry. The account must still end up deactivated: the deprovision finds it by its correlation key
 // from the tombstone. The fault proxy sits between the bridge and each emulator; the checks read the emulators.
-import jsforce from "jsforce";
+import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RunningSalesforceEmulator,
-  SALESFORCE_EMULATOR_DEFAULTS as SF,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
@@ -13,6 +12,7 @@ import { createTableauTarget, TableauTargetConfig } from "../../src/targets/tabl
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -50,29 +50,10 @@ describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)"
           serverUrl: tproxy.url,
           auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
         },
-        {
-          name: "salesforce",
-          kind: "salesforce",
-          loginUrl: sproxy.url,
-          auth: {
-            password: {
-              clientId: SF.clientId,
-              clientSecret: SF.clientSecret,
-              username: SF.username,
-              password: SF.password,
-              securityToken: SF.securityToken,
-            },
-          },
-          mapping: { fields: { ProfileId: { const: "Standard User" } } },
-        },
+        salesforceTargetEntry(sproxy.url),
       ],
     });
-    conn = new jsforce.Connection({
-      loginUrl: salesforce.url,
-      version: "62.0",
-      oauth2: { loginUrl: salesforce.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
-    });
-    await conn.login(SF.username, SF.password + SF.securityToken);
+    conn = await salesforceConnection(salesforce.url);
   });
   afterAll(async () => {
     await t?.stop();

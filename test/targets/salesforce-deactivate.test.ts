@@ -1,15 +1,15 @@
 // Deactivation reaches Salesforce whatever else the record says: an offboarded user must lose access even when the
 // deactivating write also carries fields Salesforce would refuse (a minimal PUT without email or name, an unknown
 // profile). Checks read the emulator's org back with jsforce.
-import jsforce from "jsforce";
+import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import {
-  SALESFORCE_EMULATOR_DEFAULTS as DEMO,
   type RunningSalesforceEmulator,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const SF = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
@@ -21,31 +21,8 @@ describe("Salesforce deactivation", () => {
   let conn: jsforce.Connection;
   beforeAll(async () => {
     emulator = await startSalesforceEmulator({ port: 0 });
-    t = await startTestBridge({
-      targets: [
-        {
-          name: "salesforce",
-          kind: "salesforce",
-          loginUrl: emulator.url,
-          auth: {
-            password: {
-              clientId: DEMO.clientId,
-              clientSecret: DEMO.clientSecret,
-              username: DEMO.username,
-              password: DEMO.password,
-              securityToken: DEMO.securityToken,
-            },
-          },
-          mapping: { fields: { ProfileId: { const: "Standard User" } } },
-        },
-      ],
-    });
-    conn = new jsforce.Connection({
-      loginUrl: emulator.url,
-      version: "62.0",
-      oauth2: { loginUrl: emulator.url, clientId: DEMO.clientId, clientSecret: DEMO.clientSecret },
-    });
-    await conn.login(DEMO.username, DEMO.password + (DEMO.securityToken ?? ""));
+    t = await startTestBridge({ targets: [salesforceTargetEntry(emulator.url)] });
+    conn = await salesforceConnection(emulator.url);
   });
   afterAll(async () => {
     await t?.stop();

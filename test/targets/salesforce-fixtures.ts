@@ -14,6 +14,7 @@ import {
   type SalesforceTargetDeps,
 } from "../../src/targets/salesforce/index.ts";
 import type { DesiredUser, Operation, Outcome } from "../../src/targets/target.ts";
+import { SALESFORCE_PASSWORD_AUTH } from "../support/salesforce.ts";
 
 export type { SalesforceTarget };
 export { DEMO };
@@ -22,15 +23,7 @@ export const jwtKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
 export const jwtPublicKeyPem = jwtKeys.publicKey.export({ type: "spki", format: "pem" }).toString();
 export const jwtPrivateKeyPem = jwtKeys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 
-export const PASSWORD_AUTH = {
-  password: {
-    clientId: DEMO.clientId,
-    clientSecret: DEMO.clientSecret,
-    username: DEMO.username,
-    password: DEMO.password,
-    securityToken: DEMO.securityToken,
-  },
-};
+export const PASSWORD_AUTH = SALESFORCE_PASSWORD_AUTH;
 
 export function startOrg(
   options: Partial<SalesforceEmulatorOptions> = {},
