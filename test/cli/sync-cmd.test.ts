@@ -11,6 +11,7 @@ import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emu
 import { adminRouter, reconcileAdminRoutes } from "../../src/http/admin.ts";
 import { ADMIN_TOKEN, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { WITH_TEST_KIND } from "../support/process.ts";
+import { tableauTargetEntry } from "../support/tableau.ts";
 import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { depsOf } from "../sync/reconcile-fixtures.ts";
 
@@ -57,15 +58,7 @@ describe("the reconcile, import and doctor commands", () => {
       file,
       stringify({
         demo: false,
-        targets: [
-          {
-            name: "tableau",
-            kind: "tableau",
-            serverUrl: tableau.url,
-            auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-          },
-          { name: "accounts", kind: "test", url: accounts.url },
-        ],
+        targets: [tableauTargetEntry(tableau), { name: "accounts", kind: "test", url: accounts.url }],
       }),
     );
     // A port nothing listens on: no running bridge, so the CLI opens the store itself.

@@ -7,13 +7,13 @@ import {
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
-import { createTableauTarget, TableauTargetConfig } from "../../src/targets/tableau/index.ts";
 import { user } from "./app.ts";
 import { eventually } from "./bridge.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { type BridgeProcess, schemaUrl, spawnBridge } from "./process.ts";
 import { salesforceConnection, salesforceTargetEntry } from "./salesforce.ts";
 import { openTestDb, type TestDb } from "./store.ts";
+import { tableauCheckSite } from "./tableau.ts";
 
 const TOKEN = "chaos-test-token-0123456789";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -280,14 +280,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     for (const r of memberRows) wantMembers.get(r.display_name)?.add(r.user_name.toLowerCase());
 
     // What the targets say, through their REST APIs.
-    const site = createTableauTarget(
-      TableauTargetConfig.parse({
-        name: "check",
-        kind: "tableau",
-        serverUrl: tableau.url,
-        auth: { pat: { name: o.patName, secret: o.patSecret } },
-      }),
-    );
+    const site = tableauCheckSite(tableau);
     const siteUsers = new Map<string, { active: boolean }[]>();
     const nameOfId = new Map<string, string>();
     for await (const page of site.listUsers())

@@ -4,7 +4,9 @@ import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emu
 import { importFrom } from "../../src/sync/import/index.ts";
 import { reconcile } from "../../src/sync/reconcile/index.ts";
 import { eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { PASSWORD_AUTH, startOrg } from "../targets/salesforce-fixtures.ts";
+import { salesforceTargetEntry } from "../support/salesforce.ts";
+import { tableauTargetEntry } from "../support/tableau.ts";
+import { startOrg } from "../targets/salesforce-fixtures.ts";
 import { depsOf } from "./reconcile-fixtures.ts";
 
 describe("import from Tableau: the Tableau → Salesforce sync", () => {
@@ -59,21 +61,7 @@ describe("import from Tableau: the Tableau → Salesforce sync", () => {
       IsActive: true,
     });
     t = await startTestBridge({
-      targets: [
-        {
-          name: "tableau",
-          kind: "tableau",
-          serverUrl: tableau.url,
-          auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-        },
-        {
-          name: "salesforce",
-          kind: "salesforce",
-          loginUrl: sf.url,
-          auth: PASSWORD_AUTH,
-          mapping: { fields: { ProfileId: { const: "Standard User" } } },
-        },
-      ],
+      targets: [tableauTargetEntry(tableau), salesforceTargetEntry(sf.url)],
     });
   });
   afterAll(async () => {

@@ -8,10 +8,10 @@ import {
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
-import { createTableauTarget, TableauTargetConfig } from "../../src/targets/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
+import { tableauCheckSite, tableauTargetEntry } from "../support/tableau.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -26,15 +26,7 @@ describe("group memberships follow their members", () => {
     tableau = await startTableauEmulator({ port: 0 });
     salesforce = await startSalesforceEmulator({ port: 0 });
     t = await startTestBridge({
-      targets: [
-        {
-          name: "tableau",
-          kind: "tableau",
-          serverUrl: tableau.url,
-          auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-        },
-        salesforceTargetEntry(salesforce.url),
-      ],
+      targets: [tableauTargetEntry(tableau), salesforceTargetEntry(salesforce.url)],
     });
     conn = await salesforceConnection(salesforce.url);
   });
@@ -45,14 +37,7 @@ describe("group memberships follow their members", () => {
   });
 
   async function tableauMembers(group: string): Promise<string[]> {
-    const site = createTableauTarget(
-      TableauTargetConfig.parse({
-        name: "check",
-        kind: "tableau",
-        serverUrl: tableau.url,
-        auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-      }),
-    );
+    const site = tableauCheckSite(tableau);
     const names = new Map<string, string>();
     for await (const page of site.listUsers()) for (const a of page) names.set(a.targetId, a.key);
     let members: string[] = [];

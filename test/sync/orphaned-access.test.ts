@@ -8,12 +8,12 @@ import {
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
-import { createTableauTarget, TableauTargetConfig } from "../../src/targets/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
 import { BACKENDS } from "../support/store.ts";
+import { tableauCheckSite, tableauTargetEntry } from "../support/tableau.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -24,15 +24,7 @@ describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)"
   let sproxy: FaultProxy;
   let t: TestBridge;
   let conn: jsforce.Connection;
-  const site = () =>
-    createTableauTarget(
-      TableauTargetConfig.parse({
-        name: "check",
-        kind: "tableau",
-        serverUrl: tableau.url,
-        auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-      }),
-    );
+  const site = () => tableauCheckSite(tableau);
 
   beforeAll(async () => {
     tableau = await startTableauEmulator({ port: 0 });
@@ -43,15 +35,7 @@ describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)"
       backend,
       // The retry comes after the delete, as it did in the field.
       config: { sync: { pollMs: 50, backoffBaseMs: 1500, backoffMaxMs: 3000, waitForDeliveryMs: 3000 } },
-      targets: [
-        {
-          name: "tableau",
-          kind: "tableau",
-          serverUrl: tproxy.url,
-          auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-        },
-        salesforceTargetEntry(sproxy.url),
-      ],
+      targets: [tableauTargetEntry(tableau, tproxy.url), salesforceTargetEntry(sproxy.url)],
     });
     conn = await salesforceConnection(salesforce.url);
   });

@@ -3,6 +3,7 @@ import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emu
 import { reconcile } from "../../src/sync/reconcile/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { tableauTargetEntry } from "../support/tableau.ts";
 import { byStatus, depsOf, item } from "./reconcile-fixtures.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -12,16 +13,7 @@ describe("reconcile a Tableau site changed behind the bridge's back", () => {
   let t: TestBridge;
   beforeAll(async () => {
     tableau = await startTableauEmulator({ port: 0 });
-    t = await startTestBridge({
-      targets: [
-        {
-          name: "tableau",
-          kind: "tableau",
-          serverUrl: tableau.url,
-          auth: { pat: { name: tableau.options.patName, secret: tableau.options.patSecret } },
-        },
-      ],
-    });
+    t = await startTestBridge({ targets: [tableauTargetEntry(tableau)] });
     const ids: string[] = [];
     for (const n of ["ann", "ben", "cat", "dan"])
       ids.push(
