@@ -50,3 +50,12 @@ export interface TargetKind<S extends z.ZodType = z.ZodType> {
 
 /** Keeps the config type of `create` tied to the kind's own schema while the registry holds them all. */
 export const defineKind = <S extends z.ZodType>(k: TargetKind<S>) => k as unknown as TargetKind;
+
+/** Correlation keys from an account's values, best first: its distinct non-blank strings, lower-cased. */
+export function correlationKeysOf(...values: unknown[]): string[] {
+  return [
+    ...new Set(
+      values.filter((k): k is string => typeof k === "string" && k.trim() !== "").map((k) => k.toLowerCase()),
+    ),
+  ];
+}

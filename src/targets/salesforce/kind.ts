@@ -2,7 +2,7 @@
 import type { OrgSnapshot } from "../../emulators/salesforce/index.ts";
 import { registerSalesforceEmulatorCommand } from "../../emulators/salesforce/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
-import { defineKind } from "../kind.ts";
+import { correlationKeysOf, defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
 import { SalesforceTargetConfig, salesforceConfigFromEnv } from "./config.ts";
 import { createSalesforceTarget } from "./target.ts";
@@ -30,16 +30,7 @@ export const salesforceKind = defineKind({
   fromEnv: (env) => salesforceConfigFromEnv(env),
   scimUserFromAccount: salesforceScimUser,
   // The federation id first: it is what SSO matches on, so it names the person more surely than the username.
-  correlationKeys: (a) => {
-    const values = [a.key, a.fields.FederationIdentifier, a.fields.Email];
-    return [
-      ...new Set(
-        values
-          .filter((k): k is string => typeof k === "string" && k.trim() !== "")
-          .map((k) => k.toLowerCase()),
-      ),
-    ];
-  },
+  correlationKeys: (a) => correlationKeysOf(a.key, a.fields.FederationIdentifier, a.fields.Email),
   emulatorCommand: (emulator) => {
     registerSalesforceEmulatorCommand(emulator);
   },

@@ -4,7 +4,7 @@ import type { SiteSnapshot } from "../../emulators/tableau/index.ts";
 import { registerTableauEmulatorCommand } from "../../emulators/tableau/index.ts";
 import { TABLEAU_USER_URN, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
-import { defineKind } from "../kind.ts";
+import { correlationKeysOf, defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
 import { TableauTargetConfig, tableauConfigFromEnv } from "./config.ts";
 import { createTableauTarget } from "./target.ts";
@@ -33,7 +33,7 @@ export const tableauKind = defineKind({
   create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
   fromEnv: (env) => tableauConfigFromEnv(env),
   scimUserFromAccount: tableauScimUser,
-  correlationKeys: (a) => keys(a.key, a.fields.email),
+  correlationKeys: (a) => correlationKeysOf(a.key, a.fields.email),
   emulatorCommand: (emulator) => {
     registerTableauEmulatorCommand(emulator);
   },
@@ -55,11 +55,3 @@ export const tableauKind = defineKind({
     };
   },
 });
-
-function keys(...values: unknown[]): string[] {
-  return [
-    ...new Set(
-      values.filter((k): k is string => typeof k === "string" && k.trim() !== "").map((k) => k.toLowerCase()),
-    ),
-  ];
-}
