@@ -7,11 +7,14 @@ import { join } from "node:path";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import {
+  type RunningTableauEmulator,
+  startTableauEmulator,
+  tableauEmulatorTargetConfig,
+} from "../../src/emulators/tableau/index.ts";
 import { adminRouter, reconcileAdminRoutes } from "../../src/http/admin.ts";
 import { ADMIN_TOKEN, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { WITH_TEST_KIND } from "../support/process.ts";
-import { tableauTargetEntry } from "../support/tableau.ts";
 import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 import { depsOf } from "../sync/reconcile-fixtures.ts";
 
@@ -58,7 +61,10 @@ describe("the reconcile, import and doctor commands", () => {
       file,
       stringify({
         demo: false,
-        targets: [tableauTargetEntry(tableau), { name: "accounts", kind: "test", url: accounts.url }],
+        targets: [
+          tableauEmulatorTargetConfig(tableau.url),
+          { name: "accounts", kind: "test", url: accounts.url },
+        ],
       }),
     );
     // A port nothing listens on: no running bridge, so the CLI opens the store itself.

@@ -4,6 +4,7 @@
 // faults off. The outcome is read back through the emulators' own REST APIs and compared with the store.
 import {
   type RunningSalesforceEmulator,
+  salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
@@ -11,7 +12,7 @@ import { user } from "./app.ts";
 import { eventually } from "./bridge.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { type BridgeProcess, schemaUrl, spawnBridge } from "./process.ts";
-import { salesforceConnection, salesforceTargetEntry } from "./salesforce.ts";
+import { salesforceConnection } from "./salesforce.ts";
 import { openTestDb, type TestDb } from "./store.ts";
 import { tableauCheckSite } from "./tableau.ts";
 
@@ -112,7 +113,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           },
           timeoutMs: 3000,
         },
-        { ...salesforceTargetEntry(sproxy.url), timeoutMs: 3000 },
+        { ...salesforceEmulatorTargetConfig(sproxy.url), timeoutMs: 3000 },
       ],
     };
     const env = {

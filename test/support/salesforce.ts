@@ -1,4 +1,4 @@
-// Shared by the tests that put a bridge in front of the Salesforce emulator and read the org back with jsforce.
+// Shared by the tests that read a Salesforce org (the emulator or a sandbox) back with jsforce.
 import jsforce from "jsforce";
 import { SALESFORCE_EMULATOR_DEFAULTS as DEMO } from "../../src/emulators/salesforce/index.ts";
 
@@ -12,17 +12,6 @@ export const SALESFORCE_PASSWORD_AUTH = {
     securityToken: DEMO.securityToken,
   },
 };
-
-/** A bridge target named "salesforce" at loginUrl, logged in as the emulator's user, every user on Standard User. */
-export function salesforceTargetEntry(loginUrl: string): Record<string, unknown> {
-  return {
-    name: "salesforce",
-    kind: "salesforce",
-    loginUrl,
-    auth: SALESFORCE_PASSWORD_AUTH,
-    mapping: { fields: { ProfileId: { const: "Standard User" } } },
-  };
-}
 
 /** A jsforce connection to the org at loginUrl, logged in with the password flow (the emulator's user by default). */
 export async function salesforceConnection(

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningSalesforceEmulator } from "../../src/emulators/salesforce/index.ts";
-import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import {
+  type RunningSalesforceEmulator,
+  salesforceEmulatorTargetConfig,
+} from "../../src/emulators/salesforce/index.ts";
+import {
+  type RunningTableauEmulator,
+  startTableauEmulator,
+  tableauEmulatorTargetConfig,
+} from "../../src/emulators/tableau/index.ts";
 import { importFrom } from "../../src/sync/import/index.ts";
 import { reconcile } from "../../src/sync/reconcile/index.ts";
 import { eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { salesforceTargetEntry } from "../support/salesforce.ts";
-import { tableauTargetEntry } from "../support/tableau.ts";
 import { startOrg } from "../targets/salesforce-fixtures.ts";
 import { depsOf } from "./reconcile-fixtures.ts";
 
@@ -61,7 +66,7 @@ describe("import from Tableau: the Tableau → Salesforce sync", () => {
       IsActive: true,
     });
     t = await startTestBridge({
-      targets: [tableauTargetEntry(tableau), salesforceTargetEntry(sf.url)],
+      targets: [tableauEmulatorTargetConfig(tableau.url), salesforceEmulatorTargetConfig(sf.url)],
     });
   });
   afterAll(async () => {

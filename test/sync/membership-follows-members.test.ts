@@ -5,13 +5,18 @@ import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RunningSalesforceEmulator,
+  salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
-import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import {
+  type RunningTableauEmulator,
+  startTableauEmulator,
+  tableauEmulatorTargetConfig,
+} from "../../src/emulators/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
-import { tableauCheckSite, tableauTargetEntry } from "../support/tableau.ts";
+import { salesforceConnection } from "../support/salesforce.ts";
+import { tableauCheckSite } from "../support/tableau.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -26,7 +31,7 @@ describe("group memberships follow their members", () => {
     tableau = await startTableauEmulator({ port: 0 });
     salesforce = await startSalesforceEmulator({ port: 0 });
     t = await startTestBridge({
-      targets: [tableauTargetEntry(tableau), salesforceTargetEntry(salesforce.url)],
+      targets: [tableauEmulatorTargetConfig(tableau.url), salesforceEmulatorTargetConfig(salesforce.url)],
     });
     conn = await salesforceConnection(salesforce.url);
   });

@@ -5,15 +5,20 @@ import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RunningSalesforceEmulator,
+  salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
-import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import {
+  type RunningTableauEmulator,
+  startTableauEmulator,
+  tableauEmulatorTargetConfig,
+} from "../../src/emulators/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
+import { salesforceConnection } from "../support/salesforce.ts";
 import { BACKENDS } from "../support/store.ts";
-import { tableauCheckSite, tableauTargetEntry } from "../support/tableau.ts";
+import { tableauCheckSite } from "../support/tableau.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -35,7 +40,7 @@ describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)"
       backend,
       // The retry comes after the delete, as it did in the field.
       config: { sync: { pollMs: 50, backoffBaseMs: 1500, backoffMaxMs: 3000, waitForDeliveryMs: 3000 } },
-      targets: [tableauTargetEntry(tableau, tproxy.url), salesforceTargetEntry(sproxy.url)],
+      targets: [tableauEmulatorTargetConfig(tproxy.url), salesforceEmulatorTargetConfig(sproxy.url)],
     });
     conn = await salesforceConnection(salesforce.url);
   });

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import {
+  type RunningTableauEmulator,
+  startTableauEmulator,
+  tableauEmulatorTargetConfig,
+} from "../../src/emulators/tableau/index.ts";
 import { reconcile } from "../../src/sync/reconcile/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { tableauTargetEntry } from "../support/tableau.ts";
 import { byStatus, depsOf, item } from "./reconcile-fixtures.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -13,7 +16,7 @@ describe("reconcile a Tableau site changed behind the bridge's back", () => {
   let t: TestBridge;
   beforeAll(async () => {
     tableau = await startTableauEmulator({ port: 0 });
-    t = await startTestBridge({ targets: [tableauTargetEntry(tableau)] });
+    t = await startTestBridge({ targets: [tableauEmulatorTargetConfig(tableau.url)] });
     const ids: string[] = [];
     for (const n of ["ann", "ben", "cat", "dan"])
       ids.push(

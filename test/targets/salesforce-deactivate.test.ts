@@ -5,11 +5,12 @@ import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import {
   type RunningSalesforceEmulator,
+  salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { salesforceConnection, salesforceTargetEntry } from "../support/salesforce.ts";
+import { salesforceConnection } from "../support/salesforce.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const SF = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
@@ -21,7 +22,7 @@ describe("Salesforce deactivation", () => {
   let conn: jsforce.Connection;
   beforeAll(async () => {
     emulator = await startSalesforceEmulator({ port: 0 });
-    t = await startTestBridge({ targets: [salesforceTargetEntry(emulator.url)] });
+    t = await startTestBridge({ targets: [salesforceEmulatorTargetConfig(emulator.url)] });
     conn = await salesforceConnection(emulator.url);
   });
   afterAll(async () => {
