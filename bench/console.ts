@@ -11,6 +11,7 @@ import { chromium } from "playwright-core";
 import { createBridge } from "../src/bridge.ts";
 import { startDemoEmulators } from "../src/cli/demo.ts";
 import { ConfigSchema } from "../src/config/index.ts";
+import { CHROMIUM, CHROMIUM_ARGS } from "../test/support/chromium.ts";
 import { openBenchStore } from "./reconcile-store.ts";
 
 const arg = (name: string) => {
@@ -77,19 +78,10 @@ async function main() {
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const profile = await mkdtemp(join(tmpdir(), "console-bench-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());

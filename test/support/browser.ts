@@ -6,8 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.ts";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export { CHROMIUM };
+
 const present = existsSync(CHROMIUM);
 
 /** `describe` when Chromium is there; otherwise a skip with the reason, or (in CI) a failing suite. */
@@ -49,16 +51,7 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
     viewport,
     timezoneId: "Europe/Paris",
     locale: "en-GB",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   context.setDefaultTimeout(15_000);
   const page = context.pages()[0] ?? (await context.newPage());
