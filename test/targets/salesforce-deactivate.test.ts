@@ -38,6 +38,22 @@ describe("Salesforce deactivation", () => {
     await eventually(async () => (await isActive(username)) === true);
     return res.body.id as string;
   };
+  /** Provisions the user, then one PATCH deactivates them and adds `value` to the Salesforce extension's `field`. */
+  const deactivatedAlongWith = async (username: string, field: string, value: string) => {
+    const id = await provisioned(username);
+    await t.request
+      .patch(`/scim/v2/Users/${id}`)
+      .set(AUTH)
+      .send({
+        schemas: [PATCH],
+        Operations: [
+          { op: "replace", path: "active", value: false },
+          { op: "add", path: `${SF}:${field}`, value },
+        ],
+      })
+      .expect(200);
+    await eventually(async () => (await isActive(username)) === false);
+  };
 
   it("deactivates on a minimal PUT that carries no email and no name", async () => {
     const id = await provisioned("minimal.put@example.com");
@@ -50,34 +66,10 @@ describe("Salesforce deactivation", () => {
   });
 
   it("deactivates when the same write names a profile Salesforce does not have", async () => {
-    const id = await provisioned("unknown.profile@example.com");
-    await t.request
-      .patch(`/scim/v2/Users/${id}`)
-      .set(AUTH)
-      .send({
-        schemas: [PATCH],
-        Operations: [
-          { op: "replace", path: "active", value: false },
-          { op: "add", path: `${SF}:ProfileId`, value: "No Such Profile" },
-        ],
-      })
-      .expect(200);
-    await eventually(async () => (await isActive("unknown.profile@example.com")) === false);
+    await deactivatedAlongWith("unknown.profile@example.com", "ProfileId", "No Such Profile");
   });
 
   it("accepts and delivers a deactivation even when the same write carries a value Salesforce would refuse", async () => {
-    const id = await provisioned("long.alias@example.com");
-    await t.request
-      .patch(`/scim/v2/Users/${id}`)
-      .set(AUTH)
-      .send({
-        schemas: [PATCH],
-        Operations: [
-          { op: "replace", path: "active", value: false },
-          { op: "add", path: `${SF}:Alias`, value: "much-too-long" },
-        ],
-      })
-      .expect(200);
-    await eventually(async () => (await isActive("long.alias@example.com")) === false);
+    await deactivatedAlongWith("long.alias@example.com", "Alias", "much-too-long");
   });
 });
