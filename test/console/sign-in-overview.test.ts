@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type DemoEmulators, startDemoEmulators } from "../../src/cli/demo.ts";
 import { linksFor } from "../../src/store/index.ts";
-import { user } from "../support/app.ts";
+import { postUsers } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
 import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
 
@@ -16,16 +16,7 @@ describeInBrowser("console: sign-in and overview", () => {
     demo = await startDemoEmulators([]);
     t = await startTestBridge({ targets: demo.targetConfigs });
     // A few deliveries, so the overview's last-hour chart has something to show.
-    const ids: string[] = [];
-    for (const n of ["ada", "grace", "alan"])
-      ids.push(
-        (
-          await t.request
-            .post("/scim/v2/Users")
-            .set(AUTH)
-            .send(user(`${n}@example.com`))
-        ).body.id,
-      );
+    const ids = await postUsers(t.request, AUTH, ["ada", "grace", "alan"]);
     await eventually(
       async () => (await linksFor(t.store.db, ids)).filter((l) => l.state === "synced").length === 6,
     );

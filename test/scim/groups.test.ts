@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
+import { AUTH, createTestApp, postUsers, type TestApp, user } from "../support/app.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -10,16 +10,7 @@ describe.each(BACKENDS)("SCIM Groups on %s", (backend) => {
   const ids: string[] = [];
   beforeAll(async () => {
     t = await createTestApp({ backend });
-    for (const n of ["g1", "g2", "g3"]) {
-      ids.push(
-        (
-          await t.request
-            .post("/scim/v2/Users")
-            .set(AUTH)
-            .send(user(`${n}@example.com`))
-        ).body.id,
-      );
-    }
+    ids.push(...(await postUsers(t.request, AUTH, ["g1", "g2", "g3"])));
   });
   afterAll(() => t.close());
 

@@ -86,3 +86,25 @@ export function user(userName: string, extra: Record<string, unknown> = {}) {
     ...extra,
   };
 }
+
+/**
+ * POSTs a user `${name}@example.com` for each name, one after another, with the given Authorization header (this
+ * app's AUTH or a bridge's); their SCIM ids, in the same order.
+ */
+export async function postUsers(
+  request: ReturnType<typeof supertest>,
+  auth: { Authorization: string },
+  names: string[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const n of names)
+    ids.push(
+      (
+        await request
+          .post("/scim/v2/Users")
+          .set(auth)
+          .send(user(`${n}@example.com`))
+      ).body.id,
+    );
+  return ids;
+}

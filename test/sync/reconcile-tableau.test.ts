@@ -5,7 +5,7 @@ import {
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
 import { reconcile } from "../../src/sync/reconcile/index.ts";
-import { user } from "../support/app.ts";
+import { postUsers, user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { byStatus, depsOf, item } from "./reconcile-fixtures.ts";
 
@@ -17,16 +17,7 @@ describe("reconcile a Tableau site changed behind the bridge's back", () => {
   beforeAll(async () => {
     tableau = await startTableauEmulator({ port: 0 });
     t = await startTestBridge({ targets: [tableauEmulatorTargetConfig(tableau.url)] });
-    const ids: string[] = [];
-    for (const n of ["ann", "ben", "cat", "dan"])
-      ids.push(
-        (
-          await t.request
-            .post("/scim/v2/Users")
-            .set(AUTH)
-            .send(user(`${n}@example.com`))
-        ).body.id,
-      );
+    const ids = await postUsers(t.request, AUTH, ["ann", "ben", "cat", "dan"]);
     await t.request
       .post("/scim/v2/Groups")
       .set(AUTH)
