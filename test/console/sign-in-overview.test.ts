@@ -62,7 +62,10 @@ describeInBrowser("console: sign-in and overview", () => {
     try {
       const { page } = k;
       await page.goto(`${t.url}/console`);
-      // The token field has focus on arrival; Enter submits.
+      // The token field has focus on arrival (autofocus lands after load on a busy machine, so wait for it,
+      // not only for the page); Enter submits.
+      const focusedId = () => page.evaluate(() => document.activeElement?.id);
+      await expect.poll(focusedId).toBe("token");
       await page.keyboard.type(ADMIN_TOKEN);
       await page.keyboard.press("Enter");
       await page.waitForURL(`${t.url}/console`);
@@ -76,6 +79,7 @@ describeInBrowser("console: sign-in and overview", () => {
       await page.keyboard.press("Enter");
       await page.waitForURL(`${t.url}/console/find`);
       // The search field has focus; typing and Enter searches.
+      await expect.poll(focusedId).toBe("f-q");
       await page.keyboard.type("nobody");
       await page.keyboard.press("Enter");
       await expect.poll(() => page.locator(".empty").textContent()).toContain('Nothing matches "nobody"');
