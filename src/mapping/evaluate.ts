@@ -1,7 +1,8 @@
 // Evaluates a target's mapping for one user: the field expressions first, then the group rules.
+
+import { highestSiteRole } from "../targets/tableau/roles.ts";
 import { evaluateExpr, isEmpty } from "./expr.ts";
 import type { GroupMatcher, GroupRule, MappingSpec } from "./spec.ts";
-import { highestSiteRole } from "./tableau-roles.ts";
 
 /** A SCIM User as plain JSON: core attributes plus extension objects keyed by their schema URN. */
 export type ScimUser = Record<string, unknown>;

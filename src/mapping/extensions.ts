@@ -5,8 +5,8 @@ import {
   SALESFORCE_EMAIL_ENCODINGS,
   SALESFORCE_LANGUAGES,
   SALESFORCE_LOCALES,
-} from "./salesforce-picklists.ts";
-import { TABLEAU_AUTH_SETTINGS, TABLEAU_WRITABLE_SITE_ROLES } from "./tableau-roles.ts";
+} from "../targets/salesforce/picklists.ts";
+import { TABLEAU_AUTH_SETTINGS, TABLEAU_WRITABLE_SITE_ROLES } from "../targets/tableau/roles.ts";
 
 export const SALESFORCE_USER_URN = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
 /** The schema Tableau Cloud's own SCIM API lists for users (reference §1.6). */

@@ -1,16 +1,14 @@
-// mapping/: declarative SCIM User → target fields. Pure functions, no I/O.
+// mapping/: the generic, declarative SCIM User → target fields engine. Pure functions, no I/O; each target kind
+// (src/targets/<kind>/) brings its own default mapping, field semantics and extension as data.
 //
 //   MappingSpec (zod), type MappingSpecInput, mergeMapping      — the config's `mapping:` of one target
 //   evaluate(spec, input)                                       — fields + group rules, target-agnostic
-//   defaultSalesforceMapping, mapSalesforceUser(spec, input)    — + entitlements and Salesforce extension
-//   defaultTableauMapping, mapTableauUser(spec, input)          — + Tableau extension
-//   validateSalesforceUser(fields), validateTableauUser(fields) — pre-flight → Problem[]
 //   diffFields(desired, actual, semantics)                      — changed field names (semantics from the kind)
-//   highestSiteRole, TABLEAU_WRITABLE_SITE_ROLES, TABLEAU_AUTH_SETTINGS
+//   Problem, howToFix, requiredProblem, …                       — the wording of pre-flight problems
 //   extension URNs, salesforceUserExtension, tableauUserExtension, toScimmySchemaDefinition
 export { diffFields, type FieldSemantics } from "./diff.ts";
-export { evaluate, type MappedFields, type MappingInput, type ScimUser } from "./evaluate.ts";
-export type { Expr } from "./expr.ts";
+export { evaluate, type MappedFields, type MappingInput, type ScimUser, unionNames } from "./evaluate.ts";
+export { type Expr, isEmpty } from "./expr.ts";
 export {
   type ExtensionAttribute,
   type ExtensionSchema,
@@ -22,15 +20,17 @@ export {
   toScimmySchemaDefinition,
   USER_EXTENSIONS,
 } from "./extensions.ts";
-export type { Problem, ValidateOptions } from "./problems.ts";
-export { defaultSalesforceMapping, isSalesforceProfileId, mapSalesforceUser } from "./salesforce.ts";
-export { validateSalesforceUser } from "./salesforce-validate.ts";
-export { type GroupRule, MappingSpec, type MappingSpecInput, mergeMapping } from "./spec.ts";
-export { defaultTableauMapping, mapTableauUser, validateTableauUser } from "./tableau.ts";
+export { getIgnoringCase, primaryOrFirst } from "./path.ts";
 export {
-  highestSiteRole,
-  TABLEAU_AUTH_SETTINGS,
-  TABLEAU_WRITABLE_SITE_ROLES,
-  type TableauAuthSetting,
-  type TableauSiteRole,
-} from "./tableau-roles.ts";
+  emailProblem,
+  type FieldContext,
+  howToFix,
+  lengthProblem,
+  looksLikeEmail,
+  type Problem,
+  requiredProblem,
+  show,
+  type ValidateOptions,
+} from "./problems.ts";
+export { scimEmailExpr, userNameLocalPart } from "./scim-exprs.ts";
+export { type GroupRule, MappingSpec, type MappingSpecInput, mergeMapping } from "./spec.ts";

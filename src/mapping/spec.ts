@@ -5,8 +5,8 @@
 //       - { group: "Tableau Creators", set: { siteRole: Creator } }
 //       - { group: { regex: "^Sales( EMEA)?$" }, set: { ProfileId: "Standard User", permissionSets: [Sales_Cloud] } }
 import { z } from "zod";
+import { TABLEAU_WRITABLE_SITE_ROLES } from "../targets/tableau/roles.ts";
 import { type Expr, exprIssues, regexProblem } from "./expr.ts";
-import { TABLEAU_WRITABLE_SITE_ROLES } from "./tableau-roles.ts";
 
 export const ExprSchema: z.ZodType<Expr, unknown> = z
   .unknown()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { evaluate, highestSiteRole, MappingSpec, type MappingSpecInput } from "../../src/mapping/index.ts";
+import { evaluate, MappingSpec, type MappingSpecInput } from "../../src/mapping/index.ts";
+import { highestSiteRole } from "../../src/targets/tableau/roles.ts";
 
 const user = { userName: "u@example.com" };
 

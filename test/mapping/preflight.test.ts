@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  defaultSalesforceMapping,
   type MappedFields,
-  mapSalesforceUser,
   mergeMapping,
   SALESFORCE_USER_URN,
   TABLEAU_USER_URN,
-  validateSalesforceUser,
-  validateTableauUser,
 } from "../../src/mapping/index.ts";
+import { defaultSalesforceMapping, mapSalesforceUser } from "../../src/targets/salesforce/mapping.ts";
+import { validateSalesforceUser } from "../../src/targets/salesforce/validate.ts";
+import { validateTableauUser } from "../../src/targets/tableau/mapping.ts";
 
 const validSalesforce: MappedFields = {
   Username: "jane.doe@example.com",

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  defaultSalesforceMapping,
   type MappingSpecInput,
-  mapSalesforceUser,
   mergeMapping,
   SALESFORCE_USER_URN,
   type ScimUser,
 } from "../../src/mapping/index.ts";
+import { defaultSalesforceMapping, mapSalesforceUser } from "../../src/targets/salesforce/mapping.ts";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defaultSalesforceMapping, defaultTableauMapping, MappingSpec } from "../../src/mapping/index.ts";
+import { MappingSpec } from "../../src/mapping/index.ts";
+import { defaultSalesforceMapping } from "../../src/targets/salesforce/mapping.ts";
+import { defaultTableauMapping } from "../../src/targets/tableau/mapping.ts";
 
 /** "path: message" lines, the way an admin sees them at startup. */
 function errorsOf(input: unknown): string[] {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  defaultTableauMapping,
   type MappingSpecInput,
-  mapTableauUser,
   mergeMapping,
   type ScimUser,
   TABLEAU_CLOUD_BODY_URN,
   TABLEAU_USER_URN,
 } from "../../src/mapping/index.ts";
+import { defaultTableauMapping, mapTableauUser } from "../../src/targets/tableau/mapping.ts";
 
 const map = (user: ScimUser, groups: string[] = [], override?: MappingSpecInput) =>
   mapTableauUser(mergeMapping(defaultTableauMapping, override), { user, groups });

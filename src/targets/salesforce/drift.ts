@@ -1,13 +1,9 @@
 // Reconcile's question to this target: which fields of a listed user differ from what the target would write.
-import {
-  diffFields,
-  isSalesforceProfileId,
-  type MappedFields,
-  mapSalesforceUser,
-} from "../../mapping/index.ts";
+import { diffFields, type MappedFields } from "../../mapping/index.ts";
 import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { SalesforceContext } from "./context.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
+import { isSalesforceProfileId, mapSalesforceUser } from "./mapping.ts";
 import { isPending } from "./users.ts";
 
 /** Keys the mapping derives that are not User fields (assignments, names resolved to ids). */

@@ -1,6 +1,6 @@
 // How Salesforce treats User fields, for the generic diff (mapping/diff.ts).
 import type { FieldSemantics } from "../../mapping/index.ts";
-import { SALESFORCE_REQUIRED_USER_FIELDS } from "../../mapping/salesforce-validate.ts";
+import { SALESFORCE_REQUIRED_USER_FIELDS } from "./validate.ts";
 
 export const SALESFORCE_FIELDS: FieldSemantics = {
   // Salesforce stores Username and Email lower-cased.

@@ -1,11 +1,6 @@
 // The Salesforce target: one org, reached with jsforce. apply() takes a dispatcher batch (≤ 200 ops),
 // syncs users first (so group members and assignments see them), then assignments, then groups.
-import {
-  defaultSalesforceMapping,
-  mapSalesforceUser,
-  mergeMapping,
-  validateSalesforceUser,
-} from "../../mapping/index.ts";
+import { mergeMapping } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
 import { checkTarget } from "./check.ts";
 import { SalesforceClient } from "./client.ts";
@@ -15,8 +10,10 @@ import { driftedFields } from "./drift.ts";
 import { applyGroupOps } from "./groups.ts";
 import { listGroups, listUsers } from "./listing.ts";
 import { standardLookups } from "./lookups.ts";
+import { defaultSalesforceMapping, mapSalesforceUser } from "./mapping.ts";
 import { syncAssignments } from "./permissions.ts";
 import { applyUserOps, type Indexed } from "./users.ts";
+import { validateSalesforceUser } from "./validate.ts";
 
 export interface SalesforceTargetDeps {
   logger?: TargetLogger;

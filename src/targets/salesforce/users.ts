@@ -1,12 +1,13 @@
 // user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys: all the
 // queries in one /composite call), then create and update through sObject Collections, together in one
 // more /composite call. Users are never deleted.
-import { diffFields, mapSalesforceUser } from "../../mapping/index.ts";
+import { diffFields } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome } from "../target.ts";
 import { type InQuery, queryInMany, writeCollections } from "./composite.ts";
 import type { CorrelationKey } from "./config.ts";
 import { errorOutcome, type SalesforceContext, saveOutcome } from "./context.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
+import { mapSalesforceUser } from "./mapping.ts";
 
 type UpsertOp = Extract<Operation, { kind: "user.upsert" }>;
 type DeprovisionOp = Extract<Operation, { kind: "user.deprovision" }>;

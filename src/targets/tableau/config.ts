@@ -2,7 +2,8 @@
 // or the TABLEAU_* environment variables for a single site.
 import { z } from "zod";
 import { ConfigError, readSecret } from "../../config/index.ts";
-import { MappingSpec, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
+import { MappingSpec } from "../../mapping/index.ts";
+import { TABLEAU_WRITABLE_SITE_ROLES } from "./roles.ts";
 
 /** Every scope the target uses; a connected app must allow them too (reference §1.2). */
 export const TABLEAU_JWT_SCOPES = [

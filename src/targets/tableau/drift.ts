@@ -1,8 +1,10 @@
 // Reconcile's question to this target: which fields of a listed user differ from what the target would write.
-import { diffFields, highestSiteRole, type MappedFields, mapTableauUser } from "../../mapping/index.ts";
+import { diffFields, type MappedFields } from "../../mapping/index.ts";
 import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
+import { mapTableauUser } from "./mapping.ts";
+import { highestSiteRole } from "./roles.ts";
 import { heldFields } from "./users.ts";
 
 const COMPARED = ["fullName", "email", "siteRole", "authSetting"];

@@ -2,11 +2,12 @@
 
 import type { SiteSnapshot } from "../../emulators/tableau/index.ts";
 import { registerTableauEmulatorCommand } from "../../emulators/tableau/index.ts";
-import { TABLEAU_USER_URN, TABLEAU_WRITABLE_SITE_ROLES } from "../../mapping/index.ts";
+import { TABLEAU_USER_URN } from "../../mapping/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { correlationKeysOf, defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
 import { TableauTargetConfig, tableauConfigFromEnv } from "./config.ts";
+import { TABLEAU_WRITABLE_SITE_ROLES } from "./roles.ts";
 import { createTableauTarget } from "./target.ts";
 
 /**

@@ -1,5 +1,5 @@
 // The Tableau target: one site of Tableau Server or Cloud, reached over the REST API (JSON).
-import { defaultTableauMapping, mergeMapping } from "../../mapping/index.ts";
+import { mergeMapping } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
 import { addUsersByCsv, type Indexed, type Removal, removeUsersByCsv, useCsv, usersById } from "./bulk.ts";
 import { checkTableau } from "./check.ts";
@@ -9,6 +9,7 @@ import { mapLimited, outcomeOfError, type TableauContext } from "./context.ts";
 import { driftedFields } from "./drift.ts";
 import { deleteGroup, listGroups, upsertGroup } from "./groups.ts";
 import type { JobPolling } from "./jobs.ts";
+import { defaultTableauMapping } from "./mapping.ts";
 import {
   deprovisionUser,
   listUsers,

@@ -1,15 +1,11 @@
 // Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
-import {
-  diffFields,
-  highestSiteRole,
-  type MappedFields,
-  mapTableauUser,
-  validateTableauUser,
-} from "../../mapping/index.ts";
+import { diffFields, type MappedFields } from "../../mapping/index.ts";
 import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
+import { mapTableauUser, validateTableauUser } from "./mapping.ts";
+import { highestSiteRole } from "./roles.ts";
 
 export interface TableauUser {
   id: string;

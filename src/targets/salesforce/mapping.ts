@@ -1,10 +1,17 @@
 // Salesforce: the default mapping and the per-user overrides (SCIM entitlements, Salesforce extension).
-import { evaluate, type MappedFields, type MappingInput, unionNames } from "./evaluate.ts";
-import { isEmpty } from "./expr.ts";
-import { SALESFORCE_USER_URN } from "./extensions.ts";
-import { getIgnoringCase, primaryOrFirst } from "./path.ts";
-import { scimEmailExpr, userNameLocalPart } from "./scim-exprs.ts";
-import type { MappingSpec } from "./spec.ts";
+import {
+  evaluate,
+  getIgnoringCase,
+  isEmpty,
+  type MappedFields,
+  type MappingInput,
+  type MappingSpec,
+  primaryOrFirst,
+  SALESFORCE_USER_URN,
+  scimEmailExpr,
+  unionNames,
+  userNameLocalPart,
+} from "../../mapping/index.ts";
 
 const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

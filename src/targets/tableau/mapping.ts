@@ -1,25 +1,29 @@
 // Tableau: the default mapping, the per-user extension override, and pre-flight.
-import { evaluate, type MappedFields, type MappingInput } from "./evaluate.ts";
-import { isEmpty } from "./expr.ts";
-import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "./extensions.ts";
-import { getIgnoringCase, primaryOrFirst } from "./path.ts";
 import {
   emailProblem,
+  evaluate,
   type FieldContext,
+  getIgnoringCase,
   howToFix,
+  isEmpty,
+  type MappedFields,
+  type MappingInput,
+  type MappingSpec,
   type Problem,
+  primaryOrFirst,
   requiredProblem,
+  scimEmailExpr,
   show,
+  TABLEAU_CLOUD_BODY_URN,
+  TABLEAU_USER_URN,
   type ValidateOptions,
-} from "./problems.ts";
-import { scimEmailExpr } from "./scim-exprs.ts";
-import type { MappingSpec } from "./spec.ts";
+} from "../../mapping/index.ts";
 import {
   canonicalSiteRole,
   TABLEAU_AUTH_SETTINGS,
   TABLEAU_WRITABLE_SITE_ROLES,
   type TableauAuthSetting,
-} from "./tableau-roles.ts";
+} from "./roles.ts";
 
 /**
  * Built-in Tableau mapping. siteRole is the target's default role (override it with

@@ -1,26 +1,26 @@
 // Pre-flight for Salesforce: what the User insert would certainly reject (reference §2.4).
-import type { MappedFields } from "./evaluate.ts";
-import { isEmpty } from "./expr.ts";
-import { SALESFORCE_USER_URN } from "./extensions.ts";
 import {
   emailProblem,
   type FieldContext,
   howToFix,
+  isEmpty,
   lengthProblem,
   looksLikeEmail,
+  type MappedFields,
   type Problem,
   requiredProblem,
+  SALESFORCE_USER_URN,
   show,
   type ValidateOptions,
-} from "./problems.ts";
-import { defaultSalesforceMapping, SALESFORCE_OVERRIDABLE_FIELDS } from "./salesforce.ts";
+} from "../../mapping/index.ts";
+import { defaultSalesforceMapping, SALESFORCE_OVERRIDABLE_FIELDS } from "./mapping.ts";
 import {
   closestPicklistValue,
   isSalesforceTimeZone,
   SALESFORCE_EMAIL_ENCODINGS,
   SALESFORCE_LANGUAGES,
   SALESFORCE_LOCALES,
-} from "./salesforce-picklists.ts";
+} from "./picklists.ts";
 
 /** The User fields an insert must carry (reference §2.4); also never cleared by a diff (targets/salesforce/field-semantics.ts). */
 export const SALESFORCE_REQUIRED_USER_FIELDS = [
