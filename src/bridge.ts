@@ -12,7 +12,7 @@ import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
 import { protectServer } from "./http/server.ts";
 import { targetHealth } from "./http/target-health.ts";
-import { declareScimSchemas } from "./scim/schemas.ts";
+import { declareBridgeSchemas } from "./schemas.ts";
 import { compileFilter } from "./store/filter/index.ts";
 import { type Db, linksFor, openStore } from "./store/index.ts";
 import {
@@ -66,7 +66,7 @@ function checkScopes(targets: ConfiguredTarget[]) {
 export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const { config, logger } = opts;
   // First: scopes, filters and mappings below may name any core or extension attribute.
-  declareScimSchemas();
+  declareBridgeSchemas();
   const db =
     opts.db ??
     (await openStore({

@@ -6,6 +6,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
+import { declareBridgeSchemas } from "../schemas.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
 import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
 import { AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
@@ -37,6 +38,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export function createApp(opts: AppOptions): Express {
+  // A no-op when the bridge already declared them; tests and benches build the app without a bridge.
+  declareBridgeSchemas();
   const app = express();
   app.disable("x-powered-by");
   // Express's own body-hash ETag would disagree with meta.version; we set ETags ourselves.

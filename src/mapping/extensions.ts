@@ -1,22 +1,7 @@
-// The per-user SCIM extensions that override a target's mapping, as data the SCIM layer declares.
-// scimmy 1.3.5 only accepts schema ids under urn:ietf:params:scim:schemas: (reference/scimmy.md §3.4).
+// A per-user SCIM extension as data: each target kind declares its own (src/targets/<kind>/extension.ts) and
+// the SCIM layer declares every registered kind's. scimmy 1.3.5 only accepts schema ids under
+// urn:ietf:params:scim:schemas: (reference/scimmy.md §3.4).
 import SCIMMY from "scimmy";
-import {
-  SALESFORCE_EMAIL_ENCODINGS,
-  SALESFORCE_LANGUAGES,
-  SALESFORCE_LOCALES,
-} from "../targets/salesforce/picklists.ts";
-import { TABLEAU_AUTH_SETTINGS, TABLEAU_WRITABLE_SITE_ROLES } from "../targets/tableau/roles.ts";
-
-export const SALESFORCE_USER_URN = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
-/** The schema Tableau Cloud's own SCIM API lists for users (reference §1.6). */
-export const TABLEAU_USER_URN = "urn:ietf:params:scim:schemas:extension:tableau:3.0:User";
-/**
- * Tableau Cloud's documented request body carries the data under this key (without ":User"):
- * `"urn:ietf:params:scim:schemas:extension:tableau:3.0": { "siteRoles": [{ "value": "Viewer" }] }`.
- * The mapping reads both keys; the SCIM layer may rename this one to TABLEAU_USER_URN on the way in.
- */
-export const TABLEAU_CLOUD_BODY_URN = "urn:ietf:params:scim:schemas:extension:tableau:3.0";
 
 export type ExtensionAttribute = {
   name: string;
@@ -33,97 +18,12 @@ export type ExtensionSchema = {
   id: string;
   description: string;
   attributes: readonly ExtensionAttribute[];
+  /**
+   * Other keys clients write this extension under (a vendor's own SCIM API may spell it differently); the SCIM
+   * layer renames them to `id` on the way in.
+   */
+  aliases?: readonly string[];
 };
-
-const valueOnly = (what: string): ExtensionAttribute[] => [
-  { name: "value", type: "string", description: what },
-];
-
-export const salesforceUserExtension: ExtensionSchema = {
-  name: "SalesforceUser",
-  id: SALESFORCE_USER_URN,
-  description: "Salesforce User fields that override the bridge's mapping for this user",
-  attributes: [
-    {
-      name: "ProfileId",
-      type: "string",
-      description: 'Salesforce profile: a Profile Id (00e…) or a profile name such as "Standard User"',
-    },
-    { name: "Alias", type: "string", description: "Salesforce Alias, at most 8 characters" },
-    {
-      name: "TimeZoneSidKey",
-      type: "string",
-      description: 'IANA time zone such as "America/Los_Angeles", or "GMT"',
-    },
-    {
-      name: "LocaleSidKey",
-      type: "string",
-      description: 'Salesforce locale such as "en_US"',
-      canonicalValues: SALESFORCE_LOCALES,
-    },
-    {
-      name: "EmailEncodingKey",
-      type: "string",
-      description: 'Salesforce email encoding such as "UTF-8"',
-      canonicalValues: SALESFORCE_EMAIL_ENCODINGS,
-    },
-    {
-      name: "LanguageLocaleKey",
-      type: "string",
-      description: 'Salesforce user interface language such as "en_US"',
-      canonicalValues: SALESFORCE_LANGUAGES,
-    },
-    {
-      name: "FederationIdentifier",
-      type: "string",
-      description: "SAML Federation ID used for single sign-on",
-    },
-    { name: "CommunityNickname", type: "string", description: "Salesforce nickname, at most 40 characters" },
-    {
-      name: "permissionSets",
-      type: "string",
-      multiValued: true,
-      description: "Permission set API names or Ids to assign, in addition to those from group rules",
-    },
-  ],
-};
-
-export const tableauUserExtension: ExtensionSchema = {
-  name: "TableauUser",
-  id: TABLEAU_USER_URN,
-  description: "Tableau site user settings that override the bridge's mapping for this user",
-  attributes: [
-    {
-      name: "siteRole",
-      type: "string",
-      description: "Tableau site role for this user",
-      canonicalValues: TABLEAU_WRITABLE_SITE_ROLES,
-    },
-    {
-      name: "authSetting",
-      type: "string",
-      description: "How the user signs in to Tableau",
-      canonicalValues: TABLEAU_AUTH_SETTINGS,
-    },
-    // The shapes Tableau Cloud's own SCIM API documents, so payloads written for it also work here.
-    {
-      name: "siteRoles",
-      type: "complex",
-      multiValued: true,
-      description: "Tableau Cloud SCIM form of the site role: [{ value: <site role> }]",
-      subAttributes: valueOnly("Tableau site role"),
-    },
-    {
-      name: "entitlements",
-      type: "complex",
-      multiValued: true,
-      description: "Tableau Cloud SCIM form of the site role: [{ value: <site role> }]",
-      subAttributes: valueOnly("Tableau site role"),
-    },
-  ],
-};
-
-export const USER_EXTENSIONS: readonly ExtensionSchema[] = [salesforceUserExtension, tableauUserExtension];
 
 function toAttribute(a: ExtensionAttribute, withCanonicalValues: boolean): SCIMMY.Types.Attribute {
   const config: SCIMMY.Types.Attribute.AttributeConfig = {

@@ -5,21 +5,11 @@
 //   evaluate(spec, input)                                       — fields + group rules, target-agnostic
 //   diffFields(desired, actual, semantics)                      — changed field names (semantics from the kind)
 //   Problem, howToFix, requiredProblem, …                       — the wording of pre-flight problems
-//   extension URNs, salesforceUserExtension, tableauUserExtension, toScimmySchemaDefinition
+//   ExtensionSchema, toScimmySchemaDefinition                   — a kind's SCIM user extension as data
 export { diffFields, type FieldSemantics } from "./diff.ts";
 export { evaluate, type MappedFields, type MappingInput, type ScimUser, unionNames } from "./evaluate.ts";
 export { type Expr, isEmpty } from "./expr.ts";
-export {
-  type ExtensionAttribute,
-  type ExtensionSchema,
-  SALESFORCE_USER_URN,
-  salesforceUserExtension,
-  TABLEAU_CLOUD_BODY_URN,
-  TABLEAU_USER_URN,
-  tableauUserExtension,
-  toScimmySchemaDefinition,
-  USER_EXTENSIONS,
-} from "./extensions.ts";
+export { type ExtensionAttribute, type ExtensionSchema, toScimmySchemaDefinition } from "./extensions.ts";
 export { getIgnoringCase, primaryOrFirst } from "./path.ts";
 export {
   emailProblem,

@@ -1,7 +1,7 @@
 // Identity providers' deviations from RFC 7644, normalised before anything is validated, so that the rest of the
 // SCIM layer sees one dialect. Sources: ../shared/reference/idp-dialects.md and tableau-salesforce-api.md.
 import { isPrototypeKey } from "../input.ts";
-import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "../mapping/index.ts";
+import { userExtensionAliases } from "./schemas.ts";
 
 const BOOLEAN_ATTRS = new Set(["active", "primary"]);
 /** Entra's extra group schema: it carries nothing we store, so it is accepted and dropped. */
@@ -56,13 +56,17 @@ function fixRoles(roles: unknown): unknown {
   });
 }
 
-/** Tableau Cloud's SCIM body puts its extension under the URN without ":User"; we declare it with ":User". */
-function tableauKey(key: string): string {
+/**
+ * A key naming a declared extension by one of its aliases, renamed to the extension's id: Tableau Cloud's SCIM
+ * body, for one, puts its extension under the URN without ":User", which is declared with ":User".
+ */
+function extensionKey(key: string): string {
   const lower = key.toLowerCase();
-  const body = TABLEAU_CLOUD_BODY_URN.toLowerCase();
-  if (lower === body) return TABLEAU_USER_URN;
-  if (lower.startsWith(`${body}:`) && !lower.startsWith(`${TABLEAU_USER_URN.toLowerCase()}`)) {
-    return `${TABLEAU_USER_URN}${key.slice(TABLEAU_CLOUD_BODY_URN.length)}`;
+  for (const { alias, id } of userExtensionAliases()) {
+    const a = alias.toLowerCase();
+    if (lower === a) return id;
+    if (lower.startsWith(`${a}:`) && !lower.startsWith(id.toLowerCase()))
+      return `${id}${key.slice(alias.length)}`;
   }
   return key;
 }
@@ -74,7 +78,7 @@ function fixSchemas(schemas: unknown): unknown {
     if (typeof s !== "string") out.push(s);
     else if (s.toLowerCase() === MICROSOFT_GROUP_URN.toLowerCase()) continue;
     else {
-      const k = tableauKey(s);
+      const k = extensionKey(s);
       if (!out.includes(k)) out.push(k);
     }
   }
@@ -103,7 +107,7 @@ export function normaliseResourceBody(body: unknown): unknown {
   if (!isObject(body)) return body;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fixBooleans(body) as Record<string, unknown>)) {
-    const key = tableauKey(k);
+    const key = extensionKey(k);
     if (key.toLowerCase() === MICROSOFT_GROUP_URN.toLowerCase()) continue;
     if (isObject(v) && isObject(out[key])) out[key] = { ...(out[key] as object), ...v };
     else out[key] = v;
@@ -134,12 +138,13 @@ function isPathKey(key: string, declaredUrns: string[]): boolean {
 
 /**
  * Normalises one PATCH operation into one or more RFC operations: lower-case op, string booleans, manager strings,
- * JSON-string roles, null/"" meaning remove, the Tableau and Microsoft URNs, Salesforce's `{members: [...]}` value,
- * and no-path values whose keys are paths (`"name.givenName"`, `"urn:…:User:department"`) split into path ops.
+ * JSON-string roles, null/"" meaning remove, extension aliases and the Microsoft URN, Salesforce's
+ * `{members: [...]}` value, and no-path values whose keys are paths (`"name.givenName"`, `"urn:…:User:department"`)
+ * split into path ops.
  */
 export function normalisePatchOperations(o: PatchOperation, declaredUrns: string[]): PatchOperation[] {
   const op = typeof o.op === "string" ? o.op.toLowerCase() : o.op;
-  const path = typeof o.path === "string" && o.path.trim() ? tableauKey(o.path.trim()) : undefined;
+  const path = typeof o.path === "string" && o.path.trim() ? extensionKey(o.path.trim()) : undefined;
   if (path) return [pathOp(op, path, o.value, "value" in o)];
   if (!isObject(o.value)) return [{ op, ...(o.value !== undefined ? { value: o.value } : {}) }];
   // A no-path value: each key is an attribute (or, for Entra, a path).
@@ -147,7 +152,7 @@ export function normalisePatchOperations(o: PatchOperation, declaredUrns: string
   const out: PatchOperation[] = [];
   for (const [rawKey, v] of Object.entries(o.value)) {
     if (isPrototypeKey(rawKey)) continue;
-    const key = tableauKey(rawKey);
+    const key = extensionKey(rawKey);
     if (ECHOED_READ_ONLY.has(key.toLowerCase()) || key.toLowerCase() === MICROSOFT_GROUP_URN.toLowerCase())
       continue;
     if (isPathKey(key, declaredUrns) || isEmptyValue(v)) out.push(pathOp(op, key, v, true));

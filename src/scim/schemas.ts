@@ -1,6 +1,6 @@
 // scimmy is a process-wide singleton: schema extensions and service-provider settings are declared once here.
 import SCIMMY from "scimmy";
-import { toScimmySchemaDefinition, USER_EXTENSIONS } from "../mapping/index.ts";
+import { type ExtensionSchema, toScimmySchemaDefinition } from "../mapping/index.ts";
 
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -63,16 +63,15 @@ export interface ScimSettings {
 }
 
 let declared = false;
-const userExtensions: SCIMMY.Types.SchemaDefinition[] = [];
-
-/** Extra User extensions (one per target kind, e.g. Salesforce); must be registered before `declareScimSchemas`. */
-export function registerUserExtension(definition: SCIMMY.Types.SchemaDefinition) {
-  if (declared) throw new Error("registerUserExtension must be called before declareScimSchemas");
-  if (!userExtensions.some((d) => d.id === definition.id)) userExtensions.push(definition);
-}
+let userExtensions: readonly ExtensionSchema[] = [];
 
 export function userExtensionIds(): string[] {
   return [ENTERPRISE_USER, ...userExtensions.map((d) => d.id), PROVISIONING];
+}
+
+/** The other keys clients write a declared extension under, each with the extension id it stands for. */
+export function userExtensionAliases(): { alias: string; id: string }[] {
+  return userExtensions.flatMap((e) => (e.aliases ?? []).map((alias) => ({ alias, id: e.id })));
 }
 
 /**
@@ -97,26 +96,21 @@ function relaxTypeValues() {
   }
 }
 
-/** Every target kind's per-user overrides, so payloads written for either vendor's SCIM validate here. */
-function registerVendorExtensions() {
-  for (const ext of USER_EXTENSIONS) {
-    if (!userExtensions.some((d) => d.id === ext.id)) userExtensions.push(toScimmySchemaDefinition(ext));
-  }
-}
-
 /**
- * Declares the core schemas and every extension, once per process. The bridge calls it first, before anything
- * (target scopes, filters, mappings) resolves an attribute path, so any declared attribute can be named.
+ * Declares the core schemas and the given User extensions (every target kind's per-user overrides, so payloads
+ * written for a vendor's own SCIM validate here), once per process. The bridge declares through
+ * declareBridgeSchemas (src/schemas.ts) first, before anything (target scopes, filters, mappings) resolves an
+ * attribute path, so any declared attribute can be named.
  */
-export function declareScimSchemas() {
+export function declareScimSchemas(extensions: readonly ExtensionSchema[] = []) {
   if (declared) return;
   relaxTypeValues();
-  registerVendorExtensions();
+  userExtensions = extensions.filter((e, i) => extensions.findIndex((x) => x.id === e.id) === i);
   const provisioning = provisioningSchema();
   SCIMMY.Resources.declare(SCIMMY.Resources.User, {
     extensions: [
       { schema: SCIMMY.Schemas.EnterpriseUser.definition, required: false },
-      ...userExtensions.map((schema) => ({ schema, required: false })),
+      ...userExtensions.map((e) => ({ schema: toScimmySchemaDefinition(e), required: false })),
       { schema: provisioning, required: false },
     ],
   });
@@ -126,9 +120,9 @@ export function declareScimSchemas() {
   declared = true;
 }
 
-/** Declares the schemas (once) and applies the service-provider settings (on every call: tests). */
+/** Applies the service-provider settings (on every call: tests), once the schemas are declared. */
 export function declareScim(settings: ScimSettings) {
-  declareScimSchemas();
+  if (!declared) throw new Error("declareScimSchemas must run before declareScim");
   SCIMMY.Config.set({
     ...(settings.documentationUri ? { documentationUri: settings.documentationUri } : {}),
     patch: { supported: true },

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import type { ExtensionSchema } from "../mapping/index.ts";
 import type { Target, TargetAccount } from "./target.ts";
 
 export interface KindDeps {
@@ -36,6 +37,8 @@ export interface TargetKind<S extends z.ZodType = z.ZodType> {
   /** The target entry's schema; it extends the shared base (name, kind, scope). */
   schema: S;
   create(config: z.output<S>, deps: KindDeps): Target;
+  /** The kind's SCIM User extension (per-user overrides of its mapping), served and validated by the SCIM layer. */
+  userExtension?: ExtensionSchema;
   /** The single-instance shorthand by environment variables (TABLEAU_SERVER_URL, …), or undefined. */
   fromEnv?(env: Record<string, string | undefined>): Record<string, unknown> | undefined;
   /** An account of this kind as a SCIM User body, for import (userName from the key, active from the account). */

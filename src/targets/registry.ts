@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "../config/index.ts";
+import type { ExtensionSchema } from "../mapping/index.ts";
 import type { TargetKind } from "./kind.ts";
 import { salesforceKind } from "./salesforce/kind.ts";
 import { scimKind } from "./scim/kind.ts";
@@ -31,6 +32,11 @@ export function targetKind(name: string): TargetKind | undefined {
 
 export function registeredKinds(): TargetKind[] {
   return [...KINDS.values()];
+}
+
+/** The SCIM User extensions of the registered kinds, in registration order. */
+export function userExtensions(): ExtensionSchema[] {
+  return registeredKinds().flatMap((k) => (k.userExtension ? [k.userExtension] : []));
 }
 
 /** Bridge-side settings every target kind accepts (read beside the kind's own schema). */

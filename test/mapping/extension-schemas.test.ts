@@ -1,18 +1,15 @@
 import { describe, expect, it } from "vitest";
-import {
-  SALESFORCE_USER_URN,
-  salesforceUserExtension,
-  TABLEAU_USER_URN,
-  tableauUserExtension,
-  toScimmySchemaDefinition,
-  USER_EXTENSIONS,
-} from "../../src/mapping/index.ts";
+import { toScimmySchemaDefinition } from "../../src/mapping/index.ts";
+import { userExtensions } from "../../src/targets/registry.ts";
+import { SALESFORCE_USER_URN, salesforceUserExtension } from "../../src/targets/salesforce/extension.ts";
+import { TABLEAU_USER_URN, tableauUserExtension } from "../../src/targets/tableau/extension.ts";
 
 describe("extension schemas for the SCIM layer", () => {
   it("uses the documented URNs", () => {
     expect(salesforceUserExtension.id).toBe("urn:ietf:params:scim:schemas:extension:salesforce:2.0:User");
     expect(tableauUserExtension.id).toBe("urn:ietf:params:scim:schemas:extension:tableau:3.0:User");
-    expect(USER_EXTENSIONS.map((e) => e.id)).toEqual([SALESFORCE_USER_URN, TABLEAU_USER_URN]);
+    // Each kind brings its own; the SCIM layer declares those of the registered kinds.
+    expect(userExtensions().map((e) => e.id)).toEqual([SALESFORCE_USER_URN, TABLEAU_USER_URN]);
   });
 
   it("lists every per-user Salesforce override", () => {

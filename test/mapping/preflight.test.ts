@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-  type MappedFields,
-  mergeMapping,
-  SALESFORCE_USER_URN,
-  TABLEAU_USER_URN,
-} from "../../src/mapping/index.ts";
+import { type MappedFields, mergeMapping } from "../../src/mapping/index.ts";
+import { SALESFORCE_USER_URN } from "../../src/targets/salesforce/extension.ts";
 import { defaultSalesforceMapping, mapSalesforceUser } from "../../src/targets/salesforce/mapping.ts";
 import { validateSalesforceUser } from "../../src/targets/salesforce/validate.ts";
+import { TABLEAU_USER_URN } from "../../src/targets/tableau/extension.ts";
 import { validateTableauUser } from "../../src/targets/tableau/mapping.ts";
 
 const validSalesforce: MappedFields = {

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  type MappingSpecInput,
-  mergeMapping,
-  SALESFORCE_USER_URN,
-  type ScimUser,
-} from "../../src/mapping/index.ts";
+import { type MappingSpecInput, mergeMapping, type ScimUser } from "../../src/mapping/index.ts";
+import { SALESFORCE_USER_URN } from "../../src/targets/salesforce/extension.ts";
 import { defaultSalesforceMapping, mapSalesforceUser } from "../../src/targets/salesforce/mapping.ts";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  type MappingSpecInput,
-  mergeMapping,
-  type ScimUser,
-  TABLEAU_CLOUD_BODY_URN,
-  TABLEAU_USER_URN,
-} from "../../src/mapping/index.ts";
+import { type MappingSpecInput, mergeMapping, type ScimUser } from "../../src/mapping/index.ts";
+import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "../../src/targets/tableau/extension.ts";
 import { defaultTableauMapping, mapTableauUser } from "../../src/targets/tableau/mapping.ts";
 
 const map = (user: ScimUser, groups: string[] = [], override?: MappingSpecInput) =>

@@ -1,6 +1,7 @@
 // PATCH of whole extension objects (RFC 7644 §3.5.2): add merges, replace replaces, remove clears, for every
 // extension the server declares; the read-only provisioning status is refused with `mutability`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { userExtensions } from "../../src/targets/registry.ts";
 import { AUTH, createTestApp, scimJson, type TestApp, user } from "../support/app.ts";
 import { BACKENDS } from "../support/store.ts";
 
@@ -50,6 +51,17 @@ describe.each(BACKENDS)("PATCH of whole extension objects on %s", (backend) => {
       .set(AUTH)
       .set("Content-Type", scimJson)
       .send({ schemas: [PATCH_OP], Operations });
+
+  it("serves every registered target kind's extension at /Schemas and on the User resource type", async () => {
+    const ids = userExtensions().map((e) => e.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const schemas = await t.request.get("/scim/v2/Schemas").set(AUTH);
+    expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining(ids));
+    const type = await t.request.get("/scim/v2/ResourceTypes/User").set(AUTH);
+    expect(type.body.schemaExtensions.map((e: { schema: string }) => e.schema)).toEqual(
+      expect.arrayContaining(ids),
+    );
+  });
 
   describe.each(EXTENSIONS)("$urn", ({ urn, first, second }) => {
     it("add merges into the object, replace replaces it, remove clears it", async () => {

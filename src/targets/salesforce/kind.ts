@@ -1,10 +1,12 @@
-// The Salesforce kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
+// The Salesforce kind as the bridge sees it: config, factory, SCIM extension, env shorthand, import, correlation,
+// demo emulator.
 import type { OrgSnapshot } from "../../emulators/salesforce/index.ts";
 import { registerSalesforceEmulatorCommand } from "../../emulators/salesforce/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { correlationKeysOf, defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
 import { SalesforceTargetConfig, salesforceConfigFromEnv } from "./config.ts";
+import { salesforceUserExtension } from "./extension.ts";
 import { createSalesforceTarget } from "./target.ts";
 
 export function salesforceScimUser(a: TargetAccount): Record<string, unknown> {
@@ -27,6 +29,7 @@ export const salesforceKind = defineKind({
       ...(d.logger ? { logger: d.logger } : {}),
       ...(d.resolveLink ? { resolveLink: d.resolveLink } : {}),
     }),
+  userExtension: salesforceUserExtension,
   fromEnv: (env) => salesforceConfigFromEnv(env),
   scimUserFromAccount: salesforceScimUser,
   // The federation id first: it is what SSO matches on, so it names the person more surely than the username.

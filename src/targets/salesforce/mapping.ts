@@ -7,11 +7,11 @@ import {
   type MappingInput,
   type MappingSpec,
   primaryOrFirst,
-  SALESFORCE_USER_URN,
   scimEmailExpr,
   unionNames,
   userNameLocalPart,
 } from "../../mapping/index.ts";
+import { SALESFORCE_USER_URN } from "./extension.ts";
 
 const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

@@ -9,10 +9,10 @@ import {
   type MappedFields,
   type Problem,
   requiredProblem,
-  SALESFORCE_USER_URN,
   show,
   type ValidateOptions,
 } from "../../mapping/index.ts";
+import { SALESFORCE_USER_URN } from "./extension.ts";
 import { defaultSalesforceMapping, SALESFORCE_OVERRIDABLE_FIELDS } from "./mapping.ts";
 import {
   closestPicklistValue,

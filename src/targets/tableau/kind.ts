@@ -1,12 +1,12 @@
-// The Tableau kind as the bridge sees it: config, factory, env shorthand, import, correlation, demo emulator.
-
+// The Tableau kind as the bridge sees it: config, factory, SCIM extension, env shorthand, import, correlation,
+// demo emulator.
 import type { SiteSnapshot } from "../../emulators/tableau/index.ts";
 import { registerTableauEmulatorCommand } from "../../emulators/tableau/index.ts";
-import { TABLEAU_USER_URN } from "../../mapping/index.ts";
 import { scimUserFromParts, text } from "../account-to-scim.ts";
 import { correlationKeysOf, defineKind } from "../kind.ts";
 import type { TargetAccount } from "../target.ts";
 import { TableauTargetConfig, tableauConfigFromEnv } from "./config.ts";
+import { TABLEAU_USER_URN, tableauUserExtension } from "./extension.ts";
 import { TABLEAU_WRITABLE_SITE_ROLES } from "./roles.ts";
 import { createTableauTarget } from "./target.ts";
 
@@ -32,6 +32,7 @@ export const tableauKind = defineKind({
   name: "tableau",
   schema: TableauTargetConfig,
   create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
+  userExtension: tableauUserExtension,
   fromEnv: (env) => tableauConfigFromEnv(env),
   scimUserFromAccount: tableauScimUser,
   correlationKeys: (a) => correlationKeysOf(a.key, a.fields.email),

@@ -14,10 +14,9 @@ import {
   requiredProblem,
   scimEmailExpr,
   show,
-  TABLEAU_CLOUD_BODY_URN,
-  TABLEAU_USER_URN,
   type ValidateOptions,
 } from "../../mapping/index.ts";
+import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "./extension.ts";
 import {
   canonicalSiteRole,
   TABLEAU_AUTH_SETTINGS,
