@@ -17,7 +17,13 @@ import {
   recordLinks,
   userMemberIds,
 } from "../store/index.ts";
-import type { DesiredUser, Problem } from "../targets/target.ts";
+import {
+  acceptsPasswords,
+  type DesiredUser,
+  handlesGroups,
+  hasPreflight,
+  type Problem,
+} from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { usersInScope } from "./scope.ts";
 import type { SecretBox } from "./secrets.ts";
@@ -42,7 +48,7 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     if (change.type === "User") {
       await userJobs(tx, opts, [change.id], change.action === "delete", change, jobs);
     } else {
-      for (const t of opts.targets.filter((x) => x.target.handlesGroups)) {
+      for (const t of opts.targets.filter((x) => handlesGroups(x.target))) {
         const deleted = change.action === "delete";
         if (!deleted || (await knownTo(tx, t.name, "Group", [change.id])).size) {
           jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
@@ -114,7 +120,8 @@ async function userJobs(
     let problems: Problem[] = [];
     // A deactivation is never refused or recorded as failed by pre-flight: it must reach the target whatever
     // else the record says (the target only needs to find the account to take its access away).
-    if (single && provision.length && t.target.preflight && change.after!.data.active !== false) {
+    const target = t.target;
+    if (single && provision.length && hasPreflight(target) && change.after!.data.active !== false) {
       desired ??= {
         scimId: change.id,
         data: change.after!.data,
@@ -125,7 +132,7 @@ async function userJobs(
             ? []
             : ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display),
       };
-      problems = t.target.preflight(desired);
+      problems = target.preflight(desired);
     }
     plans.push({ t, provision, deprovision, problems });
   }
@@ -135,7 +142,7 @@ async function userJobs(
     if (problems.length) await recordRefusal(tx, t, change, problems, jobs);
     else {
       const secret =
-        change.password && t.target.acceptsPasswords && opts.secrets
+        change.password && acceptsPasswords(t.target) && opts.secrets
           ? opts.secrets.seal(change.password)
           : undefined;
       for (const id of provision) {

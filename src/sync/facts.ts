@@ -10,6 +10,7 @@ import {
   memberLinks,
   tombstonesFor,
 } from "../store/index.ts";
+import { acceptsPasswords } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import type { UnitFacts } from "./plan.ts";
 import { usersInScope } from "./scope.ts";
@@ -69,7 +70,7 @@ function openPassword(
   secrets: SecretBox | undefined,
   logger: Logger,
 ): string | undefined {
-  if (!t.target.acceptsPasswords || !secrets) return undefined;
+  if (!acceptsPasswords(t.target) || !secrets) return undefined;
   const sealed = [...unit.jobs].reverse().find((j) => j.secret)?.secret;
   if (!sealed) return undefined;
   try {

@@ -17,7 +17,7 @@ import {
   retryJobs,
   stillClaimed,
 } from "../store/index.ts";
-import type { Outcome } from "../targets/target.ts";
+import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import type { UnitFacts, UnitPlan } from "./plan.ts";
 import { type BackoffPolicy, nextJobState } from "./retry.ts";
@@ -111,7 +111,7 @@ export async function recordOutcomes(
     if (doneIds.length) await completeJobs(tx, doneIds);
     await recordLinks(tx, t.name, links);
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target.
-    if (t.target.handlesGroups && membershipChanged.length)
+    if (handlesGroups(t.target) && membershipChanged.length)
       await queueGroupsOfMembers(tx, t.name, membershipChanged, null);
     await dropSettledTombstones(
       tx,

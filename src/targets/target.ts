@@ -99,29 +99,57 @@ export interface Problem {
   detail: string;
 }
 
+/**
+ * What every target does. Anything more is a capability below, declared by implementing its interface: a target
+ * without groups simply has no group methods, and the bridge asks with the type guards, never by kind.
+ */
 export interface Target {
   readonly name: string;
   readonly kind: string;
   /** How many operations one `apply` call may take (e.g. 200 for Salesforce sObject Collections). */
   readonly batchSize: number;
-  /** Whether this target wants SCIM passwords (sent encrypted through the outbox). */
-  readonly acceptsPasswords: boolean;
-  /** Whether this target provisions groups; without it group changes only affect member users. */
-  readonly handlesGroups: boolean;
 
+  /** Group operations reach only a `GroupTarget` (the outbox queues none for any other target). */
   apply(ops: Operation[]): Promise<Outcome[]>;
   check(): Promise<CheckResult[]>;
   listUsers(): AsyncIterable<TargetAccount[]>;
-  listGroups?(): AsyncIterable<TargetGroup[]>;
+  close?(): Promise<void>;
+}
+
+/** Provisions groups (`group.upsert`, `group.delete`); without it, group changes only affect member users. */
+export interface GroupTarget {
+  listGroups(): AsyncIterable<TargetGroup[]>;
+}
+
+/** Wants SCIM passwords: they are sealed in the outbox and handed over in `DesiredUser.password`. */
+export interface PasswordTarget {
+  readonly acceptsPasswords: true;
+}
+
+export interface PreflightTarget {
   /**
    * Problems that would make the target certainly reject this user: the target is marked failed with them (the SCIM
    * write is refused with 400 only when no in-scope target could take it, or the target says `preflight: reject`).
    */
-  preflight?(user: DesiredUser): Problem[];
+  preflight(user: DesiredUser): Problem[];
+}
+
+export interface DriftTarget {
   /**
    * For reconcile: the fields in which a listed account differs from what this target would write for `user`
    * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only.
    */
-  driftedFields?(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): string[];
-  close?(): Promise<void>;
+  driftedFields(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): string[];
 }
+
+export const handlesGroups = (t: Target): t is Target & GroupTarget =>
+  typeof (t as Partial<GroupTarget>).listGroups === "function";
+
+export const acceptsPasswords = (t: Target): t is Target & PasswordTarget =>
+  (t as Partial<PasswordTarget>).acceptsPasswords === true;
+
+export const hasPreflight = (t: Target): t is Target & PreflightTarget =>
+  typeof (t as Partial<PreflightTarget>).preflight === "function";
+
+export const detectsDrift = (t: Target): t is Target & DriftTarget =>
+  typeof (t as Partial<DriftTarget>).driftedFields === "function";

@@ -11,8 +11,11 @@ import { parseRetryAfter } from "../../src/targets/shared/retry.ts";
 import type {
   CheckResult,
   DesiredUser,
+  DriftTarget,
+  GroupTarget,
   Operation,
   Outcome,
+  PasswordTarget,
   Target,
   TargetAccount,
   TargetGroup,
@@ -70,7 +73,7 @@ export function classifyTestTargetResponse(
   return { status: "failed", code, message };
 }
 
-export type TestTarget = Target;
+export type TestTarget = Target & GroupTarget & DriftTarget & Partial<PasswordTarget>;
 
 export function createTestTarget(config: TestTargetConfig): TestTarget {
   const base = config.url.replace(/\/$/, "");
@@ -163,8 +166,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
     name: config.name,
     kind: "test",
     batchSize: config.batchSize,
-    acceptsPasswords: config.acceptsPasswords,
-    handlesGroups: true,
+    ...(config.acceptsPasswords ? ({ acceptsPasswords: true } satisfies PasswordTarget) : {}),
     // Drift: the fields it would write that the account does not have, and the active state.
     driftedFields: (user: DesiredUser, account: TargetAccount) => [
       ...diffFields({ ...user.data, groups: user.groups }, account.fields),

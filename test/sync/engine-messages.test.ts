@@ -23,7 +23,7 @@ describe("delivery error messages", () => {
     const id = randomUUID();
     await enqueueJobs(store.db, [{ target: "t", resourceType: "User", resourceId: id, action: "provision" }]);
     const [unit] = await claimUnits(store.db, "t", 10, "w:1", 60_000);
-    const t = { name: "t", target: { handlesGroups: false } } as unknown as ConfiguredTarget;
+    const t = { name: "t", target: {} } as unknown as ConfiguredTarget;
     const failed = { status: "failed" as const, code: "X", message };
     await recordOutcomes(
       store.db,

@@ -17,6 +17,7 @@ import {
 } from "../../store/index.ts";
 import { usersInScope } from "../../sync/index.ts";
 import { enqueueRepairs } from "../../sync/reconcile/repairs.ts";
+import { handlesGroups } from "../../targets/target.ts";
 import { whatToDo } from "./advice.ts";
 import { auditTable } from "./audit.ts";
 import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
@@ -222,7 +223,7 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
       if (!target) throw new BridgeError("SCIM_INVALID_VALUE", "Choose the target to provision into");
       const view = await deps.sync.directory.get(type, id, { relations: false });
       const t = deps.sync.targets.find((x) => x.name === target)!;
-      if (type === "Group" && !t.target.handlesGroups) {
+      if (type === "Group" && !handlesGroups(t.target)) {
         await deps.flash(res, `${target} does not manage groups, so there is nothing to provision there.`);
         res.redirect(303, `/console/${kind}/${id}`);
         return;

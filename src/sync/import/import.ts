@@ -12,7 +12,7 @@ import {
   resourcesByKeys,
   type StoredResource,
 } from "../../store/index.ts";
-import type { TargetAccount, TargetGroup } from "../../targets/target.ts";
+import { handlesGroups, type TargetAccount, type TargetGroup } from "../../targets/target.ts";
 
 import { findTarget } from "../reconcile/reconcile.ts";
 import type { ConfiguredTarget, SyncDeps } from "../reconcile/types.ts";
@@ -65,9 +65,10 @@ export async function importFrom(deps: SyncDeps, opts: ImportOptions): Promise<I
     opts.onProgress?.({ phase: "users", seen });
     for (const item of await importUserPage(deps, t, page, opts, requestId)) record(item);
   }
-  if (t.target.handlesGroups && t.target.listGroups) {
+  const target = t.target;
+  if (handlesGroups(target)) {
     seen = 0;
-    for await (const page of t.target.listGroups()) {
+    for await (const page of target.listGroups()) {
       seen += page.length;
       opts.onProgress?.({ phase: "groups", seen });
       for (const g of page) record(await importGroup(deps, t, g, opts, requestId));

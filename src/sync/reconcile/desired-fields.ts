@@ -1,7 +1,7 @@
 // Drift: which fields of a target account differ from what the target would make of the store's user.
-// Reconcile never knows a target's kind: a target that holds a mapping answers itself (Target.driftedFields);
+// Reconcile never knows a target's kind: a target that holds a mapping answers itself (DriftTarget);
 // for any other, only the active state is compared.
-import type { DesiredUser, TargetAccount } from "../../targets/target.ts";
+import { type DesiredUser, detectsDrift, type TargetAccount } from "../../targets/target.ts";
 import type { ConfiguredTarget } from "./types.ts";
 
 /**
@@ -18,5 +18,6 @@ const activeDrift = (user: DesiredUser, account: TargetAccount) =>
   user.active === account.active ? [] : ["active"];
 
 export function driftCheckFor(t: ConfiguredTarget): DriftCheck {
-  return t.target.driftedFields?.bind(t.target) ?? activeDrift;
+  const target = t.target;
+  return detectsDrift(target) ? target.driftedFields.bind(target) : activeDrift;
 }

@@ -10,6 +10,7 @@ import {
   STORE_PAGE,
   unlinkedPage,
 } from "../../store/index.ts";
+import { handlesGroups } from "../../targets/target.ts";
 import type { ConfiguredTarget, SyncDeps } from "./types.ts";
 import type { Sink } from "./users.ts";
 
@@ -19,14 +20,14 @@ const sameSet = (a: string[], b: string[]) => {
 };
 
 export async function reconcileGroups(deps: SyncDeps, t: ConfiguredTarget, sink: Sink) {
-  const list = t.target.listGroups?.bind(t.target);
-  if (!t.target.handlesGroups || !list) return;
+  const target = t.target;
+  if (!handlesGroups(target)) return;
   const { db } = deps;
   const seen = new Set<string>();
   const matched = new Set<string>();
   const base = { target: t.name, type: "Group" as const };
 
-  for await (const page of list()) {
+  for await (const page of target.listGroups()) {
     for (const g of page) seen.add(g.targetId);
     sink.page("groups", seen.size);
     const links = await linkedIdsOf(

@@ -1,7 +1,17 @@
 // The Salesforce target: one org, reached with jsforce. apply() takes a dispatcher batch (≤ 200 ops),
 // syncs users first (so group members and assignments see them), then assignments, then groups.
 import { mergeMapping } from "../../mapping/index.ts";
-import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
+import type {
+  DesiredUser,
+  DriftTarget,
+  GroupTarget,
+  Operation,
+  Outcome,
+  PreflightTarget,
+  Problem,
+  Target,
+  TargetAccount,
+} from "../target.ts";
 import { checkTarget } from "./check.ts";
 import { SalesforceClient } from "./client.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
@@ -23,7 +33,7 @@ export interface SalesforceTargetDeps {
   now?: () => number;
 }
 
-export interface SalesforceTarget extends Target {
+export interface SalesforceTarget extends Target, GroupTarget, PreflightTarget, DriftTarget {
   readonly kind: "salesforce";
   /** Data API calls this target has made (for benchmarks and logs). */
   readonly apiCalls: number;
@@ -88,8 +98,6 @@ export function createSalesforceTarget(
     name: config.name,
     kind: "salesforce",
     batchSize: config.batchSize,
-    acceptsPasswords: false,
-    handlesGroups: true,
     get apiCalls() {
       return client.calls;
     },

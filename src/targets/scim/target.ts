@@ -2,7 +2,16 @@
 // another scim-bridge), using what the peer advertises: PATCH or PUT, Bulk or one call per write.
 import type { Logger } from "pino";
 import { mapLimited } from "../shared/limiter.ts";
-import type { DesiredUser, Operation, Outcome, Target, TargetAccount } from "../target.ts";
+import type {
+  DesiredUser,
+  DriftTarget,
+  GroupTarget,
+  Operation,
+  Outcome,
+  PasswordTarget,
+  Target,
+  TargetAccount,
+} from "../target.ts";
 import { checkScim } from "./check.ts";
 import { ScimClient } from "./client.ts";
 import type { ScimTargetConfig } from "./config.ts";
@@ -14,7 +23,8 @@ import { outcomeOfError } from "./outcome.ts";
 import { sendAll } from "./send.ts";
 import { listUsers, planUserDeprovision, planUserUpsert } from "./users.ts";
 
-export interface ScimTarget extends Target {
+/** Groups (`policies.groups`) and passwords (`acceptsPasswords`) are capabilities only when configured. */
+export interface ScimTarget extends Target, DriftTarget {
   readonly kind: "scim";
   readonly client: ScimClient;
 }
@@ -76,8 +86,6 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     name: config.name,
     kind: "scim",
     batchSize: config.batchSize,
-    acceptsPasswords: config.acceptsPasswords,
-    handlesGroups: config.policies.groups,
     client,
     async apply(ops) {
       // Reads (correlation, current state) one by one, then the writes together: Bulk needs them in one request.
@@ -101,7 +109,8 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     },
     check: () => checkScim(ctx),
     listUsers: () => listUsers(ctx),
-    ...(config.policies.groups ? { listGroups: () => listGroups(ctx) } : {}),
+    ...(config.policies.groups ? ({ listGroups: () => listGroups(ctx) } satisfies GroupTarget) : {}),
+    ...(config.acceptsPasswords ? ({ acceptsPasswords: true } satisfies PasswordTarget) : {}),
     driftedFields(user: DesiredUser, account: TargetAccount): string[] {
       // Drift is computed against what discovery said; before any call, nothing is filtered.
       // The manager's peer id needs a lookup; reconcile compares the rest and leaves the manager to delivery.

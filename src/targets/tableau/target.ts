@@ -1,6 +1,16 @@
 // The Tableau target: one site of Tableau Server or Cloud, reached over the REST API (JSON).
 import { mergeMapping } from "../../mapping/index.ts";
-import type { DesiredUser, Operation, Outcome, Problem, Target, TargetAccount } from "../target.ts";
+import type {
+  DesiredUser,
+  DriftTarget,
+  GroupTarget,
+  Operation,
+  Outcome,
+  PreflightTarget,
+  Problem,
+  Target,
+  TargetAccount,
+} from "../target.ts";
 import { addUsersByCsv, type Indexed, type Removal, removeUsersByCsv, useCsv, usersById } from "./bulk.ts";
 import { checkTableau } from "./check.ts";
 import { TableauClient, type TableauClientOptions } from "./client/request.ts";
@@ -24,7 +34,7 @@ export type TableauTargetOptions = TableauClientOptions & {
   jobPolling?: JobPolling;
 };
 
-export interface TableauTarget extends Target {
+export interface TableauTarget extends Target, GroupTarget, PreflightTarget, DriftTarget {
   readonly kind: "tableau";
   /** The client, for diagnostics: API calls sent and sign-ins made. */
   readonly client: TableauClient;
@@ -138,8 +148,6 @@ export function createTableauTarget(
     name: config.name,
     kind: "tableau",
     batchSize: config.batchSize,
-    acceptsPasswords: false,
-    handlesGroups: true,
     client,
     apply,
     check: () => checkTableau(ctx),
