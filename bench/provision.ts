@@ -1,4 +1,5 @@
 // Provisioning at the API-call floor: emulated targets with a per-call latency, the real outbox and dispatcher.
+// The emulators are the registered kinds' demo emulators; `both` (or `all`) runs every kind that has one.
 //   bin/node22 bench/provision.ts --target salesforce|tableau|both [--users 10000] [--groups 100] [--latency 50]
 //                                 [--concurrency 8] [--workers 8] [--updates 1000] [--baseline 200]
 // Phases, each timed until the outbox is empty:
@@ -12,19 +13,11 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createBridge } from "../src/bridge.ts";
 import { ConfigSchema } from "../src/config/index.ts";
-import {
-  type RunningSalesforceEmulator,
-  SALESFORCE_EMULATOR_DEFAULTS as SF,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../src/emulators/tableau/index.ts";
 import { type Db, migrate, openPglite, openPostgres } from "../src/store/index.ts";
 import { enqueueRepairs } from "../src/sync/reconcile/repairs.ts";
+import type { DemoEmulator } from "../src/targets/kind.ts";
+import { registeredKinds } from "../src/targets/registry.ts";
+import { seedScriptBaseline } from "./salesforce-seed-baseline.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -44,8 +37,16 @@ const LATENCY = Number(args.latency);
 const CONCURRENCY = Number(args.concurrency);
 const WORKERS = Number(args.workers);
 const UPDATES = Math.min(USERS, Number(args.updates));
-const kinds =
-  args.target === "both" ? ["tableau", "salesforce"] : [args.target === "tableau" ? "tableau" : "salesforce"];
+const emulated = registeredKinds().filter((k) => k.demo);
+const kinds = ["both", "all"].includes(args.target)
+  ? emulated
+  : emulated.filter((k) => k.name === args.target);
+if (!kinds.length) {
+  process.stderr.write(
+    `--target must be one of ${emulated.map((k) => k.name).join(", ")} or both (every one of them)\n`,
+  );
+  process.exit(2);
+}
 
 async function openDb(): Promise<{ db: Db; close(): Promise<void> }> {
   if (!process.env.DATABASE_URL) {
@@ -68,31 +69,15 @@ async function openDb(): Promise<{ db: Db; close(): Promise<void> }> {
   };
 }
 
-type Emu =
-  | { kind: "tableau"; emu: RunningTableauEmulator }
-  | { kind: "salesforce"; emu: RunningSalesforceEmulator };
-const emus: Emu[] = [];
-for (const kind of kinds) {
-  if (kind === "tableau")
-    emus.push({
-      kind,
-      emu: await startTableauEmulator({
-        port: 0,
-        latencyMs: LATENCY,
-        licences: { Creator: 1e6, Explorer: 1e6, Viewer: 1e6 },
-      }),
-    });
-  else
-    emus.push({
-      kind: "salesforce",
-      emu: await startSalesforceEmulator({ port: 0, latencyMs: LATENCY, apiBudget: 10_000_000 }),
-    });
+interface Emu {
+  kind: string;
+  emu: DemoEmulator;
 }
-const targetConfigs = emus.map((e) =>
-  e.kind === "tableau"
-    ? { ...tableauEmulatorTargetConfig(e.emu.url), concurrency: CONCURRENCY }
-    : { ...salesforceEmulatorTargetConfig(e.emu.url), concurrency: CONCURRENCY },
-);
+const emus: Emu[] = [];
+for (const k of kinds) {
+  emus.push({ kind: k.name, emu: await k.demo!({ changed: () => {} }, { latencyMs: LATENCY }) });
+}
+const targetConfigs = emus.map((e) => ({ ...e.emu.targetConfig, concurrency: CONCURRENCY }));
 
 const store = await openDb();
 const config = ConfigSchema.parse({ sync: { pollMs: 50, waitForDeliveryMs: 0, workersPerTarget: WORKERS } });
@@ -142,21 +127,12 @@ for (let g = 0; g < GROUPS; g++) {
 // query's plan degrades (measured: ~400 ms per claim with 2,000 open jobs, 0.5 ms after ANALYZE).
 if (store.db.kind === "postgres") await store.db.exec("ANALYZE");
 
-/** Calls that change something: Tableau's non-GET calls besides sign-in; Salesforce's DML routes. */
-function writeCalls(e: Emu): number {
-  const byRoute = e.emu.stats.byRoute as Record<string, number>;
-  const write =
-    e.kind === "tableau"
-      ? (route: string) => !/^GET |\/auth\//.test(route)
-      : (route: string) => /^(POST|PATCH|DELETE) \/(sobjects|composite\/sobjects)/.test(route);
-  return Object.entries(byRoute).reduce((n, [route, c]) => n + (write(route) ? c : 0), 0);
-}
+/** Calls that change something, as the kind tells them apart (e.g. Salesforce's DML routes). */
+const writeCalls = (e: Emu) =>
+  Object.entries(e.emu.stats.byRoute).reduce((n, [route, c]) => n + (e.emu.writes(route) ? c : 0), 0);
 
-/** The Salesforce org's records, to prove a phase changed nothing even inside /composite calls. */
-const orgState = (e: Emu) =>
-  e.kind === "salesforce"
-    ? JSON.stringify(["User", "Group", "GroupMember"].map((type) => e.emu.org.find(type, {})))
-    : "";
+/** The target's records, to prove a phase changed nothing even inside batched calls (/composite). */
+const targetState = (e: Emu) => JSON.stringify(e.emu.snapshot());
 
 async function drain(): Promise<number> {
   const started = Date.now();
@@ -197,7 +173,7 @@ async function phase(
   run: () => Promise<void>,
 ): Promise<Record<string, PhaseFigures>> {
   for (const e of emus) e.emu.stats.reset();
-  const before = emus.map(orgState);
+  const before = emus.map(targetState);
   const started = Date.now();
   await run();
   bridge.dispatcher.kick();
@@ -207,9 +183,7 @@ async function phase(
   return Object.fromEntries(
     emus.map((e, i) => {
       const calls = e.emu.stats.apiCalls;
-      // Salesforce batches are chains of dependent calls, one chain per dispatcher worker; Tableau's calls
-      // share the target's cap on requests in flight.
-      const inFlight = e.kind === "salesforce" ? WORKERS : CONCURRENCY;
+      const inFlight = e.emu.inFlight === "worker" ? WORKERS : CONCURRENCY;
       const floor = (calls * LATENCY) / 1000 / inFlight;
       return [
         e.kind,
@@ -220,7 +194,7 @@ async function phase(
           writeCalls: writeCalls(e),
           floorSeconds: Number(floor.toFixed(2)),
           wallOverFloor: Number((wall / Math.max(floor, 0.001)).toFixed(2)),
-          ...(e.kind === "salesforce" ? { recordsChanged: orgState(e) !== before[i] } : {}),
+          recordsChanged: targetState(e) !== before[i],
         },
       ];
     }),
@@ -297,44 +271,13 @@ const { rows: states } = await store.db.query<{ target: string; state: string; n
   "SELECT target, state, count(*)::int AS n FROM links GROUP BY target, state ORDER BY 1, 2",
 );
 
-let baseline: { users: number; calls: number; seconds: number } | undefined;
 const N = Number(args.baseline);
+// The seed script this is compared with wrote to Salesforce only.
 const sf = emus.find((e) => e.kind === "salesforce");
-if (N > 0 && sf?.kind === "salesforce") {
-  // The seed script's shape: one create and one password call per user, one user at a time.
-  const jsforce = (await import("jsforce")).default;
-  const conn = new jsforce.Connection({
-    loginUrl: sf.emu.url,
-    version: "62.0",
-    oauth2: { loginUrl: sf.emu.url, clientId: SF.clientId, clientSecret: SF.clientSecret },
-  });
-  await conn.login(SF.username, SF.password + SF.securityToken);
-  const profile = (await conn.query<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Standard User'"))
-    .records[0]!.Id;
-  sf.emu.stats.reset();
-  const t0 = Date.now();
-  for (let i = 0; i < N; i++) {
-    const u = `script${i}@example.com`;
-    const r = (await conn.sobject("User").create({
-      Username: u,
-      Email: u,
-      LastName: `Script${i}`,
-      Alias: `s${i}`.slice(0, 8),
-      ProfileId: profile,
-      TimeZoneSidKey: "America/Los_Angeles",
-      LocaleSidKey: "en_US",
-      EmailEncodingKey: "UTF-8",
-      LanguageLocaleKey: "en_US",
-    })) as { id: string };
-    await conn.requestPost(`/services/data/v62.0/sobjects/User/${r.id}/password`, {
-      NewPassword: "Generic-Passw0rd!",
-    });
-  }
-  baseline = { users: N, calls: sf.emu.stats.apiCalls, seconds: (Date.now() - t0) / 1000 };
-}
+const baseline = N > 0 && sf ? await seedScriptBaseline(sf.emu, N) : undefined;
 
 const report = {
-  targets: kinds,
+  targets: kinds.map((k) => k.name),
   store: store.db.kind,
   users: USERS,
   groups: GROUPS,

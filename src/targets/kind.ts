@@ -12,7 +12,10 @@ export interface KindDeps {
   resolveLink?: (scimId: string) => Promise<string | undefined>;
 }
 
-/** An emulator of the kind started for the zero-configuration demo, with a target entry pointing at it. */
+/**
+ * An emulator of the kind started for the zero-configuration demo, with a target entry pointing at it; the
+ * provisioning benchmark (bench/provision.ts) starts the same one and reads its call counts.
+ */
 export interface DemoEmulator {
   url: string;
   targetConfig: Record<string, unknown>;
@@ -20,7 +23,21 @@ export interface DemoEmulator {
   banner: string;
   /** The emulator's state as JSON, for `DemoState.saved` on the next start. */
   snapshot(): unknown;
+  /** API calls answered, in all and by "METHOD /route" (ids as placeholders). */
+  readonly stats: { readonly apiCalls: number; readonly byRoute: Record<string, number>; reset(): void };
+  /** Whether a route counted in `stats.byRoute` changes something in the target (reads and sign-ins do not). */
+  writes(route: string): boolean;
+  /**
+   * What bounds the requests the bridge has in flight against it: one chain of dependent calls per dispatcher
+   * worker ("worker"), or the target's `concurrency` shared by all workers ("concurrency").
+   */
+  readonly inFlight: "worker" | "concurrency";
   close(): Promise<void>;
+}
+
+/** An emulator started for a benchmark: every call answered after `latencyMs`, and no licence or API budget runs out. */
+export interface BenchEmulatorOptions {
+  latencyMs: number;
 }
 
 /** What the demo keeps of an emulator across restarts (in the data directory, beside the store). */
@@ -45,8 +62,8 @@ export interface TargetKind<S extends z.ZodType = z.ZodType> {
   scimUserFromAccount?(account: TargetAccount): Record<string, unknown>;
   /** Lower-cased keys an account may correlate by with a store user, best first; default: its key. */
   correlationKeys?(account: TargetAccount): string[];
-  /** Starts a local emulator for the demo when no target of this kind is configured. */
-  demo?(state: DemoState): Promise<DemoEmulator>;
+  /** Starts a local emulator for the demo when no target of this kind is configured (or for a benchmark). */
+  demo?(state: DemoState, bench?: BenchEmulatorOptions): Promise<DemoEmulator>;
   /** Adds `scim-bridge emulator <kind>` (the emulator run on its own) under the given command. */
   emulatorCommand?(emulator: Command): void;
 }

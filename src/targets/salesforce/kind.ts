@@ -37,7 +37,7 @@ export const salesforceKind = defineKind({
   emulatorCommand: (emulator) => {
     registerSalesforceEmulatorCommand(emulator);
   },
-  async demo(state) {
+  async demo(state, bench) {
     const { salesforceEmulatorTargetConfig, startSalesforceEmulator } = await import(
       "../../emulators/salesforce/index.ts"
     );
@@ -45,12 +45,17 @@ export const salesforceKind = defineKind({
       port: 0,
       onChange: state.changed,
       ...(state.saved ? { restore: state.saved as OrgSnapshot } : {}),
+      ...(bench ? { latencyMs: bench.latencyMs, apiBudget: 10_000_000 } : {}),
     });
     return {
       url: e.url,
       targetConfig: salesforceEmulatorTargetConfig(e.url),
       banner: `Demo: no Salesforce configured, so a local Salesforce emulator runs at ${e.url} (target "salesforce").`,
       snapshot: () => e.snapshot(),
+      stats: e.stats,
+      writes: (route) => /^(POST|PATCH|DELETE) \/(sobjects|composite\/sobjects)/.test(route),
+      // A batch is a chain of dependent calls (users, then assignments, then groups), one per dispatcher worker.
+      inFlight: "worker",
       close: () => e.close(),
     };
   },

@@ -39,7 +39,7 @@ export const tableauKind = defineKind({
   emulatorCommand: (emulator) => {
     registerTableauEmulatorCommand(emulator);
   },
-  async demo(state) {
+  async demo(state, bench) {
     const { startTableauEmulator, tableauEmulatorTargetConfig } = await import(
       "../../emulators/tableau/index.ts"
     );
@@ -47,12 +47,19 @@ export const tableauKind = defineKind({
       port: 0,
       onChange: state.changed,
       ...(state.saved ? { restore: state.saved as SiteSnapshot[] } : {}),
+      ...(bench
+        ? { latencyMs: bench.latencyMs, licences: { Creator: 1e6, Explorer: 1e6, Viewer: 1e6 } }
+        : {}),
     });
     return {
       url: e.url,
       targetConfig: tableauEmulatorTargetConfig(e.url),
       banner: `Demo: no Tableau configured, so a local Tableau emulator runs at ${e.url} (target "tableau").`,
       snapshot: () => e.snapshot(),
+      stats: e.stats,
+      writes: (route) => !/^GET |\/auth\//.test(route),
+      // The client's limiter caps the site's requests whatever the number of dispatcher workers.
+      inFlight: "concurrency",
       close: () => e.close(),
     };
   },
