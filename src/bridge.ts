@@ -19,6 +19,7 @@ import {
   type ConfiguredTarget,
   createSyncMetrics,
   Dispatcher,
+  ForegroundLoad,
   outboxWriter,
   SecretBox,
 } from "./sync/index.ts";
@@ -43,6 +44,8 @@ export interface Bridge {
   db: Db;
   directory: Directory;
   dispatcher: Dispatcher;
+  /** The SCIM requests this process is answering; deliveries give way to them. */
+  foreground: ForegroundLoad;
   targets: ConfiguredTarget[];
   listen(port: number, host: string): Promise<Server>;
   stop(): Promise<void>;
@@ -96,6 +99,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       }),
     );
     const metrics = createHttpMetrics({ defaultMetrics: true });
+    const foreground = new ForegroundLoad();
     const dispatcher = new Dispatcher({
       db,
       targets,
@@ -106,6 +110,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       leaseMs: s.leaseMs,
       workersPerTarget: s.workersPerTarget,
       metrics: createSyncMetrics(metrics.registry, db),
+      foreground,
+      yieldMs: s.yieldMs,
     });
 
     // One cache of target health checks for the admin API and the console.
@@ -138,6 +144,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       metrics,
       statusEnabled: targets.length > 0,
       maxWaitMs: s.maxWaitMs,
+      foreground,
       afterWrite: async (ctx, id) => {
         const queued = ctx.queued?.get(id);
         if (!queued?.size) return;
@@ -197,6 +204,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       db,
       directory,
       dispatcher,
+      foreground,
       targets,
       listen: (port, host) =>
         new Promise<Server>((resolve, reject) => {

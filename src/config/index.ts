@@ -65,6 +65,11 @@ export const ConfigSchema = z.object({
       pollMs: z.coerce.number().int().positive().default(1_000),
       leaseMs: z.coerce.number().int().min(300).default(30_000),
       workersPerTarget: z.coerce.number().int().min(1).max(32).default(2),
+      /**
+       * While SCIM requests are being answered, each target claims at most one batch per this many ms, so an IdP's
+       * burst is not slowed by deliveries (0: deliveries never give way).
+       */
+      yieldMs: z.coerce.number().int().min(0).max(60_000).default(1_000),
       breaker: z
         .object({
           windowMinutes: z.coerce.number().positive().default(60),
@@ -119,6 +124,7 @@ export const ENV_KEYS: Record<string, readonly string[]> = {
   SYNC_POLL_MS: ["sync", "pollMs"],
   SYNC_LEASE_MS: ["sync", "leaseMs"],
   SYNC_WORKERS_PER_TARGET: ["sync", "workersPerTarget"],
+  SYNC_YIELD_MS: ["sync", "yieldMs"],
   BREAKER_WINDOW_MINUTES: ["sync", "breaker", "windowMinutes"],
   BREAKER_MAX_DEPROVISIONS: ["sync", "breaker", "maxDeprovisions"],
   BREAKER_MAX_PERCENT: ["sync", "breaker", "maxPercent"],

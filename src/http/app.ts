@@ -30,6 +30,8 @@ export interface AppOptions {
   /** The most a write may wait for `afterWrite` when the client sends `Prefer: wait=N`. */
   maxWaitMs?: number;
   statusEnabled?: boolean;
+  /** Counts the SCIM requests in flight, so that background work can give way to them. */
+  foreground?: { enter(): () => void };
   /** Extra routers mounted before the 404 handler (e.g. the admin API). */
   mount?: (app: Express) => void;
 }
@@ -109,6 +111,13 @@ export function createApp(opts: AppOptions): Express {
 
   const scim = express.Router();
   scim.use(bearerAuth(opts.tokens, "the SCIM API", opts.authLimiter ?? new AuthFailureLimiter(30)));
+  // Counted after authentication: a stranger's requests must not slow deliveries down.
+  const foreground = opts.foreground;
+  if (foreground)
+    scim.use((_req, res, next) => {
+      res.once("close", foreground.enter());
+      next();
+    });
   scim.use(
     rateLimit({
       windowMs: 60_000,

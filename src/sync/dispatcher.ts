@@ -10,6 +10,7 @@ import { type ClaimedUnit, claimUnits, type Db, extendClaims, stillClaimed } fro
 import type { Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
+import type { ForegroundLoad } from "./foreground.ts";
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
@@ -31,15 +32,24 @@ export interface DispatcherOptions {
   leaseMs?: number;
   workersPerTarget?: number;
   metrics?: SyncMetrics;
+  /** The SCIM requests being answered in this process: deliveries give way to them (foreground.ts). */
+  foreground?: ForegroundLoad;
+  /** While SCIM requests are in flight, each target claims at most one batch per this many ms (0: never yield). */
+  yieldMs?: number;
 }
 
 export class Dispatcher {
-  private readonly opts: Required<Omit<DispatcherOptions, "secrets" | "metrics">> &
-    Pick<DispatcherOptions, "secrets" | "metrics">;
+  private readonly opts: Required<Omit<DispatcherOptions, "secrets" | "metrics" | "foreground">> &
+    Pick<DispatcherOptions, "secrets" | "metrics" | "foreground">;
   private readonly events = new EventEmitter();
   private readonly wakers = new Map<string, () => void>();
   private readonly workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private claims = 0;
+  /** When each target last claimed a batch, for giving way to SCIM requests. */
+  private readonly lastClaim = new Map<string, number>();
+  /** Per target: aborted when a client starts waiting for a delivery there, which ends any giving way. */
+  private readonly urgent = new Map<string, AbortController>();
+  private readonly waitingFor = new Map<string, number>();
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -49,6 +59,7 @@ export class Dispatcher {
       pollMs: 1_000,
       leaseMs: 30_000,
       workersPerTarget: 2,
+      yieldMs: 1_000,
       ...opts,
     };
     this.events.setMaxListeners(0);
@@ -69,6 +80,7 @@ export class Dispatcher {
   /** Stops claiming; resolves when in-flight batches are recorded. */
   async stop() {
     this.running = false;
+    for (const u of this.urgent.values()) u.abort();
     this.kick();
     await Promise.all(this.loops);
     this.loops = [];
@@ -86,10 +98,19 @@ export class Dispatcher {
   waitForAttempt(resourceId: string, targets: string[], timeoutMs: number): Promise<void> {
     if (!targets.length || timeoutMs <= 0) return Promise.resolve();
     const left = new Set(targets);
+    for (const t of targets) {
+      this.waitingFor.set(t, (this.waitingFor.get(t) ?? 0) + 1);
+      this.urgent.get(t)?.abort();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.events.off(resourceId, onAttempt);
+        for (const t of targets) {
+          const n = (this.waitingFor.get(t) ?? 1) - 1;
+          if (n > 0) this.waitingFor.set(t, n);
+          else this.waitingFor.delete(t);
+        }
         resolve();
       };
       const onAttempt = (target: string) => {
@@ -118,6 +139,8 @@ export class Dispatcher {
     while (this.running) {
       let units: ClaimedUnit[] = [];
       try {
+        await this.giveWay(t);
+        if (!this.running) break;
         const token = `${this.workerId}:${++this.claims}`;
         units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
         if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
@@ -129,6 +152,27 @@ export class Dispatcher {
       }
       if (!units.length && this.running) await this.idle(t, i);
     }
+  }
+
+  /**
+   * Waits for a quiet moment in the SCIM traffic before claiming, but no longer than until this target's next
+   * turn (`yieldMs` after its last claim), and not at all when a client waits for a delivery to this target.
+   */
+  private async giveWay(t: ConfiguredTarget) {
+    const { foreground, yieldMs } = this.opts;
+    if (!foreground || yieldMs <= 0) return;
+    while (this.running && foreground.busy && !this.waitingFor.has(t.name)) {
+      const turn = (this.lastClaim.get(t.name) ?? 0) + yieldMs;
+      let urgent = this.urgent.get(t.name);
+      if (!urgent || urgent.signal.aborted) {
+        urgent = new AbortController();
+        this.urgent.set(t.name, urgent);
+      }
+      if (await foreground.whenQuiet(turn - Date.now(), urgent.signal)) break;
+      // Another worker of this target may have taken the turn while this one waited.
+      if ((this.lastClaim.get(t.name) ?? 0) + yieldMs <= Date.now()) break;
+    }
+    this.lastClaim.set(t.name, Date.now());
   }
 
   /** Renews the claim every third of the lease until `work` settles. */
