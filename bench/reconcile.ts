@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Directory } from "../src/directory/index.ts";
+import { bridgeSchemaSet } from "../src/schemas.ts";
 import { insertResources, type LinkOutcome, recordLinks } from "../src/store/index.ts";
 import { reconcile } from "../src/sync/reconcile/index.ts";
 import { buildTargets } from "../src/targets/registry.ts";
@@ -110,7 +111,7 @@ async function main() {
     const [built] = buildTargets([bench!.config(url)]);
     const deps = {
       db,
-      directory: new Directory(db),
+      directory: new Directory(db, bridgeSchemaSet()),
       targets: [built!],
       breaker: { windowMs: 3_600_000, maxCount: 100, maxPercent: 20 },
     };

@@ -31,6 +31,7 @@ import {
 } from "../src/emulators/salesforce/index.ts";
 import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
 import { createApp } from "../src/http/app.ts";
+import { bridgeSchemaSet } from "../src/schemas.ts";
 import { migrate, openPostgres } from "../src/store/index.ts";
 import { outboxWriter } from "../src/sync/index.ts";
 import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
@@ -152,9 +153,14 @@ async function main() {
     const { ids, groupId } = await load(db);
     console.log(`loaded ${USERS} users and a ${GROUP_MEMBERS}-member group in ${Date.now() - t0} ms`);
 
-    const directory = new Directory(db);
+    const schemas = bridgeSchemaSet();
+    const directory = new Directory(db, schemas);
     directory.onChange(
-      outboxWriter({ targets: [], breaker: { windowMs: 60_000, maxCount: 0, maxPercent: 0 } }),
+      outboxWriter({
+        targets: [],
+        userSchema: schemas.User,
+        breaker: { windowMs: 60_000, maxCount: 0, maxPercent: 0 },
+      }),
     );
     const app = createApp({
       directory,

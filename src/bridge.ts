@@ -12,8 +12,7 @@ import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
 import { protectServer } from "./http/server.ts";
 import { targetHealth } from "./http/target-health.ts";
-import { declareBridgeSchemas } from "./schemas.ts";
-import { compileFilter } from "./store/filter/index.ts";
+import { bridgeSchemaSet } from "./schemas.ts";
 import { type Db, linksFor, openStore } from "./store/index.ts";
 import {
   type ConfiguredTarget,
@@ -53,12 +52,12 @@ export interface Bridge {
 
 const KICK_DELAY_MS = 50;
 
-function checkScopes(targets: ConfiguredTarget[]) {
+function checkScopes(targets: ConfiguredTarget[], directory: Directory) {
   const problems: string[] = [];
   for (const t of targets) {
     if (!t.scope) continue;
     try {
-      compileFilter("User", t.scope, []);
+      directory.checkList("User", { filter: t.scope, startIndex: 1, count: 0 });
     } catch (e) {
       problems.push(`targets (${t.name}).scope: ${(e as Error).message}`);
     }
@@ -69,7 +68,7 @@ function checkScopes(targets: ConfiguredTarget[]) {
 export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const { config, logger } = opts;
   // First: scopes, filters and mappings below may name any core or extension attribute.
-  declareBridgeSchemas();
+  const schemas = bridgeSchemaSet();
   const db =
     opts.db ??
     (await openStore({
@@ -83,13 +82,14 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       resolveLink: async (target, scimId) => (await linksFor(db, [scimId], target))[0]?.targetId ?? undefined,
     };
     const targets: ConfiguredTarget[] = buildTargets(opts.targetConfigs, deps);
-    checkScopes(targets);
+    const directory = new Directory(db, schemas);
+    checkScopes(targets, directory);
     const secrets = config.outboxKey ? SecretBox.fromString(config.outboxKey) : undefined;
-    const directory = new Directory(db);
     const s = config.sync;
     directory.onChange(
       outboxWriter({
         targets,
+        userSchema: schemas.User,
         ...(secrets ? { secrets } : {}),
         breaker: {
           windowMs: s.breaker.windowMinutes * 60_000,
@@ -103,6 +103,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     const dispatcher = new Dispatcher({
       db,
       targets,
+      userSchema: schemas.User,
       logger,
       ...(secrets ? { secrets } : {}),
       backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs, maxAttempts: s.maxAttempts },

@@ -1,10 +1,8 @@
 // `scim-bridge doctor`: configuration, store and every target's check(), as a pass/fail table with the fix for
 // each failure. Exit code 1 when anything fails.
-import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { type Config, ConfigError, loadConfig } from "../config/index.ts";
-import { openStore } from "../store/index.ts";
+import { migrationStatus, openStore } from "../store/index.ts";
 import { credentialsParked } from "../sync/index.ts";
 import { buildTargets, targetConfigs } from "../targets/registry.ts";
 import type { CheckResult } from "../targets/target.ts";
@@ -18,8 +16,6 @@ export interface DoctorRow {
   detail: string;
   fix?: string;
 }
-
-const MIGRATIONS = fileURLToPath(new URL("../store/migrations/", import.meta.url));
 
 async function storeChecks(config: Config): Promise<DoctorRow[]> {
   const area = "store";
@@ -53,14 +49,7 @@ async function storeChecks(config: Config): Promise<DoctorRow[]> {
     ];
   }
   try {
-    const files = readdirSync(MIGRATIONS).filter((f) => /^\d+_.+\.sql$/.test(f));
-    let applied = new Set<string>();
-    try {
-      applied = new Set(
-        (await db.query<{ name: string }>("SELECT name FROM schema_migrations")).rows.map((r) => r.name),
-      );
-    } catch {}
-    const pending = files.filter((f) => !applied.has(f));
+    const { files, pending } = await migrationStatus(db);
     // Work the targets parked on refused credentials, as every process sees it in the outbox.
     const parked = pending.length ? new Map() : await credentialsParked(db).catch(() => new Map());
     return [

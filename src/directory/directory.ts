@@ -6,16 +6,18 @@ import { BridgeError, excerpt } from "../errors.ts";
 import {
   type AuditEntry,
   addMembers,
+  checkListRequest,
   type Db,
   deleteResource,
   existingIds,
   extrasOf,
+  type FilterAst,
   getResource,
   getResourceWithExtras,
   insertResources,
   isResourceId,
   type LinkStatus,
-  type ListQuery,
+  type ListRequest,
   listResourcesWithExtras,
   type Member,
   membersOfGroups,
@@ -23,6 +25,7 @@ import {
   type ResourceType,
   type ResourceWithExtras,
   removeMembers,
+  type SchemaSet,
   type StoredResource,
   touchResource,
   updateResource,
@@ -146,10 +149,13 @@ function checkVersion(r: StoredResource, ifMatch: string | undefined) {
 
 export class Directory {
   readonly db: Db;
+  /** What filters and sortBy may name on each resource type (core schemas and every registered extension). */
+  readonly schemas: SchemaSet;
   private readonly listeners: ChangeListener[] = [];
 
-  constructor(db: Db) {
+  constructor(db: Db, schemas: SchemaSet) {
     this.db = db;
+    this.schemas = schemas;
   }
 
   onChange(listener: ChangeListener) {
@@ -214,14 +220,30 @@ export class Directory {
     return found ? viewOf(found) : {};
   }
 
+  /** A page of a SCIM list; a bad filter, sortBy or sortOrder is a 400 (invalidFilter, invalidValue). */
   async list(
     type: ResourceType,
-    query: ListQuery,
+    request: ListRequest,
     opts: { relations?: boolean; status?: boolean } = {},
   ): Promise<{ total: number; items: ResourceView[] }> {
     const include = { relations: opts.relations !== false, links: !!opts.status };
-    const { total, items } = await listResourcesWithExtras(this.db, type, query, include);
+    const { total, items } = await listResourcesWithExtras(this.db, this.schemas[type], request, include);
     return { total, items: items.map(viewOf) };
+  }
+
+  /** Throws the 400 that `list` would answer for this request, without reading anything. */
+  checkList(type: ResourceType, request: ListRequest): void {
+    checkListRequest(this.schemas[type], request);
+  }
+
+  /** Whether `type` can evaluate the filter: every attribute it names exists there, with values that suit it. */
+  understands(type: ResourceType, filter: string | FilterAst): boolean {
+    try {
+      this.checkList(type, { filter, startIndex: 1, count: 0 });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Validates member references exist; returns them with their real types. */

@@ -9,6 +9,7 @@ import { BridgeError } from "../errors.ts";
 import { declareBridgeSchemas } from "../schemas.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
 import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
+import { pingStore } from "../store/index.ts";
 import { AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
 import { edgeValidation } from "./edge.ts";
 import { notFoundHandler, scimErrorHandler } from "./errors.ts";
@@ -98,7 +99,7 @@ export function createApp(opts: AppOptions): Express {
   });
   app.get("/readyz", async (_req, res) => {
     try {
-      await opts.directory.db.query("SELECT 1");
+      await pingStore(opts.directory.db);
       res.json({ status: "ready", store: opts.directory.db.kind });
     } catch {
       res.status(503).json({ status: "unavailable", store: opts.directory.db.kind });

@@ -2,9 +2,9 @@
 import { type Request, type Response, Router } from "express";
 import type { Directory, Relation, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
-import type { ResourceType, StoredResource } from "../store/index.ts";
+import type { FilterAst, ResourceType, StoredResource } from "../store/index.ts";
 import { bulkRouter } from "./bulk.ts";
-import { type ListParams, projectionOf, toListQuery } from "./list-query.ts";
+import { type ListParams, projectionOf, toListRequest } from "./list-query.ts";
 import { preferredWait } from "./prefer.ts";
 import { type Projection, render, versionTag } from "./resource-codec.ts";
 import {
@@ -99,10 +99,10 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const relationKey = (type: ResourceType) => (type === "User" ? "groups" : "members");
 
   async function list(req: Request, res: Response, type: ResourceType, p: ListParams) {
-    const { query, startIndex } = toListQuery(type, p, opts.maxResults);
+    const request = toListRequest(p, opts.maxResults);
     const projection = projectionOf(p, extensionUrns());
-    const { total, items } = await directory.list(type, query, wants(type, projection));
-    sendList(req, res, { total, items, startIndex, projection });
+    const { total, items } = await directory.list(type, request, wants(type, projection));
+    sendList(req, res, { total, items, startIndex: request.startIndex, projection });
   }
 
   function sendList(
@@ -124,10 +124,13 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
    * type understands (userName, members) selects nothing of the other type.
    */
   async function searchAll(req: Request, res: Response, p: ListParams) {
+    const understands = (type: ResourceType, leaf: FilterAst) => directory.understands(type, leaf);
     const plans = (["User", "Group"] as const).map((type) => {
       try {
-        const filter = filterAcross(p.filter, type, ["User", "Group"]);
-        return { type, plan: toListQuery(type, { ...p, ...(filter ? { filter } : {}) }, opts.maxResults) };
+        const filter = filterAcross(p.filter, type, ["User", "Group"], understands);
+        const plan = toListRequest({ ...p, ...(filter ? { filter } : {}) }, opts.maxResults);
+        directory.checkList(type, plan);
+        return { type, plan };
       } catch (error) {
         return { type, error };
       }
@@ -143,7 +146,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     for (const { type, plan } of usable) {
       const page = await directory.list(
         type,
-        { ...plan!.query, offset, limit: remaining },
+        { ...plan!, startIndex: offset + 1, count: remaining },
         wants(type, projection),
       );
       total += page.total;

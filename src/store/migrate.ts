@@ -1,7 +1,7 @@
 // Applies src/store/migrations/NNN_name.sql in order, once each, on either engine, in one transaction.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Db } from "./db.ts";
+import type { Db, Queryable } from "./db.ts";
 
 const DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
 // Several bridge processes may start together against one PostgreSQL; only one may migrate at a time.
@@ -12,10 +12,30 @@ export interface MigrationResult {
   current: string | undefined;
 }
 
-export async function migrate(db: Db): Promise<MigrationResult> {
-  const files = readdirSync(DIR)
+const migrationFiles = () =>
+  readdirSync(DIR)
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .sort();
+
+/** Every migration and those not applied yet (all of them when the store was never migrated). */
+export async function migrationStatus(db: Queryable): Promise<{ files: string[]; pending: string[] }> {
+  const files = migrationFiles();
+  let applied = new Set<string>();
+  try {
+    applied = new Set(
+      (await db.query<{ name: string }>("SELECT name FROM schema_migrations")).rows.map((r) => r.name),
+    );
+  } catch {}
+  return { files, pending: files.filter((f) => !applied.has(f)) };
+}
+
+/** Whether the store answers a trivial statement (readiness). */
+export async function pingStore(db: Queryable): Promise<void> {
+  await db.query("SELECT 1");
+}
+
+export async function migrate(db: Db): Promise<MigrationResult> {
+  const files = migrationFiles();
   return db.transaction(async (tx) => {
     // A migration (an index over millions of rows) may rightly run longer than a request's statement timeout.
     await tx.exec("SET LOCAL statement_timeout = 0");

@@ -163,15 +163,6 @@ export async function deleteResource(q: Queryable, type: ResourceType, id: strin
   return rowCount > 0;
 }
 
-export interface ListQuery {
-  /** A SQL boolean expression over alias `t` with $n placeholders, from the filter compiler. */
-  where?: string;
-  params?: unknown[];
-  orderBy: string;
-  offset: number;
-  limit: number;
-}
-
 /** Ids of the given type that exist, for validating member references. */
 export async function existingIds(q: Queryable, type: ResourceType, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();

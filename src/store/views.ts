@@ -1,8 +1,10 @@
 // Reads that answer a SCIM request in one round trip: the resource row plus, as JSON columns of the same
 // statement, its relations (a user's groups, a group's members) and its per-target link status.
 import type { Queryable } from "./db.ts";
+import type { ResourceSchema } from "./filter/index.ts";
+import { compileList, type ListRequest } from "./list-query.ts";
 import type { Member } from "./memberships.ts";
-import { type ListQuery, type ResourceType, rowToResource, type StoredResource } from "./resources.ts";
+import { type ResourceType, rowToResource, type StoredResource } from "./resources.ts";
 import { TABLE } from "./tables.ts";
 
 export interface Include {
@@ -113,13 +115,16 @@ export async function extrasOf(
   return new Map(rows.map((r) => [r.id, withExtras(type, r, include)]));
 }
 
+/** A page of a SCIM list; throws the 400 of a bad filter or sort before reading anything. */
 export async function listResourcesWithExtras(
   q: Queryable,
-  type: ResourceType,
-  query: ListQuery,
+  schema: ResourceSchema,
+  request: ListRequest,
   include: Include,
 ): Promise<{ total: number; items: ResourceWithExtras[] }> {
-  const params = [...(query.params ?? [])];
+  const type = schema.kind;
+  const query = compileList(schema, request);
+  const { params } = query;
   const where = query.where ? `WHERE ${query.where}` : "";
   const countAll = async () => {
     // Unfiltered: the trigger-maintained count (migration 002) instead of counting every row.

@@ -6,7 +6,14 @@ import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { type DeliveryCode, loggableError } from "../errors.ts";
-import { type ClaimedUnit, claimUnits, type Db, extendClaims, stillClaimed } from "../store/index.ts";
+import {
+  type ClaimedUnit,
+  claimUnits,
+  type Db,
+  extendClaims,
+  type ResourceSchema,
+  stillClaimed,
+} from "../store/index.ts";
 import type { Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
@@ -20,6 +27,8 @@ import type { SecretBox } from "./secrets.ts";
 export interface DispatcherOptions {
   db: Db;
   targets: ConfiguredTarget[];
+  /** The User schemas a target's scope may name. */
+  userSchema: ResourceSchema;
   logger: Logger;
   secrets?: SecretBox;
   backoff?: BackoffPolicy;
@@ -194,8 +203,8 @@ export class Dispatcher {
 
   private async runBatch(t: ConfiguredTarget, units: ClaimedUnit[], token: string) {
     const started = Date.now();
-    const { db, logger, secrets } = this.opts;
-    const facts = await gatherFacts(db, t, units, secrets, logger);
+    const { db, logger, secrets, userSchema } = this.opts;
+    const facts = await gatherFacts(db, t, userSchema, units, secrets, logger);
     // A worker that stalled past its lease (a pause, a lost database connection) may have been taken over while it
     // held these facts: a unit no longer ours is not sent from them, since an old "active" would undo the newer
     // worker's deactivation, and fencing would only stop the outcome, not the write.

@@ -14,6 +14,7 @@ import {
   linkedUserCount,
   type NewJob,
   type Queryable,
+  type ResourceSchema,
   recordLinks,
   userMemberIds,
 } from "../store/index.ts";
@@ -38,6 +39,8 @@ export interface BreakerPolicy {
 
 export interface EnqueueOptions {
   targets: ConfiguredTarget[];
+  /** The User schemas a target's scope may name. */
+  userSchema: ResourceSchema;
   secrets?: SecretBox;
   breaker: BreakerPolicy;
 }
@@ -113,7 +116,7 @@ async function userJobs(
       ? new Set<string>()
       : single && !t.scope
         ? new Set(ids)
-        : await usersInScope(tx, t, ids);
+        : await usersInScope(tx, opts.userSchema, t, ids);
     const provision = ids.filter((id) => inScope.has(id));
     const outOfScope = ids.filter((id) => !inScope.has(id));
     const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, "User", outOfScope))] : [];

@@ -8,6 +8,7 @@ import {
   groupsOf,
   linksFor,
   memberLinks,
+  type ResourceSchema,
   tombstonesFor,
 } from "../store/index.ts";
 import { acceptsPasswords } from "../targets/target.ts";
@@ -19,6 +20,7 @@ import type { SecretBox } from "./secrets.ts";
 export async function gatherFacts(
   db: Db,
   t: ConfiguredTarget,
+  userSchema: ResourceSchema,
   units: ClaimedUnit[],
   secrets: SecretBox | undefined,
   logger: Logger,
@@ -30,7 +32,7 @@ export async function gatherFacts(
     getResources(db, "Group", groupIds),
     linksFor(db, [...userIds, ...groupIds], t.name),
     tombstonesFor(db, [...userIds, ...groupIds]),
-    usersInScope(db, t, userIds),
+    usersInScope(db, userSchema, t, userIds),
     groupsOf(db, userIds),
     memberLinks(db, t.name, groupIds),
   ]);

@@ -1,20 +1,14 @@
-// A target's scope is a SCIM filter on the user, evaluated in SQL (the same compiler as GET /Users?filter=).
+// A target's scope is a SCIM filter on the user, evaluated by the store (the same compiler as GET /Users?filter=).
 
-import { compileFilter } from "../store/filter/index.ts";
-import type { Queryable } from "../store/index.ts";
+import { type Queryable, type ResourceSchema, usersMatching } from "../store/index.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 
-export async function usersInScope(
+/** Which of `ids` are users in the target's scope; `userSchema` is the User schema set the scope may name. */
+export function usersInScope(
   q: Queryable,
+  userSchema: ResourceSchema,
   t: Pick<ConfiguredTarget, "scope">,
   ids: string[],
 ): Promise<Set<string>> {
-  if (!ids.length) return new Set();
-  const params: unknown[] = [ids];
-  const where = t.scope ? ` AND (${compileFilter("User", t.scope, params, "t")})` : "";
-  const { rows } = await q.query<{ id: string }>(
-    `SELECT t.id FROM users t WHERE t.id = ANY($1::uuid[])${where}`,
-    params,
-  );
-  return new Set(rows.map((r) => r.id));
+  return usersMatching(q, userSchema, t.scope, ids);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { bridgeSchemaSet } from "../../src/schemas.ts";
 import {
   compileFilter,
   compileSort,
@@ -8,6 +9,8 @@ import {
   parseFilter,
   SortError,
 } from "../../src/store/filter/index.ts";
+
+const SCHEMAS = bridgeSchemaSet();
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -112,14 +115,14 @@ describe("parseFilter: errors say what and where", () => {
 describe("compileFilter: SQL shape", () => {
   it("compiles userName eq to the indexed lower(user_name) expression with a bound value", () => {
     const params: unknown[] = ["already-there"];
-    const sql = compileFilter("User", 'UserName eq "Alice"', params);
+    const sql = compileFilter(SCHEMAS.User, 'UserName eq "Alice"', params);
     expect(sql).toBe("lower(t.user_name) = lower($2::text)");
     expect(params).toEqual(["already-there", "Alice"]);
   });
 
   it("compiles externalId eq to an exact comparison on its column", () => {
     const params: unknown[] = [];
-    expect(compileFilter("Group", 'externalId eq "X"', params, "g")).toBe(
+    expect(compileFilter(SCHEMAS.Group, 'externalId eq "X"', params, "g")).toBe(
       "(g.external_id IS NOT NULL AND g.external_id = $1::text)",
     );
   });
@@ -127,7 +130,7 @@ describe("compileFilter: SQL shape", () => {
   it("never splices filter values into the SQL text", () => {
     const params: unknown[] = [];
     const sql = compileFilter(
-      "User",
+      SCHEMAS.User,
       `userName eq "x' OR 1=1 --" or ${ENTERPRISE}:department co "'; DROP"`,
       params,
     );
@@ -138,12 +141,12 @@ describe("compileFilter: SQL shape", () => {
 
   it("escapes LIKE wildcards and backslashes in co/sw/ew values", () => {
     const params: unknown[] = [];
-    compileFilter("User", String.raw`userName co "50%_off\\"`, params);
+    compileFilter(SCHEMAS.User, String.raw`userName co "50%_off\\"`, params);
     expect(params).toEqual([String.raw`%50\%\_off\\%`]);
   });
 
   it("rejects an alias that is not a plain SQL identifier", () => {
-    expect(() => compileFilter("User", "userName pr", [], "t; DROP")).toThrow(/Invalid SQL alias/);
+    expect(() => compileFilter(SCHEMAS.User, "userName pr", [], "t; DROP")).toThrow(/Invalid SQL alias/);
   });
 });
 
@@ -171,7 +174,7 @@ describe("compileFilter: semantic errors are 400 invalidFilter", () => {
   ])("%s", (filter, message) => {
     let error: unknown;
     try {
-      compileFilter("User", filter, []);
+      compileFilter(SCHEMAS.User, filter, []);
     } catch (caught) {
       error = caught;
     }
@@ -181,7 +184,7 @@ describe("compileFilter: semantic errors are 400 invalidFilter", () => {
   });
 
   it("names the position of the offending attribute", () => {
-    expect(() => compileFilter("Group", 'displayName pr and userName eq "x"', [])).toThrow(
+    expect(() => compileFilter(SCHEMAS.Group, 'displayName pr and userName eq "x"', [])).toThrow(
       /Unknown attribute 'userName' for Group resources \(at position 20 in filter\)/,
     );
   });
@@ -189,14 +192,16 @@ describe("compileFilter: semantic errors are 400 invalidFilter", () => {
 
 describe("compileSort", () => {
   it("defaults to creation order with the id as tie-break", () => {
-    expect(compileSort("User")).toBe("t.created ASC, t.id ASC");
-    expect(compileSort("Group", undefined, "descending", "g")).toBe("g.created ASC, g.id ASC");
+    expect(compileSort(SCHEMAS.User)).toBe("t.created ASC, t.id ASC");
+    expect(compileSort(SCHEMAS.Group, undefined, "descending", "g")).toBe("g.created ASC, g.id ASC");
   });
 
   it("sorts case-insensitive strings by lower() and always ends with the id", () => {
-    expect(compileSort("User", "userName", "descending")).toBe("lower(t.user_name) DESC, t.id ASC");
-    expect(compileSort("User", "externalId")).toBe("t.external_id ASC NULLS LAST, t.id ASC");
-    expect(compileSort("User", "meta.lastModified", "Descending")).toBe("t.last_modified DESC, t.id ASC");
+    expect(compileSort(SCHEMAS.User, "userName", "descending")).toBe("lower(t.user_name) DESC, t.id ASC");
+    expect(compileSort(SCHEMAS.User, "externalId")).toBe("t.external_id ASC NULLS LAST, t.id ASC");
+    expect(compileSort(SCHEMAS.User, "meta.lastModified", "Descending")).toBe(
+      "t.last_modified DESC, t.id ASC",
+    );
   });
 
   it.each([
@@ -208,7 +213,7 @@ describe("compileSort", () => {
   ])("rejects sortBy=%s sortOrder=%s with 400 invalidValue", (sortBy, sortOrder, message) => {
     let error: unknown;
     try {
-      compileSort("User", sortBy, sortOrder);
+      compileSort(SCHEMAS.User, sortBy, sortOrder);
     } catch (caught) {
       error = caught;
     }

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import SCIMMY from "scimmy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bridgeSchemaSet } from "../../src/schemas.ts";
 import {
+  type AttributeDef,
   compileFilter,
   compileSort,
   type ResourceKind,
-  registerFilterExtension,
+  type SchemaSet,
 } from "../../src/store/filter/index.ts";
 
 /**
@@ -20,15 +21,34 @@ const MIGRATION = readFileSync(new URL("../../src/store/migrations/001_init.sql"
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const TEST_EXTENSION = "urn:ietf:params:scim:schemas:extension:filtertest:2.0:User";
 
-registerFilterExtension(
-  "User",
-  new SCIMMY.Types.SchemaDefinition("FilterTest", TEST_EXTENSION, "Typed attributes for filter tests", [
-    new SCIMMY.Types.Attribute("integer", "level"),
-    new SCIMMY.Types.Attribute("dateTime", "hired"),
-    new SCIMMY.Types.Attribute("boolean", "remote"),
-    new SCIMMY.Types.Attribute("string", "badge", { caseExact: true }),
-  ]),
-);
+const typed = (name: string, type: AttributeDef["type"], caseExact = false): AttributeDef => ({
+  name,
+  type,
+  multiValued: false,
+  caseExact,
+  neverReturned: false,
+});
+
+/** The bridge's schemas plus an extension with typed attributes for these tests. */
+const DECLARED = bridgeSchemaSet();
+const SCHEMAS: SchemaSet = {
+  ...DECLARED,
+  User: {
+    ...DECLARED.User,
+    extensions: [
+      ...DECLARED.User.extensions,
+      {
+        id: TEST_EXTENSION,
+        attributes: [
+          typed("level", "integer"),
+          typed("hired", "dateTime"),
+          typed("remote", "boolean"),
+          typed("badge", "string", true),
+        ],
+      },
+    ],
+  },
+};
 
 interface Database {
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
@@ -240,7 +260,7 @@ describe.each(backends)("filters and sorting on %s", (_name, open) => {
 
   async function select(kind: ResourceKind, filter: string, column: string): Promise<string[]> {
     const params: unknown[] = [];
-    const where = compileFilter(kind, filter, params);
+    const where = compileFilter(SCHEMAS[kind], filter, params);
     const table = kind === "User" ? "users" : "groups";
     const rows = await db.query(`SELECT ${column} AS name FROM ${table} t WHERE ${where}`, params);
     return rows.map((row) => String(row.name)).sort();
@@ -254,7 +274,7 @@ describe.each(backends)("filters and sorting on %s", (_name, open) => {
     const column = kind === "User" ? "user_name" : "display_name";
     const limit = page ? ` LIMIT ${page[1]} OFFSET ${page[0]}` : "";
     const rows = await db.query(
-      `SELECT ${column} AS name FROM ${table} t ORDER BY ${compileSort(kind, sortBy, sortOrder)}${limit}`,
+      `SELECT ${column} AS name FROM ${table} t ORDER BY ${compileSort(SCHEMAS[kind], sortBy, sortOrder)}${limit}`,
     );
     return rows.map((row) => String(row.name));
   }
@@ -473,7 +493,7 @@ describe.each(backends)("index use on %s", (_name, open) => {
 
   async function plan(filter: string): Promise<string> {
     const params: unknown[] = [];
-    const where = compileFilter("User", filter, params);
+    const where = compileFilter(SCHEMAS.User, filter, params);
     const rows = await db.query(`EXPLAIN SELECT id FROM users t WHERE ${where}`, params);
     return rows.map((row) => String(Object.values(row)[0])).join("\n");
   }

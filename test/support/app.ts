@@ -7,6 +7,7 @@ import { Directory } from "../../src/directory/index.ts";
 import { createApp } from "../../src/http/app.ts";
 import { AuthFailureLimiter } from "../../src/http/auth.ts";
 import { protectServer } from "../../src/http/server.ts";
+import { bridgeSchemaSet } from "../../src/schemas.ts";
 import { type Backend, openTestDb, type TestDb } from "./store.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
@@ -45,7 +46,7 @@ export async function createTestApp(
     },
   });
   const logger = pino({ level: "debug" }, sink);
-  const directory = new Directory(store.db);
+  const directory = new Directory(store.db, bridgeSchemaSet());
   const app = createApp({
     directory,
     logger,

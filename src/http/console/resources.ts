@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Request, Response, Router } from "express";
 import type { ResourceView } from "../../directory/index.ts";
 import { BridgeError } from "../../errors.ts";
-import { toListQuery } from "../../scim/list-query.ts";
+import { toListRequest } from "../../scim/list-query.ts";
 import {
   isResourceId,
   type LinkStatus,
@@ -44,12 +44,11 @@ async function search(deps: ConsoleDeps, q: string, types: ResourceType[]) {
       : type === "User"
         ? `userName sw ${s} or displayName sw ${s} or externalId eq ${s}`
         : `displayName sw ${s} or externalId eq ${s}`;
-    const { query } = toListQuery(
-      type,
+    const request = toListRequest(
       { filter, count: 25, sortBy: type === "User" ? "userName" : "displayName" },
       25,
     );
-    const { items } = await deps.sync.directory.list(type, query, { relations: false, status: true });
+    const { items } = await deps.sync.directory.list(type, request, { relations: false, status: true });
     out.push(...items.map((view) => ({ type, view })));
   }
   return out;
@@ -228,7 +227,10 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
         res.redirect(303, `/console/${kind}/${id}`);
         return;
       }
-      if (type === "User" && !(await usersInScope(deps.sync.db, t, [id])).has(id)) {
+      if (
+        type === "User" &&
+        !(await usersInScope(deps.sync.db, deps.sync.directory.schemas.User, t, [id])).has(id)
+      ) {
         await deps.flash(
           res,
           `${nameOf(view)} is not in the scope of ${target} (${t.scope}); the bridge would deprovision it there, so nothing was sent. Change the user's groups or attributes in the IdP to bring it into scope.`,

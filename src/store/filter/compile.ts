@@ -11,10 +11,17 @@ import {
   type Scalar,
 } from "./operands.ts";
 import { parseFilter } from "./parser.ts";
-import { type Attribute, type Fail, type ResourceKind, resolvePath, resolveSubAttribute } from "./schemas.ts";
+import {
+  type AttributeDef,
+  type Fail,
+  type ResourceSchema,
+  resolvePath,
+  resolveSubAttribute,
+} from "./schemas.ts";
 
 /**
- * Compiles a SCIM filter into a SQL boolean expression over the `users` or `groups` row `alias`.
+ * Compiles a SCIM filter into a SQL boolean expression over the `users` or `groups` row `alias`, resolving
+ * attribute paths against `schema` (the resource type's core schema and extensions).
  * Values are appended to `params` and referenced as `$n`; nothing from the filter is spliced into SQL.
  *
  * Missing values: every comparison is two-valued (absent → false), so `x ne "a"` and `not (x eq "a")`
@@ -23,14 +30,14 @@ import { type Attribute, type Fail, type ResourceKind, resolvePath, resolveSubAt
  * email other than "a"; use `not (emails.value eq "a")` for "has no such email". `eq null` means `not pr`.
  */
 export function compileFilter(
-  kind: ResourceKind,
+  schema: ResourceSchema,
   filter: FilterAst | string,
   params: unknown[],
   alias = "t",
 ): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`Invalid SQL alias '${alias}'`);
   const ast = typeof filter === "string" ? parseFilter(filter) : filter;
-  const compiler = new Compiler(kind, alias, params);
+  const compiler = new Compiler(schema, alias, params);
   return compiler.node(ast, undefined);
 }
 
@@ -42,12 +49,12 @@ interface ElementContext {
 
 class Compiler {
   private readonly aliases = new AliasSource();
-  private readonly kind: ResourceKind;
+  private readonly schema: ResourceSchema;
   private readonly alias: string;
   private readonly params: unknown[];
 
-  constructor(kind: ResourceKind, alias: string, params: unknown[]) {
-    this.kind = kind;
+  constructor(schema: ResourceSchema, alias: string, params: unknown[]) {
+    this.schema = schema;
     this.alias = alias;
     this.params = params;
   }
@@ -79,8 +86,8 @@ class Compiler {
     isPresent: boolean,
   ): string {
     const fail: Fail = this.failAt(path);
-    const resolved = resolvePath(this.kind, path, fail);
-    const operand: Operand = operandFor(this.kind, resolved, this.alias, this.aliases);
+    const resolved = resolvePath(this.schema, path, fail);
+    const operand: Operand = operandFor(this.schema.kind, resolved, this.alias, this.aliases);
     if (operand.kind === "scalar") return leaf(operand.scalar);
     const { group } = operand;
     const sub = resolved.subAttribute;
@@ -101,7 +108,8 @@ class Compiler {
     const fail: Fail = this.failAt(path);
     if (path.subAttr !== undefined)
       fail(`Invalid value filter on '${path.text}': put the sub-attribute after ']'`);
-    const operand = operandFor(this.kind, resolvePath(this.kind, path, fail), this.alias, this.aliases);
+    const resolved = resolvePath(this.schema, path, fail);
+    const operand = operandFor(this.schema.kind, resolved, this.alias, this.aliases);
     if (operand.kind === "scalar" || operand.group.attribute.type !== "complex") {
       fail(`Attribute '${path.text}' is not complex, so it cannot take a value filter '[…]'`);
     }
@@ -109,7 +117,7 @@ class Compiler {
     return group.some((element) => this.node(filter, { group, element }));
   }
 
-  private subAttribute(group: Group, path: AttributePath): Attribute {
+  private subAttribute(group: Group, path: AttributePath): AttributeDef {
     const fail: Fail = this.failAt(path);
     if (path.uri !== undefined || path.subAttr !== undefined) {
       fail(`Invalid attribute '${path.text}' inside '${group.attribute.name}[…]'; use a sub-attribute name`);
@@ -225,11 +233,11 @@ function present(scalar: Scalar): string {
   return scalar.nullable ? `(${scalar.sql} IS NOT NULL)` : "TRUE";
 }
 
-function findSub(attribute: Attribute, name: string): Attribute | undefined {
+function findSub(attribute: AttributeDef, name: string): AttributeDef | undefined {
   return attribute.subAttributes?.find((sub) => sub.name === name);
 }
 
-function firstSub(attribute: Attribute): string {
+function firstSub(attribute: AttributeDef): string {
   return attribute.subAttributes?.[0]?.name ?? "value";
 }
 

@@ -10,6 +10,5 @@ export {
   parseFilter,
   parsePatchPath,
 } from "./parser.ts";
-export type { ResourceKind } from "./schemas.ts";
-export { registerFilterExtension } from "./schemas.ts";
+export type { AttributeDef, ResourceKind, ResourceSchema, SchemaDef, SchemaSet } from "./schemas.ts";
 export { compileSort } from "./sort.ts";

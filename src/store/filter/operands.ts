@@ -1,4 +1,4 @@
-import type { Attribute, Fail, ResolvedPath, ResourceKind } from "./schemas.ts";
+import type { AttributeDef, Fail, ResolvedPath, ResourceKind } from "./schemas.ts";
 
 /**
  * Where a resolved attribute lives in the store, as SQL. Column-backed attributes compile to their column
@@ -20,12 +20,12 @@ export interface Scalar {
 export interface ElementScope {
   /** The element itself, for multi-valued simple attributes such as `schemas`. */
   self(fail: Fail): Scalar;
-  sub(attribute: Attribute, fail: Fail): Scalar;
+  sub(attribute: AttributeDef, fail: Fail): Scalar;
 }
 
 /** A complex and/or multi-valued attribute: conditions are evaluated per element. */
 export interface Group {
-  attribute: Attribute;
+  attribute: AttributeDef;
   multiValued: boolean;
   /** SQL true when the attribute has a non-empty value (`pr`). */
   present(): string;
@@ -86,7 +86,7 @@ function columns(kind: ResourceKind, alias: string): Record<string, Scalar> {
   };
 }
 
-function metaGroup(kind: ResourceKind, alias: string, attribute: Attribute): Group {
+function metaGroup(kind: ResourceKind, alias: string, attribute: AttributeDef): Group {
   const scope: ElementScope = {
     self: (fail) =>
       fail("Attribute 'meta' is complex; use one of its sub-attributes, e.g. 'meta.lastModified'"),
@@ -109,7 +109,7 @@ function metaGroup(kind: ResourceKind, alias: string, attribute: Attribute): Gro
 }
 
 /** A Group's `members`: one group_members row per member. */
-function membersGroup(alias: string, aliases: AliasSource, attribute: Attribute): Group {
+function membersGroup(alias: string, aliases: AliasSource, attribute: AttributeDef): Group {
   const exists = (build: (element: ElementScope) => string): string => {
     const m = aliases.next("m");
     const users = aliases.next("u");
@@ -142,7 +142,7 @@ function membersGroup(alias: string, aliases: AliasSource, attribute: Attribute)
 }
 
 /** A User's `groups`: the groups whose group_members rows name the user (direct memberships). */
-function userGroups(alias: string, aliases: AliasSource, attribute: Attribute): Group {
+function userGroups(alias: string, aliases: AliasSource, attribute: AttributeDef): Group {
   const exists = (build: (element: ElementScope) => string): string => {
     const m = aliases.next("m");
     const g = aliases.next("g");
@@ -169,10 +169,10 @@ function userGroups(alias: string, aliases: AliasSource, attribute: Attribute): 
   return { attribute, multiValued: true, present: () => exists(() => "TRUE"), some: exists };
 }
 
-function jsonOperand(container: string, attribute: Attribute, aliases: AliasSource): Operand {
+function jsonOperand(container: string, attribute: AttributeDef, aliases: AliasSource): Operand {
   const key = literal(attribute.name);
   const node = `${container}->${key}`;
-  if (!attribute.config.multiValued) {
+  if (!attribute.multiValued) {
     if (attribute.type !== "complex") return { kind: "scalar", scalar: jsonScalar(container, attribute) };
     const scope = jsonElementScope(node, attribute);
     return {
@@ -203,7 +203,7 @@ function jsonOperand(container: string, attribute: Attribute, aliases: AliasSour
 }
 
 /** `element` is a jsonb expression: an array element or a singular complex value. */
-function jsonElementScope(element: string, attribute: Attribute): ElementScope {
+function jsonElementScope(element: string, attribute: AttributeDef): ElementScope {
   return {
     self(fail) {
       if (attribute.type === "complex") {
@@ -216,14 +216,14 @@ function jsonElementScope(element: string, attribute: Attribute): ElementScope {
   };
 }
 
-function jsonScalar(container: string, attribute: Attribute): Scalar {
+function jsonScalar(container: string, attribute: AttributeDef): Scalar {
   const key = literal(attribute.name);
   return typed(`${container}->${key}`, `${container}->>${key}`, attribute);
 }
 
 /** Converts a jsonb node to the SQL type of the attribute, NULL when it holds another JSON type. */
-function typed(node: string, text: string, attribute: Attribute): Scalar {
-  const caseExact = attribute.config.caseExact === true;
+function typed(node: string, text: string, attribute: AttributeDef): Scalar {
+  const caseExact = attribute.caseExact;
   const when = (jsonType: string, sql: string) =>
     `(CASE WHEN jsonb_typeof(${node}) = '${jsonType}' THEN ${sql} END)`;
   switch (attribute.type) {

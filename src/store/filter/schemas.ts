@@ -1,65 +1,61 @@
-import SCIMMY from "scimmy";
 import type { AttributePath } from "./ast.ts";
 
 export type ResourceKind = "User" | "Group";
-export type SchemaDefinition = InstanceType<typeof SCIMMY.Types.SchemaDefinition>;
-export type Attribute = InstanceType<typeof SCIMMY.Types.Attribute>;
+
+/** What the filter compiler needs to know of one attribute (RFC 7643 §7), as plain data. */
+export interface AttributeDef {
+  name: string;
+  type: "string" | "boolean" | "decimal" | "integer" | "dateTime" | "binary" | "reference" | "complex";
+  multiValued: boolean;
+  caseExact: boolean;
+  /** `returned: never` (a password): such an attribute cannot be filtered or sorted on. */
+  neverReturned: boolean;
+  subAttributes?: AttributeDef[];
+}
+
+export interface SchemaDef {
+  /** The schema URN; an extension's attributes live under this key of the stored body. */
+  id: string;
+  attributes: AttributeDef[];
+}
+
+/** The schemas of one resource type: its core schema and every extension a filter or sortBy may name. */
+export interface ResourceSchema {
+  kind: ResourceKind;
+  core: SchemaDef;
+  extensions: SchemaDef[];
+}
+
+/** The schemas of every resource type, built once when the bridge starts and passed to whatever compiles filters. */
+export type SchemaSet = Record<ResourceKind, ResourceSchema>;
 
 /** An attribute path resolved against the resource's schemas. */
 export interface ResolvedPath {
   /** The schema holding the attribute; its id is the JSONB key of extension attributes. */
-  schema: SchemaDefinition;
+  schema: SchemaDef;
   extension: boolean;
-  attribute: Attribute;
-  subAttribute?: Attribute;
-}
-
-const explicitExtensions: Record<ResourceKind, SchemaDefinition[]> = {
-  User: [SCIMMY.Schemas.EnterpriseUser.definition],
-  Group: [],
-};
-
-/**
- * Makes an extension schema's attributes usable in filters and sortBy for a resource type. Extensions
- * declared on scimmy's resource (`SCIMMY.Resources.declare(…, { extensions })`) are found without this;
- * the enterprise User extension is always known. Registering the same schema id again replaces it.
- */
-export function registerFilterExtension(kind: ResourceKind, definition: SchemaDefinition): void {
-  const list = explicitExtensions[kind];
-  const existing = list.findIndex((known) => known.id.toLowerCase() === definition.id.toLowerCase());
-  if (existing >= 0) list.splice(existing, 1, definition);
-  else list.push(definition);
-}
-
-export function coreSchema(kind: ResourceKind): SchemaDefinition {
-  return kind === "User" ? SCIMMY.Schemas.User.definition : SCIMMY.Schemas.Group.definition;
-}
-
-function extensionsOf(kind: ResourceKind): SchemaDefinition[] {
-  const declared: SchemaDefinition[] = [];
-  for (const entry of coreSchema(kind).attributes as unknown[]) {
-    if (entry instanceof SCIMMY.Types.SchemaDefinition) declared.push(entry);
-  }
-  return [...explicitExtensions[kind], ...declared];
+  attribute: AttributeDef;
+  subAttribute?: AttributeDef;
 }
 
 /** Problems are reported through `fail`, so filters can answer invalidFilter and sortBy invalidValue. */
 export type Fail = (detail: string) => never;
 
 /** Resolves a top-level attrPath (optionally URN-qualified) of a User or Group. */
-export function resolvePath(kind: ResourceKind, path: AttributePath, fail: Fail): ResolvedPath {
-  let schema = coreSchema(kind);
+export function resolvePath(resource: ResourceSchema, path: AttributePath, fail: Fail): ResolvedPath {
+  const { kind } = resource;
+  let schema = resource.core;
   let extension = false;
   if (path.uri !== undefined) {
     const uri = path.uri.toLowerCase();
     if (uri !== schema.id.toLowerCase()) {
-      const found = extensionsOf(kind).find((candidate) => candidate.id.toLowerCase() === uri);
+      const found = resource.extensions.find((candidate) => candidate.id.toLowerCase() === uri);
       if (!found) fail(`Unknown schema '${path.uri}' in attribute '${path.text}' for ${kind} resources`);
       schema = found;
       extension = true;
     }
   }
-  const attribute = findAttribute(schema.attributes, path.name, extension);
+  const attribute = findAttribute(schema.attributes, path.name);
   if (!attribute) fail(`Unknown attribute '${path.text}' for ${kind} resources`);
   checkReadable(attribute, path.text, fail);
   const resolved: ResolvedPath = { schema, extension, attribute };
@@ -70,27 +66,24 @@ export function resolvePath(kind: ResourceKind, path: AttributePath, fail: Fail)
 }
 
 /** Resolves `sub` as a sub-attribute of a complex attribute (inside `emails[…]` or after a dot). */
-export function resolveSubAttribute(parent: Attribute, sub: string, text: string, fail: Fail): Attribute {
+export function resolveSubAttribute(
+  parent: AttributeDef,
+  sub: string,
+  text: string,
+  fail: Fail,
+): AttributeDef {
   if (parent.type !== "complex") fail(`Attribute '${parent.name}' has no sub-attributes (in '${text}')`);
-  const attribute = findAttribute(parent.subAttributes ?? [], sub, false);
+  const attribute = findAttribute(parent.subAttributes ?? [], sub);
   if (!attribute) fail(`Unknown attribute '${text}': '${parent.name}' has no sub-attribute '${sub}'`);
   checkReadable(attribute, text, fail);
   return attribute;
 }
 
-function findAttribute(candidates: unknown[], name: string, extension: boolean): Attribute | undefined {
+function findAttribute(candidates: AttributeDef[], name: string): AttributeDef | undefined {
   const wanted = name.toLowerCase();
-  for (const candidate of candidates) {
-    if (!(candidate instanceof SCIMMY.Types.Attribute)) continue;
-    // Extension definitions repeat schemas/id/externalId/meta as shadows; those belong to the core.
-    if (extension && candidate.config.shadow) continue;
-    if (candidate.name.toLowerCase() === wanted) return candidate;
-  }
-  return undefined;
+  return candidates.find((candidate) => candidate.name.toLowerCase() === wanted);
 }
 
-function checkReadable(attribute: Attribute, text: string, fail: Fail): void {
-  const returned = attribute.config.returned;
-  if (returned === "never" || returned === false)
-    fail(`Attribute '${text}' cannot be used in a filter or sort`);
+function checkReadable(attribute: AttributeDef, text: string, fail: Fail): void {
+  if (attribute.neverReturned) fail(`Attribute '${text}' cannot be used in a filter or sort`);
 }

@@ -1,7 +1,7 @@
 import { SortError } from "./errors.ts";
 import { AliasSource, type ElementScope, operandFor, type Scalar } from "./operands.ts";
 import { parseAttributePath } from "./parser.ts";
-import { type Fail, type ResourceKind, resolvePath } from "./schemas.ts";
+import { type Fail, type ResourceSchema, resolvePath } from "./schemas.ts";
 
 /**
  * Compiles `sortBy`/`sortOrder` into an ORDER BY list (without the keywords) over the row `alias`.
@@ -10,7 +10,12 @@ import { type Fail, type ResourceKind, resolvePath } from "./schemas.ts";
  * creation time then id (sortOrder alone is ignored, as RFC 7644 §3.4.2.3 ties it to sortBy).
  * Multi-valued attributes sort by their primary element, else their first (RFC 7644 §3.4.2.3).
  */
-export function compileSort(kind: ResourceKind, sortBy?: string, sortOrder?: string, alias = "t"): string {
+export function compileSort(
+  schema: ResourceSchema,
+  sortBy?: string,
+  sortOrder?: string,
+  alias = "t",
+): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`Invalid SQL alias '${alias}'`);
   const tieBreak = `${alias}.id ASC`;
   if (sortBy === undefined || sortBy.trim() === "") return `${alias}.created ASC, ${tieBreak}`;
@@ -20,8 +25,8 @@ export function compileSort(kind: ResourceKind, sortBy?: string, sortOrder?: str
   };
   const path = parseAttributePath(sortBy);
   if (!path) fail("not an attribute path");
-  const resolved = resolvePath(kind, path, fail);
-  const operand = operandFor(kind, resolved, alias, new AliasSource());
+  const resolved = resolvePath(schema, path, fail);
+  const operand = operandFor(schema.kind, resolved, alias, new AliasSource());
   let key: string;
   let nullable: boolean;
   if (operand.kind === "scalar") {

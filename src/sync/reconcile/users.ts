@@ -37,6 +37,7 @@ export async function reconcileUsers(
   opts: { deprovisionUnmanaged: boolean },
 ) {
   const { db } = deps;
+  const userSchema = deps.directory.schemas.User;
   const drift = driftCheckFor(t);
   const seen = new Set<string>();
   const matchedStoreIds = new Set<string>();
@@ -55,7 +56,7 @@ export async function reconcileUsers(
     const links = new Map(linkRows.map((l) => [l.targetId as string, l.resourceId]));
     const sentOf = new Map(linkRows.map((l) => [l.resourceId, l.sent ?? undefined]));
     const users = new Map((await getResources(db, "User", [...links.values()])).map((u) => [u.id, u]));
-    const inScope = await usersInScope(db, t, [...users.keys()]);
+    const inScope = await usersInScope(db, userSchema, t, [...users.keys()]);
     const groups = await groupsOf(db, [...users.keys()]);
     const unlinked = page.filter((a) => !links.has(a.targetId));
     const matches = await resourcesByKeys(
@@ -66,6 +67,7 @@ export async function reconcileUsers(
     );
     const matchScope = await usersInScope(
       db,
+      userSchema,
       t,
       [...matches.values()].map((m) => m.id),
     );
@@ -129,6 +131,7 @@ export async function reconcileUsers(
     const gone = rows.filter((r) => !seen.has(r.targetId));
     const scope = await usersInScope(
       db,
+      userSchema,
       t,
       gone.filter((r) => r.exists).map((r) => r.resourceId),
     );
@@ -158,6 +161,7 @@ export async function reconcileUsers(
     after = rows.at(-1)!.id;
     const scope = await usersInScope(
       db,
+      userSchema,
       t,
       rows.filter((r) => !matchedStoreIds.has(r.id)).map((r) => r.id),
     );
