@@ -30,6 +30,8 @@ export interface ScimPeer {
   calls: RecordedCall[];
   /** Answers the next `count` SCIM calls (to `path` only, when given) with this status and Retry-After. */
   fail(status: number, count?: number, retryAfter?: string, path?: string): void;
+  /** Runs before each write (also inside Bulk) is handled: an admin's change on the peer at that moment. */
+  beforeWrite?: (method: string, path: string) => void;
   /** Makes every issued OAuth token invalid (as a revocation would). */
   revokeTokens(): void;
   tokensIssued(): number;
@@ -99,6 +101,7 @@ export async function startScimPeer(opts: PeerOptions = {}): Promise<ScimPeer> {
     path: string,
     body: Record<string, unknown> | undefined,
   ): [number, unknown, string?] {
+    if (method !== "GET") peer.beforeWrite?.(method, path);
     const url = new URL(path, "http://x");
     const [type, id] = url.pathname.split("/").filter(Boolean);
     if (type !== "Users" && type !== "Groups") return [404, error(404, "no such endpoint")];
@@ -233,7 +236,7 @@ export async function startScimPeer(opts: PeerOptions = {}): Promise<ScimPeer> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  return {
+  const peer: ScimPeer = {
     url: `${base}/scim/v2`,
     tokenUrl: `${base}/token`,
     token,
@@ -252,4 +255,5 @@ export async function startScimPeer(opts: PeerOptions = {}): Promise<ScimPeer> {
         server.close(() => r());
       }),
   };
+  return peer;
 }

@@ -148,6 +148,23 @@ describe("scim target", () => {
     expect(peer.users.size).toBe(1);
   });
 
+  it.each<PeerOptions>([{ patch: true }, { patch: false }, { patch: true, bulk: true }])(
+    "creates again a linked user deleted on the peer between the read and the update (%o)",
+    async (opts) => {
+      const target = await setUp(opts);
+      const [made] = await target.apply([upsert(desired("eli@example.com", { title: "Analyst" }))]);
+      const id = made?.status === "done" ? made.targetId! : "";
+      peer.beforeWrite = (_method, path) => {
+        if (path === `/Users/${id}`) peer.users.delete(id);
+      };
+      const [out] = await target.apply([upsert(desired("eli@example.com", { title: "Engineer" }), id)]);
+      expect(out).toMatchObject({ status: "done", targetId: expect.not.stringMatching(id) });
+      const [again] = [...peer.users.values()];
+      expect(peer.users.size).toBe(1);
+      expect(again).toMatchObject({ id: (out as { targetId: string }).targetId, title: "Engineer" });
+    },
+  );
+
   it("waits as long as Retry-After says on 429, for one call and for a whole Bulk request", async () => {
     const target = await setUp({ patch: true, bulk: true });
     await target.check();
@@ -235,6 +252,46 @@ describe("scim target", () => {
     expect(deleted).toMatchObject({ status: "done" });
     expect(peer.groups.size).toBe(0);
   });
+
+  it.each<PeerOptions>([{ patch: true }, { patch: false }, { patch: true, bulk: true }])(
+    "creates again, with its members, a linked group the peer lost before the read or before the update (%o)",
+    async (opts) => {
+      const target = await setUp(opts);
+      const made = await target.apply(["m", "n", "o"].map((n) => upsert(desired(`${n}@example.com`))));
+      const [m, n, o] = made.map((x) => (x.status === "done" ? x.targetId! : ""));
+      const team = (members: string[], targetId: string): Operation => ({
+        kind: "group.upsert",
+        key: "g",
+        group: { scimId: "g", displayName: "Team", memberTargetIds: members },
+        targetId,
+      });
+      const created = async (members: string[]) => {
+        const [g] = await target.apply([{ ...team(members, ""), targetId: undefined } as Operation]);
+        return g?.status === "done" ? g.targetId! : "";
+      };
+      const membersOf = (id: string) =>
+        (peer.groups.get(id)?.members as { value: string }[]).map((x) => x.value).sort();
+
+      // Deleted by an admin while the bridge was away: the read finds nothing.
+      const lost = await created([m!, n!]);
+      peer.groups.delete(lost);
+      const [before] = await target.apply([team([n!, o!], lost)]);
+      expect(before).toMatchObject({ status: "done", targetId: expect.not.stringMatching(lost) });
+      const first = (before as { targetId: string }).targetId;
+      expect(membersOf(first)).toEqual([n, o].sort());
+
+      // Deleted between the read and the update: the PATCH (or PUT) is answered 404.
+      peer.beforeWrite = (_method, path) => {
+        if (path === `/Groups/${first}`) peer.groups.delete(first);
+      };
+      const [during] = await target.apply([team([m!, o!], first)]);
+      expect(during).toMatchObject({ status: "done", targetId: expect.not.stringMatching(first) });
+      const second = (during as { targetId: string }).targetId;
+      expect(peer.groups.size).toBe(1);
+      expect(peer.groups.get(second)).toMatchObject({ displayName: "Team" });
+      expect(membersOf(second)).toEqual([m, o].sort());
+    },
+  );
 
   it("reports what the peer supports to the doctor, and a refused token with its fix", async () => {
     const target = await setUp({ patch: true, bulk: true, userAttributes: ["userName"], enterprise: true });

@@ -35,7 +35,24 @@ export interface WriteAnswer {
   text?: string;
 }
 
-export type Plan = { outcome: Outcome } | { write: Write; meaning(answer: WriteAnswer): Outcome };
+export type Plan = { outcome: Outcome } | WritePlan;
+
+export interface WritePlan {
+  write: Write;
+  meaning(answer: WriteAnswer): Outcome;
+  /**
+   * An update's operation planned again without its link, for when the peer answers 404: the resource was deleted
+   * there between the read and the write, so it is found by its key or created again (`meaning` takes a second 404).
+   */
+  unlinked?(): Promise<Plan>;
+}
+
+/** A second 404 on an update: the next attempt finds the resource by its key or creates it again. */
+export const goneMeanwhile = (what: "user" | "group"): Outcome => ({
+  status: "retry",
+  code: "HTTP_404",
+  message: `the ${what} was deleted on the peer meanwhile; it is created again on the next attempt`,
+});
 
 export const ok = (status: number) => status >= 200 && status < 300;
 

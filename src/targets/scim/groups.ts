@@ -6,6 +6,7 @@ import {
   createdId,
   findOne,
   getResource,
+  goneMeanwhile,
   ok,
   PATCH_OP,
   type Plan,
@@ -81,7 +82,9 @@ export async function planGroupUpsert(
     write: patch
       ? { method: "PATCH", path, data: { schemas: [PATCH_OP], Operations: ops } }
       : { method: "PUT", path, data: { ...groupBody(group), id: current.id } },
-    meaning: (a) => (ok(a.status) ? done : answerOutcome(a)),
+    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile("group") : answerOutcome(a)),
+    // Deleted on the peer since the read (an admin, or the peer lost it): found by name or created with its members.
+    unlinked: () => planGroupUpsert(ctx, group),
   };
 }
 

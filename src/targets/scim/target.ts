@@ -15,7 +15,7 @@ import type {
 import { checkScim } from "./check.ts";
 import { ScimClient } from "./client.ts";
 import type { ScimTargetConfig } from "./config.ts";
-import type { Plan, ScimContext } from "./context.ts";
+import type { Plan, ScimContext, WritePlan } from "./context.ts";
 import { discover, ENTERPRISE_USER, type PeerCapabilities } from "./discovery.ts";
 import { listGroups, planGroupDelete, planGroupUpsert } from "./groups.ts";
 import { managedPaths, managerOf, peerUser, userChanges } from "./mapping.ts";
@@ -82,6 +82,43 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     return outcome;
   };
 
+  const planAll = (jobs: { op: Operation; plan: () => Promise<Plan> }[]) =>
+    mapLimited(jobs, config.concurrency, (j) =>
+      j.plan().catch((e: unknown): Plan => ({ outcome: failed(j.op, e) })),
+    );
+
+  /** Sends the planned writes; an update answered 404 (`replan`) is planned again without its link, and sent. */
+  async function deliver(ops: Operation[], plans: Plan[], replan: boolean): Promise<Outcome[]> {
+    const writing = plans.flatMap((p, i) => ("write" in p ? [i] : []));
+    const out: Outcome[] = plans.map((p) => ("outcome" in p ? p.outcome : { status: "done" }));
+    const gone: number[] = [];
+    try {
+      const answers = await sendAll(
+        ctx,
+        writing.map((i) => (plans[i] as WritePlan).write),
+      );
+      writing.forEach((i, n) => {
+        const p = plans[i] as WritePlan;
+        if (replan && p.unlinked && answers[n]!.status === 404) gone.push(i);
+        else out[i] = p.meaning(answers[n]!);
+      });
+    } catch (e) {
+      for (const i of writing) out[i] = failed(ops[i]!, e);
+      return out;
+    }
+    if (!gone.length) return out;
+    const again = gone.map((i) => ({ op: ops[i]!, plan: () => (plans[i] as WritePlan).unlinked!() }));
+    const outcomes = await deliver(
+      again.map((j) => j.op),
+      await planAll(again),
+      false,
+    );
+    gone.forEach((i, n) => {
+      out[i] = outcomes[n]!;
+    });
+    return out;
+  }
+
   return {
     name: config.name,
     kind: "scim",
@@ -89,23 +126,8 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     client,
     async apply(ops) {
       // Reads (correlation, current state) one by one, then the writes together: Bulk needs them in one request.
-      const plans = await mapLimited(ops, config.concurrency, (op) =>
-        plan(op).catch((e: unknown): Plan => ({ outcome: failed(op, e) })),
-      );
-      const writing = plans.flatMap((p, i) => ("write" in p ? [i] : []));
-      const out: Outcome[] = plans.map((p) => ("outcome" in p ? p.outcome : { status: "done" }));
-      try {
-        const answers = await sendAll(
-          ctx,
-          writing.map((i) => (plans[i] as Extract<Plan, { write: unknown }>).write),
-        );
-        writing.forEach((i, n) => {
-          out[i] = (plans[i] as Extract<Plan, { write: unknown }>).meaning(answers[n]!);
-        });
-      } catch (e) {
-        for (const i of writing) out[i] = failed(ops[i]!, e);
-      }
-      return out;
+      const plans = await planAll(ops.map((op) => ({ op, plan: () => plan(op) })));
+      return deliver(ops, plans, true);
     },
     check: () => checkScim(ctx),
     listUsers: () => listUsers(ctx),

@@ -6,6 +6,7 @@ import {
   createdId,
   findOne,
   getResource,
+  goneMeanwhile,
   LIST_RESPONSE,
   ok,
   PATCH_OP,
@@ -52,13 +53,14 @@ export async function planUserUpsert(ctx: ScimContext, user: DesiredUser, target
       },
     };
   }
-  return planUpdate(ctx, current, body);
+  return planUpdate(ctx, current, body, () => planUserUpsert(ctx, user));
 }
 
 async function planUpdate(
   ctx: ScimContext,
   current: ScimResource,
   body: Record<string, unknown>,
+  unlinked: () => Promise<Plan>,
 ): Promise<Plan> {
   const changes = userChanges(body, current, managedPaths(ctx.config.mapping));
   if (body.password !== undefined) changes.push({ op: "replace", path: "password", value: body.password });
@@ -70,15 +72,10 @@ async function planUpdate(
     : replaced(current, body, changes);
   return {
     write: { method: (await ctx.capabilities()).patch ? "PATCH" : "PUT", path, data },
-    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile() : answerOutcome(a)),
+    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile("user") : answerOutcome(a)),
+    unlinked,
   };
 }
-
-const goneMeanwhile = () => ({
-  status: "retry" as const,
-  code: "HTTP_404",
-  message: "the user was deleted on the peer meanwhile; it is created again on the next attempt",
-});
 
 export async function planUserDeprovision(
   ctx: ScimContext,
