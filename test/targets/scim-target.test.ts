@@ -270,7 +270,7 @@ describe("scim target", () => {
         return g?.status === "done" ? g.targetId! : "";
       };
       const membersOf = (id: string) =>
-        (peer.groups.get(id)?.members as { value: string }[]).map((x) => x.value).sort();
+        ((peer.groups.get(id)?.members ?? []) as { value: string }[]).map((x) => x.value).sort();
 
       // Deleted by an admin while the bridge was away: the read finds nothing.
       const lost = await created([m!, n!]);
