@@ -1,8 +1,6 @@
 // Evaluates a target's mapping for one user: the field expressions first, then the group rules.
-
-import { highestSiteRole } from "../targets/tableau/roles.ts";
 import { evaluateExpr, isEmpty } from "./expr.ts";
-import type { GroupMatcher, GroupRule, MappingSpec } from "./spec.ts";
+import type { GroupMatcher, GroupRule, MappingSpec, RuleKey, RuleKeys } from "./spec.ts";
 
 /** A SCIM User as plain JSON: core attributes plus extension objects keyed by their schema URN. */
 export type ScimUser = Record<string, unknown>;
@@ -59,34 +57,38 @@ export function unionNames(into: string[], names: Iterable<unknown>): string[] {
   return into;
 }
 
-const LIST_KEYS = ["permissionSets", "publicGroups"] as const;
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : isEmpty(v) ? [] : [v]);
+
+/** Sets `key` from the matching rules as the kind says they combine (RuleCombine); leaves it when none applies. */
+function applyRules(
+  out: MappedFields,
+  key: string,
+  rule: RuleKey,
+  spec: MappingSpec,
+  matched: GroupRule[],
+): void {
+  const values = matched.flatMap((r) => (r.set[key] === undefined ? [] : [r.set[key]]));
+  if (rule.combine === "union") {
+    // Present (possibly empty) whenever a rule manages the list, so a target can also remove.
+    if (!(key in out) && !spec.groupRules.some((r) => r.set[key] !== undefined)) return;
+    out[key] = unionNames(unionNames([], asList(out[key])), values.flatMap(asList));
+    return;
+  }
+  const value = rule.combine === "first" ? values[0] : rule.combine(values);
+  if (value !== undefined) out[key] = value;
+}
 
 /**
- * Fields, then group rules: siteRole = the highest role among matching rules (Tableau keeps only the
- * highest-privileged grant too), ProfileId = the first matching rule in order (a Salesforce user has
- * exactly one profile), permissionSets / publicGroups = the union of every matching rule.
- * A rule's value replaces the field's mapped value, which thus acts as the default.
+ * Fields, then group rules: each key the kind lets a rule set, in the kind's order, combined as the kind says
+ * (the highest Tableau role, the first Salesforce profile, the union of permission sets…).
  */
-export function evaluate(spec: MappingSpec, input: MappingInput): MappedFields {
+export function evaluate(spec: MappingSpec, input: MappingInput, ruleKeys: RuleKeys): MappedFields {
   const out: MappedFields = {};
   for (const [field, expr] of Object.entries(spec.fields)) {
     const value = evaluateExpr(expr, input.user);
     out[field] = isEmpty(value) ? null : value;
   }
   const matched = matchingRules(spec.groupRules, input.groups);
-  const role = highestSiteRole(matched.flatMap((r) => (r.set.siteRole ? [r.set.siteRole] : [])));
-  if (role !== undefined) out.siteRole = role;
-  const profile = matched.find((r) => r.set.ProfileId !== undefined)?.set.ProfileId;
-  if (profile !== undefined) out.ProfileId = profile;
-  for (const key of LIST_KEYS) {
-    // Present (possibly empty) whenever a rule manages the list, so a target can also remove.
-    if (!(key in out) && !spec.groupRules.some((r) => r.set[key] !== undefined)) continue;
-    const mapped = out[key];
-    const names = unionNames([], Array.isArray(mapped) ? mapped : isEmpty(mapped) ? [] : [mapped]);
-    out[key] = unionNames(
-      names,
-      matched.flatMap((r) => r.set[key] ?? []),
-    );
-  }
+  for (const [key, rule] of Object.entries(ruleKeys)) applyRules(out, key, rule, spec, matched);
   return out;
 }

@@ -1,8 +1,9 @@
 // mapping/: the generic, declarative SCIM User → target fields engine. Pure functions, no I/O; each target kind
 // (src/targets/<kind>/) brings its own default mapping, field semantics and extension as data.
 //
-//   MappingSpec (zod), type MappingSpecInput, mergeMapping      — the config's `mapping:` of one target
-//   evaluate(spec, input)                                       — fields + group rules, target-agnostic
+//   mappingSpecSchema(ruleKeys), MappingSpec, mergeMapping      — the config's `mapping:` of one target; the kind
+//                                                                 says which keys its group rules set (RuleKeys)
+//   evaluate(spec, input, ruleKeys)                             — fields + group rules, combined as the kind says
 //   diffFields(desired, actual, semantics)                      — changed field names (semantics from the kind)
 //   Problem, howToFix, requiredProblem, …                       — the wording of pre-flight problems
 //   ExtensionSchema, toScimmySchemaDefinition                   — a kind's SCIM user extension as data
@@ -23,4 +24,15 @@ export {
   type ValidateOptions,
 } from "./problems.ts";
 export { scimEmailExpr, userNameLocalPart } from "./scim-exprs.ts";
-export { type GroupRule, MappingSpec, type MappingSpecInput, mergeMapping } from "./spec.ts";
+export {
+  type GroupRule,
+  type MappingSpec,
+  type MappingSpecInput,
+  mappingSpecSchema,
+  mergeMapping,
+  nameList,
+  nonEmptyName,
+  type RuleCombine,
+  type RuleKey,
+  type RuleKeys,
+} from "./spec.ts";

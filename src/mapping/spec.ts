@@ -2,10 +2,9 @@
 //   mapping:
 //     fields: { Alias: { substring: { of: "userName", length: 8 } }, TimeZoneSidKey: { const: "Europe/Paris" } }
 //     groupRules:
-//       - { group: "Tableau Creators", set: { siteRole: Creator } }
 //       - { group: { regex: "^Sales( EMEA)?$" }, set: { ProfileId: "Standard User", permissionSets: [Sales_Cloud] } }
+// The keys a group rule may `set`, and how several matching rules combine, are the target kind's (RuleKeys).
 import { z } from "zod";
-import { TABLEAU_WRITABLE_SITE_ROLES } from "../targets/tableau/roles.ts";
 import { type Expr, exprIssues, regexProblem } from "./expr.ts";
 
 export const ExprSchema: z.ZodType<Expr, unknown> = z
@@ -29,7 +28,8 @@ function objectErrors(what: string, allowed: readonly string[]) {
   };
 }
 
-const nonEmptyName = (what: string) =>
+/** A rule value that is one name (a profile, say), with messages naming `what`. */
+export const nonEmptyName = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .trim()
@@ -53,61 +53,73 @@ function addRegexIssue(v: string, ctx: z.RefinementCtx): void {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 }
 
-const SiteRoleSchema = z.enum(TABLEAU_WRITABLE_SITE_ROLES, {
-  error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a Tableau site role that can be assigned; use one of: ${TABLEAU_WRITABLE_SITE_ROLES.join(", ")}`,
-});
+/** A rule value that is a list of names (permission sets, say), with messages naming `what`. */
+export const nameList = (what: string) =>
+  z.array(nonEmptyName(what), { error: `${what}s must be a list of names` });
 
-const nameList = (what: string) => z.array(nonEmptyName(what), { error: `${what}s must be a list of names` });
+/**
+ * How the values of several matching group rules for one key combine: "first" — the first matching rule in
+ * order; "union" — a list: the names of every matching rule added to the mapped ones, present (maybe empty)
+ * whenever a rule manages the key, so a target can also remove; or a function that picks one value from those
+ * of all matching rules (the highest role, say), undefined keeping the mapped value.
+ * A rule's value replaces the field's mapped value, which thus acts as the default.
+ */
+export type RuleCombine = "first" | "union" | ((values: unknown[]) => unknown);
 
-const RULE_SET_KEYS = ["siteRole", "ProfileId", "permissionSets", "publicGroups"] as const;
+/** One key a group rule may set: its value's schema (whose messages say what to fix) and how rules combine. */
+export interface RuleKey {
+  value: z.ZodType;
+  combine: RuleCombine;
+}
 
-export const GroupRuleSetSchema = z
-  .strictObject(
-    {
-      siteRole: SiteRoleSchema.optional(),
-      ProfileId: nonEmptyName("ProfileId").optional(),
-      permissionSets: nameList("permission set").optional(),
-      publicGroups: nameList("public group").optional(),
-    },
-    objectErrors("set", RULE_SET_KEYS),
-  )
-  .refine((s) => Object.values(s).some((v) => v !== undefined), {
-    error: "set must set at least one of: siteRole, ProfileId, permissionSets, publicGroups",
-  });
-
-export const GroupRuleSchema = z.strictObject(
-  { group: GroupMatcherSchema, set: GroupRuleSetSchema },
-  objectErrors("a group rule", ["group", "set"]),
-);
-
-export const MappingSpec = z.strictObject(
-  {
-    fields: z
-      .record(nonEmptyName("a field name"), ExprSchema, {
-        error:
-          "fields must map target field names to expressions, like { Alias: { substring: { of: userName, length: 8 } } }",
-      })
-      .default({}),
-    groupRules: z
-      .array(GroupRuleSchema, { error: "groupRules must be a list of { group, set } rules" })
-      .default([]),
-  },
-  objectErrors("a mapping", ["fields", "groupRules"]),
-);
+/** The keys a kind's group rules may set, in the order they are applied. */
+export type RuleKeys = Readonly<Record<string, RuleKey>>;
 
 export type GroupMatcher = z.output<typeof GroupMatcherSchema>;
-export type GroupRule = z.output<typeof GroupRuleSchema>;
-export type MappingSpec = z.output<typeof MappingSpec>;
+export type GroupRule = { group: GroupMatcher; set: Record<string, unknown> };
+export type MappingSpec = { fields: Record<string, Expr>; groupRules: GroupRule[] };
 /** A spec as written in the config file (every part optional). */
-export type MappingSpecInput = z.input<typeof MappingSpec>;
+export type MappingSpecInput = {
+  fields?: Record<string, unknown>;
+  groupRules?: { group: unknown; set: Record<string, unknown> }[];
+};
 
-/** The user spec laid over a default, field by field; the user's groupRules replace the default's when given. */
-export function mergeMapping(base: MappingSpec, override?: MappingSpecInput | MappingSpec): MappingSpec {
+function ruleSetSchema(keys: RuleKeys) {
+  const names = Object.keys(keys);
+  return z
+    .strictObject(
+      Object.fromEntries(Object.entries(keys).map(([k, key]) => [k, key.value.optional()])),
+      objectErrors("set", names),
+    )
+    .refine((s) => Object.values(s).some((v) => v !== undefined), {
+      error: names.length
+        ? `set must set at least one of: ${names.join(", ")}`
+        : "this kind of target has no keys a group rule may set",
+    });
+}
+
+/** The `mapping:` schema of a target kind whose group rules may set `keys`. */
+export function mappingSpecSchema(keys: RuleKeys): z.ZodType<MappingSpec, MappingSpecInput> {
+  const rule = z.strictObject(
+    { group: GroupMatcherSchema, set: ruleSetSchema(keys) },
+    objectErrors("a group rule", ["group", "set"]),
+  );
+  return z.strictObject(
+    {
+      fields: z
+        .record(nonEmptyName("a field name"), ExprSchema, {
+          error:
+            "fields must map target field names to expressions, like { Alias: { substring: { of: userName, length: 8 } } }",
+        })
+        .default({}),
+      groupRules: z.array(rule, { error: "groupRules must be a list of { group, set } rules" }).default([]),
+    },
+    objectErrors("a mapping", ["fields", "groupRules"]),
+  );
+}
+
+/** The target's (parsed) spec laid over a default, field by field; its groupRules replace the default's. */
+export function mergeMapping(base: MappingSpec, override?: MappingSpec): MappingSpec {
   if (!override) return base;
-  const parsed = MappingSpec.parse(override);
-  return {
-    fields: { ...base.fields, ...parsed.fields },
-    groupRules: override.groupRules === undefined ? base.groupRules : parsed.groupRules,
-  };
+  return { fields: { ...base.fields, ...override.fields }, groupRules: override.groupRules };
 }

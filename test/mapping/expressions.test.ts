@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { evaluate, MappingSpec, type MappingSpecInput, type ScimUser } from "../../src/mapping/index.ts";
+import {
+  evaluate,
+  type MappingSpecInput,
+  mappingSpecSchema,
+  type ScimUser,
+} from "../../src/mapping/index.ts";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -31,8 +36,8 @@ const jane: ScimUser = {
 
 /** Evaluates one expression through the public surface: config validation, then evaluate(). */
 function evaluateOne(expr: unknown, user: ScimUser = jane): unknown {
-  const spec = MappingSpec.parse({ fields: { out: expr } } as MappingSpecInput);
-  return evaluate(spec, { user, groups: [] }).out;
+  const spec = mappingSpecSchema({}).parse({ fields: { out: expr } } as MappingSpecInput);
+  return evaluate(spec, { user, groups: [] }, {}).out;
 }
 
 describe("SCIM path resolution", () => {

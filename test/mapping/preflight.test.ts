@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type MappedFields, mergeMapping } from "../../src/mapping/index.ts";
 import { SALESFORCE_USER_URN } from "../../src/targets/salesforce/extension.ts";
-import { defaultSalesforceMapping, mapSalesforceUser } from "../../src/targets/salesforce/mapping.ts";
+import {
+  defaultSalesforceMapping,
+  mapSalesforceUser,
+  SalesforceMappingSpec,
+} from "../../src/targets/salesforce/mapping.ts";
 import { validateSalesforceUser } from "../../src/targets/salesforce/validate.ts";
 import { TABLEAU_USER_URN } from "../../src/targets/tableau/extension.ts";
 import { validateTableauUser } from "../../src/targets/tableau/mapping.ts";
@@ -132,9 +136,10 @@ describe("Salesforce pre-flight", () => {
   );
 
   it("names the configured source when the mapping was overridden", () => {
-    const mapping = mergeMapping(defaultSalesforceMapping, {
-      fields: { Alias: { substring: { of: "externalId", length: 20 } } },
-    });
+    const mapping = mergeMapping(
+      defaultSalesforceMapping,
+      SalesforceMappingSpec.parse({ fields: { Alias: { substring: { of: "externalId", length: 20 } } } }),
+    );
     const fields = mapSalesforceUser(mapping, {
       user: { userName: "a@b.co", externalId: "a-very-long-external-id", name: { familyName: "B" } },
       groups: [],

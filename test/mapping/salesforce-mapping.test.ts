@@ -1,12 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { type MappingSpecInput, mergeMapping, type ScimUser } from "../../src/mapping/index.ts";
 import { SALESFORCE_USER_URN } from "../../src/targets/salesforce/extension.ts";
-import { defaultSalesforceMapping, mapSalesforceUser } from "../../src/targets/salesforce/mapping.ts";
+import {
+  defaultSalesforceMapping,
+  mapSalesforceUser,
+  SalesforceMappingSpec,
+} from "../../src/targets/salesforce/mapping.ts";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 const map = (user: ScimUser, groups: string[] = [], override?: MappingSpecInput) =>
-  mapSalesforceUser(mergeMapping(defaultSalesforceMapping, override), { user, groups });
+  mapSalesforceUser(
+    mergeMapping(defaultSalesforceMapping, override && SalesforceMappingSpec.parse(override)),
+    {
+      user,
+      groups,
+    },
+  );
 
 const jane: ScimUser = {
   userName: "jane.doe@example.com",

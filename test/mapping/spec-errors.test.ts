@@ -1,17 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MappingSpec } from "../../src/mapping/index.ts";
-import { defaultSalesforceMapping } from "../../src/targets/salesforce/mapping.ts";
-import { defaultTableauMapping } from "../../src/targets/tableau/mapping.ts";
+import { defaultSalesforceMapping, SalesforceMappingSpec } from "../../src/targets/salesforce/mapping.ts";
+import { defaultTableauMapping, TableauMappingSpec } from "../../src/targets/tableau/mapping.ts";
+
+// Each kind's `mapping:` schema: the same language, with the group-rule keys of that kind.
+const SPECS = { salesforce: SalesforceMappingSpec, tableau: TableauMappingSpec };
+type Kind = keyof typeof SPECS;
 
 /** "path: message" lines, the way an admin sees them at startup. */
-function errorsOf(input: unknown): string[] {
-  const result = MappingSpec.safeParse(input);
+function errorsOf(input: unknown, kind: Kind = "salesforce"): string[] {
+  const result = SPECS[kind].safeParse(input);
   if (result.success) return [];
   return result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
 }
 
-describe("MappingSpec accepts what the config documents", () => {
+describe("a kind's mapping schema accepts what the config documents", () => {
   it("accepts every expression kind and group-rule form", () => {
     const spec = {
       fields: {
@@ -33,7 +36,6 @@ describe("MappingSpec accepts what the config documents", () => {
         },
       },
       groupRules: [
-        { group: "Tableau Creators", set: { siteRole: "Creator" } },
         {
           group: { pattern: "Sales *" },
           set: { ProfileId: "Standard User", permissionSets: ["Sales_Cloud"] },
@@ -42,19 +44,22 @@ describe("MappingSpec accepts what the config documents", () => {
       ],
     };
     expect(errorsOf(spec)).toEqual([]);
+    expect(
+      errorsOf({ groupRules: [{ group: "Tableau Creators", set: { siteRole: "Creator" } }] }, "tableau"),
+    ).toEqual([]);
   });
 
   it("accepts the built-in default mappings (they use only the documented language)", () => {
-    expect(errorsOf(defaultSalesforceMapping)).toEqual([]);
-    expect(errorsOf(defaultTableauMapping)).toEqual([]);
+    expect(errorsOf(defaultSalesforceMapping, "salesforce")).toEqual([]);
+    expect(errorsOf(defaultTableauMapping, "tableau")).toEqual([]);
   });
 
-  it("defaults both parts so an empty mapping is valid", () => {
-    expect(MappingSpec.parse({})).toEqual({ fields: {}, groupRules: [] });
+  it.each(Object.keys(SPECS) as Kind[])("defaults both parts so an empty %s mapping is valid", (kind) => {
+    expect(SPECS[kind].parse({})).toEqual({ fields: {}, groupRules: [] });
   });
 });
 
-describe("MappingSpec explains each mistake at its key path", () => {
+describe("a kind's mapping schema explains each mistake at its key path", () => {
   it.each([
     [{ fields: { Alias: { concatt: ["userName"] } } }, 'fields.Alias: unknown expression operator "concatt"'],
     [
@@ -105,41 +110,83 @@ describe("MappingSpec explains each mistake at its key path", () => {
       { fields: { X: { lookup: { of: "title", table: { a: 1 } } } } },
       "fields.X.lookup.table: table must map strings to strings",
     ],
-    [
-      { groupRules: [{ group: "G", set: { siteRole: "Admin" } }] },
-      'groupRules.0.set.siteRole: "Admin" is not a Tableau site role that can be assigned; use one of: Creator',
-    ],
-    [{ groupRules: [{ group: "G", set: { siteRole: "ServerAdministrator" } }] }, "groupRules.0.set.siteRole"],
-    [{ groupRules: [{ group: "G", set: {} }] }, "groupRules.0.set: set must set at least one of"],
-    [
-      { groupRules: [{ group: "G", set: { profile: "x" } }] },
-      'groupRules.0.set: unknown key "profile" in set; allowed:',
-    ],
-    [
-      { groupRules: [{ group: 7, set: { siteRole: "Viewer" } }] },
-      "groupRules.0.group: group must be a group displayName",
-    ],
-    [
-      { groupRules: [{ group: { regex: "[" }, set: { siteRole: "Viewer" } }] },
-      'groupRules.0.group.regex: regex "[" is not a valid regular expression',
-    ],
-    [
-      { groupRules: [{ group: "G", set: { permissionSets: "Sales" } }] },
-      "groupRules.0.set.permissionSets: permission sets must be a list of names",
-    ],
     [{ field: {} }, 'unknown key "field" in a mapping; allowed: fields, groupRules'],
-    [
-      { groupRules: [{ group: "G" }] },
-      "groupRules.0.set: set must be an object with keys siteRole, ProfileId",
-    ],
   ])("%j", (input, expected) => {
     const errors = errorsOf(input);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.join("\n")).toContain(expected);
   });
 
+  // Group rules: each kind names the keys its rules may set, and says so when a rule sets another.
+  it.each<[Kind, unknown, string]>([
+    [
+      "tableau",
+      { groupRules: [{ group: "G", set: { siteRole: "Admin" } }] },
+      'groupRules.0.set.siteRole: "Admin" is not a Tableau site role that can be assigned; use one of: Creator',
+    ],
+    [
+      "tableau",
+      { groupRules: [{ group: "G", set: { siteRole: "ServerAdministrator" } }] },
+      "groupRules.0.set.siteRole",
+    ],
+    [
+      "tableau",
+      { groupRules: [{ group: "G", set: {} }] },
+      "groupRules.0.set: set must set at least one of: siteRole",
+    ],
+    [
+      "salesforce",
+      { groupRules: [{ group: "G", set: {} }] },
+      "groupRules.0.set: set must set at least one of: ProfileId, permissionSets, publicGroups",
+    ],
+    [
+      "salesforce",
+      { groupRules: [{ group: "G", set: { profile: "x" } }] },
+      'groupRules.0.set: unknown key "profile" in set; allowed: ProfileId, permissionSets, publicGroups',
+    ],
+    [
+      "tableau",
+      { groupRules: [{ group: "G", set: { ProfileId: "Standard User" } }] },
+      'groupRules.0.set: unknown key "ProfileId" in set; allowed: siteRole',
+    ],
+    [
+      "salesforce",
+      { groupRules: [{ group: "G", set: { siteRole: "Creator" } }] },
+      'groupRules.0.set: unknown key "siteRole" in set; allowed: ProfileId, permissionSets, publicGroups',
+    ],
+    [
+      "tableau",
+      { groupRules: [{ group: 7, set: { siteRole: "Viewer" } }] },
+      "groupRules.0.group: group must be a group displayName",
+    ],
+    [
+      "tableau",
+      { groupRules: [{ group: { regex: "[" }, set: { siteRole: "Viewer" } }] },
+      'groupRules.0.group.regex: regex "[" is not a valid regular expression',
+    ],
+    [
+      "salesforce",
+      { groupRules: [{ group: "G", set: { permissionSets: "Sales" } }] },
+      "groupRules.0.set.permissionSets: permission sets must be a list of names",
+    ],
+    [
+      "tableau",
+      { groupRules: [{ group: "G" }] },
+      "groupRules.0.set: set must be an object with keys siteRole",
+    ],
+    [
+      "salesforce",
+      { groupRules: [{ group: "G" }] },
+      "groupRules.0.set: set must be an object with keys ProfileId, permissionSets, publicGroups",
+    ],
+  ])("%s: %j", (kind, input, expected) => {
+    const errors = errorsOf(input, kind);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join("\n")).toContain(expected);
+  });
+
   it("reports every mistake at once, readable with zod's prettifyError", () => {
-    const result = MappingSpec.safeParse({
+    const result = TableauMappingSpec.safeParse({
       fields: { A: { concatt: [] }, B: "emails[" },
       groupRules: [{ group: "G", set: { siteRole: "Boss" } }],
     });

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { type MappingSpecInput, mergeMapping, type ScimUser } from "../../src/mapping/index.ts";
 import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "../../src/targets/tableau/extension.ts";
-import { defaultTableauMapping, mapTableauUser } from "../../src/targets/tableau/mapping.ts";
+import {
+  defaultTableauMapping,
+  mapTableauUser,
+  TableauMappingSpec,
+} from "../../src/targets/tableau/mapping.ts";
 
 const map = (user: ScimUser, groups: string[] = [], override?: MappingSpecInput) =>
-  mapTableauUser(mergeMapping(defaultTableauMapping, override), { user, groups });
+  mapTableauUser(mergeMapping(defaultTableauMapping, override && TableauMappingSpec.parse(override)), {
+    user,
+    groups,
+  });
 
 const base: ScimUser = {
   userName: "ana@example.com",

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/index.ts";
+import { buildTargets } from "../../src/targets/registry.ts";
 import {
   TABLEAU_JWT_SCOPES,
   TableauTargetConfig,
@@ -55,6 +56,22 @@ describe("TableauTargetConfig", () => {
     });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path[0]).toBe(path);
+  });
+});
+
+describe("a Tableau target's group rules", () => {
+  it("may set what Tableau has, and the startup error names it when a rule sets another kind's key", () => {
+    const target = (set: Record<string, unknown>) => ({
+      name: "site",
+      kind: "tableau",
+      serverUrl: "https://tableau.example.com",
+      auth: { pat: { name: "n", secret: "s" } },
+      mapping: { groupRules: [{ group: "Sales", set }] },
+    });
+    expect(() => buildTargets([target({ siteRole: "Creator" })])).not.toThrow();
+    expect(() => buildTargets([target({ ProfileId: "Standard User" })])).toThrow(
+      'targets[0] (site).mapping.groupRules.0.set: unknown key "ProfileId" in set; allowed: siteRole',
+    );
   });
 });
 

@@ -20,7 +20,9 @@ function loginFix(ctx: SalesforceContext): string {
 
 /** Profile names and permission sets the mapping refers to, for a check that they exist. */
 function namedInMapping(ctx: SalesforceContext): { profiles: string[]; permissionSets: string[] } {
-  const profiles = ctx.mapping.groupRules.flatMap((r) => r.set.ProfileId ?? []);
+  const profiles = ctx.mapping.groupRules.flatMap((r) =>
+    typeof r.set.ProfileId === "string" ? [r.set.ProfileId] : [],
+  );
   const constant = ctx.mapping.fields.ProfileId;
   if (constant && typeof constant === "object" && "const" in constant && typeof constant.const === "string")
     profiles.push(constant.const);

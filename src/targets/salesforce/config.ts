@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, readSecret } from "../../config/index.ts";
-import { MappingSpec } from "../../mapping/index.ts";
+import { SalesforceMappingSpec } from "./mapping.ts";
 
 /** User fields a SCIM user can be matched on before create, in the order they are tried. */
 export const CORRELATION_KEYS = ["FederationIdentifier", "Username", "Email"] as const;
@@ -70,7 +70,7 @@ export const SalesforceTargetConfig = z.strictObject({
       "{ clientCredentials: { clientId, clientSecret } } or { jwt: { clientId, username, privateKey } }",
   }),
   scope: z.string().min(1).optional(),
-  mapping: MappingSpec.optional(),
+  mapping: SalesforceMappingSpec.optional(),
   correlation: z
     .array(z.enum(CORRELATION_KEYS))
     .min(1)

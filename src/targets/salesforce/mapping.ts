@@ -1,4 +1,5 @@
-// Salesforce: the default mapping and the per-user overrides (SCIM entitlements, Salesforce extension).
+// Salesforce: the default mapping, what group rules may set, and the per-user overrides (SCIM entitlements,
+// Salesforce extension).
 import {
   evaluate,
   getIgnoringCase,
@@ -6,7 +7,11 @@ import {
   type MappedFields,
   type MappingInput,
   type MappingSpec,
+  mappingSpecSchema,
+  nameList,
+  nonEmptyName,
   primaryOrFirst,
+  type RuleKeys,
   scimEmailExpr,
   unionNames,
   userNameLocalPart,
@@ -59,6 +64,19 @@ export const defaultSalesforceMapping: MappingSpec = {
   },
   groupRules: [],
 };
+
+/**
+ * What a Salesforce group rule may set: ProfileId, from the first matching rule in order (a user has exactly one
+ * profile); permissionSets and publicGroups, the union of every matching rule.
+ */
+export const SALESFORCE_RULE_KEYS: RuleKeys = {
+  ProfileId: { value: nonEmptyName("ProfileId"), combine: "first" },
+  permissionSets: { value: nameList("permission set"), combine: "union" },
+  publicGroups: { value: nameList("public group"), combine: "union" },
+};
+
+/** A Salesforce target's `mapping:` in the config file. */
+export const SalesforceMappingSpec = mappingSpecSchema(SALESFORCE_RULE_KEYS);
 
 /** Fields of the Salesforce extension that replace the mapped value when the user carries them. */
 export const SALESFORCE_OVERRIDABLE_FIELDS = [
@@ -121,7 +139,7 @@ function toBoolean(v: unknown): unknown {
  * Precedence, lowest first: mapped field → group rules → SCIM entitlements → the Salesforce extension.
  */
 export function mapSalesforceUser(spec: MappingSpec, input: MappingInput): MappedFields {
-  const fields = evaluate(spec, input);
+  const fields = evaluate(spec, input, SALESFORCE_RULE_KEYS);
   const granted = salesforceEntitlements(input.user);
   if (granted.profile !== undefined) fields.ProfileId = granted.profile;
   const extension = getIgnoringCase(input.user, SALESFORCE_USER_URN);

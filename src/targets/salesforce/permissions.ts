@@ -37,7 +37,8 @@ const PUBLIC_GROUPS: GrantKind = {
 
 /** Names the group rules grant for this kind: the only ones the target may also take away. */
 export function ruleManagedNames(rules: readonly GroupRule[], key: GrantKind["planKey"]): string[] {
-  return [...new Set(rules.flatMap((r) => r.set[key] ?? []))];
+  const names = rules.flatMap((r) => r.set[key] ?? []).filter((n): n is string => typeof n === "string");
+  return [...new Set(names)];
 }
 
 type Assignment = { Id: string } & Record<string, string>;

@@ -2,7 +2,7 @@
 // or the TABLEAU_* environment variables for a single site.
 import { z } from "zod";
 import { ConfigError, readSecret } from "../../config/index.ts";
-import { MappingSpec } from "../../mapping/index.ts";
+import { TableauMappingSpec } from "./mapping.ts";
 import { TABLEAU_WRITABLE_SITE_ROLES } from "./roles.ts";
 
 /** Every scope the target uses; a connected app must allow them too (reference §1.2). */
@@ -79,7 +79,7 @@ export const TableauTargetConfig = z.strictObject({
     .optional(),
   /** SCIM filter choosing the users this target receives (evaluated by the dispatcher); default everyone. */
   scope: z.string().min(1).optional(),
-  mapping: MappingSpec.optional(),
+  mapping: TableauMappingSpec.optional(),
   policies: TableauPolicies.default({ deprovision: "unlicense", defaultSiteRole: "Viewer" }),
   /** Operations per apply(): one CSV import job can then add them all. */
   batchSize: z.coerce.number().int().positive().default(200),

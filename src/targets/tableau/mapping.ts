@@ -1,4 +1,5 @@
-// Tableau: the default mapping, the per-user extension override, and pre-flight.
+// Tableau: the default mapping, what group rules may set, the per-user extension override, and pre-flight.
+import { z } from "zod";
 import {
   emailProblem,
   evaluate,
@@ -9,8 +10,10 @@ import {
   type MappedFields,
   type MappingInput,
   type MappingSpec,
+  mappingSpecSchema,
   type Problem,
   primaryOrFirst,
+  type RuleKeys,
   requiredProblem,
   scimEmailExpr,
   show,
@@ -19,6 +22,7 @@ import {
 import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "./extension.ts";
 import {
   canonicalSiteRole,
+  highestSiteRole,
   TABLEAU_AUTH_SETTINGS,
   TABLEAU_WRITABLE_SITE_ROLES,
   type TableauAuthSetting,
@@ -51,6 +55,21 @@ export const defaultTableauMapping: MappingSpec = {
   groupRules: [],
 };
 
+/** What a Tableau group rule may set: siteRole, the highest among matching rules (Tableau keeps only the
+ * highest-privileged grant too). */
+export const TABLEAU_RULE_KEYS: RuleKeys = {
+  siteRole: {
+    value: z.enum(TABLEAU_WRITABLE_SITE_ROLES, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a Tableau site role that can be assigned; use one of: ${TABLEAU_WRITABLE_SITE_ROLES.join(", ")}`,
+    }),
+    combine: (roles) => highestSiteRole(roles as string[]),
+  },
+};
+
+/** A Tableau target's `mapping:` in the config file. */
+export const TableauMappingSpec = mappingSpecSchema(TABLEAU_RULE_KEYS);
+
 function firstValue(v: unknown): unknown {
   if (!Array.isArray(v)) return v;
   return v.length === 0 ? undefined : getIgnoringCase(primaryOrFirst(v), "value");
@@ -62,7 +81,7 @@ function firstValue(v: unknown): unknown {
  * siteRole, siteRoles[].value or entitlements[].value. Known roles are spelled as Tableau spells them.
  */
 export function mapTableauUser(spec: MappingSpec, input: MappingInput): MappedFields {
-  const fields = evaluate(spec, input);
+  const fields = evaluate(spec, input, TABLEAU_RULE_KEYS);
   for (const urn of [TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN]) {
     const ext = getIgnoringCase(input.user, urn);
     const role = [
