@@ -27,6 +27,7 @@ import {
   removeMembers,
   type SchemaSet,
   type StoredResource,
+  takenNames,
   touchResource,
   updateResource,
   writeAudit,
@@ -244,6 +245,11 @@ export class Directory {
     } catch {
       return false;
     }
+  }
+
+  /** Which of these userNames (Users) or displayNames (Groups) are taken, lower-cased (a bulk's pre-check). */
+  takenNames(type: ResourceType, names: string[]): Promise<Set<string>> {
+    return takenNames(this.db, type, names);
   }
 
   /** Validates member references exist; returns them with their real types. */

@@ -1,4 +1,4 @@
-export type { ListRequest } from "../store/index.ts";
+export type { ListRequest, ResourceType } from "../store/index.ts";
 export {
   type Change,
   type ChangeAction,

@@ -3,7 +3,8 @@
 import { type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { BridgeError, type ErrorCode } from "../errors.ts";
-import { SCIM_CONTENT_TYPE, scimErrorBody } from "./errors.ts";
+import { scimErrorBody } from "../scim/errors.ts";
+import { SCIM_CONTENT_TYPE } from "./errors.ts";
 
 function clientErrorOf(code: string | undefined): BridgeError {
   const [errorCode, detail]: [ErrorCode, string] =

@@ -1,12 +1,10 @@
 // POST /Bulk (RFC 7644 §3.7), our own: bulkId references (also to a later POST), failOnErrors, maxOperations and
 // maxPayloadSize (413), each operation atomic, and runs of user creates written in a few store round trips.
 import { type Request, type Response, Router } from "express";
-import type { Directory, WriteContext } from "../directory/index.ts";
+import type { Directory, ResourceType, WriteContext } from "../directory/index.ts";
 import { BridgeError, excerpt } from "../errors.ts";
-import { scimErrorBody, toBridgeError } from "../http/errors.ts";
 import { jsonProblem } from "../input.ts";
-import { type ResourceType, takenNames } from "../store/index.ts";
-import { STORE_LIMITS, unstorableText } from "../store/limits.ts";
+import { scimErrorBody, toBridgeError } from "./errors.ts";
 import { versionTag } from "./resource-codec.ts";
 import { BULK_REQUEST, BULK_RESPONSE } from "./schemas.ts";
 import { createResource, patchResource, replaceResource, validateResource } from "./writes.ts";
@@ -308,9 +306,8 @@ async function createUsers(
     const n = (ops[i]!.data as { userName?: unknown } | undefined)?.userName;
     return typeof n === "string" ? n.toLowerCase() : "";
   });
-  // Only names that can be stored are looked up; the others fail their own operation's validation below.
-  const lookup = names.filter((n) => n && !unstorableText(n) && n.length <= STORE_LIMITS.indexedTextLength);
-  const taken = await takenNames(directory.db, "User", lookup);
+  // Names that cannot be stored are taken by nobody; they fail their own operation's validation below.
+  const taken = await directory.takenNames("User", names);
   for (const i of run) {
     if (!goOn()) break;
     const op = ops[i]!;

@@ -1,5 +1,6 @@
 // Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
 import type { Queryable } from "./db.ts";
+import { STORE_LIMITS, unstorableText } from "./limits.ts";
 import { TABLE } from "./tables.ts";
 
 export type ResourceType = "User" | "Group";
@@ -172,13 +173,17 @@ export async function existingIds(q: Queryable, type: ResourceType, ids: string[
   return new Set(rows.map((r) => r.id));
 }
 
-/** Which of the given userNames (Users) or displayNames (Groups) are taken, compared case-insensitively. */
+/**
+ * Which of the given userNames (Users) or displayNames (Groups) are taken, compared case-insensitively. A name the
+ * store could not hold (a NUL, longer than the index allows) is taken by nobody: its write fails validation.
+ */
 export async function takenNames(q: Queryable, type: ResourceType, names: string[]): Promise<Set<string>> {
-  if (!names.length) return new Set();
+  const storable = names.filter((n) => n && !unstorableText(n) && n.length <= STORE_LIMITS.indexedTextLength);
+  if (!storable.length) return new Set();
   const column = type === "User" ? "user_name" : "display_name";
   const { rows } = await q.query<{ name: string }>(
     `SELECT lower(${column}) AS name FROM ${TABLE[type]} WHERE lower(${column}) = ANY($1::text[])`,
-    [names.map((n) => n.toLowerCase())],
+    [storable.map((n) => n.toLowerCase())],
   );
   return new Set(rows.map((r) => r.name));
 }

@@ -3,7 +3,7 @@
 import SCIMMY from "scimmy";
 import { describe, expect, it } from "vitest";
 import { isEngineMessage } from "../../src/errors.ts";
-import { toBridgeError } from "../../src/http/errors.ts";
+import { toBridgeError } from "../../src/scim/errors.ts";
 import { fromScimmyError } from "../../src/scim/resource-codec.ts";
 
 describe("internal exception messages", () => {

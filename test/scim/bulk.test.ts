@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
+import { AUTH, createTestApp, postUsers, type TestApp, user } from "../support/app.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
@@ -83,6 +83,129 @@ describe.each(BACKENDS)("POST /Bulk on %s", (backend) => {
     expect(res.body.Operations[1].response.detail).toContain("userName");
     const never = await t.request
       .get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "never@example.com"')}`)
+      .set(AUTH);
+    expect(never.body.totalResults).toBe(0);
+  });
+
+  it("answers a conflict or a stale version with that operation's status; the other operations are written", async () => {
+    const [kept, renamed, edited, removed, spared] = await postUsers(t.request, AUTH, [
+      "conflict.kept",
+      "conflict.renamed",
+      "conflict.edited",
+      "conflict.removed",
+      "conflict.spared",
+    ]);
+    await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({ schemas: [GROUP], displayName: "Conflict Group" })
+      .expect(201);
+    const versionOf = async (id: string) =>
+      (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH)).headers.etag as string;
+    const stale = 'W/"999"';
+    const title = (value: string) => ({
+      schemas: [PATCH],
+      Operations: [{ op: "replace", path: "title", value }],
+    });
+    const cases: { name: string; op: Record<string, unknown>; status: string; scimType?: string }[] = [
+      {
+        name: "PUT with a stale version",
+        op: {
+          method: "PUT",
+          path: `/Users/${kept}`,
+          version: stale,
+          data: user("conflict.kept@example.com", { title: "lost" }),
+        },
+        status: "412",
+      },
+      {
+        name: "PUT to a userName another user has",
+        op: { method: "PUT", path: `/Users/${renamed}`, data: user("conflict.kept@example.com") },
+        status: "409",
+        scimType: "uniqueness",
+      },
+      {
+        name: "PATCH with the current version",
+        op: {
+          method: "PATCH",
+          path: `/Users/${edited}`,
+          version: await versionOf(edited!),
+          data: title("Edited"),
+        },
+        status: "200",
+      },
+      {
+        name: "POST of a group whose displayName is taken",
+        op: {
+          method: "POST",
+          path: "/Groups",
+          bulkId: "g",
+          data: { schemas: [GROUP], displayName: "conflict group" },
+        },
+        status: "409",
+        scimType: "uniqueness",
+      },
+      {
+        name: "DELETE with a stale version",
+        op: { method: "DELETE", path: `/Users/${spared}`, version: stale },
+        status: "412",
+      },
+      {
+        name: "first of two creates of one userName",
+        op: { method: "POST", path: "/Users", bulkId: "twin1", data: user("conflict.twin@example.com") },
+        status: "201",
+      },
+      {
+        name: "second of two creates of one userName",
+        op: { method: "POST", path: "/Users", bulkId: "twin2", data: user("Conflict.Twin@example.com") },
+        status: "409",
+        scimType: "uniqueness",
+      },
+      {
+        name: "DELETE with the current version",
+        op: { method: "DELETE", path: `/Users/${removed}`, version: await versionOf(removed!) },
+        status: "204",
+      },
+      {
+        name: "PATCH of a user that does not exist",
+        op: { method: "PATCH", path: "/Users/6f1c1d7e-0000-4000-8000-000000000001", data: title("x") },
+        status: "404",
+      },
+    ];
+    const res = await bulk(cases.map((c) => c.op));
+    expect(res.status).toBe(200);
+    const got = cases.map((c, i) => ({
+      name: c.name,
+      status: res.body.Operations[i]?.status,
+      scimType: res.body.Operations[i]?.response?.scimType,
+    }));
+    expect(got).toEqual(cases.map((c) => ({ name: c.name, status: c.status, scimType: c.scimType })));
+    // The refused operations changed nothing; the others took effect.
+    const read = (id: string) => t.request.get(`/scim/v2/Users/${id}`).set(AUTH);
+    expect((await read(kept!)).body.title).toBeUndefined();
+    expect((await read(renamed!)).body.userName).toBe("conflict.renamed@example.com");
+    expect((await read(edited!)).body.title).toBe("Edited");
+    expect((await read(spared!)).status).toBe(200);
+    expect((await read(removed!)).status).toBe(404);
+    const twins = await t.request
+      .get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "conflict.twin@example.com"')}`)
+      .set(AUTH);
+    expect(twins.body.totalResults).toBe(1);
+  });
+
+  it("stops at failOnErrors counting conflicts like any other failure", async () => {
+    const [id] = await postUsers(t.request, AUTH, ["stop.here"]);
+    const res = await bulk(
+      [
+        { method: "DELETE", path: `/Users/${id}`, version: 'W/"999"' },
+        { method: "POST", path: "/Users", bulkId: "s1", data: user("stop.here@example.com") },
+        { method: "POST", path: "/Users", bulkId: "s2", data: user("stop.never@example.com") },
+      ],
+      { failOnErrors: 2 },
+    );
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(["412", "409"]);
+    const never = await t.request
+      .get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "stop.never@example.com"')}`)
       .set(AUTH);
     expect(never.body.totalResults).toBe(0);
   });

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/errors.ts";
-import { toBridgeError } from "../../src/http/errors.ts";
+import { toBridgeError } from "../../src/scim/errors.ts";
 import { applyPatch } from "../../src/scim/patch.ts";
 import { CORE_USER, declareScimSchemas, PATCH_OP } from "../../src/scim/schemas.ts";
 import { parsePatch } from "../../src/scim/writes.ts";
