@@ -59,6 +59,8 @@ export class Dispatcher {
   /** Per target: aborted when a client starts waiting for a delivery there, which ends any giving way. */
   private readonly urgent = new Map<string, AbortController>();
   private readonly waitingFor = new Map<string, number>();
+  /** Per target: a wake-up for the soonest retry this process put back (a group waiting for its members). */
+  private readonly alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -90,6 +92,8 @@ export class Dispatcher {
   async stop() {
     this.running = false;
     for (const u of this.urgent.values()) u.abort();
+    for (const a of this.alarms.values()) clearTimeout(a.timer);
+    this.alarms.clear();
     this.kick();
     await Promise.all(this.loops);
     this.loops = [];
@@ -129,6 +133,20 @@ export class Dispatcher {
       const timer = setTimeout(done, timeoutMs);
       this.events.on(resourceId, onAttempt);
     });
+  }
+
+  /** Wakes this target's idle workers in `ms` (keeping only the earliest such wake-up). */
+  private wakeIn(target: string, ms: number) {
+    const at = Date.now() + ms;
+    const current = this.alarms.get(target);
+    if (!this.running || (current && current.at <= at)) return;
+    if (current) clearTimeout(current.timer);
+    const timer = setTimeout(() => {
+      this.alarms.delete(target);
+      this.kick(target);
+    }, ms);
+    timer.unref();
+    this.alarms.set(target, { at, timer });
   }
 
   private async idle(t: ConfiguredTarget, i: number) {
@@ -244,7 +262,12 @@ export class Dispatcher {
       const outcome = plan.kind === "apply" ? outcomes[next++]! : plan.outcome;
       return { unit, facts: facts[i]!, plan, outcome };
     });
-    const recorded = await recordOutcomes(db, t, delivered, token, this.opts.backoff);
+    let soonest = Number.POSITIVE_INFINITY;
+    const recorded = await recordOutcomes(db, t, delivered, token, this.opts.backoff, (ms) => {
+      soonest = Math.min(soonest, ms);
+    });
+    // A little after the retry is due by the database clock.
+    if (soonest < this.opts.pollMs) this.wakeIn(t.name, soonest + 10);
     if (recorded.length < delivered.length)
       logger.warn(
         { target: t.name, stale: delivered.length - recorded.length },

@@ -40,13 +40,17 @@ function memberAfter(d: Delivered): boolean {
   return !!targetId && !d.plan.deprovisioning;
 }
 
-/** Returns the units whose outcome was recorded (the others had lost their claim). */
+/**
+ * Returns the units whose outcome was recorded (the others had lost their claim). `retryIn` hears the delay of
+ * each unit put back to wait, so the dispatcher can wake when it is due rather than at its next poll.
+ */
 export async function recordOutcomes(
   db: Db,
   t: ConfiguredTarget,
   delivered: Delivered[],
   token: string,
   backoff: BackoffPolicy,
+  retryIn?: (delayMs: number) => void,
 ): Promise<Delivered[]> {
   return db.transaction(async (tx) => {
     const owned = await stillClaimed(
@@ -99,6 +103,7 @@ export async function recordOutcomes(
         : raw;
       if (decision.state === "pending") {
         await retryJobs(tx, ids, decision.delayMs, code, message, decision.countAttempt);
+        retryIn?.(decision.delayMs);
         links.push({ ...base, state: "pending", errorCode: code, errorMessage: message });
         if (decision.countAttempt)
           audit.push({ ...audited, outcome: "retry", detail: `${code}: ${message}` });

@@ -24,12 +24,17 @@ function listUsers(ctx: RequestContext) {
   const page = parsePage(ctx.query);
   const conds = parseFilter(ctx.query.get("filter"), USER_FIELDS);
   let users: SiteUser[];
-  // A lookup by exact name is the sync engine's hot path: answer it from the index.
+  // A lookup by exact names is the sync engine's hot path: answer it from the index.
   const byName =
-    conds.length === 1 && conds[0]?.field === "name" && conds[0].op === "eq" ? conds[0] : undefined;
+    conds.length === 1 && conds[0]?.field === "name" && (conds[0].op === "eq" || conds[0].op === "in")
+      ? conds[0]
+      : undefined;
   if (byName) {
-    const u = site.userByNameCi(byName.values[0] ?? "");
-    users = u && u.name === byName.values[0] ? [u] : [];
+    users = [];
+    for (const name of byName.valueSet) {
+      const u = site.userByNameCi(name);
+      if (u && u.name === name) users.push(u);
+    }
   } else {
     users = [...site.users.values()].filter((u) => matches(u, conds));
   }
