@@ -68,7 +68,12 @@ describe("deliveries give way to SCIM requests", () => {
       req.on("error", reject);
     });
     req.write("{");
-    return { finish: () => (req.end("}"), answered) };
+    return {
+      finish() {
+        req.end("}");
+        return answered;
+      },
+    };
   }
 
   const accountFor = (userName: string) => [...target.accounts.values()].find((a) => a.key === userName);
