@@ -150,16 +150,15 @@ export async function claimUnits(
       [target, limit, token, leaseMs],
     );
     if (!heads.length) return [];
-    const { rows: followers } = await t.query<JobRow>(
-      `UPDATE outbox o SET state = 'running', claimed_by = $3, claimed_until = now() + ($4::int * interval '1 millisecond')
-        WHERE o.target = $1 AND o.state = 'pending' AND o.resource_id = ANY($2::uuid[])
-          AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.target = o.target AND h.resource_id = o.resource_id
-                            AND h.state = 'held' AND h.id < o.id)
-        RETURNING o.*`,
-      [target, heads.map((h) => h.resource_id), token, leaseMs],
+    const followers = await claimFollowers(
+      t,
+      target,
+      heads.map((h) => h.resource_id),
+      token,
+      leaseMs,
     );
     const units = new Map<string, ClaimedUnit>();
-    for (const r of [...heads, ...followers].map(toJob).sort((a, b) => a.id - b.id)) {
+    for (const r of [...heads.map(toJob), ...followers].sort((a, b) => a.id - b.id)) {
       const u = units.get(r.resourceId) ?? {
         target,
         resourceType: r.resourceType,
@@ -171,6 +170,30 @@ export async function claimUnits(
     }
     return [...units.values()];
   });
+}
+
+/**
+ * Takes the pending jobs queued behind claimed resources into the claim (not those behind a held one). Called at
+ * claim time, and again right before the batch reads its facts: a job committed before that read asks for nothing
+ * the delivery will not send, so it is done with the batch instead of causing a second delivery.
+ */
+export async function claimFollowers(
+  q: Queryable,
+  target: string,
+  resourceIds: string[],
+  token: string,
+  leaseMs: number,
+): Promise<OutboxJob[]> {
+  if (!resourceIds.length) return [];
+  const { rows } = await q.query<JobRow>(
+    `UPDATE outbox o SET state = 'running', claimed_by = $3, claimed_until = now() + ($4::int * interval '1 millisecond')
+      WHERE o.target = $1 AND o.state = 'pending' AND o.resource_id = ANY($2::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.target = o.target AND h.resource_id = o.resource_id
+                          AND h.state = 'held' AND h.id < o.id)
+      RETURNING o.*`,
+    [target, resourceIds, token, leaseMs],
+  );
+  return rows.map(toJob);
 }
 
 /** Heartbeat: keeps a claim alive while its batch runs, so the lease can be short. Returns jobs still held. */

@@ -2,7 +2,14 @@
 // was taken over cannot record its late outcome over the newer worker's (fencing by claim token).
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { claimUnits, enqueueJobs, extendClaims, listJobs, stillClaimed } from "../../src/store/index.ts";
+import {
+  claimFollowers,
+  claimUnits,
+  enqueueJobs,
+  extendClaims,
+  listJobs,
+  stillClaimed,
+} from "../../src/store/index.ts";
 import type { ConfiguredTarget } from "../../src/sync/configured-target.ts";
 import { recordOutcomes } from "../../src/sync/record.ts";
 import { DEFAULT_BACKOFF } from "../../src/sync/retry.ts";
@@ -67,5 +74,20 @@ describe.each(BACKENDS)("claims on %s", (backend) => {
     );
     expect(recorded).toHaveLength(1);
     expect((await listJobs(db, { resourceId: id }))[0]).toMatchObject({ state: "done" });
+  });
+
+  it("jobs queued behind a claimed resource before its facts are read join the claim; none is left for a second delivery", async () => {
+    const { db, id } = await oneJob();
+    const [unit] = await claimUnits(db, "t", 10, "worker-a:1", 60_000);
+    // A member's link re-queued this group while the batch was on its way to reading the facts.
+    const late = { target: "t", resourceType: "User" as const, resourceId: id, action: "provision" as const };
+    await enqueueJobs(db, [late, late]);
+    const joined = await claimFollowers(db, "t", [id], "worker-a:1", 60_000);
+    expect(joined).toHaveLength(2);
+    const ids = [...unit!.jobs, ...joined].map((j) => j.id);
+    expect(await stillClaimed(db, "worker-a:1", ids)).toEqual(new Set(ids));
+    // Another worker finds nothing to claim for this resource.
+    expect(await claimUnits(db, "t", 10, "worker-b:1", 60_000)).toHaveLength(0);
+    expect((await listJobs(db, { resourceId: id, state: "pending" })).length).toBe(0);
   });
 });
