@@ -191,7 +191,10 @@ async function main() {
     // The same store behind the whole bridge with both targets configured, with the default settings.
     const emus = await emulators();
     const bridge = await createBridge({
-      config: ConfigSchema.parse({ rateLimit: { perMinute: 100_000_000 } }),
+      config: ConfigSchema.parse({
+        rateLimit: { perMinute: 100_000_000 },
+        ...(process.env.SYNC_YIELD_MS ? { sync: { yieldMs: process.env.SYNC_YIELD_MS } } : {}),
+      }),
       logger: pino({ level: "silent" }),
       db,
       targetConfigs: [

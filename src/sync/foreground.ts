@@ -3,11 +3,16 @@
 // dispatcher gives way: it claims work in a quiet moment, or at the latest once per target every `yieldMs`, so
 // deliveries slow down during an IdP's burst (and come in larger, cheaper batches) but never stop.
 
-/** How long nothing must be in flight to count as a quiet moment (one event-loop turn is not enough). */
-const QUIET_MS = 2;
+/**
+ * How long no request must have been in flight to count as quiet. Between two requests of a busy IdP's
+ * connection there are gaps of a fraction of a millisecond with nothing in flight; those are not quiet.
+ */
+const QUIET_MS = 50;
 
 export class ForegroundLoad {
   private inFlight = 0;
+  /** When the last request in flight was answered (performance.now(), the clock timers run on). */
+  private lastLeft = Number.NEGATIVE_INFINITY;
   private readonly waiters = new Set<() => void>();
   private quietTimer: NodeJS.Timeout | undefined;
 
@@ -20,27 +25,24 @@ export class ForegroundLoad {
     return () => {
       if (left) return;
       left = true;
-      if (--this.inFlight === 0 && this.waiters.size) {
-        clearTimeout(this.quietTimer);
-        this.quietTimer = setTimeout(() => {
-          this.quietTimer = undefined;
-          for (const w of [...this.waiters]) w();
-        }, QUIET_MS);
+      if (--this.inFlight === 0) {
+        this.lastLeft = performance.now();
+        if (this.waiters.size) this.armQuietTimer(QUIET_MS);
       }
     };
   }
 
-  /** Whether a request is being answered now. */
+  /** Whether a request is being answered now or was a moment ago. */
   get busy(): boolean {
-    return this.inFlight > 0;
+    return this.inFlight > 0 || performance.now() - this.lastLeft < QUIET_MS;
   }
 
   /**
    * Resolves `true` once nothing has been in flight for a moment, `false` after `ms` or when `interrupt` fires
-   * (someone waits for a delivery). Resolves at once when nothing is in flight.
+   * (someone waits for a delivery). Resolves at once when it is quiet already.
    */
   whenQuiet(ms: number, interrupt?: AbortSignal): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
+    if (!this.busy) return Promise.resolve(true);
     if (ms <= 0 || interrupt?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (quiet: boolean) => {
@@ -54,6 +56,22 @@ export class ForegroundLoad {
       const timer = setTimeout(() => finish(false), ms);
       this.waiters.add(onQuiet);
       interrupt?.addEventListener("abort", onInterrupt, { once: true });
+      if (this.inFlight === 0 && !this.quietTimer)
+        this.armQuietTimer(QUIET_MS - (performance.now() - this.lastLeft));
     });
+  }
+
+  private armQuietTimer(ms: number) {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(
+      () => {
+        this.quietTimer = undefined;
+        if (this.inFlight > 0) return; // the request that ends this will arm it again
+        const left = QUIET_MS - (performance.now() - this.lastLeft);
+        if (left > 0) this.armQuietTimer(left);
+        else for (const w of [...this.waiters]) w();
+      },
+      Math.max(0, ms),
+    );
   }
 }

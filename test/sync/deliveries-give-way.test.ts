@@ -21,6 +21,16 @@ describe("ForegroundLoad", () => {
     expect(f.busy).toBe(false);
   });
 
+  it("counts the gap between one request and the next as busy: a busy IdP's connections are never idle long", async () => {
+    const f = new ForegroundLoad();
+    f.enter()();
+    expect(f.busy).toBe(true);
+    const quiet = f.whenQuiet(10_000);
+    f.enter()(); // the next request comes and goes before the moment is over
+    expect(await quiet).toBe(true);
+    expect(f.busy).toBe(false);
+  });
+
   it("gives up at the deadline or when interrupted, while a request stays in flight", async () => {
     const f = new ForegroundLoad();
     const leave = f.enter();
