@@ -68,8 +68,11 @@ describe("reconcile a Tableau site changed behind the bridge's back", () => {
     tableau.setFaults({ errorRate: 1 });
     await t.request.post("/scim/v2/Users").set(AUTH).send(user("eve@example.com")).expect(201);
     await t.request.post("/scim/v2/Users").set(AUTH).send(user("fay@example.com")).expect(201);
+    // Stopped while every call still fails, so no retry already on its way can create fay behind our back.
+    await t.bridge.dispatcher.stop();
     tableau.setFaults({ errorRate: 0 });
     await t.bridge.db.query("DELETE FROM outbox WHERE state IN ('pending', 'running')");
+    t.bridge.dispatcher.start();
     const r = await reconcile(depsOf(t), { target: "tableau", apply: true });
     expect(item(r, "eve@example.com")).toMatchObject({ status: "found-unlinked", repair: "link+provision" });
     expect(item(r, "fay@example.com")).toMatchObject({ status: "missing", repair: "provision" });
