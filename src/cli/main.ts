@@ -51,7 +51,9 @@ program
 registerReconcileCommand(program);
 registerImportCommand(program);
 registerDoctorCommand(program);
-const emulator = program.command("emulator").description("run a local Tableau or Salesforce API emulator");
+const emulator = program
+  .command("emulator")
+  .description("run a local emulator of a target kind's API (a subcommand per kind that has one)");
 for (const kind of registeredKinds()) kind.emulatorCommand?.(emulator);
 
 program.parseAsync().catch((e: unknown) => {
