@@ -7,6 +7,10 @@
 //                  createUserTargets,patchUserTargets)
 //   BENCH_TARGET_LATENCY_MS  per-call latency of the two emulated targets (default 50)
 //   BENCH_DISPATCH=0         the *Targets scenarios without the dispatcher (the write path's own cost)
+//   SYNC_YIELD_MS            how often each target may start a batch while SCIM requests are in flight (default 1000)
+//
+// After the *Targets scenarios: the delivery jobs done during each burst, and how long the queue took to drain after
+// the last one (deliveries give way to SCIM requests: sync/foreground.ts).
 //
 // Each row also gives the bridge process's CPU time per request (user + system), which stays meaningful when the
 // machine is shared; the emulators' CPU (work real targets do elsewhere) is printed apart at the end.
@@ -283,7 +287,16 @@ async function main() {
     });
     const rows: string[] = [];
     const results = new Map<string, ScenarioResult & { cpuMs: number }>();
+    // How deliveries fared while the IdP was busy: outbox jobs done during each burst, and how long the queue took
+    // to drain after the last one (they give way to SCIM requests, so most wait for the burst to end).
+    const jobs = async (states: string) =>
+      Number(
+        (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE state IN (${states})`))
+          .rows[0]?.n ?? 0,
+      );
+    const deliveries: string[] = [];
     for (const s of chosen) {
+      const done0 = s.kind.endsWith("Targets") ? await jobs("'done'") : 0;
       const cpu0 = process.cpuUsage();
       const r = await client({ ...s, kind: s.kind.replace(/Targets$/, "") as Scenario["kind"] });
       const cpu = process.cpuUsage(cpu0);
@@ -295,6 +308,20 @@ async function main() {
         `| ${s.name} | ${fmt(r)} | ${results.get(s.kind)!.cpuMs.toFixed(2)} | ${fmt(baseline)} | ${s.goal} | ${r.non2xx ? `${r.non2xx} non-2xx` : ""} |`,
       );
       console.log(rows.at(-1));
+      if (s.kind.endsWith("Targets") && process.env.BENCH_DISPATCH !== "0")
+        deliveries.push(
+          `${s.kind}: ${(await jobs("'done'")) - done0} delivery jobs done during the burst, ` +
+            `${await jobs("'pending', 'running'")} queued at its end`,
+        );
+    }
+    if (deliveries.length) {
+      const started = Date.now();
+      while ((await jobs("'pending', 'running'")) > 0 && Date.now() - started < 300_000)
+        await new Promise((r) => setTimeout(r, 200));
+      deliveries.push(
+        `queue drained ${((Date.now() - started) / 1000).toFixed(1)} s after the last burst ` +
+          `(${await jobs("'pending', 'running'")} left, ${await jobs("'dead'")} dead)`,
+      );
     }
     console.log(
       `\n${USERS} users, ${SECONDS} s per scenario, 10 connections unless stated; server and client on this machine\n`,
@@ -304,6 +331,7 @@ async function main() {
     );
     console.log("|---|---|---|---|---|---|");
     for (const r of rows) console.log(r);
+    for (const d of deliveries) console.log(d);
     for (const [withTargets, without] of [
       ["createUserTargets", "createUser"],
       ["patchUserTargets", "patchUser"],
