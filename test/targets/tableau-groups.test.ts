@@ -93,6 +93,25 @@ describe.each([
     });
   });
 
+  it("reads a batch of linked groups with one lookup, not one each, and still renames the one that changed", async () => {
+    const names = ["Alpha", "Beta", "Gamma", "Delta"];
+    const created = await target.apply(names.map((n) => upsertGroup(scimGroup(n, users.slice(0, 1)))));
+    const ids = created.map(targetIdOf);
+    e.stats.reset();
+    const again = await target.apply([
+      ...names.slice(0, 3).map((n, i) => upsertGroup(scimGroup(n, users.slice(0, 1)), ids[i])),
+      upsertGroup(scimGroup("Delta Renamed", users.slice(0, 1)), ids[3]),
+    ]);
+    expect(again.map((o) => o.status)).toEqual(["done", "done", "done", "done"]);
+    expect(site().group(ids[3]!).name).toBe("Delta Renamed");
+    // One `name:in` lookup for the batch; the renamed group, not under its new name yet, is looked up alone.
+    expect(callsByRoute(e)).toEqual({
+      "GET /sites/:siteId/groups": 2,
+      "PUT /sites/:siteId/groups/:groupId": 1,
+      "GET /sites/:siteId/groups/:groupId/users": 4,
+    });
+  });
+
   it("empties a group whose SCIM members all left", async () => {
     const gid = targetIdOf((await target.apply([upsertGroup(scimGroup("Leaving", users.slice(0, 2)))]))[0]);
     await target.apply([upsertGroup(scimGroup("Leaving", []), gid)]);

@@ -53,13 +53,12 @@ function multipart(parts: { name: string; filename: string; type: string; data: 
 /** Names that cannot travel inside `name:in:[…]` are looked up one by one instead. */
 const listable = (name: string) => !/[,[\]]/.test(name);
 
-/** The site users with these names (any case): `name:in` lookups of URL-sized slices, then one by one. */
-export async function usersByName(ctx: TableauContext, names: string[]): Promise<Map<string, TableauUser>> {
-  const found = new Map<string, TableauUser>();
+/** `name:in:[…]` lists of URL size; names that cannot travel inside one are left out (look them up alone). */
+export function nameInSlices(names: Iterable<string>): string[][] {
   const slices: string[][] = [];
   let slice: string[] = [];
   let bytes = 0;
-  for (const name of new Set(names.filter(listable))) {
+  for (const name of new Set([...names].filter(listable))) {
     const size = encodeURIComponent(`${name},`).length;
     if (slice.length > 0 && bytes + size > MAX_FILTER_URL_BYTES) {
       slices.push(slice);
@@ -70,6 +69,13 @@ export async function usersByName(ctx: TableauContext, names: string[]): Promise
     bytes += size;
   }
   if (slice.length > 0) slices.push(slice);
+  return slices;
+}
+
+/** The site users with these names (any case): `name:in` lookups of URL-sized slices, then one by one. */
+export async function usersByName(ctx: TableauContext, names: string[]): Promise<Map<string, TableauUser>> {
+  const found = new Map<string, TableauUser>();
+  const slices = nameInSlices(names);
   await Promise.all(
     slices.map(async (part) => {
       const query = { filter: `name:in:[${part.join(",")}]`, fields: "_all_" };

@@ -1,5 +1,6 @@
 // Local Tableau groups for SCIM groups: create or link by name, rename, membership made exactly equal.
 import type { DesiredGroup, Outcome, TargetGroup } from "../target.ts";
+import { nameInSlices } from "./bulk.ts";
 import { ALREADY_MEMBER, GROUP_EXISTS, hasCode, isNotFound, TableauError } from "./client/errors.ts";
 import { conflict, mapLimited, type TableauContext } from "./context.ts";
 
@@ -10,7 +11,7 @@ export const ALL_USERS = "All Users";
 export const BULK_MEMBERSHIP_MIN_MINOR = 21;
 const BULK_CHUNK = 1000;
 
-interface TableauGroup {
+export interface TableauGroup {
   id: string;
   name: string;
   minimumSiteRole?: string;
@@ -30,6 +31,22 @@ export async function findGroupByName(ctx: TableauContext, name: string): Promis
     query: { filter: `name:cieq:${name}` },
   });
   return (body?.groups?.group ?? []).find((g) => g.name.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * The site groups with these names (exact case), read with `name:in` lookups of URL size: a batch re-delivering
+ * linked groups reads them in one call instead of one each. A name not found here is looked up alone later.
+ */
+export async function groupsByName(ctx: TableauContext, names: string[]): Promise<Map<string, TableauGroup>> {
+  const found = new Map<string, TableauGroup>();
+  await Promise.all(
+    nameInSlices(names).map(async (part) => {
+      const query = { filter: `name:in:[${part.join(",")}]` };
+      for await (const page of ctx.client.pages<TableauGroup>("/groups", "groups", "group", query))
+        for (const g of page) found.set(g.name, g);
+    }),
+  );
+  return found;
 }
 
 /** Licence on sign-in: the group grants its minimum site role when a member signs in. */
@@ -99,6 +116,8 @@ export async function upsertGroup(
   ctx: TableauContext,
   group: DesiredGroup,
   targetId?: string,
+  /** The group under this name, when the batch already read it. */
+  known?: TableauGroup,
 ): Promise<Outcome> {
   const name = group.displayName.trim();
   if (isAllUsers(name)) {
@@ -113,7 +132,7 @@ export async function upsertGroup(
   let fresh = false;
   let detail = "updated";
   // There is no "get one group" call: the group is read by name, and written only when it differs.
-  const current = id ? await findGroupByName(ctx, name) : undefined;
+  const current = id ? (known ?? (await findGroupByName(ctx, name))) : undefined;
   if (id && current?.id === id && current.name === name && matchesGrant(ctx, current)) {
     // Unchanged: nothing to write.
   } else if (id) {

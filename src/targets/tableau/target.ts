@@ -17,7 +17,7 @@ import { TableauClient, type TableauClientOptions } from "./client/request.ts";
 import type { TableauTargetConfig } from "./config.ts";
 import { mapLimited, outcomeOfError, type TableauContext } from "./context.ts";
 import { driftedFields } from "./drift.ts";
-import { deleteGroup, listGroups, upsertGroup } from "./groups.ts";
+import { deleteGroup, groupsByName, listGroups, type TableauGroup, upsertGroup } from "./groups.ts";
 import type { JobPolling } from "./jobs.ts";
 import { defaultTableauMapping } from "./mapping.ts";
 import {
@@ -108,14 +108,24 @@ export function createTableauTarget(
         // Each operation reads its own user instead.
       }
     }
-    const done = await mapLimited(rest, config.concurrency, ({ op }) => applyOne(op, known));
+    // Linked groups likewise: one `name:in` lookup for the batch instead of one call each.
+    const groupNames = rest.flatMap(({ op }) =>
+      op.kind === "group.upsert" && op.targetId ? [op.group.displayName.trim()] : [],
+    );
+    let groups = new Map<string, TableauGroup>();
+    if (groupNames.length > 1) groups = await groupsByName(ctx, groupNames).catch(() => groups);
+    const done = await mapLimited(rest, config.concurrency, ({ op }) => applyOne(op, known, groups));
     rest.forEach(({ index }, i) => {
       outcomes[index] = done[i] as Outcome;
     });
     return outcomes;
   }
 
-  async function applyOne(op: Operation, known = new Map<string, TableauUser | null>()): Promise<Outcome> {
+  async function applyOne(
+    op: Operation,
+    known = new Map<string, TableauUser | null>(),
+    groups = new Map<string, TableauGroup>(),
+  ): Promise<Outcome> {
     try {
       switch (op.kind) {
         case "user.upsert":
@@ -130,7 +140,7 @@ export function createTableauTarget(
           // Without a link the user is found by name: the create's answer may have been lost.
           return await deprovisionUser(ctx, op.targetId, op.user ? userName(ctx, op.user) : undefined);
         case "group.upsert":
-          return await upsertGroup(ctx, op.group, op.targetId);
+          return await upsertGroup(ctx, op.group, op.targetId, groups.get(op.group.displayName.trim()));
         case "group.delete":
           return await deleteGroup(ctx, op.targetId, op.displayName);
       }
