@@ -105,9 +105,14 @@ describe("default demo mode, driven by a generic SCIM client", () => {
     await api.delete(`/scim/v2/Groups/${gid}`).set(auth).expect(204);
     await api.get(`/scim/v2/Groups/${gid}`).set(auth).expect(404);
 
-    // Salesforce still says why, after all those writes, and nothing was refused on the way.
-    const read = await api.get(`/scim/v2/Users/${id}`).set(auth);
-    expect(statusOf(read.body, "salesforce")?.state).toBe("failed");
+    // Salesforce still says why, after all those writes, and nothing was refused on the way. The writes queued
+    // deliveries that waited while this client kept the bridge busy (deliveries give way to SCIM requests).
+    await expect
+      .poll(async () => statusOf((await api.get(`/scim/v2/Users/${id}`).set(auth)).body, "salesforce"), {
+        timeout: 15_000,
+        interval: 200,
+      })
+      .toMatchObject({ state: "failed", errorCode: expect.any(String) });
     await api.delete(`/scim/v2/Users/${id}`).set(auth).expect(204);
     await api.get(`/scim/v2/Users/${id}`).set(auth).expect(404);
   });
