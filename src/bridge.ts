@@ -36,6 +36,8 @@ export interface BridgeOptions {
   db?: Db;
   /** Run the dispatcher in this process (default true). */
   dispatch?: boolean;
+  /** How SCIM load is measured for deliveries to give way (tests make the event loop count as saturated). */
+  foreground?: ForegroundLoad;
 }
 
 export interface Bridge {
@@ -99,7 +101,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       }),
     );
     const metrics = createHttpMetrics({ defaultMetrics: true });
-    const foreground = new ForegroundLoad();
+    const foreground = opts.foreground ?? new ForegroundLoad();
     const dispatcher = new Dispatcher({
       db,
       targets,

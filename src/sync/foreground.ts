@@ -1,13 +1,19 @@
 // SCIM requests come first. An IdP waits for every answer; nobody waits for a delivery (unless it asked with
-// `Prefer: wait=N`, which the dispatcher serves at once). So while SCIM requests are being answered, the
-// dispatcher gives way: it claims work in a quiet moment, or at the latest once per target every `yieldMs`, so
-// deliveries slow down during an IdP's burst (and come in larger, cheaper batches) but never stop.
+// `Prefer: wait=N`, which the dispatcher serves at once). So while SCIM requests are being answered and they
+// keep this process's event loop saturated, the dispatcher gives way: it claims work in a quiet moment, or at the
+// latest once per target every `yieldMs`, so deliveries slow down during an IdP's burst (and come in larger,
+// cheaper batches) but never stop. With CPU to spare (an IdP's usual pace) nothing gives way.
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
 /**
  * How long no request must have been in flight to count as quiet. Between two requests of a busy IdP's
  * connection there are gaps of a fraction of a millisecond with nothing in flight; those are not quiet.
  */
 const QUIET_MS = 50;
+/** Event-loop utilisation above which SCIM requests and deliveries compete for the CPU. */
+const SATURATED = 0.8;
+/** How often the utilisation is re-measured (over the time since the last measurement). */
+const ELU_WINDOW_MS = 250;
 
 export class ForegroundLoad {
   private inFlight = 0;
@@ -15,6 +21,15 @@ export class ForegroundLoad {
   private lastLeft = Number.NEGATIVE_INFINITY;
   private readonly waiters = new Set<() => void>();
   private quietTimer: NodeJS.Timeout | undefined;
+  private eluMark: EventLoopUtilization = performance.eventLoopUtilization();
+  private eluAt = performance.now();
+  private saturated = false;
+  private readonly saturation: () => boolean;
+
+  /** `saturation` replaces the event-loop measurement (tests). */
+  constructor(opts: { saturation?: () => boolean } = {}) {
+    this.saturation = opts.saturation ?? (() => this.measureSaturation());
+  }
 
   /** Marks one request in flight; call the returned function once it is answered (repeat calls are harmless). */
   enter(): () => void {
@@ -32,9 +47,20 @@ export class ForegroundLoad {
     };
   }
 
-  /** Whether a request is being answered now or was a moment ago. */
+  /** Whether a request is being answered now or was a moment ago, while the event loop has no time to spare. */
   get busy(): boolean {
-    return this.inFlight > 0 || performance.now() - this.lastLeft < QUIET_MS;
+    return (this.inFlight > 0 || performance.now() - this.lastLeft < QUIET_MS) && this.saturation();
+  }
+
+  private measureSaturation(): boolean {
+    const now = performance.now();
+    if (now - this.eluAt >= ELU_WINDOW_MS) {
+      const mark = performance.eventLoopUtilization();
+      this.saturated = performance.eventLoopUtilization(mark, this.eluMark).utilization > SATURATED;
+      this.eluMark = mark;
+      this.eluAt = now;
+    }
+    return this.saturated;
   }
 
   /**

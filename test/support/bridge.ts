@@ -4,6 +4,7 @@ import { pino } from "pino";
 import supertest from "supertest";
 import { type Bridge, createBridge } from "../../src/bridge.ts";
 import { type Config, ConfigSchema } from "../../src/config/index.ts";
+import type { ForegroundLoad } from "../../src/sync/index.ts";
 import { type Backend, openTestDb, type TestDb } from "./store.ts";
 
 export const TOKEN = "bridge-test-token-0123456789";
@@ -25,6 +26,7 @@ export async function startTestBridge(opts: {
   targets: Record<string, unknown>[];
   config?: Record<string, unknown>;
   backend?: Backend;
+  foreground?: ForegroundLoad;
 }): Promise<TestBridge> {
   const store = await openTestDb(opts.backend);
   const logs: string[] = [];
@@ -54,6 +56,7 @@ export async function startTestBridge(opts: {
     targetConfigs: opts.targets,
     tokens: [{ name: "test", token: TOKEN }],
     adminTokens: [{ name: "admin", token: ADMIN_TOKEN }],
+    ...(opts.foreground ? { foreground: opts.foreground } : {}),
   });
   const server = await bridge.listen(0, "127.0.0.1");
   const address = server.address();

@@ -28,8 +28,9 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery (PostgreSQL)", () => 
       databaseUrl: schemaUrl(process.env.DATABASE_URL!, store.schema!),
       token: TOKEN,
       config: { targets: [{ name: "accounts", kind: "test", url: target.url, batchSize: 25 }] },
-      // A short lease so the restarted process takes over the dead one's claimed work quickly.
-      env: { SYNC_WAIT_MS: "0", SYNC_LEASE_MS: "1500", SYNC_POLL_MS: "50" },
+      // A short lease so the restarted process takes over the dead one's claimed work quickly. Deliveries run
+      // beside the 16 clients' load instead of giving way to it, so the kill lands in the middle of them.
+      env: { SYNC_WAIT_MS: "0", SYNC_LEASE_MS: "1500", SYNC_POLL_MS: "50", SYNC_YIELD_MS: "0" },
     }).then((p) => {
       procs.push(p);
       return p;
