@@ -124,6 +124,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       SYNC_BACKOFF_MAX_MS: "2000",
       // Faults hit every call of a delivery, and the load phase lasts a while: the budget outlives the chaos.
       SYNC_MAX_ATTEMPTS: "200",
+      // Deliveries run beside the load instead of giving way to it, so the faults and the kill land among them.
+      SYNC_YIELD_MS: "0",
       BREAKER_MAX_DEPROVISIONS: "0",
       BREAKER_MAX_PERCENT: "0",
     };
