@@ -89,6 +89,39 @@ describe("Salesforce target: permission sets", () => {
     expect(profileOf(id)).toBe(emu.org.profileId("Standard User"));
   });
 
+  it("takes away a set whose group the user left even when the user's record is refused in the same write", async () => {
+    const scim = scimUser("left@example.com", {}, { groups: ["Sales", "Marketing"] });
+    const id = doneId((await target.apply([upsert(scim)]))[0]);
+    expect(assignedSets(id)).toEqual(["Marketing_User", "Sales_Cloud_User"]);
+    // The user leaves Marketing; the same write names a profile the org does not have.
+    const [outcome] = await target.apply([
+      upsert(
+        { ...scim, groups: ["Sales"], data: { ...scim.data, [SF_URN]: { ProfileId: "No Such Profile" } } },
+        id,
+      ),
+    ]);
+    expect(outcome).toMatchObject({ status: "failed", code: "PROFILE_NOT_FOUND" });
+    expect(assignedSets(id)).toEqual(["Sales_Cloud_User"]);
+  });
+
+  it("takes away a set whose group the user left when Salesforce refuses the user's own update", async () => {
+    const scim = scimUser("nolicence@example.com", {}, { groups: ["Marketing"] });
+    const id = doneId((await target.apply([upsert(scim)]))[0]);
+    expect(assignedSets(id)).toEqual(["Marketing_User"]);
+    // Moving to Sales needs a Salesforce licence, and the org has none left: the update is refused.
+    const licences = emu.org.table("UserLicense");
+    const salesforce = licences.rows.get(licences.lookup("Name", "Salesforce")?.[0] ?? "")!;
+    licences.put({ ...salesforce, TotalLicenses: Number(salesforce.UsedLicenses) });
+    try {
+      const [outcome] = await target.apply([upsert({ ...scim, groups: ["Sales"] }, id)]);
+      expect(outcome).toMatchObject({ code: "LICENSE_LIMIT_EXCEEDED" });
+      expect(profileOf(id)).toBe(emu.org.profileId("Chatter Free User"));
+      expect(assignedSets(id)).not.toContain("Marketing_User");
+    } finally {
+      licences.put(salesforce);
+    }
+  });
+
   it("does not assign a permission set twice when the same user is provisioned again", async () => {
     const scim = scimUser("dup@example.com", {}, { groups: ["Marketing"] });
     const id = doneId((await target.apply([upsert(scim)]))[0]);

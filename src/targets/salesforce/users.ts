@@ -33,7 +33,7 @@ export interface UserPlan {
   publicGroups?: string[];
 }
 
-/** A user that now exists in Salesforce as desired; assignments are applied to it next. */
+/** A user that exists in Salesforce (as desired, or linked with its write refused); its assignments come next. */
 export interface SyncedUser {
   plan: UserPlan;
   userId: string;
@@ -253,6 +253,7 @@ export async function applyUserOps(
     }
   }
   let linked = new Map<UserPlan, SalesforceUserRecord>();
+  const planned = plans;
   try {
     plans = await resolveReferences(ctx, plans, outcomes);
     linked = await linkExisting(ctx, plans, outcomes);
@@ -260,11 +261,17 @@ export async function applyUserOps(
     for (const plan of plans) outcomes[plan.index] ??= errorOutcome(ctx, e);
     plans = [];
   }
+  const synced: SyncedUser[] = [];
+  // A linked user whose record this batch cannot write (an unknown profile, a refused field) still exists: its
+  // permission sets and public groups follow SCIM all the same, or access granted by a group the user has left
+  // would outlive the group. The outcome stays the refusal.
+  for (const plan of planned)
+    if (outcomes[plan.index]?.status === "failed" && plan.op.targetId)
+      synced.push({ plan, userId: plan.op.targetId, created: false });
   plans = plans.filter((p) => outcomes[p.index] === undefined);
 
   const toCreate: UserPlan[] = [];
   const updates: { index: number; plan?: UserPlan; record: { Id: string } & Record<string, unknown> }[] = [];
-  const synced: SyncedUser[] = [];
   for (const plan of plans) {
     const current = linked.get(plan);
     if (!current) {
@@ -307,7 +314,9 @@ export async function applyUserOps(
     if (failure && !u.plan && failure.status === "failed" && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code))
       failure = undefined;
     outcomes[u.index] = failure ?? { status: "done", targetId: u.record.Id, ...sentNow(u.plan, u.record) };
-    if (!failure && u.plan) synced.push({ plan: u.plan, userId: u.record.Id, created: false });
+    // Refused or not, the user exists (unless Salesforce says it is gone): its assignments follow SCIM.
+    if (u.plan && !(failure && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code)))
+      synced.push({ plan: u.plan, userId: u.record.Id, created: false });
   });
   if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);
   return synced;
