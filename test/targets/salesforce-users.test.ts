@@ -180,3 +180,19 @@ describe("Salesforce target: users", () => {
     expect(target.preflight?.(scimUser("ok@example.com"))).toEqual([]);
   });
 });
+
+describe("Salesforce target: deprovisioning an account the bridge never linked", () => {
+  it("finds and deactivates it by its keys even when a mapped field cannot be queried in this org", async () => {
+    const [created] = await target.apply([upsert(scimUser("unlinked@example.com"))]);
+    const id = doneId(created);
+    // The create's answer was lost (no link), and this target maps a field the org does not have.
+    const odd = salesforceTarget(emu, {
+      mapping: { fields: { ProfileId: { const: "Standard User" }, Nickname__c: { const: "x" } } },
+    });
+    const [outcome] = await odd.apply([
+      { kind: "user.deprovision", key: "unlinked", user: scimUser("unlinked@example.com") },
+    ]);
+    expect(outcome).toMatchObject({ status: "done" });
+    expect(user(id).IsActive).toBe(false);
+  });
+});

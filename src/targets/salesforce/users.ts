@@ -125,8 +125,9 @@ async function linkExisting(
   ctx: SalesforceContext,
   plans: UserPlan[],
   outcomes: Outcome[],
+  /** The fields to read: the mapped ones, to compare them; a deprovision needs only the keys. */
+  select = selectList(plans),
 ): Promise<Map<UserPlan, SalesforceUserRecord>> {
-  const select = selectList(plans);
   const keys = ctx.config.correlation as CorrelationKey[];
   const linked = new Map<UserPlan, SalesforceUserRecord>();
   const claimed = new Set<string>();
@@ -346,7 +347,8 @@ async function deprovisionTargets(
   }
   if (lookups.length === 0) return out;
   try {
-    const found = await linkExisting(ctx, lookups, outcomes);
+    // Only the correlation keys are read: a mapped field the org cannot query must not keep anyone active.
+    const found = await linkExisting(ctx, lookups, outcomes, BASE_FIELDS.join(", "));
     for (const plan of lookups) {
       const record = found.get(plan);
       if (record) out.push({ index: plan.index, targetId: record.Id });
