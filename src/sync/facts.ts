@@ -60,7 +60,10 @@ export async function gatherFacts(
         : {}),
       ...(unit.resourceType === "User"
         ? { inScope: inScope.has(id), groups: (userGroups.get(id) ?? []).map((g) => g.display) }
-        : { members: members.get(id) ?? { linked: [], waiting: 0 } }),
+        : {
+            members: members.get(id) ?? { linked: [], waiting: 0 },
+            queuedForMs: Date.now() - (unit.jobs[0]?.created.getTime() ?? Date.now()),
+          }),
       ...(password ? { password } : {}),
     };
   });

@@ -19,6 +19,8 @@ export interface UnitFacts {
   password?: string;
   /** Groups: target ids of the members linked (and not deprovisioned) there; members still being provisioned. */
   members?: { linked: string[]; waiting: number };
+  /** How long the unit's oldest job has been queued (ms). */
+  queuedForMs?: number;
 }
 
 export type UnitPlan =
@@ -29,6 +31,12 @@ export type UnitPlan =
 
 /** How long a group waits when a member's own provisioning is still queued in this target. */
 export const WAIT_FOR_MEMBERS_MS = 500;
+/**
+ * The longest a group's delivery waits for members: waiting saves a group being sent again for each member during a
+ * load, but a member stuck behind a held deprovision or a long backoff must not delay taking others out of the
+ * group. After this the group goes with the members it has; the others re-queue it when they are provisioned.
+ */
+export const MAX_WAIT_FOR_MEMBERS_MS = 60_000;
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
@@ -68,7 +76,7 @@ export function planUnit(f: UnitFacts): UnitPlan {
   }
   if (f.current) {
     const m = f.members ?? { linked: [], waiting: 0 };
-    if (m.waiting > 0) {
+    if (m.waiting > 0 && (f.queuedForMs ?? 0) < MAX_WAIT_FOR_MEMBERS_MS) {
       return {
         kind: "skip",
         waiting: true,

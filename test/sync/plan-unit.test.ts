@@ -85,6 +85,15 @@ describe("planUnit", () => {
       { kind: "skip", waiting: true, outcome: { status: "retry", code: "WAITING_FOR_MEMBERS" } },
     ],
     [
+      "a group that waited a minute goes with the members it has: one stuck member never delays removing others",
+      group({
+        current: { displayName: "Sales" },
+        members: { linked: ["u1"], waiting: 1 },
+        queuedForMs: 60_001,
+      }),
+      { kind: "apply", op: { kind: "group.upsert", group: { memberTargetIds: ["u1"] } } },
+    ],
+    [
       "a deleted linked group: delete it",
       group({ tombstone: { displayName: "Sales" }, link: { targetId: "g1", deprovisioned: false } }),
       { kind: "apply", op: { kind: "group.delete", targetId: "g1" } },
