@@ -14,12 +14,12 @@ import {
   type ResourceSchema,
   stillClaimed,
 } from "../store/index.ts";
-import type { Outcome } from "../targets/target.ts";
+import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
 import type { ForegroundLoad } from "./foreground.ts";
 import type { SyncMetrics } from "./metrics.ts";
-import { planUnit } from "./plan.ts";
+import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
@@ -231,18 +231,22 @@ export class Dispatcher {
       token,
       units.flatMap((u) => u.jobs.map((j) => j.id)),
     );
-    const plans = facts.map((f, i) =>
-      units[i]!.jobs.every((j) => owned.has(j.id))
-        ? planUnit(f)
-        : ({
-            kind: "skip",
-            outcome: {
-              status: "retry",
-              code: "CLAIM_LOST" satisfies DeliveryCode,
-              message: "taken over by another worker",
-            },
-          } as const),
-    );
+    const groups = handlesGroups(t.target);
+    const plans = facts.map((f, i): UnitPlan => {
+      if (!units[i]!.jobs.every((j) => owned.has(j.id)))
+        return {
+          kind: "skip",
+          outcome: {
+            status: "retry",
+            code: "CLAIM_LOST" satisfies DeliveryCode,
+            message: "taken over by another worker",
+          },
+        };
+      // Group work queued before the target stopped handling groups (its config changed) is not its to do.
+      if (f.resourceType === "Group" && !groups)
+        return { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } };
+      return planUnit(f);
+    });
     const ops = plans.flatMap((p) => (p.kind === "apply" ? [p.op] : []));
     let outcomes: Outcome[] = [];
     if (ops.length) {
