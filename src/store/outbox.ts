@@ -173,9 +173,8 @@ export async function claimUnits(
 }
 
 /**
- * Takes the pending jobs queued behind claimed resources into the claim (not those behind a held one). Called at
- * claim time, and again right before the batch reads its facts: a job committed before that read asks for nothing
- * the delivery will not send, so it is done with the batch instead of causing a second delivery.
+ * Takes the pending jobs queued behind claimed resources into the claim (not those behind a held one), so that a
+ * resource's queued changes go out as one delivery of its current state.
  */
 export async function claimFollowers(
   q: Queryable,

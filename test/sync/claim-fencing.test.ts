@@ -76,10 +76,10 @@ describe.each(BACKENDS)("claims on %s", (backend) => {
     expect((await listJobs(db, { resourceId: id }))[0]).toMatchObject({ state: "done" });
   });
 
-  it("jobs queued behind a claimed resource before its facts are read join the claim; none is left for a second delivery", async () => {
+  it("jobs queued behind a claimed resource can join its claim; none is left for another worker", async () => {
     const { db, id } = await oneJob();
     const [unit] = await claimUnits(db, "t", 10, "worker-a:1", 60_000);
-    // A member's link re-queued this group while the batch was on its way to reading the facts.
+    // Queued after the claim (a member's link re-queues its groups), then taken into it.
     const late = { target: "t", resourceType: "User" as const, resourceId: id, action: "provision" as const };
     await enqueueJobs(db, [late, late]);
     const joined = await claimFollowers(db, "t", [id], "worker-a:1", 60_000);

@@ -311,13 +311,12 @@ export async function applyUserOps(
   updates.forEach((u, i) => {
     const result = updated[i];
     let failure = saveOutcome(ctx, result);
+    const gone = !!failure && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code);
     // A deprovisioned user that no longer exists is as deprovisioned as it gets.
-    if (failure && !u.plan && failure.status === "failed" && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code))
-      failure = undefined;
+    if (gone && !u.plan && failure?.status === "failed") failure = undefined;
     outcomes[u.index] = failure ?? { status: "done", targetId: u.record.Id, ...sentNow(u.plan, u.record) };
     // Refused or not, the user exists (unless Salesforce says it is gone): its assignments follow SCIM.
-    if (u.plan && !(failure && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code)))
-      synced.push({ plan: u.plan, userId: u.record.Id, created: false });
+    if (u.plan && !gone) synced.push({ plan: u.plan, userId: u.record.Id, created: false });
   });
   if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);
   return synced;

@@ -72,17 +72,35 @@ export function nameInSlices(names: Iterable<string>): string[][] {
   return slices;
 }
 
+/** The element name of each list in Tableau's answers. */
+const ITEM = { users: "user", groups: "group" } as const;
+
+/**
+ * The site's users or groups whose `field` is in one of `slices` (each a `…:in:[…]` list of URL size): a batch's
+ * lookups in a few calls, not one each.
+ */
+export async function listedIn<T>(
+  ctx: TableauContext,
+  list: "users" | "groups",
+  field: "name" | "luid",
+  slices: string[][],
+  query: Record<string, string> = {},
+): Promise<T[]> {
+  const found: T[] = [];
+  await Promise.all(
+    slices.map(async (part) => {
+      const filter = { ...query, filter: `${field}:in:[${part.join(",")}]` };
+      for await (const page of ctx.client.pages<T>(`/${list}`, list, ITEM[list], filter)) found.push(...page);
+    }),
+  );
+  return found;
+}
+
 /** The site users with these names (any case): `name:in` lookups of URL-sized slices, then one by one. */
 export async function usersByName(ctx: TableauContext, names: string[]): Promise<Map<string, TableauUser>> {
   const found = new Map<string, TableauUser>();
-  const slices = nameInSlices(names);
-  await Promise.all(
-    slices.map(async (part) => {
-      const query = { filter: `name:in:[${part.join(",")}]`, fields: "_all_" };
-      for await (const page of ctx.client.pages<TableauUser>("/users", "users", "user", query))
-        for (const u of page) found.set(u.name.toLowerCase(), u);
-    }),
-  );
+  for (const u of await listedIn<TableauUser>(ctx, "users", "name", nameInSlices(names), { fields: "_all_" }))
+    found.set(u.name.toLowerCase(), u);
   // `in` compares exactly; a user whose name differs in case only is found by a case-blind lookup.
   const missing = names.filter((n) => !found.has(n.toLowerCase()));
   await Promise.all(
@@ -196,18 +214,11 @@ async function settleAdded(
 
 /** Users found by LUID (`luid:in:[…]`, slices of 150 ids): linked users of a batch in a few calls, not one each. */
 export async function usersById(ctx: TableauContext, ids: string[]): Promise<Map<string, TableauUser>> {
-  const found = new Map<string, TableauUser>();
   const unique = [...new Set(ids)];
   const slices: string[][] = [];
   for (let i = 0; i < unique.length; i += 150) slices.push(unique.slice(i, i + 150));
-  await Promise.all(
-    slices.map(async (part) => {
-      const query = { filter: `luid:in:[${part.join(",")}]`, fields: "_all_" };
-      for await (const page of ctx.client.pages<TableauUser>("/users", "users", "user", query))
-        for (const u of page) found.set(u.id, u);
-    }),
-  );
-  return found;
+  const users = await listedIn<TableauUser>(ctx, "users", "luid", slices, { fields: "_all_" });
+  return new Map(users.map((u) => [u.id, u]));
 }
 
 export interface Removal {

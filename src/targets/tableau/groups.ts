@@ -1,6 +1,6 @@
 // Local Tableau groups for SCIM groups: create or link by name, rename, membership made exactly equal.
 import type { DesiredGroup, Outcome, TargetGroup } from "../target.ts";
-import { nameInSlices } from "./bulk.ts";
+import { listedIn, nameInSlices } from "./bulk.ts";
 import { ALREADY_MEMBER, GROUP_EXISTS, hasCode, isNotFound, TableauError } from "./client/errors.ts";
 import { conflict, mapLimited, type TableauContext } from "./context.ts";
 
@@ -34,19 +34,12 @@ export async function findGroupByName(ctx: TableauContext, name: string): Promis
 }
 
 /**
- * The site groups with these names (exact case), read with `name:in` lookups of URL size: a batch re-delivering
- * linked groups reads them in one call instead of one each. A name not found here is looked up alone later.
+ * The site groups with these names (exact case): a batch re-delivering linked groups reads them in one call instead
+ * of one each. A name not found here is looked up alone later.
  */
 export async function groupsByName(ctx: TableauContext, names: string[]): Promise<Map<string, TableauGroup>> {
-  const found = new Map<string, TableauGroup>();
-  await Promise.all(
-    nameInSlices(names).map(async (part) => {
-      const query = { filter: `name:in:[${part.join(",")}]` };
-      for await (const page of ctx.client.pages<TableauGroup>("/groups", "groups", "group", query))
-        for (const g of page) found.set(g.name, g);
-    }),
-  );
-  return found;
+  const groups = await listedIn<TableauGroup>(ctx, "groups", "name", nameInSlices(names));
+  return new Map(groups.map((g) => [g.name, g]));
 }
 
 /** Licence on sign-in: the group grants its minimum site role when a member signs in. */
