@@ -17,6 +17,7 @@ import { type Db, migrate, openPglite, openPostgres } from "../src/store/index.t
 import { enqueueRepairs } from "../src/sync/reconcile/repairs.ts";
 import type { DemoEmulator } from "../src/targets/kind.ts";
 import { registeredKinds } from "../src/targets/registry.ts";
+import { tracePostgres } from "./pg-trace.ts";
 import { seedScriptBaseline } from "./salesforce-seed-baseline.ts";
 
 const { values: args } = parseArgs({
@@ -202,33 +203,8 @@ async function phase(
 }
 
 if (process.env.BENCH_TRACE) {
-  const pg = (await import("pg")).default;
-  const orig = pg.Client.prototype.query;
-  const spent = new Map<string, { n: number; ms: number }>();
-  // biome-ignore lint/suspicious/noExplicitAny: tracing only
-  (pg.Client.prototype as any).query = function (this: unknown, ...a: any[]) {
-    const text = String(typeof a[0] === "string" ? a[0] : a[0]?.text)
-      .replace(/\s+/g, " ")
-      .slice(0, 90);
-    const s0 = performance.now();
-    // biome-ignore lint/suspicious/noExplicitAny: tracing only
-    const r: any = (orig as any).apply(this, a);
-    if (r && typeof r.then === "function")
-      r.then(
-        () => {
-          const e = spent.get(text) ?? { n: 0, ms: 0 };
-          e.n++;
-          e.ms += performance.now() - s0;
-          spent.set(text, e);
-        },
-        () => {},
-      );
-    return r;
-  };
-  process.on("exit", () => {
-    for (const [q, e] of [...spent.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12))
-      process.stderr.write(`${e.ms.toFixed(0).padStart(7)} ms ${String(e.n).padStart(6)}x ${q}\n`);
-  });
+  const trace = tracePostgres();
+  process.on("exit", () => trace.print());
   const t0 = Date.now();
   for (const t of bridge.dispatcher.targets) {
     const apply = t.target.apply.bind(t.target);

@@ -39,6 +39,7 @@ import { bridgeSchemaSet } from "../src/schemas.ts";
 import { migrate, openPostgres } from "../src/store/index.ts";
 import { outboxWriter } from "../src/sync/index.ts";
 import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
+import { tracePostgres } from "./pg-trace.ts";
 
 const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -295,7 +296,9 @@ async function main() {
           .rows[0]?.n ?? 0,
       );
     const deliveries: string[] = [];
+    const trace = process.env.BENCH_TRACE ? tracePostgres((l) => console.log(l)) : undefined;
     for (const s of chosen) {
+      trace?.reset();
       const done0 = s.kind.endsWith("Targets") ? await jobs("'done'") : 0;
       const cpu0 = process.cpuUsage();
       const r = await client({ ...s, kind: s.kind.replace(/Targets$/, "") as Scenario["kind"] });
@@ -308,6 +311,7 @@ async function main() {
         `| ${s.name} | ${fmt(r)} | ${results.get(s.kind)!.cpuMs.toFixed(2)} | ${fmt(baseline)} | ${s.goal} | ${r.non2xx ? `${r.non2xx} non-2xx` : ""} |`,
       );
       console.log(rows.at(-1));
+      trace?.print();
       if (s.kind.endsWith("Targets") && process.env.BENCH_DISPATCH !== "0")
         deliveries.push(
           `${s.kind}: ${(await jobs("'done'")) - done0} delivery jobs done during the burst, ` +

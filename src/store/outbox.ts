@@ -115,6 +115,35 @@ export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   );
 }
 
+/** The oldest open job of outbox row `o`'s resource in its target: only that one may be claimed. */
+const OLDEST_OPEN = `SELECT min(e.id) FROM outbox e WHERE e.resource_id = o.resource_id AND e.target = o.target
+                        AND e.state IN ('pending', 'running', 'held')`;
+
+/**
+ * Claims the heads: $1 target, $2 limit, $3 token, $4 lease ms.
+ * Written so that every plan is index-driven whatever the statistics say: after a burst of writes the
+ * planner's row counts are stale until autovacuum runs, and the older form (one scan with an OR and an
+ * anti-join) became a quadratic scan of the open jobs (1.3 s per claim with 2,000 open jobs), taking the
+ * database's CPU from the SCIM writes. Due pending jobs come from outbox_due in its own order (longest
+ * waiting first), run-out leases from outbox_lease, and "is this the resource's oldest open job" is a
+ * correlated lookup that can only be answered from outbox_resource.
+ */
+export const CLAIM_HEADS_SQL = `WITH expired AS (
+   SELECT o.id FROM outbox o
+    WHERE o.target = $1 AND o.state = 'running' AND o.claimed_until < now()
+      AND o.id = (${OLDEST_OPEN})
+    ORDER BY o.claimed_until LIMIT $2 FOR UPDATE SKIP LOCKED),
+ due AS (
+   SELECT o.id FROM outbox o
+    WHERE o.target = $1 AND o.state = 'pending' AND o.not_before <= now()
+      AND o.id = (${OLDEST_OPEN})
+    ORDER BY o.not_before, o.id LIMIT GREATEST(0, $2 - (SELECT count(*) FROM expired))
+    FOR UPDATE SKIP LOCKED),
+ heads AS (SELECT id FROM expired UNION ALL SELECT id FROM due)
+ UPDATE outbox o SET state = 'running', attempts = o.attempts + 1, claimed_by = $3,
+        claimed_until = now() + ($4::int * interval '1 millisecond')
+   FROM heads WHERE o.id = heads.id RETURNING o.*`;
+
 /** A claimed unit of work: one resource in one target, with every job it coalesces (head first). */
 export interface ClaimedUnit {
   target: string;
@@ -136,19 +165,7 @@ export async function claimUnits(
   leaseMs: number,
 ): Promise<ClaimedUnit[]> {
   return db.transaction(async (t) => {
-    const { rows: heads } = await t.query<JobRow>(
-      `WITH heads AS (
-         SELECT o.id FROM outbox o
-          WHERE o.target = $1 AND o.not_before <= now()
-            AND (o.state = 'pending' OR (o.state = 'running' AND o.claimed_until < now()))
-            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.target = o.target AND e.resource_id = o.resource_id
-                              AND e.id < o.id AND e.state IN ('pending', 'running', 'held'))
-          ORDER BY o.id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       UPDATE outbox o SET state = 'running', attempts = o.attempts + 1, claimed_by = $3,
-              claimed_until = now() + ($4::int * interval '1 millisecond')
-         FROM heads WHERE o.id = heads.id RETURNING o.*`,
-      [target, limit, token, leaseMs],
-    );
+    const { rows: heads } = await t.query<JobRow>(CLAIM_HEADS_SQL, [target, limit, token, leaseMs]);
     if (!heads.length) return [];
     const followers = await claimFollowers(
       t,
