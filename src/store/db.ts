@@ -21,6 +21,26 @@ export interface Db extends Tx {
   close(): Promise<void>;
 }
 
+/** Statement texts the code marks as hot, by name (see `prepared`). */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Marks a statement text as one to prepare once per PostgreSQL connection and reuse (parse and plan are then
+ * skipped: 25% of the database's CPU per SCIM write with targets, measured). Only for texts made by the code from a
+ * bounded set, never for text that depends on a request (a compiled filter): each connection keeps every prepared
+ * statement for its lifetime. PGlite runs every statement as before.
+ */
+export function prepared(sql: string): string {
+  if (!PREPARED.has(sql)) PREPARED.set(sql, `scim_bridge_${PREPARED.size + 1}`);
+  return sql;
+}
+
+/** The query config `pg` takes: named when the text was marked by `prepared`. */
+function pgQuery(sql: string, params: unknown[] | undefined): pg.QueryConfig {
+  const name = params?.length ? PREPARED.get(sql) : undefined;
+  return name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] };
+}
+
 // Return timestamps as Date and bigint counts as numbers the same way on both engines.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -58,7 +78,7 @@ export async function openPostgres(
   pool.on("error", () => {});
   await pool.query("SELECT 1");
   const query: Db["query"] = async (sql, params) => {
-    const r = await pool.query(sql, params as unknown[]);
+    const r = await pool.query(pgQuery(sql, params));
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
   };
   return {
@@ -70,7 +90,7 @@ export async function openPostgres(
         await client.query("BEGIN");
         const tx: Tx = {
           async query(sql, params) {
-            const r = await client.query(sql, params as unknown[]);
+            const r = await client.query(pgQuery(sql, params));
             return { rows: r.rows, rowCount: r.rowCount ?? 0 };
           },
           async exec(sql) {

@@ -1,7 +1,7 @@
 // What the dispatcher and the outbox writer read and write around a delivery: tombstones of deleted resources,
 // the member links a group delivery sends, which resources a target may hold, group work a member's change
 // calls for, and the delivery audit.
-import type { Queryable } from "./db.ts";
+import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
 export interface Tombstone {
@@ -20,9 +20,12 @@ export async function tombstonesFor(q: Queryable, ids: string[]): Promise<Map<st
     resource_type: ResourceType;
     data: Record<string, unknown>;
     groups: string[] | null;
-  }>("SELECT resource_id, resource_type, data, groups FROM tombstones WHERE resource_id = ANY($1::uuid[])", [
-    ids,
-  ]);
+  }>(
+    prepared(
+      "SELECT resource_id, resource_type, data, groups FROM tombstones WHERE resource_id = ANY($1::uuid[])",
+    ),
+    [ids],
+  );
   return new Map(
     rows.map((r) => [
       r.resource_id,
@@ -38,9 +41,9 @@ export async function tombstonesFor(q: Queryable, ids: string[]): Promise<Map<st
 export async function dropSettledTombstones(q: Queryable, ids: string[]): Promise<void> {
   if (!ids.length) return;
   await q.query(
-    `DELETE FROM tombstones t WHERE t.resource_id = ANY($1::uuid[])
+    prepared(`DELETE FROM tombstones t WHERE t.resource_id = ANY($1::uuid[])
         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.resource_id = t.resource_id
-                          AND o.state IN ('pending', 'running', 'held', 'dead'))`,
+                          AND o.state IN ('pending', 'running', 'held', 'dead'))`),
     [ids],
   );
 }
@@ -54,7 +57,7 @@ export async function memberLinks(
   const out = new Map<string, { linked: string[]; waiting: number }>();
   if (!groupIds.length) return out;
   const { rows } = await q.query<{ group_id: string; target_id: string | null; waiting: boolean }>(
-    `SELECT group_id, target_id, waiting FROM (
+    prepared(`SELECT group_id, target_id, waiting FROM (
        SELECT m.group_id,
               CASE WHEN NOT l.deprovisioned THEN l.target_id END AS target_id,
               EXISTS (SELECT 1 FROM outbox o WHERE o.target = $1 AND o.resource_id = m.member_id
@@ -62,7 +65,7 @@ export async function memberLinks(
          FROM group_members m
          LEFT JOIN links l ON l.resource_id = m.member_id AND l.target = $1
         WHERE m.group_id = ANY($2::uuid[]) AND m.member_type = 'User') AS x
-      WHERE target_id IS NOT NULL OR waiting`,
+      WHERE target_id IS NOT NULL OR waiting`),
     [target, groupIds],
   );
   for (const r of rows) {
@@ -87,7 +90,7 @@ export async function queueGroupsOfMembers(
 ): Promise<number> {
   if (!memberIds.length) return 0;
   const { rows } = await q.query<{ id: string }>(
-    `WITH affected AS (
+    prepared(`WITH affected AS (
        SELECT m.group_id AS id FROM group_members m WHERE m.member_id = ANY($2::uuid[])
        UNION SELECT unnest(t.groups) FROM tombstones t WHERE t.resource_id = ANY($2::uuid[])),
      queued AS (
@@ -97,7 +100,7 @@ export async function queueGroupsOfMembers(
      INSERT INTO links (resource_type, resource_id, target, state)
      SELECT 'Group', resource_id, $1, 'pending' FROM queued
      ON CONFLICT (resource_id, target) DO UPDATE SET state = 'pending'
-     RETURNING resource_id AS id`,
+     RETURNING resource_id AS id`),
     [target, memberIds, requestId],
   );
   return rows.length;
@@ -114,10 +117,10 @@ export async function knownTo(
   // The type matters: a group's members may be groups, and a nested group leaving its parent is not a user
   // leaving a target's scope.
   const { rows } = await q.query<{ id: string }>(
-    `SELECT resource_id AS id FROM links WHERE target = $1 AND resource_type = $3 AND resource_id = ANY($2::uuid[])
+    prepared(`SELECT resource_id AS id FROM links WHERE target = $1 AND resource_type = $3 AND resource_id = ANY($2::uuid[])
         AND NOT deprovisioned AND (target_id IS NOT NULL OR state <> 'synced')
      UNION SELECT resource_id FROM outbox WHERE target = $1 AND resource_type = $3 AND resource_id = ANY($2::uuid[])
-        AND state IN ('pending', 'running', 'held') AND action = 'provision'`,
+        AND state IN ('pending', 'running', 'held') AND action = 'provision'`),
     [target, ids, type],
   );
   return new Set(rows.map((r) => r.id));
@@ -126,7 +129,7 @@ export async function knownTo(
 /** The users directly in a group. */
 export async function userMemberIds(q: Queryable, groupId: string): Promise<string[]> {
   const { rows } = await q.query<{ member_id: string }>(
-    "SELECT member_id FROM group_members WHERE group_id = $1 AND member_type = 'User'",
+    prepared("SELECT member_id FROM group_members WHERE group_id = $1 AND member_type = 'User'"),
     [groupId],
   );
   return rows.map((r) => r.member_id);
@@ -135,7 +138,9 @@ export async function userMemberIds(q: Queryable, groupId: string): Promise<stri
 /** How many users a target holds an active (not deprovisioned) account for, for the breaker's percentage. */
 export async function linkedUserCount(q: Queryable, target: string): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM links WHERE target = $1 AND resource_type = 'User' AND NOT deprovisioned",
+    prepared(
+      "SELECT count(*)::int AS n FROM links WHERE target = $1 AND resource_type = 'User' AND NOT deprovisioned",
+    ),
     [target],
   );
   return Number(rows[0]?.n ?? 0);
@@ -162,9 +167,9 @@ export interface TargetAuditEntry {
 export async function auditTarget(q: Queryable, target: string, action: string, rows: TargetAuditEntry[]) {
   if (!rows.length) return;
   await q.query(
-    `INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, actor, detail)
+    prepared(`INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, actor, detail)
      SELECT $1, $2, a.rt, a.rid, a.oc, a.req, a.act, a.d::jsonb
-       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(rt, rid, oc, req, act, d)`,
+       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(rt, rid, oc, req, act, d)`),
     [
       action,
       target,
@@ -205,8 +210,8 @@ export interface ParkedWork {
 /** Open jobs per target whose last attempt ended with `code` (e.g. credentials refused), for health reports. */
 export async function parkedWith(q: Queryable, code: string): Promise<ParkedWork[]> {
   const { rows } = await q.query<{ target: string; n: number; message: string | null }>(
-    `SELECT target, count(*)::int AS n, (array_agg(last_error_message ORDER BY id DESC))[1] AS message
-       FROM outbox WHERE state IN ('pending', 'running') AND last_error_code = $1 GROUP BY target ORDER BY target`,
+    prepared(`SELECT target, count(*)::int AS n, (array_agg(last_error_message ORDER BY id DESC))[1] AS message
+       FROM outbox WHERE state IN ('pending', 'running') AND last_error_code = $1 GROUP BY target ORDER BY target`),
     [code],
   );
   return rows.map((r) => ({ target: r.target, jobs: Number(r.n), message: r.message }));

@@ -1,5 +1,5 @@
 // Links: which account in which target a SCIM resource is, and how its last delivery went.
-import type { Queryable } from "./db.ts";
+import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
 export type LinkState = "pending" | "synced" | "failed" | "held";
@@ -31,6 +31,10 @@ interface LinkRow {
   sent: Record<string, unknown> | string | null;
 }
 
+/** LinkRow's columns, named: a prepared statement's result must not change shape when a migration adds one. */
+const LINK_COLUMNS =
+  "resource_type, resource_id, target, target_id, state, last_attempt_at, error_code, error_message, deprovisioned, sent";
+
 const toLink = (r: LinkRow): Link => ({
   resourceType: r.resource_type,
   resourceId: r.resource_id,
@@ -47,7 +51,9 @@ const toLink = (r: LinkRow): Link => ({
 export async function linksFor(q: Queryable, resourceIds: string[], target?: string): Promise<Link[]> {
   if (!resourceIds.length) return [];
   const { rows } = await q.query<LinkRow>(
-    `SELECT * FROM links WHERE resource_id = ANY($1::uuid[]) AND ($2::text IS NULL OR target = $2) ORDER BY target`,
+    prepared(
+      `SELECT ${LINK_COLUMNS} FROM links WHERE resource_id = ANY($1::uuid[]) AND ($2::text IS NULL OR target = $2) ORDER BY target`,
+    ),
     [resourceIds, target ?? null],
   );
   return rows.map(toLink);
@@ -63,9 +69,9 @@ export async function markPending(
 ) {
   if (!ids.length) return;
   await q.query(
-    `INSERT INTO links (resource_type, resource_id, target, state)
+    prepared(`INSERT INTO links (resource_type, resource_id, target, state)
      SELECT $1, id, $2, $4 FROM unnest($3::uuid[]) AS id
-     ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state`,
+     ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state`),
     [type, target, ids, state],
   );
 }
@@ -99,15 +105,15 @@ export async function recordLinks(q: Queryable, target: string, outcomes: LinkOu
   const rows = `unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::jsonb[])
                 AS o(rt, rid, tid, st, ec, em, dp, sent)`;
   await q.query(
-    `INSERT INTO links (resource_type, resource_id, target) SELECT o.rt, o.rid, $1 FROM ${rows}
-     ON CONFLICT (resource_id, target) DO NOTHING`,
+    prepared(`INSERT INTO links (resource_type, resource_id, target) SELECT o.rt, o.rid, $1 FROM ${rows}
+     ON CONFLICT (resource_id, target) DO NOTHING`),
     params,
   );
   await q.query(
-    `UPDATE links l SET target_id = COALESCE(o.tid, l.target_id), state = o.st, last_attempt_at = now(),
+    prepared(`UPDATE links l SET target_id = COALESCE(o.tid, l.target_id), state = o.st, last_attempt_at = now(),
             error_code = o.ec, error_message = o.em, deprovisioned = COALESCE(o.dp, l.deprovisioned),
             sent = COALESCE(o.sent, l.sent)
-       FROM ${rows} WHERE l.resource_id = o.rid AND l.target = $1`,
+       FROM ${rows} WHERE l.resource_id = o.rid AND l.target = $1`),
     params,
   );
 }
@@ -116,7 +122,7 @@ export async function recordLinks(q: Queryable, target: string, outcomes: LinkOu
 export async function linksByTargetIds(q: Queryable, target: string, targetIds: string[]): Promise<Link[]> {
   if (!targetIds.length) return [];
   const { rows } = await q.query<LinkRow>(
-    "SELECT * FROM links WHERE target = $1 AND target_id = ANY($2::text[])",
+    prepared(`SELECT ${LINK_COLUMNS} FROM links WHERE target = $1 AND target_id = ANY($2::text[])`),
     [target, targetIds],
   );
   return rows.map(toLink);

@@ -1,5 +1,5 @@
 // Group membership as rows: changing one member of a 50,000-member group touches one row.
-import type { Queryable } from "./db.ts";
+import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
 export interface Member {
@@ -12,9 +12,9 @@ export interface Member {
 export async function addMembers(q: Queryable, groupId: string, members: Member[]): Promise<string[]> {
   if (!members.length) return [];
   const { rows } = await q.query<{ member_id: string }>(
-    `INSERT INTO group_members (group_id, member_id, member_type)
+    prepared(`INSERT INTO group_members (group_id, member_id, member_type)
      SELECT $1, m.id, m.type FROM unnest($2::uuid[], $3::text[]) AS m(id, type)
-     ON CONFLICT DO NOTHING RETURNING member_id`,
+     ON CONFLICT DO NOTHING RETURNING member_id`),
     [groupId, members.map((m) => m.value), members.map((m) => m.type)],
   );
   return rows.map((r) => r.member_id);
@@ -24,11 +24,13 @@ export async function addMembers(q: Queryable, groupId: string, members: Member[
 export async function removeMembers(q: Queryable, groupId: string, ids?: string[]): Promise<string[]> {
   const { rows } = ids
     ? await q.query<{ member_id: string }>(
-        "DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[]) RETURNING member_id",
+        prepared(
+          "DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[]) RETURNING member_id",
+        ),
         [groupId, ids],
       )
     : await q.query<{ member_id: string }>(
-        "DELETE FROM group_members WHERE group_id = $1 RETURNING member_id",
+        prepared("DELETE FROM group_members WHERE group_id = $1 RETURNING member_id"),
         [groupId],
       );
   return rows.map((r) => r.member_id);
@@ -47,8 +49,8 @@ export async function groupsOf(
   const out = new Map<string, { value: string; display: string }[]>();
   if (!memberIds.length) return out;
   const { rows } = await q.query<{ member_id: string; group_id: string; display_name: string }>(
-    `SELECT m.member_id, m.group_id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
-      WHERE m.member_id = ANY($1::uuid[]) ORDER BY g.display_name`,
+    prepared(`SELECT m.member_id, m.group_id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+      WHERE m.member_id = ANY($1::uuid[]) ORDER BY g.display_name`),
     [memberIds],
   );
   for (const r of rows) {
@@ -69,11 +71,11 @@ export async function membersOfGroups(q: Queryable, groupIds: string[]): Promise
     member_type: ResourceType;
     display: string;
   }>(
-    `SELECT m.group_id, m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, g.display_name) AS display
+    prepared(`SELECT m.group_id, m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, g.display_name) AS display
        FROM group_members m
        LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id
        LEFT JOIN groups g ON m.member_type = 'Group' AND g.id = m.member_id
-      WHERE m.group_id = ANY($1::uuid[]) ORDER BY m.added, m.member_id`,
+      WHERE m.group_id = ANY($1::uuid[]) ORDER BY m.added, m.member_id`),
     [groupIds],
   );
   for (const r of rows) {

@@ -1,5 +1,5 @@
 // Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
-import type { Queryable } from "./db.ts";
+import { prepared, type Queryable } from "./db.ts";
 import { STORE_LIMITS, unstorableText } from "./limits.ts";
 import { TABLE } from "./tables.ts";
 
@@ -88,7 +88,9 @@ export async function insertResources(
     return `(${values.map((v) => `$${params.push(v)}`).join(", ")})`;
   });
   const sql = `INSERT INTO ${TABLE[type]} (${all.join(", ")}) VALUES ${tuples.join(", ")} RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(withAudit(type, sql, params, audit), params);
+  // One text per type for a single row (a SCIM create); a bulk load's row counts vary, so it is not prepared.
+  const text = withAudit(type, sql, params, audit);
+  const { rows } = await q.query<Row>(items.length === 1 ? prepared(text) : text, params);
   return rows.map((r) => rowToResource(type, r));
 }
 
@@ -99,7 +101,7 @@ export async function getResource(
   opts: { forUpdate?: boolean } = {},
 ): Promise<StoredResource | undefined> {
   const { rows } = await q.query<Row>(
-    `SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = $1${opts.forUpdate ? " FOR UPDATE" : ""}`,
+    prepared(`SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = $1${opts.forUpdate ? " FOR UPDATE" : ""}`),
     [id],
   );
   return rows[0] && rowToResource(type, rows[0]);
@@ -111,9 +113,10 @@ export async function getResources(
   ids: string[],
 ): Promise<StoredResource[]> {
   if (!ids.length) return [];
-  const { rows } = await q.query<Row>(`SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [
-    ids,
-  ]);
+  const { rows } = await q.query<Row>(
+    prepared(`SELECT ${SELECT} FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`),
+    [ids],
+  );
   return rows.map((r) => rowToResource(type, r));
 }
 
@@ -131,7 +134,7 @@ export async function updateResource(
   const params: unknown[] = [id, JSON.stringify(data), now, ...Object.values(cols)];
   const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
   const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1 RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(withAudit(type, sql, params, audit), params);
+  const { rows } = await q.query<Row>(prepared(withAudit(type, sql, params, audit)), params);
   return rowToResource(type, rows[0]!);
 }
 
@@ -145,31 +148,34 @@ export async function touchResource(
 ) {
   const params: unknown[] = [id, now];
   const sql = `UPDATE ${TABLE[type]} SET last_modified = $2, version = version + 1 WHERE id = $1 RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(withAudit(type, sql, params, audit), params);
+  const { rows } = await q.query<Row>(prepared(withAudit(type, sql, params, audit)), params);
   return rows[0] && rowToResource(type, rows[0]);
 }
 
 /** Deletes a resource, keeping a tombstone (its body, a user's groups) until every target has confirmed. */
 export async function deleteResource(q: Queryable, type: ResourceType, id: string): Promise<boolean> {
   await q.query(
-    `INSERT INTO tombstones (resource_id, resource_type, data, groups)
+    prepared(`INSERT INTO tombstones (resource_id, resource_type, data, groups)
      SELECT r.id, $2, r.data, ARRAY(SELECT m.group_id FROM group_members m WHERE m.member_id = r.id)
        FROM ${TABLE[type]} r WHERE r.id = $1
-     ON CONFLICT (resource_id) DO NOTHING`,
+     ON CONFLICT (resource_id) DO NOTHING`),
     [id, type],
   );
-  const { rowCount } = await q.query(`DELETE FROM ${TABLE[type]} WHERE id = $1`, [id]);
-  if (rowCount && type === "User") await q.query("DELETE FROM group_members WHERE member_id = $1", [id]);
-  if (rowCount && type === "Group") await q.query("DELETE FROM group_members WHERE member_id = $1", [id]);
+  const { rowCount } = await q.query(prepared(`DELETE FROM ${TABLE[type]} WHERE id = $1`), [id]);
+  if (rowCount && type === "User")
+    await q.query(prepared("DELETE FROM group_members WHERE member_id = $1"), [id]);
+  if (rowCount && type === "Group")
+    await q.query(prepared("DELETE FROM group_members WHERE member_id = $1"), [id]);
   return rowCount > 0;
 }
 
 /** Ids of the given type that exist, for validating member references. */
 export async function existingIds(q: Queryable, type: ResourceType, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`, [
-    ids,
-  ]);
+  const { rows } = await q.query<{ id: string }>(
+    prepared(`SELECT id FROM ${TABLE[type]} WHERE id = ANY($1::uuid[])`),
+    [ids],
+  );
   return new Set(rows.map((r) => r.id));
 }
 
@@ -182,7 +188,7 @@ export async function takenNames(q: Queryable, type: ResourceType, names: string
   if (!storable.length) return new Set();
   const column = type === "User" ? "user_name" : "display_name";
   const { rows } = await q.query<{ name: string }>(
-    `SELECT lower(${column}) AS name FROM ${TABLE[type]} WHERE lower(${column}) = ANY($1::text[])`,
+    prepared(`SELECT lower(${column}) AS name FROM ${TABLE[type]} WHERE lower(${column}) = ANY($1::text[])`),
     [storable.map((n) => n.toLowerCase())],
   );
   return new Set(rows.map((r) => r.name));

@@ -1,6 +1,6 @@
 // Reads that answer a SCIM request in one round trip: the resource row plus, as JSON columns of the same
 // statement, its relations (a user's groups, a group's members) and its per-target link status.
-import type { Queryable } from "./db.ts";
+import { prepared, type Queryable } from "./db.ts";
 import type { ResourceSchema } from "./filter/index.ts";
 import { compileList, type ListRequest } from "./list-query.ts";
 import type { Member } from "./memberships.ts";
@@ -94,7 +94,7 @@ export async function getResourceWithExtras(
   include: Include,
 ): Promise<ResourceWithExtras | undefined> {
   const { rows } = await q.query<ExtrasRow>(
-    `SELECT ${selectList(type, include)} FROM ${TABLE[type]} t WHERE t.id = $1`,
+    prepared(`SELECT ${selectList(type, include)} FROM ${TABLE[type]} t WHERE t.id = $1`),
     [id],
   );
   return rows[0] && withExtras(type, rows[0], include);
@@ -109,7 +109,7 @@ export async function extrasOf(
 ): Promise<Map<string, ResourceWithExtras>> {
   if (!ids.length || (!include.relations && !include.links)) return new Map();
   const { rows } = await q.query<ExtrasRow>(
-    `SELECT ${selectList(type, include)} FROM ${TABLE[type]} t WHERE t.id = ANY($1::uuid[])`,
+    prepared(`SELECT ${selectList(type, include)} FROM ${TABLE[type]} t WHERE t.id = ANY($1::uuid[])`),
     [ids],
   );
   return new Map(rows.map((r) => [r.id, withExtras(type, r, include)]));
@@ -138,6 +138,7 @@ export async function listResourcesWithExtras(
   // The page's ids first (an index-only scan can skip OFFSET rows cheaply), then the rows and their extras for
   // those ids only: extras in the select list of the paged query would be computed for every skipped row too.
   const { rows } = await q.query<ExtrasRow>(
+    // Not prepared: the text depends on the request's filter and sort.
     `SELECT ${selectList(type, include)}
        FROM (SELECT t.id FROM ${TABLE[type]} t ${where}
               ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}) AS p

@@ -109,6 +109,7 @@ async function userJobs(
 ) {
   const single = change.type === "User" && !deleted && change.after;
   let desired: DesiredUser | undefined;
+  let groupsRead = false;
   const plans: TargetPlan[] = [];
   for (const t of opts.targets) {
     // The written user exists (it is in this transaction): without a scope it is in it, no query needed.
@@ -125,16 +126,19 @@ async function userJobs(
     // else the record says (the target only needs to find the account to take its access away).
     const target = t.target;
     if (single && provision.length && hasPreflight(target) && change.after!.data.active !== false) {
-      desired ??= {
-        scimId: change.id,
-        data: change.after!.data,
-        active: true,
-        // A user being created is in no group yet.
-        groups:
-          change.action === "create"
-            ? []
-            : ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display),
-      };
+      // A user being created is in no group yet; other writes read the groups once, if a mapping uses them.
+      const readGroups = change.action !== "create" && target.preflightReadsGroups !== false;
+      if (!desired || (readGroups && !groupsRead)) {
+        desired = {
+          scimId: change.id,
+          data: change.after!.data,
+          active: true,
+          groups: readGroups
+            ? ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display)
+            : [],
+        };
+        groupsRead = readGroups;
+      }
       problems = target.preflight(desired);
     }
     plans.push({ t, provision, deprovision, problems });

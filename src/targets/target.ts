@@ -132,6 +132,11 @@ export interface PreflightTarget {
    * write is refused with 400 only when no in-scope target could take it, or the target says `preflight: reject`).
    */
   preflight(user: DesiredUser): Problem[];
+  /**
+   * Whether the answer depends on the user's groups (group rules in the mapping). When not, a SCIM write does not
+   * read the user's groups for it: one query less per PATCH or PUT.
+   */
+  readonly preflightReadsGroups?: boolean;
 }
 
 export interface DriftTarget {

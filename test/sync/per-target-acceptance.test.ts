@@ -187,6 +187,44 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
     });
   });
 
+  it("a PATCH's pre-flight sees the user's groups when a group rule gives the profile", async () => {
+    // No profile but the group rule's: judged without the user's groups, Salesforce would look unable to take them.
+    const t = await start({
+      mapping: { fields: {}, groupRules: [{ group: "Sales", set: { ProfileId: "Standard User" } }] },
+    });
+    try {
+      const user = await post(t, {
+        userName: "rule@example.com",
+        emails: [{ value: "rule@example.com", primary: true }],
+        name: { givenName: "Rule", familyName: "Follower" },
+      });
+      expect(user.status).toBe(201);
+      const id = user.body.id as string;
+      const group = await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({
+          schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+          displayName: "Sales",
+          members: [{ value: id }],
+        });
+      expect(group.status).toBe(201);
+      const patched = await t.request
+        .patch(`/scim/v2/Users/${id}`)
+        .set(AUTH)
+        .send({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "Rep" }] });
+      expect(patched.status).toBe(200);
+      const synced = await eventually(async () => {
+        const s = await statusOf(t, id, "salesforce");
+        return s?.state === "synced" ? s : undefined;
+      });
+      expect(synced.errorCode).toBeUndefined();
+      expect(sf.org.users().find((u) => u.Username === "rule@example.com")?.Title).toBe("Rep");
+    } finally {
+      await t.stop();
+    }
+  });
+
   it("with Tableau out of the user's scope, Salesforce's refusal refuses the write", async () => {
     const t = await start({}, { scope: 'title eq "Analyst"' });
     try {

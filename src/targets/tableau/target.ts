@@ -163,6 +163,7 @@ export function createTableauTarget(
     check: () => checkTableau(ctx),
     listUsers: () => listUsers(ctx),
     listGroups: () => listGroups(ctx),
+    preflightReadsGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
