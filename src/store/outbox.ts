@@ -105,32 +105,35 @@ const toJob = (r: JobRow): OutboxJob => ({
  * status: one round trip per write whatever the number of targets. A dead job (a pre-flight refusal) leaves the
  * status to its caller.
  */
-export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
-  if (!jobs.length) return;
-  await q.query(
-    prepared(`WITH j AS (
+/**
+ * The common table expressions that insert `jobs` and mark their links pending (a dead-at-birth job, a pre-flight
+ * refusal, leaves the link as recorded), pushing their parameters onto `params`. One text whatever the number of
+ * jobs (they travel as arrays), so a statement built with it can be prepared.
+ */
+export function outboxCtes(params: unknown[], jobs: readonly NewJob[]): string {
+  const p = (values: unknown[]) => `$${params.push(values)}`;
+  return `outbox_jobs AS (
        INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id,
                            last_error_code, last_error_message, finished)
        SELECT j.*, CASE WHEN j.st = 'dead' THEN now() END
-         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[],
-                     $8::text[], $9::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)
-       RETURNING target, resource_type, resource_id, state)
-     INSERT INTO links (resource_type, resource_id, target, state)
-     SELECT DISTINCT ON (resource_id, target) resource_type, resource_id, target, state
-       FROM j WHERE state <> 'dead' ORDER BY resource_id, target, state
-     ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state`),
-    [
-      jobs.map((j) => j.target),
-      jobs.map((j) => j.resourceType),
-      jobs.map((j) => j.resourceId),
-      jobs.map((j) => j.action),
-      jobs.map((j) => j.state ?? "pending"),
-      jobs.map((j) => j.secret ?? null),
-      jobs.map((j) => j.requestId ?? null),
-      jobs.map((j) => j.errorCode ?? null),
-      jobs.map((j) => j.errorMessage ?? null),
-    ],
-  );
+         FROM unnest(${p(jobs.map((j) => j.target))}::text[], ${p(jobs.map((j) => j.resourceType))}::text[],
+                     ${p(jobs.map((j) => j.resourceId))}::uuid[], ${p(jobs.map((j) => j.action))}::text[],
+                     ${p(jobs.map((j) => j.state ?? "pending"))}::text[], ${p(jobs.map((j) => j.secret ?? null))}::bytea[],
+                     ${p(jobs.map((j) => j.requestId ?? null))}::text[], ${p(jobs.map((j) => j.errorCode ?? null))}::text[],
+                     ${p(jobs.map((j) => j.errorMessage ?? null))}::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)
+       RETURNING target, resource_type, resource_id, state),
+     outbox_links AS (
+       INSERT INTO links (resource_type, resource_id, target, state)
+       SELECT DISTINCT ON (resource_id, target) resource_type, resource_id, target, state
+         FROM outbox_jobs WHERE state <> 'dead' ORDER BY resource_id, target, state
+       ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state)`;
+}
+
+export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
+  if (!jobs.length) return;
+  const params: unknown[] = [];
+  // Data-modifying CTEs run whether or not the main query reads them.
+  await q.query(prepared(`WITH ${outboxCtes(params, jobs)} SELECT 1`), params);
 }
 
 /** The oldest open job of outbox row `o`'s resource in its target: only that one may be claimed. */

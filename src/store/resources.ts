@@ -1,6 +1,7 @@
 // Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
 import { prepared, type Queryable } from "./db.ts";
 import { STORE_LIMITS, unstorableText } from "./limits.ts";
+import { type NewJob, outboxCtes } from "./outbox.ts";
 import { TABLE } from "./tables.ts";
 
 export type ResourceType = "User" | "Group";
@@ -61,14 +62,27 @@ export interface AuditEntry {
   detail?: unknown;
 }
 
-/** Wraps a data-modifying statement `… RETURNING id, …` so that it also inserts one audit row per returned row. */
-function withAudit(type: ResourceType, statement: string, params: unknown[], audit?: AuditEntry): string {
-  if (!audit) return statement;
+/**
+ * Wraps a data-modifying statement `… RETURNING id, …` so that, in the same statement, it also inserts one audit row
+ * per returned row and the outbox jobs of the change (one round trip; a single statement needs no transaction).
+ */
+function withSideWrites(
+  type: ResourceType,
+  statement: string,
+  params: unknown[],
+  audit?: AuditEntry,
+  jobs?: readonly NewJob[],
+): string {
   const p = (v: unknown) => `$${params.push(v)}`;
-  return `WITH w AS (${statement}),
-    a AS (INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
+  const ctes: string[] = [];
+  if (audit)
+    ctes.push(`a AS (INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
           SELECT ${p(audit.requestId ?? null)}, ${p(audit.actor ?? null)}, ${p(audit.action)}, ${p(type)}, w.id, 'accepted',
-                 ${p(audit.detail === undefined ? null : JSON.stringify(audit.detail))}::jsonb FROM w)
+                 ${p(audit.detail === undefined ? null : JSON.stringify(audit.detail))}::jsonb FROM w)`);
+  if (jobs?.length) ctes.push(outboxCtes(params, jobs));
+  if (!ctes.length) return statement;
+  return `WITH w AS (${statement}),
+    ${ctes.join(",\n    ")}
     SELECT * FROM w`;
 }
 
@@ -78,6 +92,7 @@ export async function insertResources(
   items: { id: string; data: Record<string, unknown> }[],
   now: Date,
   audit?: AuditEntry,
+  jobs?: readonly NewJob[],
 ): Promise<StoredResource[]> {
   if (!items.length) return [];
   const cols = Object.keys(columns(type, items[0]!.data));
@@ -89,7 +104,7 @@ export async function insertResources(
   });
   const sql = `INSERT INTO ${TABLE[type]} (${all.join(", ")}) VALUES ${tuples.join(", ")} RETURNING ${SELECT}`;
   // One text per type for a single row (a SCIM create); a bulk load's row counts vary, so it is not prepared.
-  const text = withAudit(type, sql, params, audit);
+  const text = withSideWrites(type, sql, params, audit, jobs);
   const { rows } = await q.query<Row>(items.length === 1 ? prepared(text) : text, params);
   return rows.map((r) => rowToResource(type, r));
 }
@@ -128,13 +143,14 @@ export async function updateResource(
   data: Record<string, unknown>,
   now: Date,
   audit?: AuditEntry,
+  jobs?: readonly NewJob[],
 ): Promise<StoredResource> {
   const cols = columns(type, data);
   const names = Object.keys(cols);
   const params: unknown[] = [id, JSON.stringify(data), now, ...Object.values(cols)];
   const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
   const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1 RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(prepared(withAudit(type, sql, params, audit)), params);
+  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs)), params);
   return rowToResource(type, rows[0]!);
 }
 
@@ -145,10 +161,11 @@ export async function touchResource(
   id: string,
   now: Date,
   audit?: AuditEntry,
+  jobs?: readonly NewJob[],
 ) {
   const params: unknown[] = [id, now];
   const sql = `UPDATE ${TABLE[type]} SET last_modified = $2, version = version + 1 WHERE id = $1 RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(prepared(withAudit(type, sql, params, audit)), params);
+  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs)), params);
   return rows[0] && rowToResource(type, rows[0]);
 }
 

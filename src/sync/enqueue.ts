@@ -46,7 +46,7 @@ export interface EnqueueOptions {
 }
 
 export function outboxWriter(opts: EnqueueOptions): ChangeListener {
-  return async (tx, change) => {
+  const writer: ChangeListener = async (tx, change) => {
     const jobs: NewJob[] = [];
     if (change.type === "User") {
       await userJobs(tx, opts, [change.id], change.action === "delete", change, jobs);
@@ -67,12 +67,75 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     await enqueueJobs(tx, jobs);
     // A deleted resource no target may hold needs no tombstone.
     if (change.action === "delete") await dropSettledTombstones(tx, [change.id]);
-    change.ctx.queued ??= new Map();
-    // Held work waits for an admin and dead work (a pre-flight refusal) for the next write: nobody waits for them.
-    for (const j of jobs.filter((x) => !x.state || x.state === "pending")) {
-      change.ctx.queued.set(j.resourceId, (change.ctx.queued.get(j.resourceId) ?? new Set()).add(j.target));
-    }
+    noteQueued(change, jobs);
   };
+  // The common write, a user created or changed with no target scoped and no pre-flight objection: every target
+  // gets a provision job, decided before the write so that the jobs go in the user's own statement.
+  writer.early = async (q, change) => {
+    if (change.type !== "User" || change.action === "delete" || !change.after) return undefined;
+    if (opts.targets.some((t) => t.scope)) return undefined;
+    const cache: PreflightCache = {};
+    const jobs: NewJob[] = [];
+    for (const t of opts.targets) {
+      // An objection is recorded (dead job, failed link, audit row) or refuses the write: the listener does both.
+      if ((await preflightOf(q, t, change, cache)).length) return undefined;
+      jobs.push(provisionJob(opts, t, change.id, change));
+    }
+    noteQueued(change, jobs);
+    return jobs;
+  };
+  return writer;
+}
+
+/** For the caller that waits for delivery: the targets each resource was queued for, pending work only. */
+function noteQueued(change: Change, jobs: NewJob[]) {
+  change.ctx.queued ??= new Map();
+  // Held work waits for an admin and dead work (a pre-flight refusal) for the next write: nobody waits for them.
+  for (const j of jobs.filter((x) => !x.state || x.state === "pending")) {
+    change.ctx.queued.set(j.resourceId, (change.ctx.queued.get(j.resourceId) ?? new Set()).add(j.target));
+  }
+}
+
+/** A provision job, carrying the write's password (sealed) for targets that take passwords. */
+function provisionJob(opts: EnqueueOptions, t: ConfiguredTarget, id: string, change: Change): NewJob {
+  const secret =
+    change.password && id === change.id && acceptsPasswords(t.target) && opts.secrets
+      ? opts.secrets.seal(change.password)
+      : undefined;
+  return { ...job(t.name, "User", id, "provision", change), ...(secret ? { secret } : {}) };
+}
+
+/** The desired user the pre-flights judge, built once per write (with the groups only if a mapping uses them). */
+interface PreflightCache {
+  desired?: DesiredUser;
+  withGroups?: boolean;
+}
+
+/**
+ * Why `t` would certainly reject the written user ([] = it would not, or it has no pre-flight). A deactivation is
+ * never judged: it must reach the target whatever else the record says (the target only needs to find the account
+ * to take its access away).
+ */
+async function preflightOf(
+  q: Queryable,
+  t: ConfiguredTarget,
+  change: Change,
+  cache: PreflightCache,
+): Promise<Problem[]> {
+  const target = t.target;
+  if (!hasPreflight(target) || change.after!.data.active === false) return [];
+  // A user being created is in no group yet; other writes read the groups once, if a mapping uses them.
+  const readGroups = change.action !== "create" && target.preflightReadsGroups !== false;
+  if (!cache.desired || (readGroups && !cache.withGroups)) {
+    cache.desired = {
+      scimId: change.id,
+      data: change.after!.data,
+      active: true,
+      groups: readGroups ? ((await groupsOf(q, [change.id])).get(change.id) ?? []).map((g) => g.display) : [],
+    };
+    cache.withGroups = readGroups;
+  }
+  return target.preflight(cache.desired);
 }
 
 function job(
@@ -108,8 +171,7 @@ async function userJobs(
   jobs: NewJob[],
 ) {
   const single = change.type === "User" && !deleted && change.after;
-  let desired: DesiredUser | undefined;
-  let groupsRead = false;
+  const cache: PreflightCache = {};
   const plans: TargetPlan[] = [];
   for (const t of opts.targets) {
     // The written user exists (it is in this transaction): without a scope it is in it, no query needed.
@@ -121,44 +183,14 @@ async function userJobs(
     const provision = ids.filter((id) => inScope.has(id));
     const outOfScope = ids.filter((id) => !inScope.has(id));
     const deprovision = outOfScope.length ? [...(await knownTo(tx, t.name, "User", outOfScope))] : [];
-    let problems: Problem[] = [];
-    // A deactivation is never refused or recorded as failed by pre-flight: it must reach the target whatever
-    // else the record says (the target only needs to find the account to take its access away).
-    const target = t.target;
-    if (single && provision.length && hasPreflight(target) && change.after!.data.active !== false) {
-      // A user being created is in no group yet; other writes read the groups once, if a mapping uses them.
-      const readGroups = change.action !== "create" && target.preflightReadsGroups !== false;
-      if (!desired || (readGroups && !groupsRead)) {
-        desired = {
-          scimId: change.id,
-          data: change.after!.data,
-          active: true,
-          groups: readGroups
-            ? ((await groupsOf(tx, [change.id])).get(change.id) ?? []).map((g) => g.display)
-            : [],
-        };
-        groupsRead = readGroups;
-      }
-      problems = target.preflight(desired);
-    }
+    const problems = single && provision.length ? await preflightOf(tx, t, change, cache) : [];
     plans.push({ t, provision, deprovision, problems });
   }
   refuseIfNoTargetTakes(plans);
 
   for (const { t, provision, deprovision, problems } of plans) {
     if (problems.length) await recordRefusal(tx, t, change, problems, jobs);
-    else {
-      const secret =
-        change.password && acceptsPasswords(t.target) && opts.secrets
-          ? opts.secrets.seal(change.password)
-          : undefined;
-      for (const id of provision) {
-        jobs.push({
-          ...job(t.name, "User", id, "provision", change),
-          ...(secret && id === change.id ? { secret } : {}),
-        });
-      }
-    }
+    else for (const id of provision) jobs.push(provisionJob(opts, t, id, change));
     if (!deprovision.length) continue;
     const held = await breakerTrips(tx, t.name, deprovision.length, opts.breaker);
     for (const id of deprovision) {

@@ -224,23 +224,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
 
     const loadDone = Date.now();
-    // Keep the faults on while delivery runs: until the queue drains or enough faults have hit the deliveries.
+    // Keep the faults on while delivery runs, until enough faults have hit the deliveries: when the queue drains
+    // first (deliveries that need fewer calls), more title changes give the faults more calls to hit, so the run's
+    // strength does not depend on how quickly this machine delivered the load.
     const injected = () =>
       proxies.reduce((n, p) => n + Object.values(p.injected).reduce((a, b) => a + b, 0), 0);
     const enough = Math.max(40, opts.users);
-    await eventually(
-      async () =>
-        injected() >= enough ||
-        Number(
-          (
-            await store!.db.query<{ n: number }>(
-              "SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'running', 'held')",
-            )
-          ).rows[0]?.n,
-        ) === 0,
-      300_000,
-      100,
-    );
+    const open = async () =>
+      Number(
+        (
+          await store!.db.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'running', 'held')",
+          )
+        ).rows[0]?.n,
+      );
+    const survivors = names.filter((n) => !deleted.has(n));
+    for (let round = 0; injected() < enough && round < 50; round++) {
+      await eventually(async () => injected() >= enough || (await open()) === 0, 300_000, 100);
+      if (injected() >= enough) break;
+      const some = survivors.filter((_, i) => i % 50 === round % 50 || i % 7 === round % 7);
+      await Promise.all(some.map((n) => patchUser(n, { title: `Retitled ${round}` })));
+    }
     tproxy.off();
     sproxy.off();
     const faultsByKind: Record<string, number> = {};
