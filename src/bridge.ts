@@ -150,7 +150,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       foreground,
       afterWrite: async (ctx, id) => {
         const queued = ctx.queued?.get(id);
-        if (!queued?.size) return;
+        if (!queued?.size) return false;
         // The IdP is never slowed by the targets unless it asks (Prefer: wait=N) or the admin set a default.
         const waitMs = Math.min(
           ctx.waitMs ?? s.waitForDeliveryMs,
@@ -158,10 +158,11 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
         );
         if (waitMs <= 0) {
           for (const t of queued) kickSoon(t);
-          return;
+          return false;
         }
         for (const t of queued) dispatcher.kick(t);
         await dispatcher.waitForAttempt(id, [...queued], waitMs);
+        return true;
       },
       mount: (a) => {
         a.use(

@@ -14,7 +14,8 @@ export interface BulkOptions {
   maxOperations: number;
   maxPayloadSize: number;
   baseUrl: (req: Request) => string;
-  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
+  /** Returns whether it waited for delivery (the status changed since the write). */
+  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<boolean>;
   writeContext: (req: Request, res: Response) => WriteContext;
 }
 

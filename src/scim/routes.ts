@@ -2,7 +2,7 @@
 import { type Request, type Response, Router } from "express";
 import type { Directory, Relation, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
-import type { FilterAst, ResourceType, StoredResource } from "../store/index.ts";
+import type { FilterAst, LinkStatus, ResourceType, StoredResource } from "../store/index.ts";
 import { bulkRouter } from "./bulk.ts";
 import { type ListParams, projectionOf, toListRequest } from "./list-query.ts";
 import { preferredWait } from "./prefer.ts";
@@ -21,7 +21,8 @@ import { createResource, patchResource, replaceResource } from "./writes.ts";
 export interface ScimRouteOptions {
   directory: Directory;
   /** After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. */
-  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<void>;
+  /** Returns whether it waited for delivery (the status changed since the write). */
+  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<boolean>;
   /** The longest `Prefer: wait=N` a write may wait for `afterWrite` (default 0: the preference is not honoured). */
   maxWaitMs?: number;
   maxResults: number;
@@ -184,19 +185,26 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     code: number,
     ctx?: WriteContext,
     knownRelations?: Relation[],
+    knownStatus?: LinkStatus[],
   ) {
-    if (ctx && opts.afterWrite) await opts.afterWrite(ctx, resource.id);
+    const waited = ctx && opts.afterWrite ? await opts.afterWrite(ctx, resource.id) : false;
+    // The status the write itself set (a new user's links, all pending) stands unless delivery was awaited.
+    const status = waited ? undefined : knownStatus;
     const projection = projectionOf(req.query as ListParams, extensionUrns());
     const want = wants(resource.type, projection);
-    const extras = await directory.extras(resource.type, resource.id, {
-      relations: want.relations && !knownRelations,
-      status: want.status,
-    });
+    const extras =
+      (want.relations && !knownRelations) || (want.status && !status)
+        ? await directory.extras(resource.type, resource.id, {
+            relations: want.relations && !knownRelations,
+            status: want.status && !status,
+          })
+        : {};
+    const known = want.status ? (status ?? extras.status) : undefined;
     const relations = want.relations ? (knownRelations ?? extras.relations) : undefined;
     const view: ResourceView = {
       resource,
       ...(relations ? { relations } : {}),
-      ...(extras.status ? { status: extras.status } : {}),
+      ...(known ? { status: known } : {}),
     };
     sendScim(res, code, renderView(req, view, projection));
   }
@@ -206,7 +214,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     const { view, v } = await createResource(directory, type, requireBody(req), ctx);
     // A new user is in no group yet; a new group's members need their display names.
     const known = type === "User" || !v.members?.length ? [] : undefined;
-    await respondWithResource(req, res, view.resource, 201, ctx, known);
+    await respondWithResource(req, res, view.resource, 201, ctx, known, view.status);
   }
 
   async function replace(req: Request, res: Response, type: ResourceType) {
