@@ -66,8 +66,8 @@ export const ConfigSchema = z.object({
       leaseMs: z.coerce.number().int().min(300).default(30_000),
       workersPerTarget: z.coerce.number().int().min(1).max(32).default(2),
       /**
-       * While SCIM requests are being answered, each target claims at most one batch per this many ms, so an IdP's
-       * burst is not slowed by deliveries (0: deliveries never give way).
+       * While SCIM requests are being answered, each target claims at most one batch per this many ms, twice as late
+       * each turn while the burst lasts (up to 8×), so an IdP's burst is not slowed by deliveries (0: never give way).
        */
       yieldMs: z.coerce.number().int().min(0).max(60_000).default(1_000),
       breaker: z

@@ -17,7 +17,7 @@ import {
 import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
-import type { ForegroundLoad } from "./foreground.ts";
+import { type ForegroundLoad, turnInterval } from "./foreground.ts";
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
@@ -56,6 +56,8 @@ export class Dispatcher {
   private claims = 0;
   /** When each target last claimed a batch, for giving way to SCIM requests. */
   private readonly lastClaim = new Map<string, number>();
+  /** Per target: turns taken in a row while the SCIM traffic stayed saturated. */
+  private readonly busyTurns = new Map<string, number>();
   /** Per target: aborted when a client starts waiting for a delivery there, which ends any giving way. */
   private readonly urgent = new Map<string, AbortController>();
   private readonly waitingFor = new Map<string, number>();
@@ -183,13 +185,16 @@ export class Dispatcher {
 
   /**
    * Waits for a quiet moment in the SCIM traffic before claiming, but no longer than until this target's next
-   * turn (`yieldMs` after its last claim), and not at all when a client waits for a delivery to this target.
+   * turn, and not at all when a client waits for a delivery to this target. A turn taken while the traffic stayed
+   * saturated makes the next one come twice as late (turnInterval); a quiet moment starts over.
    */
   private async giveWay(t: ConfiguredTarget) {
     const { foreground, yieldMs } = this.opts;
     if (!foreground || yieldMs <= 0) return;
+    let held = false;
     while (this.running && foreground.busy && !this.waitingFor.has(t.name)) {
-      const turn = (this.lastClaim.get(t.name) ?? 0) + yieldMs;
+      const interval = turnInterval(yieldMs, this.busyTurns.get(t.name) ?? 0);
+      const turn = (this.lastClaim.get(t.name) ?? 0) + interval;
       let urgent = this.urgent.get(t.name);
       if (!urgent || urgent.signal.aborted) {
         urgent = new AbortController();
@@ -197,8 +202,12 @@ export class Dispatcher {
       }
       if (await foreground.whenQuiet(turn - Date.now(), urgent.signal)) break;
       // Another worker of this target may have taken the turn while this one waited.
-      if ((this.lastClaim.get(t.name) ?? 0) + yieldMs <= Date.now()) break;
+      if ((this.lastClaim.get(t.name) ?? 0) + interval <= Date.now()) {
+        held = true;
+        break;
+      }
     }
+    this.busyTurns.set(t.name, held ? (this.busyTurns.get(t.name) ?? 0) + 1 : 0);
     this.lastClaim.set(t.name, Date.now());
   }
 

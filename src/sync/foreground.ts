@@ -2,7 +2,9 @@
 // `Prefer: wait=N`, which the dispatcher serves at once). So while SCIM requests are being answered and they
 // keep this process's event loop saturated, the dispatcher gives way: it claims work in a quiet moment, or at the
 // latest once per target every `yieldMs`, so deliveries slow down during an IdP's burst (and come in larger,
-// cheaper batches) but never stop. With CPU to spare (an IdP's usual pace) nothing gives way.
+// cheaper batches) but never stop. While the burst goes on, each turn comes twice as late as the one before, up to
+// 8 × `yieldMs`: the deliveries' work (the same in total) waits for the burst's end instead of slowing it.
+// With CPU to spare (an IdP's usual pace) nothing gives way.
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
 /**
@@ -14,6 +16,17 @@ const QUIET_MS = 50;
 const SATURATED = 0.8;
 /** How often the utilisation is re-measured (over the time since the last measurement). */
 const ELU_WINDOW_MS = 250;
+
+/** How many times a target's turn doubles while the SCIM traffic stays saturated (8 × yieldMs at most). */
+export const MAX_YIELD_DOUBLINGS = 3;
+
+/**
+ * The time between a target's turns after `streak` turns in a row were taken while the SCIM traffic stayed
+ * saturated (0 after a quiet moment).
+ */
+export function turnInterval(yieldMs: number, streak: number): number {
+  return yieldMs * 2 ** Math.min(Math.max(0, streak), MAX_YIELD_DOUBLINGS);
+}
 
 export class ForegroundLoad {
   private inFlight = 0;

@@ -2,6 +2,7 @@
 // `sync.yieldMs`), they go out in the first quiet moment, and a client that asks to wait is served at once.
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { turnInterval } from "../../src/sync/foreground.ts";
 import { ForegroundLoad } from "../../src/sync/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
@@ -61,6 +62,14 @@ describe("ForegroundLoad", () => {
   });
 });
 
+describe("turns while the IdP stays busy", () => {
+  it("come twice as late each time, up to 8 × yieldMs, and at yieldMs again after a quiet moment", () => {
+    expect([0, 1, 2, 3, 4, 20].map((streak) => turnInterval(1000, streak))).toEqual([
+      1000, 2000, 4000, 8000, 8000, 8000,
+    ]);
+  });
+});
+
 describe("deliveries give way to SCIM requests", () => {
   let target: RunningTestTarget;
   let t: TestBridge;
@@ -80,8 +89,9 @@ describe("deliveries give way to SCIM requests", () => {
   });
 
   /** A SCIM request the bridge has started answering and that stays open until `finish` (its body trickles in). */
-  function slowRequest() {
-    const req = httpRequest(`${t.url}/scim/v2/Users`, {
+  const slowRequest = () => slowRequestTo(t);
+  function slowRequestTo(bridge: TestBridge) {
+    const req = httpRequest(`${bridge.url}/scim/v2/Users`, {
       method: "POST",
       headers: {
         Authorization: `Bearer ${TOKEN}`,
@@ -137,5 +147,41 @@ describe("deliveries give way to SCIM requests", () => {
     expect(res.body[PROV].targets).toEqual([expect.objectContaining({ target: "plain", state: "synced" })]);
     expect(accountFor("waiting@example.com")).toBeDefined();
     await slow.finish();
+  });
+
+  it("spaces the batches further apart while the burst goes on", async () => {
+    const target2 = await startTestTarget();
+    const b = await startTestBridge({
+      targets: [{ name: "spaced", kind: "test", url: target2.url }],
+      config: { sync: { waitForDeliveryMs: 0, yieldMs: 150 } },
+      foreground: new ForegroundLoad({ saturation: () => true }),
+    });
+    const batches = async () =>
+      Number(
+        /scim_bridge_delivery_batch_seconds_count\{target="spaced"\} (\d+)/.exec(
+          (await b.request.get("/metrics")).text,
+        )?.[1] ?? 0,
+      );
+    try {
+      const open = slowRequestTo(b);
+      await eventually(() => b.bridge.foreground.busy);
+      const before = await batches();
+      // A burst of writes for 2.4 s, each of which kicks the dispatcher: at one turn per 150 ms that would be
+      // 16 batches; with each turn twice as late as the last (150, 300, 600, 1200 ms) it is 5 or fewer.
+      const until = Date.now() + 2_400;
+      for (let i = 0; Date.now() < until; i++)
+        await b.request
+          .post("/scim/v2/Users")
+          .set(AUTH)
+          .send(user(`burst${i}@example.com`))
+          .expect(201);
+      const during = (await batches()) - before;
+      expect(during).toBeGreaterThanOrEqual(2); // deliveries slow down, they never stop
+      expect(during).toBeLessThanOrEqual(7);
+      await open.finish();
+    } finally {
+      await b.stop();
+      await target2.close();
+    }
   });
 });
