@@ -12,7 +12,7 @@ import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
 import { pingStore } from "../store/index.ts";
 import { AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
 import { edgeValidation } from "./edge.ts";
-import { notFoundHandler, scimErrorHandler } from "./errors.ts";
+import { clientError, notFoundHandler, scimErrorHandler } from "./errors.ts";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.ts";
 
 export interface AppOptions {
@@ -161,6 +161,7 @@ export function createApp(opts: AppOptions): Express {
   scim.use(
     scimResourceRouter({
       directory: opts.directory,
+      clientError,
       maxResults: opts.filterMaxResults,
       baseUrl,
       ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),

@@ -17,6 +17,11 @@ export interface BulkOptions {
   /** Returns whether it waited for delivery (the status changed since the write). */
   afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<boolean>;
   writeContext: (req: Request, res: Response) => WriteContext;
+  /**
+   * The error a client gets for an operation's failure; an unexpected one is logged with the request id (the HTTP
+   * layer's `clientError`). Without it, the error is only converted.
+   */
+  clientError?: (err: unknown, req: Request, res: Response, context?: object) => BridgeError;
 }
 
 interface BulkOp {
@@ -83,8 +88,10 @@ function storable(data: unknown) {
   if (problem) throw problem;
 }
 
-function failure(op: BulkOp, e: unknown, location?: string): BulkResult {
-  const err = toBridgeError(e);
+/** An operation's failure as its result. */
+type Fail = (op: BulkOp, e: unknown, location?: string) => BulkResult;
+
+function failure(op: BulkOp, err: BridgeError, location?: string): BulkResult {
   return {
     method: op.method,
     ...(op.bulkId ? { bulkId: op.bulkId } : {}),
@@ -138,7 +145,17 @@ export function bulkRouter(opts: BulkOptions): Router {
     const { ops, failOnErrors } = parseRequest(req.body, opts.maxOperations);
     const base = opts.baseUrl(req);
     const shared: WriteContext = { ...opts.writeContext(req, res), queued: new Map() };
-    const results = await runBulk(opts.directory, ops, failOnErrors, base, shared);
+    const fail: Fail = (op, e, location) =>
+      failure(
+        op,
+        opts.clientError
+          ? opts.clientError(e, req, res, {
+              operation: { method: op.method, path: op.path, bulkId: op.bulkId },
+            })
+          : toBridgeError(e),
+        location,
+      );
+    const results = await runBulk(opts.directory, ops, failOnErrors, base, shared, fail);
     if (opts.afterWrite) {
       const written = new Set(shared.queued?.keys());
       await Promise.all([...written].map((id) => opts.afterWrite!(shared, id)));
@@ -155,6 +172,7 @@ async function runBulk(
   failOnErrors: number,
   base: string,
   shared: WriteContext,
+  fail: Fail,
 ): Promise<(BulkResult | undefined)[]> {
   const results: (BulkResult | undefined)[] = new Array(ops.length);
   const created = new Map<string, string>();
@@ -203,10 +221,23 @@ async function runBulk(
         run.push(pending[++k]!);
       }
       if (run.length > 1) {
-        await createUsers(directory, run, ops, ctxFor, base, created, record, () => errors < failOnErrors);
+        await createUsers(
+          directory,
+          run,
+          ops,
+          ctxFor,
+          base,
+          created,
+          record,
+          () => errors < failOnErrors,
+          fail,
+        );
       } else {
         const path = resolvePathRef(op.path, created);
-        record(i, await runOne(directory, { ...resolve(op, created), path }, ctxFor(op), base, created));
+        record(
+          i,
+          await runOne(directory, { ...resolve(op, created), path }, ctxFor(op), base, created, fail),
+        );
       }
     }
     if (!progressed) {
@@ -249,6 +280,7 @@ async function runOne(
   ctx: WriteContext,
   base: string,
   created: Map<string, string>,
+  fail: Fail,
 ): Promise<BulkResult> {
   const m = op.path.match(PATH);
   const type = m ? TYPES[m[1]!.toLowerCase()] : undefined;
@@ -284,7 +316,7 @@ async function runOne(
         throw new BridgeError("SCIM_INVALID_SYNTAX", `Invalid method "${op.method}" in a bulk operation`);
     }
   } catch (e) {
-    return failure(op, e, location);
+    return fail(op, e, location);
   }
 }
 
@@ -301,6 +333,7 @@ async function createUsers(
   created: Map<string, string>,
   record: (i: number, r: BulkResult) => void,
   goOn: () => boolean,
+  fail: Fail,
 ) {
   const valid: { i: number; data: Record<string, unknown>; password?: string }[] = [];
   const names = run.map((i) => {
@@ -323,7 +356,7 @@ async function createUsers(
       taken.add(name);
       valid.push({ i, data: v.data, ...(v.password ? { password: v.password } : {}) });
     } catch (e) {
-      record(i, failure(op, e));
+      record(i, fail(op, e));
     }
   }
   try {
@@ -343,7 +376,7 @@ async function createUsers(
   } catch {
     for (const x of valid) {
       if (!goOn()) break;
-      record(x.i, await runOne(directory, ops[x.i]!, ctxFor(ops[x.i]!), base, created));
+      record(x.i, await runOne(directory, ops[x.i]!, ctxFor(ops[x.i]!), base, created, fail));
     }
   }
 }

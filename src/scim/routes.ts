@@ -3,7 +3,7 @@ import { type Request, type Response, Router } from "express";
 import type { Directory, Relation, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import type { FilterAst, LinkStatus, ResourceType, StoredResource } from "../store/index.ts";
-import { bulkRouter } from "./bulk.ts";
+import { type BulkOptions, bulkRouter } from "./bulk.ts";
 import { type ListParams, projectionOf, toListRequest } from "./list-query.ts";
 import { preferredWait } from "./prefer.ts";
 import { type Projection, render, versionTag } from "./resource-codec.ts";
@@ -20,8 +20,12 @@ import { createResource, patchResource, replaceResource } from "./writes.ts";
 
 export interface ScimRouteOptions {
   directory: Directory;
-  /** After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. */
-  /** Returns whether it waited for delivery (the status changed since the write). */
+  /** How a Bulk operation's failure becomes the client's error (logging the unexpected ones): the HTTP layer's. */
+  clientError?: BulkOptions["clientError"];
+  /**
+   * After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. Returns whether it
+   * waited (then the status changed since the write).
+   */
   afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<boolean>;
   /** The longest `Prefer: wait=N` a write may wait for `afterWrite` (default 0: the preference is not honoured). */
   maxWaitMs?: number;
@@ -254,6 +258,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       baseUrl: opts.baseUrl,
       writeContext: contextOf,
       ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
+      ...(opts.clientError ? { clientError: opts.clientError } : {}),
     }),
   );
   router.all(["/.search", "/Bulk"], (req) => {

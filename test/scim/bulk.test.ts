@@ -259,4 +259,40 @@ describe.each(BACKENDS)("POST /Bulk on %s", (backend) => {
     const page = await t.request.get("/scim/v2/Users?filter=userName%20sw%20%22load%22&count=0").set(AUTH);
     expect(page.body.totalResults).toBe(1000);
   });
+
+  it("logs an unexpected error in one operation with the request id its answer names, as a whole request's would be", async () => {
+    const replace = t.directory.update.bind(t.directory);
+    const victim = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("bulk-internal@example.com")))
+      .body.id as string;
+    t.directory.update = async (type, id, change, ctx) => {
+      if (id === victim) throw new TypeError("cannot read properties of undefined (bug in a test double)");
+      return replace(type, id, change, ctx);
+    };
+    try {
+      const before = t.logs.length;
+      const res = await bulk([
+        {
+          method: "PATCH",
+          path: `/Users/${victim}`,
+          data: { schemas: [PATCH], Operations: [{ op: "replace", path: "title", value: "X" }] },
+        },
+      ]);
+      expect(res.status).toBe(200);
+      const op = res.body.Operations[0];
+      expect(op.status).toBe("500");
+      const requestId = /request id (\S+)\)/.exec(op.response.detail)?.[1];
+      expect(requestId).toBeTruthy();
+      expect(op.response.detail).not.toMatch(/cannot read properties/);
+      const logged = t.logs.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          msg: "unhandled error",
+          req: expect.objectContaining({ id: requestId, method: "POST" }),
+          operation: expect.objectContaining({ method: "PATCH", path: `/Users/${victim}` }),
+        }),
+      );
+    } finally {
+      t.directory.update = replace;
+    }
+  });
 });
