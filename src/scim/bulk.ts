@@ -351,7 +351,10 @@ async function createUsers(
       const v = validateResource("User", op.data);
       const name = String(v.data.userName).toLowerCase();
       if (taken.has(name)) {
-        throw new BridgeError("SCIM_UNIQUENESS", `userName ${excerpt(v.data.userName, 80)} is already taken`);
+        throw new BridgeError(
+          "SCIM_UNIQUENESS",
+          `userName ${excerpt(v.data.userName, 80)} is already taken by another User`,
+        );
       }
       taken.add(name);
       valid.push({ i, data: v.data, ...(v.password ? { password: v.password } : {}) });

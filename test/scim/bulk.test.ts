@@ -295,4 +295,16 @@ describe.each(BACKENDS)("POST /Bulk on %s", (backend) => {
       t.directory.update = replace;
     }
   });
+
+  it("says a userName is taken in the same words as a single POST does", async () => {
+    await t.request.post("/scim/v2/Users").set(AUTH).send(user("taken-words@example.com")).expect(201);
+    const single = await t.request.post("/scim/v2/Users").set(AUTH).send(user("taken-words@example.com"));
+    expect(single.status).toBe(409);
+    const res = await bulk([
+      { method: "POST", path: "/Users", bulkId: "a", data: user("taken-words@example.com") },
+      { method: "POST", path: "/Users", bulkId: "b", data: user("fresh-words@example.com") },
+    ]);
+    expect(res.body.Operations[0].status).toBe("409");
+    expect(res.body.Operations[0].response.detail).toBe(single.body.detail);
+  });
 });
