@@ -154,8 +154,24 @@ async function drain(): Promise<number> {
     process.stderr.write(
       `\r${open} jobs open, ${rows[0]?.dead ?? 0} dead, ${((Date.now() - started) / 1000).toFixed(1)} s   `,
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await nextBatchOr(200);
   }
+}
+
+/**
+ * Resolves when the dispatcher next records a batch (the queue can only empty then), or after `ms` at the latest:
+ * the drain sees the queue empty within a statement's time instead of up to a poll interval later.
+ */
+function nextBatchOr(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const stop = bridge.dispatcher.onBatch(done);
+  });
 }
 
 interface PhaseFigures {

@@ -24,6 +24,9 @@ import { type Delivered, recordOutcomes } from "./record.ts";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
 
+/** The event after each recorded batch (the other events are keyed by resource id). */
+const BATCH_RECORDED = Symbol("batch recorded");
+
 export interface DispatcherOptions {
   db: Db;
   targets: ConfiguredTarget[];
@@ -99,6 +102,15 @@ export class Dispatcher {
     this.kick();
     await Promise.all(this.loops);
     this.loops = [];
+  }
+
+  /**
+   * Calls `listener` with the target's name after each batch's outcomes are recorded (e.g. to see the queue
+   * drain without polling it); returns the function that stops it.
+   */
+  onBatch(listener: (target: string) => void): () => void {
+    this.events.on(BATCH_RECORDED, listener);
+    return () => this.events.off(BATCH_RECORDED, listener);
   }
 
   /** Wakes idle workers (of one target, or all): called after a write commits. */
@@ -288,5 +300,6 @@ export class Dispatcher {
       );
     this.opts.metrics?.batch(t.name, recorded, Date.now() - started);
     for (const d of delivered) this.events.emit(d.unit.resourceId, t.name);
+    this.events.emit(BATCH_RECORDED, t.name);
   }
 }

@@ -38,3 +38,17 @@ it("delivers a group that waited for its members once they are provisioned, with
   );
   expect(group.members).toHaveLength(2);
 });
+
+it("tells a listener about each recorded batch, so a caller can see the queue drain without polling it", async () => {
+  const heard: string[] = [];
+  const stop = t.bridge.dispatcher.onBatch((target) => heard.push(target));
+  await postUsers(t.request, AUTH, ["alan"]);
+  await eventually(() => heard.length > 0 || undefined, 10_000);
+  expect(heard[0]).toBe("plain");
+  stop();
+  const before = heard.length;
+  const next = new Promise<void>((r) => t.bridge.dispatcher.onBatch(() => r()));
+  await postUsers(t.request, AUTH, ["barbara"]);
+  await next;
+  expect(heard.length).toBe(before);
+});
