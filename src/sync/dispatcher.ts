@@ -253,6 +253,7 @@ export class Dispatcher {
       units.flatMap((u) => u.jobs.map((j) => j.id)),
     );
     const groups = handlesGroups(t.target);
+    const createsGroupsApart = handlesGroups(t.target) && t.target.createsGroupsApart === true;
     const plans = facts.map((f, i): UnitPlan => {
       if (!units[i]!.jobs.every((j) => owned.has(j.id)))
         return {
@@ -266,7 +267,7 @@ export class Dispatcher {
       // Group work queued before the target stopped handling groups (its config changed) is not its to do.
       if (f.resourceType === "Group" && !groups)
         return { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } };
-      return planUnit(f);
+      return planUnit(f, { createsGroupsApart });
     });
     const ops = plans.flatMap((p) => (p.kind === "apply" ? [p.op] : []));
     let outcomes: Outcome[] = [];

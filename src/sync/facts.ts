@@ -63,6 +63,7 @@ export async function gatherFacts(
         : {
             members: members.get(id) ?? { linked: [], waiting: 0 },
             queuedForMs: Date.now() - (unit.jobs[0]?.created.getTime() ?? Date.now()),
+            ...(unit.jobs[0] ? { attempt: unit.jobs[0].attempts } : {}),
           }),
       ...(password ? { password } : {}),
     };

@@ -1,6 +1,6 @@
 // What one claimed unit (a resource in a target) calls for, from the resource's current state and its link:
 // a pure function, so every case has a row in test/sync/plan-unit.test.ts.
-import type { DesiredUser, Operation, Outcome } from "../targets/target.ts";
+import type { DesiredGroup, DesiredUser, Operation, Outcome } from "../targets/target.ts";
 
 export interface UnitFacts {
   resourceType: "User" | "Group";
@@ -21,11 +21,33 @@ export interface UnitFacts {
   members?: { linked: string[]; waiting: number };
   /** How long the unit's oldest job has been queued (ms). */
   queuedForMs?: number;
+  /** Which attempt of the unit's oldest job this claim is (a takeover after a crash counts one more). */
+  attempt?: number;
 }
+
+/** What the dispatcher plans with besides the facts: what the target can do. */
+export interface PlanOptions {
+  /** The target creates a group in a call apart from adding its members (GroupTarget.createsGroupsApart). */
+  createsGroupsApart?: boolean;
+}
+
+/**
+ * Kept with a group's link (in `sent`) by record.ts when the target created the group empty while the group
+ * waited for its members: the attempt number of its job then. Its last delivery, claimed at that same attempt
+ * number, knows the group holds no members (nothing was sent since: a recorded attempt clears the mark, and a
+ * takeover after a crash counts one more attempt), so the target need not read them.
+ */
+export const CREATED_EMPTY_AT = "createdEmptyAtAttempt";
 
 export type UnitPlan =
   /** Send this operation; `deprovisioning` marks the link as deprovisioned once it is done. */
-  | { kind: "apply"; op: Operation; deprovisioning: boolean }
+  | {
+      kind: "apply";
+      op: Operation;
+      deprovisioning: boolean;
+      /** Once applied, the unit goes back to waiting with this outcome (a group created while its members are). */
+      thenWait?: Extract<Outcome, { status: "retry" }>;
+    }
   /** Nothing to send now; record this outcome. `waiting` = not a failed attempt (a group waits for members). */
   | { kind: "skip"; outcome: Outcome; waiting?: boolean };
 
@@ -40,7 +62,7 @@ export const MAX_WAIT_FOR_MEMBERS_MS = 60_000;
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
-export function planUnit(f: UnitFacts): UnitPlan {
+export function planUnit(f: UnitFacts, opts: PlanOptions = {}): UnitPlan {
   const key = f.resourceId;
   const targetId = f.link?.targetId ?? undefined;
   const withId = targetId ? { targetId } : {};
@@ -76,32 +98,40 @@ export function planUnit(f: UnitFacts): UnitPlan {
   }
   if (f.current) {
     const m = f.members ?? { linked: [], waiting: 0 };
-    if (m.waiting > 0 && (f.queuedForMs ?? 0) < MAX_WAIT_FOR_MEMBERS_MS) {
-      return {
-        kind: "skip",
-        waiting: true,
-        outcome: {
-          status: "retry",
-          code: "WAITING_FOR_MEMBERS",
-          message: `${m.waiting} member(s) not provisioned yet`,
-          delayMs: WAIT_FOR_MEMBERS_MS,
-        },
-      };
-    }
     const externalId = str(f.current.externalId);
+    const upsert = (members: Pick<DesiredGroup, "memberTargetIds" | "membersLater" | "knownEmpty">) => ({
+      kind: "group.upsert" as const,
+      key,
+      ...withId,
+      group: {
+        scimId: key,
+        displayName: String(f.current?.displayName),
+        ...(externalId ? { externalId } : {}),
+        ...members,
+      },
+    });
+    if (m.waiting > 0 && (f.queuedForMs ?? 0) < MAX_WAIT_FOR_MEMBERS_MS) {
+      const wait = {
+        status: "retry" as const,
+        code: "WAITING_FOR_MEMBERS",
+        message: `${m.waiting} member(s) not provisioned yet`,
+        delayMs: WAIT_FOR_MEMBERS_MS,
+      };
+      // The create does not depend on the members: sent now, it overlaps their provisioning.
+      if (opts.createsGroupsApart && !targetId)
+        return {
+          kind: "apply",
+          op: upsert({ memberTargetIds: [], membersLater: true }),
+          deprovisioning: false,
+          thenWait: wait,
+        };
+      return { kind: "skip", waiting: true, outcome: wait };
+    }
+    const mark = f.link?.sent?.[CREATED_EMPTY_AT];
+    const knownEmpty = !!targetId && f.attempt !== undefined && mark === f.attempt;
     return {
       kind: "apply",
-      op: {
-        kind: "group.upsert",
-        key,
-        ...withId,
-        group: {
-          scimId: key,
-          displayName: String(f.current.displayName),
-          ...(externalId ? { externalId } : {}),
-          memberTargetIds: m.linked,
-        },
-      },
+      op: upsert({ memberTargetIds: m.linked, ...(knownEmpty ? { knownEmpty: true as const } : {}) }),
       deprovisioning: false,
     };
   }

@@ -19,7 +19,7 @@ import {
 } from "../store/index.ts";
 import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
-import type { UnitFacts, UnitPlan } from "./plan.ts";
+import { CREATED_EMPTY_AT, type UnitFacts, type UnitPlan } from "./plan.ts";
 import { type BackoffPolicy, nextJobState } from "./retry.ts";
 
 export interface Delivered {
@@ -70,9 +70,18 @@ export async function recordOutcomes(
       const head = unit.jobs[0]!;
       const base = { resourceType: unit.resourceType, resourceId: unit.resourceId };
       const audited = { ...base, requestId: head.requestId };
-      const decision = nextJobState(o, head.attempts, backoff, {
-        waiting: plan.kind === "skip" && !!plan.waiting,
+      // A group created while it waits for its members: linked now, and back to waiting.
+      const early = plan.kind === "apply" && o.status === "done" ? plan.thenWait : undefined;
+      const created = early && o.status === "done" ? o : undefined;
+      const next = early ?? o;
+      const decision = nextJobState(next, head.attempts, backoff, {
+        waiting: (plan.kind === "skip" && !!plan.waiting) || !!created,
       });
+      // Any other recorded attempt of the group may have sent members: the "created empty" mark goes.
+      const unmark =
+        plan.kind === "apply" && !created && d.facts.link?.sent?.[CREATED_EMPTY_AT] !== undefined
+          ? { sent: {} }
+          : {};
       if (decision.state === "done") {
         doneIds.push(...ids);
         const targetId = o.status === "done" ? (o.targetId ?? null) : null;
@@ -82,6 +91,7 @@ export async function recordOutcomes(
             state: "synced",
             targetId,
             deprovisioned: plan.deprovisioning,
+            ...unmark,
             ...(o.status === "done" && o.sent ? { sent: o.sent } : {}),
           });
           audit.push({
@@ -94,22 +104,35 @@ export async function recordOutcomes(
         } else links.push({ ...base, state: "synced", targetId });
         continue;
       }
-      const code = o.status === "done" ? "" : o.code;
+      const code = next.status === "done" ? "" : next.code;
       // An engine message ("Cannot read properties of undefined") describes a bug of ours or a library's, not the
       // target's answer: it is logged by the dispatcher, and shown to SCIM clients and admins as what it is.
-      const raw = o.status === "done" ? "" : o.message;
+      const raw = next.status === "done" ? "" : next.message;
       const message = isEngineMessage(raw)
         ? "the bridge failed unexpectedly while delivering; the bridge's log has the details"
         : raw;
       if (decision.state === "pending") {
         await retryJobs(tx, ids, decision.delayMs, code, message, decision.countAttempt);
         retryIn?.(decision.delayMs);
-        links.push({ ...base, state: "pending", errorCode: code, errorMessage: message });
-        if (decision.countAttempt)
+        links.push({
+          ...base,
+          state: "pending",
+          errorCode: code,
+          errorMessage: message,
+          ...unmark,
+          ...(created
+            ? {
+                targetId: created.targetId ?? null,
+                sent: created.createdEmpty ? { [CREATED_EMPTY_AT]: head.attempts } : {},
+              }
+            : {}),
+        });
+        if (created) audit.push({ ...audited, outcome: "synced", detail: created.detail || "group.upsert" });
+        else if (decision.countAttempt)
           audit.push({ ...audited, outcome: "retry", detail: `${code}: ${message}` });
       } else {
         await killJobs(tx, ids, code, message);
-        links.push({ ...base, state: "failed", errorCode: code, errorMessage: message });
+        links.push({ ...base, state: "failed", errorCode: code, errorMessage: message, ...unmark });
         audit.push({ ...audited, outcome: "failed", detail: `${code}: ${message}` });
       }
     }

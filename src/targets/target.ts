@@ -19,6 +19,16 @@ export interface DesiredGroup {
   externalId?: string;
   /** Members that are linked in this target; members not (yet) provisioned there are left out. */
   memberTargetIds: string[];
+  /**
+   * Create (or link) the group only and leave its members as they are: they are still being provisioned, and a
+   * later delivery sends them (see `GroupTarget.createsGroupsApart`). `memberTargetIds` is then empty.
+   */
+  membersLater?: true;
+  /**
+   * The bridge created the group empty and has sent it no members since: the target need not read them to know
+   * what to add or remove.
+   */
+  knownEmpty?: true;
 }
 
 export type Operation =
@@ -47,6 +57,8 @@ export type Outcome =
       status: "done";
       targetId?: string;
       detail?: string;
+      /** A `group.upsert` with `membersLater`: the group was created now, so it holds no members. */
+      createdEmpty?: true;
       /**
        * Values of fields the target may hold back (ignore, or keep pending a confirmation) as this delivery
        * sent them; the bridge keeps them with the link and hands them back as `sent`, so that they are not
@@ -119,6 +131,12 @@ export interface Target {
 /** Provisions groups (`group.upsert`, `group.delete`); without it, group changes only affect member users. */
 export interface GroupTarget {
   listGroups(): AsyncIterable<TargetGroup[]>;
+  /**
+   * Creating a group is a call of its own, apart from adding its members (Tableau): a group whose members are still
+   * being provisioned is created meanwhile (`membersLater`), in the calls' idle moments, so that its last delivery
+   * only adds them. Not for a target that creates a group with its members in one call (it would cost a call).
+   */
+  readonly createsGroupsApart?: boolean;
 }
 
 /** Wants SCIM passwords: they are sealed in the outbox and handed over in `DesiredUser.password`. */

@@ -1,6 +1,6 @@
 // planUnit: what a resource's current state and link call for in one target, one row per case.
 import { describe, expect, it } from "vitest";
-import { planUnit, type UnitFacts } from "../../src/sync/plan.ts";
+import { CREATED_EMPTY_AT, planUnit, type UnitFacts } from "../../src/sync/plan.ts";
 
 const ID = "7d3e5b0c-8a51-4b0e-9d52-2f1f6f5c9a10";
 const ann = { userName: "ann@example.com", active: true };
@@ -105,6 +105,54 @@ describe("planUnit", () => {
     ],
   ])("%s", (_why, facts, expected) => {
     expect(planUnit(facts)).toMatchObject(expected);
+  });
+
+  const waiting = { current: { displayName: "Sales" }, members: { linked: ["u1"], waiting: 1 } };
+  it.each<[string, UnitFacts, object]>([
+    [
+      "a new group whose members are still being provisioned is created meanwhile, members left for later, then waits",
+      group(waiting),
+      {
+        kind: "apply",
+        op: { kind: "group.upsert", group: { memberTargetIds: [], membersLater: true } },
+        thenWait: { status: "retry", code: "WAITING_FOR_MEMBERS" },
+      },
+    ],
+    [
+      "a linked group whose members are still being provisioned just waits (nothing to create)",
+      group({ ...waiting, link: { targetId: "g1", deprovisioned: false } }),
+      { kind: "skip", waiting: true, outcome: { code: "WAITING_FOR_MEMBERS" } },
+    ],
+    [
+      "a new group that waited a minute goes with the members it has, in one delivery",
+      group({ ...waiting, queuedForMs: 60_001 }),
+      { kind: "apply", op: { kind: "group.upsert", group: { memberTargetIds: ["u1"] } } },
+    ],
+    [
+      "the group created empty, claimed at the attempt it was created in: nothing sent since, members need no read",
+      group({
+        current: { displayName: "Sales" },
+        members: { linked: ["u1"], waiting: 0 },
+        link: { targetId: "g1", deprovisioned: false, sent: { [CREATED_EMPTY_AT]: 1 } },
+        attempt: 1,
+      }),
+      { kind: "apply", op: { kind: "group.upsert", targetId: "g1", group: { knownEmpty: true } } },
+    ],
+  ])("when the target creates groups apart from members: %s", (_why, facts, expected) => {
+    expect(planUnit(facts, { createsGroupsApart: true })).toMatchObject(expected);
+  });
+
+  it("a later attempt (a takeover after a crash may have sent members) reads the members again", () => {
+    const p = planUnit(
+      group({
+        current: { displayName: "Sales" },
+        members: { linked: ["u1"], waiting: 0 },
+        link: { targetId: "g1", deprovisioned: false, sent: { [CREATED_EMPTY_AT]: 1 } },
+        attempt: 2,
+      }),
+      { createsGroupsApart: true },
+    );
+    expect(p.kind === "apply" && p.op.kind === "group.upsert" && p.op.group.knownEmpty).toBeFalsy();
   });
 
   it("never sends a link id for a user that has none", () => {

@@ -157,7 +157,15 @@ export async function upsertGroup(
       }
     }
   }
-  const { added, removed } = await syncMembers(ctx, id, group.memberTargetIds, fresh);
+  // Its members are still being provisioned: a later delivery adds them (the bridge knows it left the group empty).
+  if (group.membersLater)
+    return {
+      status: "done",
+      targetId: id,
+      detail: `${detail}; members follow once provisioned`,
+      ...(fresh ? { createdEmpty: true as const } : {}),
+    };
+  const { added, removed } = await syncMembers(ctx, id, group.memberTargetIds, fresh || !!group.knownEmpty);
   return { status: "done", targetId: id, detail: `${detail}; members +${added} -${removed}` };
 }
 

@@ -163,6 +163,8 @@ export function createTableauTarget(
     check: () => checkTableau(ctx),
     listUsers: () => listUsers(ctx),
     listGroups: () => listGroups(ctx),
+    // POST /groups, then the members: the create can go while the members are still being provisioned.
+    createsGroupsApart: true,
     preflightReadsGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
