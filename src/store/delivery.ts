@@ -80,7 +80,9 @@ export async function memberLinks(
 /**
  * Queues a delivery in `target` of every existing group that holds (or, for a deleted user, held) one of
  * `memberIds`: a member whose account appeared, was deactivated, came back or went away changes what those
- * groups must contain there. Returns how many groups were queued.
+ * groups must contain there. Returns how many groups were queued. The groups' links are locked in one order (of
+ * id), as recordLinks locks them: every batch of a group's members queues it, and batches recording at once would
+ * otherwise deadlock on those rows.
  */
 export async function queueGroupsOfMembers(
   q: Queryable,
@@ -98,7 +100,7 @@ export async function queueGroupsOfMembers(
        SELECT $1, 'Group', g.id, 'provision', $3 FROM groups g WHERE g.id IN (SELECT id FROM affected)
        RETURNING resource_id)
      INSERT INTO links (resource_type, resource_id, target, state)
-     SELECT 'Group', resource_id, $1, 'pending' FROM queued
+     SELECT 'Group', resource_id, $1, 'pending' FROM queued ORDER BY resource_id
      ON CONFLICT (resource_id, target) DO UPDATE SET state = 'pending'
      RETURNING resource_id AS id`),
     [target, memberIds, requestId],

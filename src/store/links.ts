@@ -104,9 +104,12 @@ export async function recordLinks(q: Queryable, target: string, outcomes: LinkOu
   ];
   const rows = `unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::jsonb[])
                 AS o(rt, rid, tid, st, ec, em, dp, sent)`;
+  // Creates the missing rows and locks the existing ones in one order (of resource id), before the update locks
+  // them in whatever order its join takes: batches recording at once (a group's link is written by every batch of
+  // its members) then wait for each other instead of deadlocking.
   await q.query(
     prepared(`INSERT INTO links (resource_type, resource_id, target) SELECT o.rt, o.rid, $1 FROM ${rows}
-     ON CONFLICT (resource_id, target) DO NOTHING`),
+     ORDER BY o.rid ON CONFLICT (resource_id, target) DO UPDATE SET state = links.state WHERE false`),
     params,
   );
   await q.query(

@@ -138,14 +138,16 @@ export async function recordOutcomes(
     }
     if (doneIds.length) await completeJobs(tx, doneIds);
     await recordLinks(tx, t.name, links);
-    // A member who appeared, left, was deactivated or came back changes what its groups hold in this target.
+    await auditDeliveries(tx, t.name, audit);
+    // A member who appeared, left, was deactivated or came back changes what its groups hold in this target. Late
+    // in the transaction: every batch of the groups' members locks their links, until it commits.
     if (handlesGroups(t.target) && membershipChanged.length)
       await queueGroupsOfMembers(tx, t.name, membershipChanged, null);
+    // After queueing: a deleted member's tombstone says which groups it was in.
     await dropSettledTombstones(
       tx,
       recorded.filter((d) => !d.facts.current).map((d) => d.unit.resourceId),
     );
-    await auditDeliveries(tx, t.name, audit);
     return recorded;
   });
 }
