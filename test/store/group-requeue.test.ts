@@ -1,0 +1,48 @@
+// A member's change queues its groups in the target, but a group that already has a pending delivery needs no
+// second one: that delivery cannot be claimed before the change is committed, so it reads the change. A load's
+// member batches then leave one job per group, not one per batch and group.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimUnits, enqueueJobs, queueGroupsOfMembers } from "../../src/store/index.ts";
+import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
+
+describe.each(BACKENDS)("%s", (backend) => {
+  let store: TestDb;
+  const group = randomUUID();
+  const members = [randomUUID(), randomUUID(), randomUUID()];
+  const jobs = async () =>
+    (
+      await store.db.query<{ state: string }>("SELECT state FROM outbox WHERE resource_id = $1 ORDER BY id", [
+        group,
+      ])
+    ).rows.map((r) => r.state);
+  beforeAll(async () => {
+    store = await openTestDb(backend);
+    await store.db.query("INSERT INTO groups (id, display_name, data) VALUES ($1, 'Sales', '{}')", [group]);
+    await store.db.query(
+      "INSERT INTO group_members (group_id, member_id, member_type) SELECT $1, unnest($2::uuid[]), 'User'",
+      [group, members],
+    );
+  });
+  afterAll(async () => store?.close());
+
+  it("queues a group without a pending delivery, and no second job while that one is pending", async () => {
+    expect(await queueGroupsOfMembers(store.db, "site", [members[0]!], null)).toBe(1);
+    expect(await queueGroupsOfMembers(store.db, "site", [members[1]!], null)).toBe(0);
+    expect(await jobs()).toEqual(["pending"]);
+  });
+
+  it("queues one again while the pending one is claimed (its delivery may have read the group already)", async () => {
+    await claimUnits(store.db, "site", 10, "tok", 30_000);
+    expect(await queueGroupsOfMembers(store.db, "site", [members[2]!], null)).toBe(1);
+    expect(await jobs()).toEqual(["running", "pending"]);
+  });
+
+  it("counts only provisioning: a pending delete of the group does not stand in for it", async () => {
+    await store.db.query("DELETE FROM outbox");
+    await enqueueJobs(store.db, [
+      { target: "site", resourceType: "Group", resourceId: group, action: "deprovision" },
+    ]);
+    expect(await queueGroupsOfMembers(store.db, "site", [members[0]!], null)).toBe(1);
+  });
+});
