@@ -123,7 +123,8 @@ export function planUnit(f: UnitFacts, opts: PlanOptions = {}): UnitPlan {
           kind: "apply",
           op: upsert({ memberTargetIds: [], membersLater: true }),
           deprovisioning: false,
-          thenWait: wait,
+          // Looked at again at once: the members may have been provisioned while the group was created.
+          thenWait: { ...wait, delayMs: 0 },
         };
       return { kind: "skip", waiting: true, outcome: wait };
     }

@@ -115,7 +115,7 @@ describe("planUnit", () => {
       {
         kind: "apply",
         op: { kind: "group.upsert", group: { memberTargetIds: [], membersLater: true } },
-        thenWait: { status: "retry", code: "WAITING_FOR_MEMBERS" },
+        thenWait: { status: "retry", code: "WAITING_FOR_MEMBERS", delayMs: 0 },
       },
     ],
     [
