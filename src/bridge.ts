@@ -111,7 +111,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs, maxAttempts: s.maxAttempts },
       pollMs: s.pollMs,
       leaseMs: s.leaseMs,
-      workersPerTarget: s.workersPerTarget,
+      ...(s.workersPerTarget ? { workersPerTarget: s.workersPerTarget } : {}),
       metrics: createSyncMetrics(metrics.registry, db),
       foreground,
       yieldMs: s.yieldMs,

@@ -24,6 +24,9 @@ import { type Delivered, recordOutcomes } from "./record.ts";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
 
+/** Batches a target runs at once when neither the configuration nor the target says. */
+const DEFAULT_WORKERS = 2;
+
 /** The event after each recorded batch (the other events are keyed by resource id). */
 const BATCH_RECORDED = Symbol("batch recorded");
 
@@ -42,6 +45,7 @@ export interface DispatcherOptions {
    * The claim is renewed every third of this while its batch runs.
    */
   leaseMs?: number;
+  /** Batches each target runs at once in this process; default: the target's own (Target.workers), else 2. */
   workersPerTarget?: number;
   metrics?: SyncMetrics;
   /** The SCIM requests being answered in this process: deliveries give way to them (foreground.ts). */
@@ -51,8 +55,10 @@ export interface DispatcherOptions {
 }
 
 export class Dispatcher {
-  private readonly opts: Required<Omit<DispatcherOptions, "secrets" | "metrics" | "foreground">> &
-    Pick<DispatcherOptions, "secrets" | "metrics" | "foreground">;
+  private readonly opts: Required<
+    Omit<DispatcherOptions, "secrets" | "metrics" | "foreground" | "workersPerTarget">
+  > &
+    Pick<DispatcherOptions, "secrets" | "metrics" | "foreground" | "workersPerTarget">;
   private readonly events = new EventEmitter();
   private readonly wakers = new Map<string, () => void>();
   private readonly workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -74,7 +80,6 @@ export class Dispatcher {
       backoff: DEFAULT_BACKOFF,
       pollMs: 1_000,
       leaseMs: 30_000,
-      workersPerTarget: 2,
       yieldMs: 1_000,
       ...opts,
     };
@@ -89,7 +94,8 @@ export class Dispatcher {
     if (this.running) return;
     this.running = true;
     for (const t of this.opts.targets) {
-      for (let i = 0; i < this.opts.workersPerTarget; i++) this.loops.push(this.loop(t, i));
+      const workers = this.opts.workersPerTarget ?? t.target.workers ?? DEFAULT_WORKERS;
+      for (let i = 0; i < workers; i++) this.loops.push(this.loop(t, i));
     }
   }
 
@@ -243,15 +249,18 @@ export class Dispatcher {
   private async runBatch(t: ConfiguredTarget, units: ClaimedUnit[], token: string) {
     const started = Date.now();
     const { db, logger, secrets, userSchema } = this.opts;
-    const facts = await gatherFacts(db, t, userSchema, units, secrets, logger);
     // A worker that stalled past its lease (a pause, a lost database connection) may have been taken over while it
-    // held these facts: a unit no longer ours is not sent from them, since an old "active" would undo the newer
-    // worker's deactivation, and fencing would only stop the outcome, not the write.
-    const owned = await stillClaimed(
-      db,
-      token,
-      units.flatMap((u) => u.jobs.map((j) => j.id)),
-    );
+    // read these facts: a unit no longer ours is not sent from them, since an old "active" would undo the newer
+    // worker's deactivation, and fencing would only stop the outcome, not the write. Asked beside the facts (one
+    // round trip less per batch): a claim lost before either answer is seen by the check.
+    const [facts, owned] = await Promise.all([
+      gatherFacts(db, t, userSchema, units, secrets, logger),
+      stillClaimed(
+        db,
+        token,
+        units.flatMap((u) => u.jobs.map((j) => j.id)),
+      ),
+    ]);
     const groups = handlesGroups(t.target);
     const createsGroupsApart = handlesGroups(t.target) && t.target.createsGroupsApart === true;
     const plans = facts.map((f, i): UnitPlan => {

@@ -120,6 +120,12 @@ export interface Target {
   readonly kind: string;
   /** How many operations one `apply` call may take (e.g. 200 for Salesforce sObject Collections). */
   readonly batchSize: number;
+  /**
+   * How many batches the dispatcher runs at once for this target in one process when `sync.workersPerTarget` does
+   * not say (default 2). More than the requests the target allows in flight when a batch spends much of its time
+   * holding none: waiting for a background job, or for the store.
+   */
+  readonly workers?: number;
 
   /** Group operations reach only a `GroupTarget` (the outbox queues none for any other target). */
   apply(ops: Operation[]): Promise<Outcome[]>;
