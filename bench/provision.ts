@@ -1,7 +1,10 @@
 // Provisioning at the API-call floor: emulated targets with a per-call latency, the real outbox and dispatcher.
 // The emulators are the registered kinds' demo emulators; `both` (or `all`) runs every kind that has one.
 //   bin/node22 bench/provision.ts --target salesforce|tableau|both [--users 10000] [--groups 100] [--latency 50]
-//                                 [--concurrency 8] [--workers 8] [--updates 1000] [--baseline 200]
+//                                 [--concurrency 8] [--workers N] [--updates 1000] [--baseline 200]
+// Workers (batches per target at once): `--workers N` for every target; without it each target's own number
+// (Tableau: 3 × concurrency, as in production) and 8 for a kind that does not say (Salesforce: its requests in
+// flight, so its floor divides by it).
 // Phases, each timed until the outbox is empty:
 //   1. initial load: every user and group new to the targets;
 //   2. re-sync: every user and group delivered again with nothing changed (must write nothing);
@@ -27,7 +30,7 @@ const { values: args } = parseArgs({
     groups: { type: "string", default: "100" },
     latency: { type: "string", default: "50" },
     concurrency: { type: "string", default: "8" },
-    workers: { type: "string", default: "8" },
+    workers: { type: "string" },
     updates: { type: "string", default: "1000" },
     baseline: { type: "string", default: "0" },
   },
@@ -36,7 +39,9 @@ const USERS = Number(args.users);
 const GROUPS = Number(args.groups);
 const LATENCY = Number(args.latency);
 const CONCURRENCY = Number(args.concurrency);
-const WORKERS = Number(args.workers);
+/** `--workers N` for every target; without it each target's own (Tableau: 3 × concurrency), 8 for the others. */
+const WORKERS = args.workers === undefined ? undefined : Number(args.workers);
+const OTHER_KINDS_WORKERS = 8;
 const UPDATES = Math.min(USERS, Number(args.updates));
 const emulated = registeredKinds().filter((k) => k.demo);
 const kinds = ["both", "all"].includes(args.target)
@@ -83,7 +88,9 @@ const targetConfigs = emus.map((e) => ({ ...e.emu.targetConfig, concurrency: CON
 const store = await openDb();
 // The default poll: the dispatcher wakes itself for this process's work (a write's kick, a retry falling due), and
 // polling every 50 ms made 24 idle workers send ~1,900 claim queries per run, taking the 2 cores from the deliveries.
-const config = ConfigSchema.parse({ sync: { waitForDeliveryMs: 0, workersPerTarget: WORKERS } });
+const config = ConfigSchema.parse({
+  sync: { waitForDeliveryMs: 0, ...(WORKERS ? { workersPerTarget: WORKERS } : {}) },
+});
 const bridge = await createBridge({
   config,
   logger: pino({ level: "warn" }),
@@ -202,7 +209,7 @@ async function phase(
   return Object.fromEntries(
     emus.map((e, i) => {
       const calls = e.emu.stats.apiCalls;
-      const inFlight = e.emu.inFlight === "worker" ? WORKERS : CONCURRENCY;
+      const inFlight = e.emu.inFlight === "worker" ? (workersOf.get(e.kind) ?? 1) : CONCURRENCY;
       const floor = (calls * LATENCY) / 1000 / inFlight;
       return [
         e.kind,
@@ -235,6 +242,13 @@ if (process.env.BENCH_TRACE) {
       return out;
     };
   }
+}
+// A kind that does not ask for a number of workers keeps the bench's 8 (its requests in flight, for Salesforce).
+const workersOf = new Map<string, number>();
+for (const t of bridge.dispatcher.targets) {
+  if (!WORKERS && t.target.workers === undefined)
+    (t.target as { workers?: number }).workers = OTHER_KINDS_WORKERS;
+  workersOf.set(t.target.kind, WORKERS ?? t.target.workers ?? OTHER_KINDS_WORKERS);
 }
 bridge.dispatcher.start();
 const initial = await phase("initial load", USERS, async () => {});
@@ -277,7 +291,7 @@ const report = {
   groups: GROUPS,
   latencyMs: LATENCY,
   concurrency: CONCURRENCY,
-  dispatcherWorkersPerTarget: WORKERS,
+  dispatcherWorkersPerTarget: Object.fromEntries(workersOf),
   initialLoad: initial,
   resyncUnchanged: resync,
   titleUpdates: { users: UPDATES, ...updated },

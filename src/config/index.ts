@@ -64,7 +64,7 @@ export const ConfigSchema = z.object({
       backoffMaxMs: z.coerce.number().int().positive().default(300_000),
       pollMs: z.coerce.number().int().positive().default(1_000),
       leaseMs: z.coerce.number().int().min(300).default(30_000),
-      /** Unset: each target's own number (Target.workers; Tableau: twice its concurrency), else 2. */
+      /** Unset: each target's own number (Target.workers; Tableau: three times its concurrency), else 2. */
       workersPerTarget: z.coerce.number().int().min(1).max(64).optional(),
       /**
        * While SCIM requests are being answered, each target claims at most one batch per this many ms, twice as late

@@ -158,10 +158,10 @@ export function createTableauTarget(
     name: config.name,
     kind: "tableau",
     batchSize: config.batchSize,
-    // A CSV batch holds a request slot for 3 of its steps and none while its import job runs (seconds on a real
-    // site) or while the store records it: twice the slots keeps them busy (bench:provision, 10,000 users at
-    // concurrency 8: 8 workers 6.5 s, 16 workers 4.8 s, 24 workers 3.8 s; floor 2.2 s).
-    workers: Math.min(64, 2 * config.concurrency),
+    // A CSV batch holds a request slot for 3 short calls and none while its import job runs (seconds on a real
+    // site) or while the store claims and records it: three batches per slot keep the slots busy (bench:provision,
+    // 10,000 users at concurrency 8: 8 workers 6.5 s, 16 workers 4.8 s, 24 workers 3.8 s; floor 2.2 s).
+    workers: Math.min(64, 3 * config.concurrency),
     client,
     apply,
     check: () => checkTableau(ctx),
