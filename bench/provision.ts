@@ -12,6 +12,7 @@
 // Per target and phase: API calls (and per user), write calls, wall time, and the floor: calls × latency ÷
 // the requests the target may have in flight. `--baseline N` also times the seed script's one-call-per-user
 // shape against Salesforce (create + set password, sequential) on N users and extrapolates.
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createBridge } from "../src/bridge.ts";
@@ -201,11 +202,19 @@ async function phase(
   for (const e of emus) e.emu.stats.reset();
   const before = emus.map(targetState);
   const started = Date.now();
+  const loop = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   await run();
   bridge.dispatcher.kick();
   await drain();
   const wall = (Date.now() - started) / 1000;
-  process.stderr.write(`\n${name}: ${wall.toFixed(1)} s\n`);
+  // The bridge and the emulators share this process's one thread: how busy it was says whether the wall time is
+  // waiting (on the targets' latency, the database) or this process's own work.
+  const busy = performance.eventLoopUtilization(loop).utilization;
+  const used = process.cpuUsage(cpu);
+  process.stderr.write(
+    `\n${name}: ${wall.toFixed(1)} s, event loop busy ${(busy * 100).toFixed(0)}%, CPU ${((used.user + used.system) / 1e6).toFixed(1)} s\n`,
+  );
   return Object.fromEntries(
     emus.map((e, i) => {
       const calls = e.emu.stats.apiCalls;
