@@ -29,6 +29,8 @@ const DEFAULT_WORKERS = 2;
 
 /** The event after each recorded batch (the other events are keyed by resource id). */
 const BATCH_RECORDED = Symbol("batch recorded");
+/** A target's batch slot was released, or a waiter should look again (`*`: every target, as on stop). */
+const SLOT_FREED = Symbol("slot freed");
 
 export interface DispatcherOptions {
   db: Db;
@@ -65,6 +67,8 @@ export class Dispatcher {
   private claims = 0;
   /** When each target last claimed a batch, for giving way to SCIM requests. */
   private readonly lastClaim = new Map<string, number>();
+  /** Per target: workers past giveWay (claiming or running a batch). */
+  private readonly inFlight = new Map<string, number>();
   /** Per target: turns taken in a row while the SCIM traffic stayed saturated. */
   private readonly busyTurns = new Map<string, number>();
   /** Per target: aborted when a client starts waiting for a delivery there, which ends any giving way. */
@@ -103,6 +107,7 @@ export class Dispatcher {
   async stop() {
     this.running = false;
     for (const u of this.urgent.values()) u.abort();
+    this.events.emit(SLOT_FREED, "*");
     for (const a of this.alarms.values()) clearTimeout(a.timer);
     this.alarms.clear();
     this.kick();
@@ -134,6 +139,7 @@ export class Dispatcher {
     for (const t of targets) {
       this.waitingFor.set(t, (this.waitingFor.get(t) ?? 0) + 1);
       this.urgent.get(t)?.abort();
+      this.events.emit(SLOT_FREED, t);
     }
     return new Promise((resolve) => {
       const done = () => {
@@ -186,11 +192,15 @@ export class Dispatcher {
     while (this.running) {
       let units: ClaimedUnit[] = [];
       try {
-        await this.giveWay(t);
-        if (!this.running) break;
-        const token = `${this.workerId}:${++this.claims}`;
-        units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
-        if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
+        const slot = await this.giveWay(t);
+        try {
+          if (!this.running) break;
+          const token = `${this.workerId}:${++this.claims}`;
+          units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
+          if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
+        } finally {
+          slot?.();
+        }
       } catch (err) {
         this.opts.logger.error(
           { err: loggableError(err), target: t.name },
@@ -204,11 +214,38 @@ export class Dispatcher {
   /**
    * Waits for a quiet moment in the SCIM traffic before claiming, but no longer than until this target's next
    * turn, and not at all when a client waits for a delivery to this target. A turn taken while the traffic stayed
-   * saturated makes the next one come twice as late (turnInterval); a quiet moment starts over.
+   * saturated makes the next one come twice as late (turnInterval); a quiet moment starts over. While the traffic
+   * was saturated within the last `yieldMs`, a target has one batch in flight at a time: a short gap in an IdP's
+   * push does not set every worker going at once, to run on into its next burst. Returns the release of that slot.
    */
-  private async giveWay(t: ConfiguredTarget) {
+  private async giveWay(t: ConfiguredTarget): Promise<(() => void) | undefined> {
     const { foreground, yieldMs } = this.opts;
-    if (!foreground || yieldMs <= 0) return;
+    if (!foreground || yieldMs <= 0) return undefined;
+    while (
+      this.running &&
+      (this.inFlight.get(t.name) ?? 0) > 0 &&
+      !this.waitingFor.has(t.name) &&
+      foreground.busyWithin(yieldMs)
+    ) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off(SLOT_FREED, onFreed);
+          resolve();
+        };
+        const onFreed = (target: string) => (target === t.name || target === "*") && done();
+        const timer = setTimeout(done, yieldMs);
+        this.events.on(SLOT_FREED, onFreed);
+      });
+    }
+    this.inFlight.set(t.name, (this.inFlight.get(t.name) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.inFlight.set(t.name, (this.inFlight.get(t.name) ?? 1) - 1);
+      this.events.emit(SLOT_FREED, t.name);
+    };
     let held = false;
     while (this.running && foreground.busy && !this.waitingFor.has(t.name)) {
       const interval = turnInterval(yieldMs, this.busyTurns.get(t.name) ?? 0);
@@ -227,6 +264,7 @@ export class Dispatcher {
     }
     this.busyTurns.set(t.name, held ? (this.busyTurns.get(t.name) ?? 0) + 1 : 0);
     this.lastClaim.set(t.name, Date.now());
+    return release;
   }
 
   /** Renews the claim every third of the lease until `work` settles. */

@@ -3,7 +3,8 @@
 // keep this process's event loop saturated, the dispatcher gives way: it claims work in a quiet moment, or at the
 // latest once per target every `yieldMs`, so deliveries slow down during an IdP's burst (and come in larger,
 // cheaper batches) but never stop. While the burst goes on, each turn comes twice as late as the one before, up to
-// 8 × `yieldMs`: the deliveries' work (the same in total) waits for the burst's end instead of slowing it.
+// 8 × `yieldMs`, and until the traffic has been quiet for `yieldMs` a target runs one batch at a time: the
+// deliveries' work (the same in total) waits for the burst's end instead of slowing it.
 // With CPU to spare (an IdP's usual pace) nothing gives way.
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
@@ -37,6 +38,8 @@ export class ForegroundLoad {
   private eluMark: EventLoopUtilization = performance.eventLoopUtilization();
   private eluAt = performance.now();
   private saturated = false;
+  /** When SCIM requests last kept the event loop saturated (performance.now()). */
+  private lastBusy = Number.NEGATIVE_INFINITY;
   private readonly saturation: () => boolean;
 
   /** `saturation` replaces the event-loop measurement (tests). */
@@ -47,6 +50,7 @@ export class ForegroundLoad {
   /** Marks one request in flight; call the returned function once it is answered (repeat calls are harmless). */
   enter(): () => void {
     this.inFlight++;
+    if (this.saturation()) this.lastBusy = performance.now();
     clearTimeout(this.quietTimer);
     this.quietTimer = undefined;
     let left = false;
@@ -62,7 +66,14 @@ export class ForegroundLoad {
 
   /** Whether a request is being answered now or was a moment ago, while the event loop has no time to spare. */
   get busy(): boolean {
-    return (this.inFlight > 0 || performance.now() - this.lastLeft < QUIET_MS) && this.saturation();
+    const busy = (this.inFlight > 0 || performance.now() - this.lastLeft < QUIET_MS) && this.saturation();
+    if (busy) this.lastBusy = performance.now();
+    return busy;
+  }
+
+  /** Whether SCIM requests kept the event loop saturated at some time in the last `ms` (or do now). */
+  busyWithin(ms: number): boolean {
+    return this.busy || performance.now() - this.lastBusy < ms;
   }
 
   private measureSaturation(): boolean {

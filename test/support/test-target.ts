@@ -37,6 +37,8 @@ export interface RunningTestTarget {
   setFaults(f: Partial<TestTargetFaults>): void;
   /** Keys whose create/update is refused with 422 (a permanent failure). */
   rejectKeys: Set<string>;
+  /** The most requests it has been answering at once. */
+  readonly maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -59,8 +61,12 @@ export async function startTestTarget(
   const log: TestTargetLogEntry[] = [];
   const rejectKeys = new Set<string>();
   let seq = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server = createServer(async (req, res) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.once("close", () => inFlight--);
     try {
       if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
       const url = new URL(req.url ?? "/", "http://x");
@@ -147,6 +153,9 @@ export async function startTestTarget(
     accounts,
     log,
     rejectKeys,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     setFaults: (f) => Object.assign(faults, f),
     close: () =>
       new Promise<void>((resolve) => {

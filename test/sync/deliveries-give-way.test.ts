@@ -184,4 +184,29 @@ describe("deliveries give way to SCIM requests", () => {
       await target2.close();
     }
   });
+
+  it("sends one batch per target at a time while the IdP was busy a moment ago", async () => {
+    // A gap in an IdP's push (between its creates and its updates, say) must not set every worker going at once:
+    // their batches would run on into the next burst.
+    const target3 = await startTestTarget({ faults: { latencyMs: 100 } });
+    const b = await startTestBridge({
+      targets: [{ name: "one-at-a-time", kind: "test", url: target3.url, batchSize: 1 }],
+      config: { sync: { waitForDeliveryMs: 0, yieldMs: 60_000, workersPerTarget: 4, pollMs: 50 } },
+      foreground: new ForegroundLoad({ saturation: () => true }),
+    });
+    try {
+      // The writes themselves are SCIM requests: the IdP is busy while they are answered, and was a moment ago.
+      for (let i = 0; i < 4; i++)
+        await b.request
+          .post("/scim/v2/Users")
+          .set(AUTH)
+          .send(user(`gap${i}@example.com`))
+          .expect(201);
+      await eventually(() => target3.accounts.size === 4, 10_000);
+      expect(target3.maxInFlight).toBe(1);
+    } finally {
+      await b.stop();
+      await target3.close();
+    }
+  });
 });
