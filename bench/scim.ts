@@ -28,16 +28,12 @@ import pg from "pg";
 import { pino } from "pino";
 import { createBridge } from "../src/bridge.ts";
 import { ConfigSchema } from "../src/config/index.ts";
-import { Directory } from "../src/directory/index.ts";
 import {
   salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../src/emulators/salesforce/index.ts";
 import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
-import { createApp } from "../src/http/app.ts";
-import { bridgeSchemaSet } from "../src/schemas.ts";
 import { migrate, openPostgres } from "../src/store/index.ts";
-import { outboxWriter } from "../src/sync/index.ts";
 import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
 import { tracePostgres } from "./pg-trace.ts";
 
@@ -158,24 +154,15 @@ async function main() {
     const { ids, groupId } = await load(db);
     console.log(`loaded ${USERS} users and a ${GROUP_MEMBERS}-member group in ${Date.now() - t0} ms`);
 
-    const schemas = bridgeSchemaSet();
-    const directory = new Directory(db, schemas);
-    directory.onChange(
-      outboxWriter({
-        targets: [],
-        userSchema: schemas.User,
-        breaker: { windowMs: 60_000, maxCount: 0, maxPercent: 0 },
-      }),
-    );
-    const app = createApp({
-      directory,
+    // The bridge as `serve` runs it with no target configured (the no-target figures), and below the same with both
+    // targets: the ratio is what configuring the targets costs the IdP, nothing else.
+    const noTargets = await createBridge({
+      config: ConfigSchema.parse({ rateLimit: { perMinute: 100_000_000 } }),
       logger: pino({ level: "silent" }),
-      tokens: () => [{ name: "bench", token: TOKEN }],
-      bodyLimit: "1mb",
-      rateLimitPerMinute: 100_000_000,
-      filterMaxResults: 1000,
-      // As `serve` runs with no target configured: no per-target status to show.
-      statusEnabled: false,
+      db,
+      targetConfigs: [],
+      tokens: [{ name: "bench", token: TOKEN }],
+      adminTokens: [],
     });
     const plain = express();
     plain.get("/json", (_req, res) => {
@@ -191,7 +178,9 @@ async function main() {
         );
         servers.push(s);
       });
-    const base = await listen(app);
+    const noTargetsServer = await noTargets.listen(0, "127.0.0.1");
+    servers.push(noTargetsServer);
+    const base = `http://127.0.0.1:${(noTargetsServer.address() as AddressInfo).port}`;
     const plainBase = await listen(plain);
     // The same store behind the whole bridge with both targets configured, with the default settings.
     const emus = await emulators();
@@ -211,6 +200,7 @@ async function main() {
       ...(process.env.BENCH_DISPATCH === "0" ? { dispatch: false } : {}),
     });
     stopTargets = async () => {
+      await noTargets.stop();
       await bridge.stop();
       emus.stop();
     };
