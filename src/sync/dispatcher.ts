@@ -213,10 +213,11 @@ export class Dispatcher {
 
   /**
    * Waits for a quiet moment in the SCIM traffic before claiming, but no longer than until this target's next
-   * turn, and not at all when a client waits for a delivery to this target. A turn taken while the traffic stayed
-   * saturated makes the next one come twice as late (turnInterval); a quiet moment starts over. While the traffic
-   * was saturated within the last `yieldMs`, a target has one batch in flight at a time: a short gap in an IdP's
-   * push does not set every worker going at once, to run on into its next burst. Returns the release of that slot.
+   * turn, and not at all when a client waits for a delivery to this target. A turn taken while the traffic
+   * stayed saturated makes the next one come twice as late (turnInterval); a pause of `yieldMs` starts over.
+   * While the traffic was saturated within the last `yieldMs`, a target has one batch in flight at a time: a
+   * short gap in an IdP's push does not set every worker going at once, to run on into its next burst. Returns
+   * the release of that slot.
    */
   private async giveWay(t: ConfiguredTarget): Promise<(() => void) | undefined> {
     const { foreground, yieldMs } = this.opts;
@@ -262,7 +263,9 @@ export class Dispatcher {
         break;
       }
     }
-    this.busyTurns.set(t.name, held ? (this.busyTurns.get(t.name) ?? 0) + 1 : 0);
+    // A pause shorter than yieldMs (between an IdP's creates and its updates) does not start the turns over.
+    const streak = this.busyTurns.get(t.name) ?? 0;
+    this.busyTurns.set(t.name, held ? streak + 1 : foreground.busyWithin(yieldMs) ? streak : 0);
     this.lastClaim.set(t.name, Date.now());
     return release;
   }

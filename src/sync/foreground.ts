@@ -23,7 +23,7 @@ export const MAX_YIELD_DOUBLINGS = 3;
 
 /**
  * The time between a target's turns after `streak` turns in a row were taken while the SCIM traffic stayed
- * saturated (0 after a quiet moment).
+ * saturated (0 after a pause of yieldMs).
  */
 export function turnInterval(yieldMs: number, streak: number): number {
   return yieldMs * 2 ** Math.min(Math.max(0, streak), MAX_YIELD_DOUBLINGS);

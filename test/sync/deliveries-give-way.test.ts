@@ -63,7 +63,7 @@ describe("ForegroundLoad", () => {
 });
 
 describe("turns while the IdP stays busy", () => {
-  it("come twice as late each time, up to 8 × yieldMs, and at yieldMs again after a quiet moment", () => {
+  it("come twice as late each time, up to 8 × yieldMs, and at yieldMs again after a pause", () => {
     expect([0, 1, 2, 3, 4, 20].map((streak) => turnInterval(1000, streak))).toEqual([
       1000, 2000, 4000, 8000, 8000, 8000,
     ]);
