@@ -17,7 +17,7 @@ import {
 import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
-import { type ForegroundLoad, turnInterval } from "./foreground.ts";
+import { type ForegroundLoad, nextBusyTurns, turnInterval } from "./foreground.ts";
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
@@ -263,9 +263,10 @@ export class Dispatcher {
         break;
       }
     }
-    // A pause shorter than yieldMs (between an IdP's creates and its updates) does not start the turns over.
-    const streak = this.busyTurns.get(t.name) ?? 0;
-    this.busyTurns.set(t.name, held ? streak + 1 : foreground.busyWithin(yieldMs) ? streak : 0);
+    this.busyTurns.set(
+      t.name,
+      nextBusyTurns(this.busyTurns.get(t.name) ?? 0, { held, busyLately: foreground.busyWithin(yieldMs) }),
+    );
     this.lastClaim.set(t.name, Date.now());
     return release;
   }

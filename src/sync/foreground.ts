@@ -29,6 +29,15 @@ export function turnInterval(yieldMs: number, streak: number): number {
   return yieldMs * 2 ** Math.min(Math.max(0, streak), MAX_YIELD_DOUBLINGS);
 }
 
+/**
+ * A target's streak of busy turns after giving way: one more when its turn came while the traffic stayed
+ * saturated; kept through a pause shorter than yieldMs (between an IdP's creates and its updates); 0 after a
+ * longer one.
+ */
+export function nextBusyTurns(streak: number, turn: { held: boolean; busyLately: boolean }): number {
+  return turn.held ? streak + 1 : turn.busyLately ? streak : 0;
+}
+
 export class ForegroundLoad {
   private inFlight = 0;
   /** When the last request in flight was answered (performance.now(), the clock timers run on). */

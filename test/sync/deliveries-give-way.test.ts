@@ -2,7 +2,7 @@
 // `sync.yieldMs`), they go out in the first quiet moment, and a client that asks to wait is served at once.
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { turnInterval } from "../../src/sync/foreground.ts";
+import { nextBusyTurns, turnInterval } from "../../src/sync/foreground.ts";
 import { ForegroundLoad } from "../../src/sync/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
@@ -63,6 +63,13 @@ describe("ForegroundLoad", () => {
 });
 
 describe("turns while the IdP stays busy", () => {
+  it("grow with each turn taken while it stays busy, survive a short pause, and start over after a long one", () => {
+    expect(nextBusyTurns(2, { held: true, busyLately: true })).toBe(3);
+    // A pause shorter than yieldMs (the IdP moving from its creates to its updates) is not the burst's end.
+    expect(nextBusyTurns(3, { held: false, busyLately: true })).toBe(3);
+    expect(nextBusyTurns(3, { held: false, busyLately: false })).toBe(0);
+  });
+
   it("come twice as late each time, up to 8 × yieldMs, and at yieldMs again after a pause", () => {
     expect([0, 1, 2, 3, 4, 20].map((streak) => turnInterval(1000, streak))).toEqual([
       1000, 2000, 4000, 8000, 8000, 8000,
