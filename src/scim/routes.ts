@@ -196,13 +196,11 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     const status = waited ? undefined : knownStatus;
     const projection = projectionOf(req.query as ListParams, extensionUrns());
     const want = wants(resource.type, projection);
-    const extras =
-      (want.relations && !knownRelations) || (want.status && !status)
-        ? await directory.extras(resource.type, resource.id, {
-            relations: want.relations && !knownRelations,
-            status: want.status && !status,
-          })
-        : {};
+    // Reads nothing when nothing is left to load.
+    const extras = await directory.extras(resource.type, resource.id, {
+      relations: want.relations && !knownRelations,
+      status: want.status && !status,
+    });
     const known = want.status ? (status ?? extras.status) : undefined;
     const relations = want.relations ? (knownRelations ?? extras.relations) : undefined;
     const view: ResourceView = {

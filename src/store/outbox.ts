@@ -67,19 +67,8 @@ interface JobRow {
 
 /** JobRow's columns, named: a prepared statement's result must not change shape when a migration adds one. */
 const JOB_COLUMNS = (alias: string) =>
-  [
-    "id",
-    "target",
-    "resource_type",
-    "resource_id",
-    "action",
-    "state",
-    "attempts",
-    "approved",
-    "secret",
-    "created",
-  ]
-    .concat(["not_before", "last_error_code", "last_error_message", "request_id"])
+  "id target resource_type resource_id action state attempts approved secret created not_before last_error_code last_error_message request_id"
+    .split(" ")
     .map((c) => `${alias}.${c}`)
     .join(", ");
 
@@ -100,11 +89,6 @@ const toJob = (r: JobRow): OutboxJob => ({
   requestId: r.request_id,
 });
 
-/**
- * Queues jobs and, in the same statement, shows each queued resource as `pending` (or `held`) in that target's
- * status: one round trip per write whatever the number of targets. A dead job (a pre-flight refusal) leaves the
- * status to its caller.
- */
 /**
  * The common table expressions that insert `jobs` and mark their links pending (a dead-at-birth job, a pre-flight
  * refusal, leaves the link as recorded), pushing their parameters onto `params`. One text whatever the number of
@@ -129,6 +113,11 @@ export function outboxCtes(params: unknown[], jobs: readonly NewJob[]): string {
        ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state)`;
 }
 
+/**
+ * Queues jobs and, in the same statement, shows each queued resource as `pending` (or `held`) in that target's
+ * status: one round trip per write whatever the number of targets. A dead job (a pre-flight refusal) leaves the
+ * status to its caller.
+ */
 export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   if (!jobs.length) return;
   const params: unknown[] = [];

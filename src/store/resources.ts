@@ -179,10 +179,8 @@ export async function deleteResource(q: Queryable, type: ResourceType, id: strin
     [id, type],
   );
   const { rowCount } = await q.query(prepared(`DELETE FROM ${TABLE[type]} WHERE id = $1`), [id]);
-  if (rowCount && type === "User")
-    await q.query(prepared("DELETE FROM group_members WHERE member_id = $1"), [id]);
-  if (rowCount && type === "Group")
-    await q.query(prepared("DELETE FROM group_members WHERE member_id = $1"), [id]);
+  // A user or a group leaves every group it was a member of.
+  if (rowCount) await q.query(prepared("DELETE FROM group_members WHERE member_id = $1"), [id]);
   return rowCount > 0;
 }
 
