@@ -21,6 +21,7 @@ import { type Db, migrate, openPglite, openPostgres } from "../src/store/index.t
 import { enqueueRepairs } from "../src/sync/reconcile/repairs.ts";
 import type { DemoEmulator } from "../src/targets/kind.ts";
 import { registeredKinds } from "../src/targets/registry.ts";
+import { postgresCpu } from "./pg-cpu.ts";
 import { tracePostgres } from "./pg-trace.ts";
 import { seedScriptBaseline } from "./salesforce-seed-baseline.ts";
 
@@ -204,6 +205,7 @@ async function phase(
   const started = Date.now();
   const loop = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
+  const pgCpu = postgresCpu();
   await run();
   bridge.dispatcher.kick();
   await drain();
@@ -213,7 +215,8 @@ async function phase(
   const busy = performance.eventLoopUtilization(loop).utilization;
   const used = process.cpuUsage(cpu);
   process.stderr.write(
-    `\n${name}: ${wall.toFixed(1)} s, event loop busy ${(busy * 100).toFixed(0)}%, CPU ${((used.user + used.system) / 1e6).toFixed(1)} s\n`,
+    `\n${name}: ${wall.toFixed(1)} s, event loop busy ${(busy * 100).toFixed(0)}%, CPU ${((used.user + used.system) / 1e6).toFixed(1)} s` +
+      ` (PostgreSQL ${pgCpu().toFixed(1)} s)\n`,
   );
   return Object.fromEntries(
     emus.map((e, i) => {

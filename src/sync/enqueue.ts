@@ -57,12 +57,20 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
           jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
         }
       }
-      // Members whose scope or derived fields (group rules) may have changed.
+      // Members whose scope or derived fields (group rules) may have changed, in the targets where that can matter:
+      // one with a scope (it may name groups) or whose mapping uses groups. Elsewhere the group's own job carries
+      // the membership, and a job per member (50,000 for a large group) would change nothing.
+      const dependent = opts.targets.filter((t) => t.scope || t.target.usesGroups !== false);
       const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
-      if (change.action === "update" && change.before?.data.displayName !== change.after?.data.displayName) {
+      if (
+        dependent.length &&
+        change.action === "update" &&
+        change.before?.data.displayName !== change.after?.data.displayName
+      ) {
         for (const id of await userMemberIds(tx, change.id)) affected.add(id);
       }
-      if (affected.size) await userJobs(tx, opts, [...affected], false, change, jobs);
+      if (dependent.length && affected.size)
+        await userJobs(tx, { ...opts, targets: dependent }, [...affected], false, change, jobs);
     }
     await enqueueJobs(tx, jobs);
     // A deleted resource no target may hold needs no tombstone.
@@ -125,7 +133,7 @@ async function preflightOf(
   const target = t.target;
   if (!hasPreflight(target) || change.after!.data.active === false) return [];
   // A user being created is in no group yet; other writes read the groups once, if a mapping uses them.
-  const readGroups = change.action !== "create" && target.preflightReadsGroups !== false;
+  const readGroups = change.action !== "create" && target.usesGroups !== false;
   if (!cache.desired || (readGroups && !cache.withGroups)) {
     cache.desired = {
       scimId: change.id,

@@ -126,6 +126,12 @@ export interface Target {
    * holding none: waiting for a background job, or for the store.
    */
   readonly workers?: number;
+  /**
+   * Whether what this target is sent for a user depends on the user's groups (group rules in the mapping); unknown
+   * counts as yes. When not, a SCIM write does not read the user's groups for its pre-flight, and a group's
+   * membership change queues no work for the members' accounts here (the group's own job carries the membership).
+   */
+  readonly usesGroups?: boolean;
 
   /** Group operations reach only a `GroupTarget` (the outbox queues none for any other target). */
   apply(ops: Operation[]): Promise<Outcome[]>;
@@ -156,11 +162,6 @@ export interface PreflightTarget {
    * write is refused with 400 only when no in-scope target could take it, or the target says `preflight: reject`).
    */
   preflight(user: DesiredUser): Problem[];
-  /**
-   * Whether the answer depends on the user's groups (group rules in the mapping). When not, a SCIM write does not
-   * read the user's groups for it: one query less per PATCH or PUT.
-   */
-  readonly preflightReadsGroups?: boolean;
 }
 
 export interface DriftTarget {

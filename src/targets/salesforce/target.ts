@@ -109,7 +109,7 @@ export function createSalesforceTarget(
     listUsers: () => listUsers(ctx),
     listGroups: () => listGroups(ctx),
     /** Profile names cannot be checked offline; everything else Salesforce would refuse is. */
-    preflightReadsGroups: mapping.groupRules.length > 0,
+    usesGroups: mapping.groupRules.length > 0,
     preflight(user: DesiredUser): Problem[] {
       const fields = mapSalesforceUser(mapping, { user: user.data, groups: user.groups });
       return validateSalesforceUser(fields, { mapping });

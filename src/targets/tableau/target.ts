@@ -169,7 +169,7 @@ export function createTableauTarget(
     listGroups: () => listGroups(ctx),
     // POST /groups, then the members: the create can go while the members are still being provisioned.
     createsGroupsApart: true,
-    preflightReadsGroups: ctx.mapping.groupRules.length > 0,
+    usesGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
