@@ -1,4 +1,5 @@
-// Provisioning at the API-call floor: emulated targets with a per-call latency, the real outbox and dispatcher.
+// Provisioning at the API-call floor: emulated targets with a per-call latency (in a child process, emulator-host.ts,
+// as real targets run elsewhere), the real outbox and dispatcher.
 // The emulators are the registered kinds' demo emulators; `both` (or `all`) runs every kind that has one.
 //   bin/node22 bench/provision.ts --target salesforce|tableau|both [--users 10000] [--groups 100] [--latency 50]
 //                                 [--concurrency 8] [--workers N] [--updates 1000] [--baseline 200]
@@ -12,17 +13,22 @@
 // Per target and phase: API calls (and per user), write calls, wall time, and the floor: calls × latency ÷
 // the requests the target may have in flight. `--baseline N` also times the seed script's one-call-per-user
 // shape against Salesforce (create + set password, sequential) on N users and extrapolates.
+// Each phase also gives the CPU used by this process, PostgreSQL and the emulators. `--latency 0` measures the
+// floor the bridge's own work sets on this machine (store and CPU), beside the API floor.
+// BENCH_TRACE=1: time per SQL statement and per apply; BENCH_PROFILE=initial|re-sync: a CPU profile of that phase.
+import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createBridge } from "../src/bridge.ts";
 import { ConfigSchema } from "../src/config/index.ts";
 import { type Db, migrate, openPglite, openPostgres } from "../src/store/index.ts";
 import { enqueueRepairs } from "../src/sync/reconcile/repairs.ts";
-import type { DemoEmulator } from "../src/targets/kind.ts";
 import { registeredKinds } from "../src/targets/registry.ts";
 import { postgresCpu } from "./pg-cpu.ts";
 import { tracePostgres } from "./pg-trace.ts";
+import { startProfile } from "./profile.ts";
 import { seedScriptBaseline } from "./salesforce-seed-baseline.ts";
 
 const { values: args } = parseArgs({
@@ -77,15 +83,50 @@ async function openDb(): Promise<{ db: Db; close(): Promise<void> }> {
   };
 }
 
+/**
+ * An emulated target, running in a child process (emulator-host.ts) as a real one runs elsewhere: its work (CSV
+ * parsing, queries, JSON) does not take this process's event loop from the bridge.
+ */
 interface Emu {
   kind: string;
-  emu: DemoEmulator;
+  url: string;
+  targetConfig: Record<string, unknown>;
+  inFlight: "worker" | "concurrency";
+  reset(): Promise<void>;
+  /** API calls since the last reset, the write calls among them, by route; and a digest of the target's records. */
+  stats(): Promise<{
+    apiCalls: number;
+    writeCalls: number;
+    byRoute: Record<string, number>;
+    digest: string;
+    cpuSeconds: number;
+  }>;
 }
-const emus: Emu[] = [];
-for (const k of kinds) {
-  emus.push({ kind: k.name, emu: await k.demo!({ changed: () => {} }, { latencyMs: LATENCY }) });
+const host = fork(fileURLToPath(new URL("./emulator-host.ts", import.meta.url)), [], {
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
+let asked = 0;
+const answers = new Map<number, (v: unknown) => void>();
+host.on("message", (m: { id: number; value: unknown }) => {
+  answers.get(m.id)?.(m.value);
+  answers.delete(m.id);
+});
+function ask<T>(op: string, kind?: string, extra: Record<string, unknown> = {}): Promise<T> {
+  const id = ++asked;
+  return new Promise((resolve) => {
+    answers.set(id, resolve as (v: unknown) => void);
+    host.send({ id, op, kind, ...extra });
+  });
 }
-const targetConfigs = emus.map((e) => ({ ...e.emu.targetConfig, concurrency: CONCURRENCY }));
+const hosted = await ask<
+  { kind: string; url: string; targetConfig: Record<string, unknown>; inFlight: Emu["inFlight"] }[]
+>("start", undefined, { kinds: kinds.map((k) => k.name), latencyMs: LATENCY });
+const emus: Emu[] = hosted.map((e) => ({
+  ...e,
+  reset: () => ask("reset", e.kind),
+  stats: () => ask("stats", e.kind),
+}));
+const targetConfigs = emus.map((e) => ({ ...e.targetConfig, concurrency: CONCURRENCY }));
 
 const store = await openDb();
 // The default poll: the dispatcher wakes itself for this process's work (a write's kick, a retry falling due), and
@@ -138,13 +179,6 @@ for (let g = 0; g < GROUPS; g++) {
 // Current planner statistics, as autovacuum would have them a minute after a bulk load: with none, the claim
 // query's plan degrades (measured: ~400 ms per claim with 2,000 open jobs, 0.5 ms after ANALYZE).
 if (store.db.kind === "postgres") await store.db.exec("ANALYZE");
-
-/** Calls that change something, as the kind tells them apart (e.g. Salesforce's DML routes). */
-const writeCalls = (e: Emu) =>
-  Object.entries(e.emu.stats.byRoute).reduce((n, [route, c]) => n + (e.emu.writes(route) ? c : 0), 0);
-
-/** The target's records, to prove a phase changed nothing even inside batched calls (/composite). */
-const targetState = (e: Emu) => JSON.stringify(e.emu.snapshot());
 
 async function drain(): Promise<number> {
   const started = Date.now();
@@ -200,28 +234,32 @@ async function phase(
   per: number,
   run: () => Promise<void>,
 ): Promise<Record<string, PhaseFigures>> {
-  for (const e of emus) e.emu.stats.reset();
-  const before = emus.map(targetState);
+  const before = await Promise.all(emus.map(async (e) => (await e.stats()).digest));
+  for (const e of emus) await e.reset();
   const started = Date.now();
   const loop = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
   const pgCpu = postgresCpu();
+  const profile =
+    process.env.BENCH_PROFILE === name.split(" ")[0] ? await startProfile(name.split(" ")[0]!) : undefined;
   await run();
   bridge.dispatcher.kick();
   await drain();
   const wall = (Date.now() - started) / 1000;
-  // The bridge and the emulators share this process's one thread: how busy it was says whether the wall time is
-  // waiting (on the targets' latency, the database) or this process's own work.
+  if (profile) process.stderr.write(`\nCPU profile of ${name}: ${await profile()}\n`);
+  // How busy the bridge's one thread was says whether the wall time is waiting (on the targets' latency, the
+  // database) or this process's own work; the emulators' and PostgreSQL's CPU are the rest of the machine's.
   const busy = performance.eventLoopUtilization(loop).utilization;
   const used = process.cpuUsage(cpu);
+  const after = await Promise.all(emus.map((e) => e.stats()));
   process.stderr.write(
     `\n${name}: ${wall.toFixed(1)} s, event loop busy ${(busy * 100).toFixed(0)}%, CPU ${((used.user + used.system) / 1e6).toFixed(1)} s` +
-      ` (PostgreSQL ${pgCpu().toFixed(1)} s)\n`,
+      ` (PostgreSQL ${pgCpu().toFixed(1)} s, emulators ${after.reduce((n, a) => n + a.cpuSeconds, 0).toFixed(1)} s)\n`,
   );
   return Object.fromEntries(
     emus.map((e, i) => {
-      const calls = e.emu.stats.apiCalls;
-      const inFlight = e.emu.inFlight === "worker" ? (workersOf.get(e.kind) ?? 1) : CONCURRENCY;
+      const calls = after[i]!.apiCalls;
+      const inFlight = e.inFlight === "worker" ? (workersOf.get(e.kind) ?? 1) : CONCURRENCY;
       const floor = (calls * LATENCY) / 1000 / inFlight;
       return [
         e.kind,
@@ -229,10 +267,10 @@ async function phase(
           wallSeconds: Number(wall.toFixed(1)),
           apiCalls: calls,
           callsPerUser: Number((calls / per).toFixed(4)),
-          writeCalls: writeCalls(e),
+          writeCalls: after[i]!.writeCalls,
           floorSeconds: Number(floor.toFixed(2)),
           wallOverFloor: Number((wall / Math.max(floor, 0.001)).toFixed(2)),
-          recordsChanged: targetState(e) !== before[i],
+          recordsChanged: after[i]!.digest !== before[i],
         },
       ];
     }),
@@ -264,7 +302,7 @@ for (const t of bridge.dispatcher.targets) {
 }
 bridge.dispatcher.start();
 const initial = await phase("initial load", USERS, async () => {});
-if (process.env.BENCH_ROUTES) for (const e of emus) console.error(e.kind, e.emu.stats.byRoute);
+if (process.env.BENCH_ROUTES) for (const e of emus) console.error(e.kind, (await e.stats()).byRoute);
 const resync = await phase("re-sync, nothing changed", USERS, async () => {
   const repairs = [
     ...userIds.map((resourceId) => ({ type: "User" as const, resourceId, action: "provision" as const })),
@@ -294,7 +332,13 @@ const { rows: states } = await store.db.query<{ target: string; state: string; n
 const N = Number(args.baseline);
 // The seed script this is compared with wrote to Salesforce only.
 const sf = emus.find((e) => e.kind === "salesforce");
-const baseline = N > 0 && sf ? await seedScriptBaseline(sf.emu, N) : undefined;
+const baseline =
+  N > 0 && sf
+    ? await seedScriptBaseline(
+        { url: sf.url, reset: sf.reset, calls: async () => (await sf.stats()).apiCalls },
+        N,
+      )
+    : undefined;
 
 const report = {
   targets: kinds.map((k) => k.name),
@@ -321,4 +365,4 @@ const report = {
 console.log(JSON.stringify(report, null, 2));
 await bridge.stop();
 await store.close();
-for (const e of emus) await e.emu.close();
+host.disconnect();

@@ -1,10 +1,9 @@
 // The seed script's shape, timed for comparison: one create and one password call per user, one user at a time,
 // against a Salesforce emulator (the script this bridge replaced wrote to Salesforce only).
 import { SALESFORCE_EMULATOR_DEFAULTS as SF } from "../src/emulators/salesforce/index.ts";
-import type { DemoEmulator } from "../src/targets/kind.ts";
 
 export async function seedScriptBaseline(
-  emulator: DemoEmulator,
+  emulator: { url: string; reset(): Promise<void>; calls(): Promise<number> },
   users: number,
 ): Promise<{ users: number; calls: number; seconds: number }> {
   const jsforce = (await import("jsforce")).default;
@@ -16,7 +15,7 @@ export async function seedScriptBaseline(
   await conn.login(SF.username, SF.password + SF.securityToken);
   const profile = (await conn.query<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Standard User'"))
     .records[0]!.Id;
-  emulator.stats.reset();
+  await emulator.reset();
   const t0 = Date.now();
   for (let i = 0; i < users; i++) {
     const u = `script${i}@example.com`;
@@ -35,5 +34,6 @@ export async function seedScriptBaseline(
       NewPassword: "Generic-Passw0rd!",
     });
   }
-  return { users, calls: emulator.stats.apiCalls, seconds: (Date.now() - t0) / 1000 };
+  const seconds = (Date.now() - t0) / 1000;
+  return { users, calls: await emulator.calls(), seconds };
 }

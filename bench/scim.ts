@@ -40,6 +40,7 @@ import { migrate, openPostgres } from "../src/store/index.ts";
 import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
 import { postgresCpu } from "./pg-cpu.ts";
 import { tracePostgres } from "./pg-trace.ts";
+import { startProfile } from "./profile.ts";
 
 const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -75,24 +76,6 @@ if (process.argv.includes("--client")) {
   });
 } else {
   await main();
-}
-
-/** Starts the V8 CPU profiler in this process (BENCH_PROFILE=<kind>); the returned function writes the profile. */
-async function startProfile(kind: string): Promise<() => Promise<string>> {
-  const { Session } = await import("node:inspector/promises");
-  const { writeFile } = await import("node:fs/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 200 });
-  await session.post("Profiler.start");
-  return async () => {
-    const { profile } = await session.post("Profiler.stop");
-    session.disconnect();
-    const file = `bench-${kind}-${Date.now()}.cpuprofile`;
-    await writeFile(file, JSON.stringify(profile));
-    return file;
-  };
 }
 
 function userBody(i: number) {
