@@ -1,6 +1,7 @@
 // What the dispatcher and the outbox writer read and write around a delivery: tombstones of deleted resources,
 // the member links a group delivery sends, which resources a target may hold, group work a member's change
 // calls for, and the delivery audit.
+import type { DeliveryCode } from "../errors.ts";
 import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
@@ -77,10 +78,18 @@ export async function memberLinks(
   return out;
 }
 
+/** The outcome code of a group's delivery put back to wait for its members (sync/plan.ts). */
+const WAITING_FOR_MEMBERS: DeliveryCode = "WAITING_FOR_MEMBERS";
+
 /**
  * Queues a delivery in `target` of every existing group that holds (or, for a deleted user, held) one of
  * `memberIds`: a member whose account appeared, was deactivated, came back or went away changes what those
- * groups must contain there. Returns how many groups were queued.
+ * groups must contain there. Returns how many groups were queued or woken (due now: the caller wakes a worker).
+ *
+ * A group waiting for its members (WAITING_FOR_MEMBERS, due at its next check) is made due at once when no member
+ * is left waiting, so a load's last member batch is followed by the groups' members at once, not at their next
+ * check. Only its time moves, so it is never delivered twice; when two member batches record at once, each sees
+ * the other's members as still waiting and the group keeps its check.
  *
  * A group with a pending delivery already gets one that reads its state after this transaction: that job is held
  * (FOR SHARE) until the commit, so no claim can take it before (a claim skips locked rows; one that already holds
@@ -96,27 +105,40 @@ export async function queueGroupsOfMembers(
   requestId: string | null,
 ): Promise<number> {
   if (!memberIds.length) return 0;
-  const { rows } = await q.query<{ id: string }>(
+  const { rows } = await q.query<{ n: number }>(
     prepared(`WITH affected AS (
        SELECT m.group_id AS id FROM group_members m WHERE m.member_id = ANY($2::uuid[])
        UNION SELECT unnest(t.groups) FROM tombstones t WHERE t.resource_id = ANY($2::uuid[])),
      covered AS (
-       SELECT o.resource_id FROM outbox o
+       SELECT o.id, o.resource_id, o.not_before, o.last_error_code FROM outbox o
         WHERE o.target = $1 AND o.resource_id IN (SELECT id FROM affected) AND o.state = 'pending'
           AND o.action = 'provision'
         FOR SHARE OF o SKIP LOCKED),
+     woken AS (
+       UPDATE outbox o SET not_before = now() FROM covered c
+        WHERE o.id = c.id AND c.last_error_code = '${WAITING_FOR_MEMBERS}' AND c.not_before > now()
+          AND NOT EXISTS (
+            SELECT 1 FROM group_members m
+             WHERE m.group_id = c.resource_id AND m.member_type = 'User'
+               AND NOT EXISTS (SELECT 1 FROM links l WHERE l.resource_id = m.member_id AND l.target = $1
+                                 AND l.target_id IS NOT NULL AND NOT l.deprovisioned)
+               AND EXISTS (SELECT 1 FROM outbox w WHERE w.target = $1 AND w.resource_id = m.member_id
+                             AND w.state IN ('pending', 'running') AND w.action = 'provision'))
+        RETURNING o.resource_id),
      queued AS (
        INSERT INTO outbox (target, resource_type, resource_id, action, request_id)
        SELECT $1, 'Group', g.id, 'provision', $3 FROM groups g WHERE g.id IN (SELECT id FROM affected)
           AND g.id NOT IN (SELECT resource_id FROM covered)
+       RETURNING resource_id),
+     relinked AS (
+       INSERT INTO links (resource_type, resource_id, target, state)
+       SELECT 'Group', resource_id, $1, 'pending' FROM queued ORDER BY resource_id
+       ON CONFLICT (resource_id, target) DO UPDATE SET state = 'pending'
        RETURNING resource_id)
-     INSERT INTO links (resource_type, resource_id, target, state)
-     SELECT 'Group', resource_id, $1, 'pending' FROM queued ORDER BY resource_id
-     ON CONFLICT (resource_id, target) DO UPDATE SET state = 'pending'
-     RETURNING resource_id AS id`),
+     SELECT ((SELECT count(*) FROM relinked) + (SELECT count(*) FROM woken))::int AS n`),
     [target, memberIds, requestId],
   );
-  return rows.length;
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** Resources (of `ids`) that a target has an account for, may have one for, or has provisioning queued for. */

@@ -42,7 +42,8 @@ function memberAfter(d: Delivered): boolean {
 
 /**
  * Returns the units whose outcome was recorded (the others had lost their claim). `retryIn` hears the delay of
- * each unit put back to wait, so the dispatcher can wake when it is due rather than at its next poll.
+ * each unit put back to wait, and 0 when groups were queued or woken for the members' changes, so the dispatcher
+ * can wake when work is due rather than at its next poll.
  */
 export async function recordOutcomes(
   db: Db,
@@ -141,8 +142,12 @@ export async function recordOutcomes(
     await auditDeliveries(tx, t.name, audit);
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target. Late
     // in the transaction: every batch of the groups' members locks their links, until it commits.
-    if (handlesGroups(t.target) && membershipChanged.length)
-      await queueGroupsOfMembers(tx, t.name, membershipChanged, null);
+    if (
+      handlesGroups(t.target) &&
+      membershipChanged.length &&
+      (await queueGroupsOfMembers(tx, t.name, membershipChanged, null))
+    )
+      retryIn?.(0); // due now: a worker wakes for them instead of at its next poll
     // After queueing: a deleted member's tombstone says which groups it was in.
     await dropSettledTombstones(
       tx,

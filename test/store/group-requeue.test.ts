@@ -1,9 +1,10 @@
 // A member's change queues its groups in the target, but a group that already has a pending delivery needs no
 // second one: that delivery cannot be claimed before the change is committed, so it reads the change. A load's
-// member batches then leave one job per group, not one per batch and group.
+// member batches then leave one job per group, not one per batch and group. A group put back to wait for its members
+// is due at once when its last member is linked, not at its next check.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimUnits, enqueueJobs, queueGroupsOfMembers } from "../../src/store/index.ts";
+import { claimUnits, enqueueJobs, queueGroupsOfMembers, recordLinks } from "../../src/store/index.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
 describe.each(BACKENDS)("%s", (backend) => {
@@ -36,6 +37,45 @@ describe.each(BACKENDS)("%s", (backend) => {
     await claimUnits(store.db, "site", 10, "tok", 30_000);
     expect(await queueGroupsOfMembers(store.db, "site", [members[2]!], null)).toBe(1);
     expect(await jobs()).toEqual(["running", "pending"]);
+  });
+
+  it("makes a group waiting for its members due once none is left waiting, and not before", async () => {
+    await store.db.query("DELETE FROM outbox");
+    await enqueueJobs(store.db, [
+      { target: "site", resourceType: "Group", resourceId: group, action: "provision" },
+      ...members.slice(0, 2).map((resourceId) => ({
+        target: "site",
+        resourceType: "User" as const,
+        resourceId,
+        action: "provision" as const,
+      })),
+    ]);
+    await store.db.query(
+      `UPDATE outbox SET last_error_code = 'WAITING_FOR_MEMBERS', not_before = now() + interval '1 hour'
+        WHERE resource_id = $1`,
+      [group],
+    );
+    const due = async () =>
+      (
+        await store.db.query<{ due: boolean }>(
+          "SELECT not_before <= now() AS due FROM outbox WHERE resource_id = $1",
+          [group],
+        )
+      ).rows[0]?.due;
+    // A member's delivery recorded: its job done and its account linked, as recordOutcomes does.
+    const delivered = async (member: string) => {
+      await store.db.query("UPDATE outbox SET state = 'done' WHERE resource_id = $1", [member]);
+      await recordLinks(store.db, "site", [
+        { resourceType: "User", resourceId: member, state: "synced", targetId: `acct-${member}` },
+      ]);
+      return queueGroupsOfMembers(store.db, "site", [member], null);
+    };
+    expect(await delivered(members[0]!)).toBe(0);
+    expect(await due()).toBe(false);
+    // members[2] has no open job (not being provisioned here): the group does not wait for it.
+    expect(await delivered(members[1]!)).toBe(1);
+    expect(await due()).toBe(true);
+    expect(await jobs()).toEqual(["pending"]);
   });
 
   it("counts only provisioning: a pending delete of the group does not stand in for it", async () => {
