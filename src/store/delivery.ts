@@ -94,9 +94,8 @@ const WAITING_FOR_MEMBERS: DeliveryCode = "WAITING_FOR_MEMBERS";
  * A group with a pending delivery already gets one that reads its state after this transaction: that job is held
  * (FOR SHARE) until the commit, so no claim can take it before (a claim skips locked rows; one that already holds
  * it makes it running, and then a job is queued). So a load's member batches do not queue a job each for every
- * group (5,000 jobs for 100 groups of 10,000 users) that every check of the waiting groups must claim and put back,
- * and do not all lock the groups' links. Those that are queued have their links locked in one order (of id), as
- * recordLinks locks them: batches recording at once would otherwise deadlock on those rows.
+ * group (5,000 jobs for 100 groups of 10,000 users) that every check of the waiting groups must claim and put back.
+ * The groups' links are not touched: an open job is what shows a group pending (linkStatusRows).
  */
 export async function queueGroupsOfMembers(
   q: Queryable,
@@ -129,13 +128,8 @@ export async function queueGroupsOfMembers(
        INSERT INTO outbox (target, resource_type, resource_id, action, request_id)
        SELECT $1, 'Group', g.id, 'provision', $3 FROM groups g WHERE g.id IN (SELECT id FROM affected)
           AND g.id NOT IN (SELECT resource_id FROM covered)
-       RETURNING resource_id),
-     relinked AS (
-       INSERT INTO links (resource_type, resource_id, target, state)
-       SELECT 'Group', resource_id, $1, 'pending' FROM queued ORDER BY resource_id
-       ON CONFLICT (resource_id, target) DO UPDATE SET state = 'pending'
        RETURNING resource_id)
-     SELECT ((SELECT count(*) FROM relinked) + (SELECT count(*) FROM woken))::int AS n`),
+     SELECT ((SELECT count(*) FROM queued) + (SELECT count(*) FROM woken))::int AS n`),
     [target, memberIds, requestId],
   );
   return Number(rows[0]?.n ?? 0);

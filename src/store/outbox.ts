@@ -90,9 +90,9 @@ const toJob = (r: JobRow): OutboxJob => ({
 });
 
 /**
- * The common table expressions that insert `jobs` and mark their links pending (a dead-at-birth job, a pre-flight
- * refusal, leaves the link as recorded), pushing their parameters onto `params`. One text whatever the number of
- * jobs (they travel as arrays), so a statement built with it can be prepared.
+ * The common table expression that inserts `jobs`, pushing its parameters onto `params`. One text whatever the
+ * number of jobs (they travel as arrays), so a statement built with it can be prepared. The links are not touched:
+ * an open job is what shows its resource `pending` (or `held`) in that target (linkStatusRows in links.ts).
  */
 export function outboxCtes(params: unknown[], jobs: readonly NewJob[]): string {
   const p = (values: unknown[]) => `$${params.push(values)}`;
@@ -104,19 +104,13 @@ export function outboxCtes(params: unknown[], jobs: readonly NewJob[]): string {
                      ${p(jobs.map((j) => j.resourceId))}::uuid[], ${p(jobs.map((j) => j.action))}::text[],
                      ${p(jobs.map((j) => j.state ?? "pending"))}::text[], ${p(jobs.map((j) => j.secret ?? null))}::bytea[],
                      ${p(jobs.map((j) => j.requestId ?? null))}::text[], ${p(jobs.map((j) => j.errorCode ?? null))}::text[],
-                     ${p(jobs.map((j) => j.errorMessage ?? null))}::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)
-       RETURNING target, resource_type, resource_id, state),
-     outbox_links AS (
-       INSERT INTO links (resource_type, resource_id, target, state)
-       SELECT DISTINCT ON (resource_id, target) resource_type, resource_id, target, state
-         FROM outbox_jobs WHERE state <> 'dead' ORDER BY resource_id, target, state
-       ON CONFLICT (resource_id, target) DO UPDATE SET state = EXCLUDED.state)`;
+                     ${p(jobs.map((j) => j.errorMessage ?? null))}::text[]) AS j(t, rt, rid, a, st, s, req, ec, em))`;
 }
 
 /**
- * Queues jobs and, in the same statement, shows each queued resource as `pending` (or `held`) in that target's
- * status: one round trip per write whatever the number of targets. A dead job (a pre-flight refusal) leaves the
- * status to its caller.
+ * Queues jobs: one round trip per write whatever the number of targets. Each queued resource shows `pending` (or
+ * `held`) in that target's status while its job is open; a dead job (a pre-flight refusal) leaves the status to
+ * its caller.
  */
 export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   if (!jobs.length) return;

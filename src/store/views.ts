@@ -1,7 +1,8 @@
 // Reads that answer a SCIM request in one round trip: the resource row plus, as JSON columns of the same
-// statement, its relations (a user's groups, a group's members) and its per-target link status.
+// statement, its relations (a user's groups, a group's members) and its per-target status (links.ts).
 import { prepared, type Queryable } from "./db.ts";
 import type { ResourceSchema } from "./filter/index.ts";
+import { linkStatusRows } from "./links.ts";
 import { compileList, type ListRequest } from "./list-query.ts";
 import type { Member } from "./memberships.ts";
 import { type ResourceType, rowToResource, type StoredResource } from "./resources.ts";
@@ -42,7 +43,7 @@ const RELATIONS: Record<ResourceType, string> = {
 const LINKS = `(SELECT json_agg(json_build_object('target', l.target, 'state', l.state, 'targetId', l.target_id,
             'lastAttemptAt', l.last_attempt_at, 'errorCode', l.error_code, 'errorMessage', l.error_message)
             ORDER BY l.target)
-          FROM links l WHERE l.resource_id = t.id) AS lnk`;
+          FROM (${linkStatusRows((a) => `${a}.resource_id = t.id`)}) l) AS lnk`;
 
 function selectList(type: ResourceType, include: Include) {
   return [
