@@ -17,7 +17,13 @@ import {
 import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
-import { type ForegroundLoad, nextBusyTurns, turnInterval } from "./foreground.ts";
+import {
+  batchesInFlight,
+  type ForegroundLoad,
+  nextBusyTurns,
+  turnInterval,
+  untilMoreInFlight,
+} from "./foreground.ts";
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
@@ -215,18 +221,17 @@ export class Dispatcher {
    * Waits for a quiet moment in the SCIM traffic before claiming, but no longer than until this target's next
    * turn, and not at all when a client waits for a delivery to this target. A turn taken while the traffic
    * stayed saturated makes the next one come twice as late (turnInterval); a pause of `yieldMs` starts over.
-   * While the traffic was saturated within the last `yieldMs`, a target has one batch in flight at a time: a
-   * short gap in an IdP's push does not set every worker going at once, to run on into its next burst. Returns
-   * the release of that slot.
+   * While the traffic was saturated within the last `yieldMs`, a target has one batch in flight at a time, then
+   * twice as many every `yieldMs / 2` (batchesInFlight): a short gap in an IdP's push does not set every worker
+   * going at once, to run on into its next burst. Returns the release of that slot.
    */
   private async giveWay(t: ConfiguredTarget): Promise<(() => void) | undefined> {
     const { foreground, yieldMs } = this.opts;
     if (!foreground || yieldMs <= 0) return undefined;
     while (
       this.running &&
-      (this.inFlight.get(t.name) ?? 0) > 0 &&
       !this.waitingFor.has(t.name) &&
-      foreground.busyWithin(yieldMs)
+      (this.inFlight.get(t.name) ?? 0) >= batchesInFlight(foreground.quietFor(), yieldMs)
     ) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -235,7 +240,7 @@ export class Dispatcher {
           resolve();
         };
         const onFreed = (target: string) => (target === t.name || target === "*") && done();
-        const timer = setTimeout(done, yieldMs);
+        const timer = setTimeout(done, Math.ceil(untilMoreInFlight(foreground.quietFor(), yieldMs)));
         this.events.on(SLOT_FREED, onFreed);
       });
     }

@@ -3,8 +3,9 @@
 // keep this process's event loop saturated, the dispatcher gives way: it claims work in a quiet moment, or at the
 // latest once per target every `yieldMs`, so deliveries slow down during an IdP's burst (and come in larger,
 // cheaper batches) but never stop. While the burst goes on, each turn comes twice as late as the one before, up to
-// 8 × `yieldMs`, and until the traffic has been quiet for `yieldMs` a target runs one batch at a time: the
-// deliveries' work (the same in total) waits for the burst's end instead of slowing it.
+// 8 × `yieldMs`, and until the traffic has been quiet for `yieldMs` a target runs one batch at a time, then twice as
+// many every `yieldMs / 2`: the deliveries' work (the same in total) waits for the burst's end instead of slowing
+// it, and a short pause in the push does not start every worker at once.
 // With CPU to spare (an IdP's usual pace) nothing gives way.
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
@@ -36,6 +37,24 @@ export function turnInterval(yieldMs: number, streak: number): number {
  */
 export function nextBusyTurns(streak: number, turn: { held: boolean; busyLately: boolean }): number {
   return turn.held ? streak + 1 : turn.busyLately ? streak : 0;
+}
+
+/**
+ * How many batches a target may have in flight `quietMs` after the SCIM traffic last kept the event loop saturated:
+ * one until `yieldMs`, then twice as many every `yieldMs / 2` (all of them 2.5 × yieldMs after a burst with the
+ * usual 12 workers). A short pause between two bursts of an IdP's push (its creates, then its updates) then does not
+ * set every worker going at once, each with a batch that runs on into the next burst; a longer one soon does.
+ */
+export function batchesInFlight(quietMs: number, yieldMs: number): number {
+  if (quietMs < yieldMs) return 1;
+  return 2 ** Math.min(30, 1 + Math.floor((quietMs - yieldMs) / Math.max(1, yieldMs / 2)));
+}
+
+/** How long until batchesInFlight(quietMs, yieldMs) next grows. */
+export function untilMoreInFlight(quietMs: number, yieldMs: number): number {
+  if (quietMs < yieldMs) return yieldMs - quietMs;
+  const step = Math.max(1, yieldMs / 2);
+  return step - ((quietMs - yieldMs) % step);
 }
 
 export class ForegroundLoad {
@@ -82,7 +101,12 @@ export class ForegroundLoad {
 
   /** Whether SCIM requests kept the event loop saturated at some time in the last `ms` (or do now). */
   busyWithin(ms: number): boolean {
-    return this.busy || performance.now() - this.lastBusy < ms;
+    return this.quietFor() < ms;
+  }
+
+  /** How long since SCIM requests last kept the event loop saturated: 0 while they do, Infinity if they never did. */
+  quietFor(): number {
+    return this.busy ? 0 : performance.now() - this.lastBusy;
   }
 
   private measureSaturation(): boolean {

@@ -2,7 +2,12 @@
 // `sync.yieldMs`), they go out in the first quiet moment, and a client that asks to wait is served at once.
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nextBusyTurns, turnInterval } from "../../src/sync/foreground.ts";
+import {
+  batchesInFlight,
+  nextBusyTurns,
+  turnInterval,
+  untilMoreInFlight,
+} from "../../src/sync/foreground.ts";
 import { ForegroundLoad } from "../../src/sync/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
@@ -68,6 +73,18 @@ describe("turns while the IdP stays busy", () => {
     // A pause shorter than yieldMs (the IdP moving from its creates to its updates) is not the burst's end.
     expect(nextBusyTurns(3, { held: false, busyLately: true })).toBe(3);
     expect(nextBusyTurns(3, { held: false, busyLately: false })).toBe(0);
+  });
+
+  it("after a burst, let one batch per target go until yieldMs, then twice as many every yieldMs / 2", () => {
+    // yieldMs 1000: 0.4 s after the burst 1, at 1 s 2, at 1.5 s 4, at 2 s 8, at 2.5 s 16; never busy: no limit.
+    expect([0, 400, 999, 1000, 1499, 1500, 2000, 2500].map((quiet) => batchesInFlight(quiet, 1000))).toEqual([
+      1, 1, 1, 2, 2, 4, 8, 16,
+    ]);
+    expect(batchesInFlight(Number.POSITIVE_INFINITY, 1000)).toBeGreaterThan(64);
+    // The dispatcher looks again when the number grows.
+    expect([0, 400, 1000, 1200, 1499].map((quiet) => untilMoreInFlight(quiet, 1000))).toEqual([
+      1000, 600, 500, 300, 1,
+    ]);
   });
 
   it("come twice as late each time, up to 8 × yieldMs, and at yieldMs again after a pause", () => {
