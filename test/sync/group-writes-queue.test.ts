@@ -2,34 +2,16 @@
 // one whose mapping has group rules, or one with a scope. Elsewhere the group's own job carries the membership, and a
 // job per member (50,000 for a large group, per target) would only cost the IdP's write and the queue time. Checked
 // through the admin API's job list and the targets' own REST APIs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../../src/emulators/tableau/index.ts";
+import { describe, expect, it } from "vitest";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { bothEmulators } from "../support/emulators.ts";
 import { tableauCheckSite } from "../support/tableau.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 describe("a group write queues member work only where membership can change an account", () => {
-  let tableau: RunningTableauEmulator;
-  let salesforce: RunningSalesforceEmulator;
-  beforeAll(async () => {
-    tableau = await startTableauEmulator({ port: 0 });
-    salesforce = await startSalesforceEmulator({ port: 0 });
-  });
-  afterAll(async () => {
-    await tableau?.close();
-    await salesforce?.close();
-  });
+  const emulators = bothEmulators();
 
   /** Per target, the User jobs the bridge has queued so far (any state). */
   async function userJobs(t: TestBridge): Promise<Record<string, number>> {
@@ -42,7 +24,7 @@ describe("a group write queues member work only where membership can change an a
   }
 
   async function tableauMembers(group: string): Promise<number> {
-    const site = tableauCheckSite(tableau);
+    const site = tableauCheckSite(emulators.tableau);
     let members = 0;
     for await (const page of site.listGroups!())
       for (const g of page) if (g.displayName === group) members = g.memberTargetIds?.length ?? 0;
@@ -70,9 +52,7 @@ describe("a group write queues member work only where membership can change an a
   }
 
   it("without group rules or scopes: none, and the group still reaches the target with its members", async () => {
-    const t = await startTestBridge({
-      targets: [tableauEmulatorTargetConfig(tableau.url), salesforceEmulatorTargetConfig(salesforce.url)],
-    });
+    const t = await startTestBridge({ targets: emulators.targets() });
     try {
       const { before, after } = await groupOfThree(t, "Plain");
       expect(before).toEqual({ tableau: 3, salesforce: 3 });
@@ -85,13 +65,11 @@ describe("a group write queues member work only where membership can change an a
 
   it("with a group rule in one target's mapping: one job per member there, none in the other", async () => {
     const t = await startTestBridge({
-      targets: [
-        tableauEmulatorTargetConfig(tableau.url),
-        {
-          ...salesforceEmulatorTargetConfig(salesforce.url),
+      targets: emulators.targets({
+        salesforce: {
           mapping: { fields: {}, groupRules: [{ group: "Ruled", set: { ProfileId: "Standard User" } }] },
         },
-      ],
+      }),
     });
     try {
       const { before, after } = await groupOfThree(t, "Ruled");
@@ -103,10 +81,7 @@ describe("a group write queues member work only where membership can change an a
 
   it("with a scope on one target: one job per member there (the scope may name groups)", async () => {
     const t = await startTestBridge({
-      targets: [
-        { ...tableauEmulatorTargetConfig(tableau.url), scope: 'userName ew "@example.com"' },
-        salesforceEmulatorTargetConfig(salesforce.url),
-      ],
+      targets: emulators.targets({ tableau: { scope: 'userName ew "@example.com"' } }),
     });
     try {
       const { before, after } = await groupOfThree(t, "Scoped");

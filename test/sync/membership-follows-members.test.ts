@@ -3,18 +3,9 @@
 // group itself changes in SCIM. Checks read the emulators back (jsforce, the Tableau REST API).
 import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../../src/emulators/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { bothEmulators } from "../support/emulators.ts";
 import { salesforceConnection } from "../support/salesforce.ts";
 import { tableauCheckSite } from "../support/tableau.ts";
 
@@ -22,27 +13,20 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describe("group memberships follow their members", () => {
-  let tableau: RunningTableauEmulator;
-  let salesforce: RunningSalesforceEmulator;
+  const emulators = bothEmulators();
   let t: TestBridge;
   let conn: jsforce.Connection;
 
   beforeAll(async () => {
-    tableau = await startTableauEmulator({ port: 0 });
-    salesforce = await startSalesforceEmulator({ port: 0 });
-    t = await startTestBridge({
-      targets: [tableauEmulatorTargetConfig(tableau.url), salesforceEmulatorTargetConfig(salesforce.url)],
-    });
-    conn = await salesforceConnection(salesforce.url);
+    t = await startTestBridge({ targets: emulators.targets() });
+    conn = await salesforceConnection(emulators.salesforce.url);
   });
   afterAll(async () => {
     await t?.stop();
-    await tableau?.close();
-    await salesforce?.close();
   });
 
   async function tableauMembers(group: string): Promise<string[]> {
-    const site = tableauCheckSite(tableau);
+    const site = tableauCheckSite(emulators.tableau);
     const names = new Map<string, string>();
     for await (const page of site.listUsers()) for (const a of page) names.set(a.targetId, a.key);
     let members: string[] = [];
