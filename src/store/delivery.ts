@@ -82,14 +82,23 @@ export async function memberLinks(
 const WAITING_FOR_MEMBERS: DeliveryCode = "WAITING_FOR_MEMBERS";
 
 /**
+ * How soon a group waiting for its members goes once none is left waiting. Not at once: the last member batches of
+ * a load record within moments of each other, each the last for some groups, and groups woken together are claimed
+ * and sent together (one call for many groups where the target takes them in collections).
+ */
+export const WAKE_GROUPS_MS = 100;
+const WAKE_MS = WAKE_GROUPS_MS;
+
+/**
  * Queues a delivery in `target` of every existing group that holds (or, for a deleted user, held) one of
  * `memberIds`: a member whose account appeared, was deactivated, came back or went away changes what those
- * groups must contain there. Returns how many groups were queued or woken (due now: the caller wakes a worker).
+ * groups must contain there. Returns how many groups were queued or woken (due within WAKE_GROUPS_MS: the caller
+ * wakes a worker then).
  *
- * A group waiting for its members (WAITING_FOR_MEMBERS, due at its next check) is made due at once when no member
- * is left waiting, so a load's last member batch is followed by the groups' members at once, not at their next
- * check. Only its time moves, so it is never delivered twice; when two member batches record at once, each sees
- * the other's members as still waiting and the group keeps its check.
+ * A group waiting for its members (WAITING_FOR_MEMBERS, due at its next check) is made due within WAKE_GROUPS_MS
+ * when no member is left waiting, so a load's last member batch is followed by the groups' members, not at their
+ * next check. Only its time moves, so it is never delivered twice; when two member batches record at once, each
+ * sees the other's members as still waiting and the group keeps its check.
  *
  * A group with a pending delivery already gets one that reads its state after this transaction: that job is held
  * (FOR SHARE) until the commit, so no claim can take it before (a claim skips locked rows; one that already holds
@@ -114,8 +123,9 @@ export async function queueGroupsOfMembers(
           AND o.action = 'provision'
         FOR SHARE OF o SKIP LOCKED),
      woken AS (
-       UPDATE outbox o SET not_before = now() FROM covered c
-        WHERE o.id = c.id AND c.last_error_code = '${WAITING_FOR_MEMBERS}' AND c.not_before > now()
+       UPDATE outbox o SET not_before = now() + interval '${WAKE_MS} milliseconds' FROM covered c
+        WHERE o.id = c.id AND c.last_error_code = '${WAITING_FOR_MEMBERS}'
+          AND c.not_before > now() + interval '${WAKE_MS} milliseconds'
           AND NOT EXISTS (
             SELECT 1 FROM group_members m
              WHERE m.group_id = c.resource_id AND m.member_type = 'User'

@@ -16,6 +16,7 @@ import {
   recordLinks,
   retryJobs,
   stillClaimed,
+  WAKE_GROUPS_MS,
 } from "../store/index.ts";
 import { handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
@@ -42,7 +43,7 @@ function memberAfter(d: Delivered): boolean {
 
 /**
  * Returns the units whose outcome was recorded (the others had lost their claim). `retryIn` hears the delay of
- * each unit put back to wait, and 0 when groups were queued or woken for the members' changes, so the dispatcher
+ * each unit put back to wait, and WAKE_GROUPS_MS when groups were queued or woken for the members' changes, so the dispatcher
  * can wake when work is due rather than at its next poll.
  */
 export async function recordOutcomes(
@@ -147,7 +148,7 @@ export async function recordOutcomes(
       membershipChanged.length &&
       (await queueGroupsOfMembers(tx, t.name, membershipChanged, null))
     )
-      retryIn?.(0); // due now: a worker wakes for them instead of at its next poll
+      retryIn?.(WAKE_GROUPS_MS); // a worker wakes for them instead of at its next poll
     // After queueing: a deleted member's tombstone says which groups it was in.
     await dropSettledTombstones(
       tx,

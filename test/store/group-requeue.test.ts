@@ -1,10 +1,16 @@
 // A member's change queues its groups in the target, but a group that already has a pending delivery needs no
 // second one: that delivery cannot be claimed before the change is committed, so it reads the change. A load's
 // member batches then leave one job per group, not one per batch and group. A group put back to wait for its members
-// is due at once when its last member is linked, not at its next check.
+// is due within WAKE_GROUPS_MS when its last member is linked, not at its next check.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimUnits, enqueueJobs, queueGroupsOfMembers, recordLinks } from "../../src/store/index.ts";
+import {
+  claimUnits,
+  enqueueJobs,
+  queueGroupsOfMembers,
+  recordLinks,
+  WAKE_GROUPS_MS,
+} from "../../src/store/index.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
 describe.each(BACKENDS)("%s", (backend) => {
@@ -58,7 +64,7 @@ describe.each(BACKENDS)("%s", (backend) => {
     const due = async () =>
       (
         await store.db.query<{ due: boolean }>(
-          "SELECT not_before <= now() AS due FROM outbox WHERE resource_id = $1",
+          `SELECT not_before <= now() + interval '${WAKE_GROUPS_MS} milliseconds' AS due FROM outbox WHERE resource_id = $1`,
           [group],
         )
       ).rows[0]?.due;
