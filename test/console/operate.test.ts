@@ -2,31 +2,22 @@
 // failure with its code and "retry" delivers once the fault is gone; a mass deprovision is held and released; a
 // reconcile dry run after drift made behind the bridge's back names the drifted field and apply repairs it.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../../src/emulators/tableau/index.ts";
+import type { RunningTableauEmulator } from "../../src/emulators/tableau/index.ts";
 import { linksFor, listJobs } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
+import { bothEmulators } from "../support/emulators.ts";
 
 describeInBrowser("console: operating the bridge", () => {
+  const emulators = bothEmulators();
   let tableau: RunningTableauEmulator;
-  let salesforce: RunningSalesforceEmulator;
   let t: TestBridge;
   let b: TestBrowser;
   beforeAll(async () => {
-    tableau = await startTableauEmulator({ port: 0 });
-    salesforce = await startSalesforceEmulator({ port: 0 });
+    tableau = emulators.tableau;
     t = await startTestBridge({
-      targets: [tableauEmulatorTargetConfig(tableau.url), salesforceEmulatorTargetConfig(salesforce.url)],
+      targets: emulators.targets(),
       config: { sync: { maxAttempts: 2, breaker: { maxDeprovisions: 2, maxPercent: 0 } } },
     });
     b = await openBrowser();
@@ -36,8 +27,6 @@ describeInBrowser("console: operating the bridge", () => {
   afterAll(async () => {
     await b?.close();
     await t?.stop();
-    await salesforce?.close();
-    await tableau?.close();
   });
 
   const createUser = async (name: string) => {

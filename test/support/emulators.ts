@@ -12,6 +12,8 @@ import {
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
 
+type Options<F> = F extends (o?: infer O) => unknown ? NonNullable<O> : never;
+
 export interface BothEmulators {
   readonly tableau: RunningTableauEmulator;
   readonly salesforce: RunningSalesforceEmulator;
@@ -22,11 +24,17 @@ export interface BothEmulators {
   }): Record<string, unknown>[];
 }
 
-export function bothEmulators(): BothEmulators {
+/** `options` are each emulator's own (e.g. Tableau Cloud's edition), over port 0. */
+export function bothEmulators(
+  options: {
+    tableau?: Options<typeof startTableauEmulator>;
+    salesforce?: Options<typeof startSalesforceEmulator>;
+  } = {},
+): BothEmulators {
   const started: { tableau?: RunningTableauEmulator; salesforce?: RunningSalesforceEmulator } = {};
   beforeAll(async () => {
-    started.tableau = await startTableauEmulator({ port: 0 });
-    started.salesforce = await startSalesforceEmulator({ port: 0 });
+    started.tableau = await startTableauEmulator({ port: 0, ...options.tableau });
+    started.salesforce = await startSalesforceEmulator({ port: 0, ...options.salesforce });
   });
   afterAll(async () => {
     await started.tableau?.close();

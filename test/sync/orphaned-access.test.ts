@@ -3,18 +3,11 @@
 // from the tombstone. The fault proxy sits between the bridge and each emulator; the checks read the emulators.
 import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../../src/emulators/tableau/index.ts";
+import { salesforceEmulatorTargetConfig } from "../../src/emulators/salesforce/index.ts";
+import { tableauEmulatorTargetConfig } from "../../src/emulators/tableau/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { bothEmulators } from "../support/emulators.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { salesforceConnection } from "../support/salesforce.ts";
 import { BACKENDS } from "../support/store.ts";
@@ -23,33 +16,28 @@ import { tableauCheckSite } from "../support/tableau.ts";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)", (backend) => {
-  let tableau: RunningTableauEmulator;
-  let salesforce: RunningSalesforceEmulator;
+  const emulators = bothEmulators();
   let tproxy: FaultProxy;
   let sproxy: FaultProxy;
   let t: TestBridge;
   let conn: jsforce.Connection;
-  const site = () => tableauCheckSite(tableau);
+  const site = () => tableauCheckSite(emulators.tableau);
 
   beforeAll(async () => {
-    tableau = await startTableauEmulator({ port: 0 });
-    salesforce = await startSalesforceEmulator({ port: 0 });
-    tproxy = await startFaultProxy(tableau.url);
-    sproxy = await startFaultProxy(salesforce.url);
+    tproxy = await startFaultProxy(emulators.tableau.url);
+    sproxy = await startFaultProxy(emulators.salesforce.url);
     t = await startTestBridge({
       backend,
       // The retry comes after the delete, as it did in the field.
       config: { sync: { pollMs: 50, backoffBaseMs: 1500, backoffMaxMs: 3000, waitForDeliveryMs: 3000 } },
       targets: [tableauEmulatorTargetConfig(tproxy.url), salesforceEmulatorTargetConfig(sproxy.url)],
     });
-    conn = await salesforceConnection(salesforce.url);
+    conn = await salesforceConnection(emulators.salesforce.url);
   });
   afterAll(async () => {
     await t?.stop();
     await tproxy?.close();
     await sproxy?.close();
-    await tableau?.close();
-    await salesforce?.close();
   });
 
   const settled = (id: string) =>

@@ -3,19 +3,11 @@
 // SCIM status, the admin API and the audit log; the write that fixes the user delivers it. The write is refused
 // only when no in-scope target could take it, or when the refusing target is configured `preflight: reject`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../../src/emulators/tableau/index.ts";
+import { salesforceEmulatorTargetConfig } from "../../src/emulators/salesforce/index.ts";
 import { refusal } from "../../src/sync/enqueue.ts";
 import { buildTargets } from "../../src/targets/registry.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { bothEmulators } from "../support/emulators.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -74,24 +66,9 @@ describe("the preflight setting", () => {
 });
 
 describe("per-target acceptance with Salesforce and Tableau", () => {
-  let sf: RunningSalesforceEmulator;
-  let tab: RunningTableauEmulator;
-  beforeAll(async () => {
-    sf = await startSalesforceEmulator({ port: 0 });
-    tab = await startTableauEmulator({ port: 0 });
-  });
-  afterAll(async () => {
-    await sf?.close();
-    await tab?.close();
-  });
-
+  const emulators = bothEmulators();
   const start = (salesforce: Record<string, unknown> = {}, tableau: Record<string, unknown> = {}) =>
-    startTestBridge({
-      targets: [
-        { ...tableauEmulatorTargetConfig(tab.url), ...tableau },
-        { ...salesforceEmulatorTargetConfig(sf.url), ...salesforce },
-      ],
-    });
+    startTestBridge({ targets: emulators.targets({ tableau, salesforce }) });
   const post = (t: TestBridge, body: Record<string, unknown>) =>
     t.request
       .post("/scim/v2/Users")
@@ -120,8 +97,10 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
       expect(failed).toMatchObject({ state: "failed", errorCode: expect.any(String) });
       expect(failed!.errorMessage).toMatch(/Salesforce field \w+/);
       await eventually(async () => (await statusOf(t, id, "tableau"))?.state === "synced");
-      expect(tab.server.site("").userByNameCi("UserName123")).toBeDefined();
-      expect(sf.org.users().some((u) => String(u.Username).startsWith("UserName123"))).toBe(false);
+      expect(emulators.tableau.server.site("").userByNameCi("UserName123")).toBeDefined();
+      expect(emulators.salesforce.org.users().some((u) => String(u.Username).startsWith("UserName123"))).toBe(
+        false,
+      );
 
       const admin = await t.request.get(`/admin/resources/${id}/status`).set(ADMIN);
       expect(admin.body.links).toContainEqual(
@@ -167,7 +146,7 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
         return s?.state === "synced" ? s : undefined;
       });
       expect(synced.errorCode).toBeUndefined();
-      expect(sf.org.users().some((u) => u.Email === "grace@example.com")).toBe(true);
+      expect(emulators.salesforce.org.users().some((u) => u.Email === "grace@example.com")).toBe(true);
     });
 
     it("refuses the write when no in-scope target could take it, naming each target and field", async () => {
@@ -219,7 +198,9 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
         return s?.state === "synced" ? s : undefined;
       });
       expect(synced.errorCode).toBeUndefined();
-      expect(sf.org.users().find((u) => u.Username === "rule@example.com")?.Title).toBe("Rep");
+      expect(emulators.salesforce.org.users().find((u) => u.Username === "rule@example.com")?.Title).toBe(
+        "Rep",
+      );
     } finally {
       await t.stop();
     }
@@ -243,7 +224,7 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
       const res = await post(t, { userName: "Strict123", name: { givenName: "A", familyName: "B" } });
       expect(res.status).toBe(400);
       expect(res.body.detail).toMatch(/Target "salesforce" would reject this user: .*Salesforce field/);
-      expect(tab.server.site("").userByNameCi("Strict123")).toBeUndefined();
+      expect(emulators.tableau.server.site("").userByNameCi("Strict123")).toBeUndefined();
     } finally {
       await t.stop();
     }
@@ -261,7 +242,9 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
       expect(created.status).toBe(201);
       const id = created.body.id as string;
       await eventually(async () => (await statusOf(t, id, "tableau"))?.state === "synced");
-      expect(tab.server.site("").userByNameCi("kim@example.com")?.siteRole).not.toBe("Unlicensed");
+      expect(emulators.tableau.server.site("").userByNameCi("kim@example.com")?.siteRole).not.toBe(
+        "Unlicensed",
+      );
       // Leaving Tableau's scope, with a value Salesforce's pre-flight refuses in the same write.
       const res = await t.request
         .put(`/scim/v2/Users/${id}`)
@@ -276,7 +259,8 @@ describe("per-target acceptance with Salesforce and Tableau", () => {
         });
       expect(res.status).toBe(200);
       await eventually(
-        async () => tab.server.site("").userByNameCi("kim@example.com")?.siteRole === "Unlicensed",
+        async () =>
+          emulators.tableau.server.site("").userByNameCi("kim@example.com")?.siteRole === "Unlicensed",
       );
       expect((await statusOf(t, id, "salesforce"))?.state).toBe("failed");
     } finally {

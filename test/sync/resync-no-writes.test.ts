@@ -1,25 +1,23 @@
 // Delivering an unchanged store again costs reads only: no call that changes nothing, in either target, even for
 // fields a target holds back (Tableau Cloud's display name, a Salesforce email change awaiting confirmation).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
-import {
-  type RunningTableauEmulator,
-  startTableauEmulator,
-  tableauEmulatorTargetConfig,
-} from "../../src/emulators/tableau/index.ts";
+import type { RunningSalesforceEmulator } from "../../src/emulators/salesforce/index.ts";
+import type { RunningTableauEmulator } from "../../src/emulators/tableau/index.ts";
 import { reconcile } from "../../src/sync/reconcile/index.ts";
 import { enqueueRepairs } from "../../src/sync/reconcile/repairs.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { bothEmulators } from "../support/emulators.ts";
 import { depsOf } from "./reconcile-fixtures.ts";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
+// Tableau Cloud ignores fullName; the org holds email changes until the user confirms them.
+const emulators = bothEmulators({
+  tableau: { edition: "cloud" },
+  salesforce: { emailChangeNeedsConfirmation: true },
+});
 let tableau: RunningTableauEmulator;
 let salesforce: RunningSalesforceEmulator;
 let t: TestBridge;
@@ -45,12 +43,9 @@ const tableauWrites = () =>
   Object.entries(tableau.stats.byRoute).filter(([route, n]) => n > 0 && !/^GET |\/auth\//.test(route));
 
 beforeAll(async () => {
-  // Tableau Cloud ignores fullName; the org holds email changes until the user confirms them.
-  tableau = await startTableauEmulator({ port: 0, edition: "cloud" });
-  salesforce = await startSalesforceEmulator({ port: 0, emailChangeNeedsConfirmation: true });
-  t = await startTestBridge({
-    targets: [tableauEmulatorTargetConfig(tableau.url), salesforceEmulatorTargetConfig(salesforce.url)],
-  });
+  tableau = emulators.tableau;
+  salesforce = emulators.salesforce;
+  t = await startTestBridge({ targets: emulators.targets() });
   for (let i = 0; i < 15; i++) {
     const res = await t.request
       .post("/scim/v2/Users")
@@ -82,8 +77,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.stop();
-  await tableau.close();
-  await salesforce.close();
 });
 
 async function resyncEverything() {
