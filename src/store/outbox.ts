@@ -285,6 +285,28 @@ export async function retryJobs(
   );
 }
 
+/**
+ * Of resources being delivered to `target`, those a later write's pre-flight refused while the delivery ran: a job
+ * dead at birth newer than `afterIds[i]` (the newest job the delivery claimed for `resourceIds[i]`), with its reason.
+ * The delivery's facts predate that write, so its outcome must not replace the refusal in the status.
+ */
+export async function refusedSince(
+  q: Queryable,
+  target: string,
+  resourceIds: string[],
+  afterIds: number[],
+): Promise<Map<string, { code: string | null; message: string | null }>> {
+  if (!resourceIds.length) return new Map();
+  const { rows } = await q.query<{ rid: string; code: string | null; message: string | null }>(
+    prepared(`SELECT DISTINCT ON (x.rid) x.rid, o.last_error_code AS code, o.last_error_message AS message
+       FROM unnest($2::uuid[], $3::bigint[]) AS x(rid, after)
+       JOIN outbox o ON o.target = $1 AND o.state = 'dead' AND o.resource_id = x.rid AND o.id > x.after
+      ORDER BY x.rid, o.id DESC`),
+    [target, resourceIds, afterIds],
+  );
+  return new Map(rows.map((r) => [r.rid, { code: r.code, message: r.message }]));
+}
+
 /** Dead: visible to admins, never retried on its own; its password (if any) is erased. */
 export async function killJobs(q: Queryable, ids: number[], code: string, message: string) {
   await q.query(

@@ -14,6 +14,7 @@ import {
   type LinkOutcome,
   queueGroupsOfMembers,
   recordLinks,
+  refusedSince,
   retryJobs,
   stillClaimed,
   WAKE_GROUPS_MS,
@@ -61,6 +62,14 @@ export async function recordOutcomes(
       delivered.flatMap((d) => d.unit.jobs.map((j) => j.id)),
     );
     const recorded = delivered.filter((d) => d.unit.jobs.every((j) => owned.has(j.id)));
+    // A write refused by the pre-flight while this batch ran keeps its `failed` status: this outcome was decided
+    // from the facts before it (the account ids and what was sent are still recorded).
+    const refused = await refusedSince(
+      tx,
+      t.name,
+      recorded.map((d) => d.unit.resourceId),
+      recorded.map((d) => Math.max(...d.unit.jobs.map((j) => j.id))),
+    );
     const links: LinkOutcome[] = [];
     // Completed in one statement for the batch (one per unit cost ~1 ms each: 2 s per 1,000 users).
     const doneIds: number[] = [];
@@ -139,7 +148,14 @@ export async function recordOutcomes(
       }
     }
     if (doneIds.length) await completeJobs(tx, doneIds);
-    await recordLinks(tx, t.name, links);
+    await recordLinks(
+      tx,
+      t.name,
+      links.map((l) => {
+        const r = refused.get(l.resourceId);
+        return r ? { ...l, state: "failed" as const, errorCode: r.code, errorMessage: r.message } : l;
+      }),
+    );
     await auditDeliveries(tx, t.name, audit);
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target. Late
     // in the transaction: every batch of the groups' members locks their links, until it commits.
