@@ -87,7 +87,6 @@ const WAITING_FOR_MEMBERS: DeliveryCode = "WAITING_FOR_MEMBERS";
  * and sent together (one call for many groups where the target takes them in collections).
  */
 export const WAKE_GROUPS_MS = 100;
-const WAKE_MS = WAKE_GROUPS_MS;
 
 /**
  * Queues a delivery in `target` of every existing group that holds (or, for a deleted user, held) one of
@@ -123,9 +122,9 @@ export async function queueGroupsOfMembers(
           AND o.action = 'provision'
         FOR SHARE OF o SKIP LOCKED),
      woken AS (
-       UPDATE outbox o SET not_before = now() + interval '${WAKE_MS} milliseconds' FROM covered c
+       UPDATE outbox o SET not_before = now() + interval '${WAKE_GROUPS_MS} milliseconds' FROM covered c
         WHERE o.id = c.id AND c.last_error_code = '${WAITING_FOR_MEMBERS}'
-          AND c.not_before > now() + interval '${WAKE_MS} milliseconds'
+          AND c.not_before > now() + interval '${WAKE_GROUPS_MS} milliseconds'
           AND NOT EXISTS (
             SELECT 1 FROM group_members m
              WHERE m.group_id = c.resource_id AND m.member_type = 'User'

@@ -48,6 +48,9 @@ const toLink = (r: LinkRow): Link => ({
   sent: typeof r.sent === "string" ? (JSON.parse(r.sent) as Record<string, unknown>) : (r.sent ?? null),
 });
 
+/** The status the open jobs `x` of a resource in a target give it: `held` if one of them is held, else `pending`. */
+const OPEN_JOBS_STATE = "CASE WHEN bool_or(x.state = 'held') THEN 'held' ELSE 'pending' END";
+
 /**
  * The status rows (LINK_COLUMNS) of the resources `where` picks, as `where(alias)` for the links and the outbox
  * tables: a link shows `pending` (or `held`) while a job of its resource is open in its target, and a resource
@@ -59,13 +62,13 @@ export const linkStatusRows = (where: (alias: string) => string) => `
   SELECT l.resource_type, l.resource_id, l.target, l.target_id, COALESCE(o.state, l.state) AS state,
          l.last_attempt_at, l.error_code, l.error_message, l.deprovisioned, l.sent
     FROM links l
-    LEFT JOIN LATERAL (SELECT CASE WHEN bool_or(x.state = 'held') THEN 'held' ELSE 'pending' END AS state
+    LEFT JOIN LATERAL (SELECT ${OPEN_JOBS_STATE} AS state
                          FROM outbox x WHERE x.resource_id = l.resource_id AND x.target = l.target
                           AND x.state IN ('pending', 'running', 'held')
                        HAVING count(*) > 0) o ON true
    WHERE ${where("l")}
   UNION ALL
-  SELECT min(x.resource_type), x.resource_id, x.target, NULL, CASE WHEN bool_or(x.state = 'held') THEN 'held' ELSE 'pending' END,
+  SELECT min(x.resource_type), x.resource_id, x.target, NULL, ${OPEN_JOBS_STATE},
          NULL, NULL, NULL, false, NULL
     FROM outbox x
    WHERE ${where("x")} AND x.state IN ('pending', 'running', 'held')

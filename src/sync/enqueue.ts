@@ -61,16 +61,17 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
       // one with a scope (it may name groups) or whose mapping uses groups. Elsewhere the group's own job carries
       // the membership, and a job per member (50,000 for a large group) would change nothing.
       const dependent = opts.targets.filter((t) => t.scope || t.target.usesGroups !== false);
-      const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
-      if (
-        dependent.length &&
-        change.action === "update" &&
-        change.before?.data.displayName !== change.after?.data.displayName
-      ) {
-        for (const id of await userMemberIds(tx, change.id)) affected.add(id);
+      if (dependent.length) {
+        const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
+        if (
+          change.action === "update" &&
+          change.before?.data.displayName !== change.after?.data.displayName
+        ) {
+          for (const id of await userMemberIds(tx, change.id)) affected.add(id);
+        }
+        if (affected.size)
+          await userJobs(tx, { ...opts, targets: dependent }, [...affected], false, change, jobs);
       }
-      if (dependent.length && affected.size)
-        await userJobs(tx, { ...opts, targets: dependent }, [...affected], false, change, jobs);
     }
     await enqueueJobs(tx, jobs);
     // A deleted resource no target may hold needs no tombstone.

@@ -44,8 +44,8 @@ function memberAfter(d: Delivered): boolean {
 
 /**
  * Returns the units whose outcome was recorded (the others had lost their claim). `retryIn` hears the delay of
- * each unit put back to wait, and WAKE_GROUPS_MS when groups were queued or woken for the members' changes, so the dispatcher
- * can wake when work is due rather than at its next poll.
+ * each unit put back to wait, and WAKE_GROUPS_MS when groups were queued or woken for the members' changes, so the
+ * dispatcher can wake when work is due rather than at its next poll.
  */
 export async function recordOutcomes(
   db: Db,
@@ -158,7 +158,7 @@ export async function recordOutcomes(
     );
     await auditDeliveries(tx, t.name, audit);
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target. Late
-    // in the transaction: every batch of the groups' members locks their links, until it commits.
+    // in the transaction: it holds the groups' pending jobs (FOR SHARE) until the commit.
     if (
       handlesGroups(t.target) &&
       membershipChanged.length &&
