@@ -33,6 +33,7 @@ import {
   takenNames,
   touchResource,
   updateResource,
+  updateResourceAt,
   writeAudit,
 } from "../store/index.ts";
 
@@ -103,6 +104,11 @@ export interface ResourceView {
   /** groups of a User, members of a Group; undefined when not loaded. */
   relations?: Relation[];
 }
+
+/** How many times a user's change is tried without a lock before it takes one (each try lost to a concurrent write). */
+const UNLOCKED_ATTEMPTS = 3;
+/** updateUnlocked's answer when the change must be made under a lock. */
+const LOCK = Symbol("lock");
 
 /** Rows per multi-row INSERT: 8 parameters a user row, well under PostgreSQL's 65,535 parameters. */
 const CREATE_CHUNK = 1000;
@@ -406,6 +412,18 @@ export class Directory {
     // The body that was written, for the 409's detail (a PATCH has no data of its own).
     let attempted: Record<string, unknown> | undefined;
     try {
+      // A user's change, the IdP's usual write, in two round trips: read, then write if the user is still at the
+      // version read. A concurrent write in between makes it start over; after a few, or when a listener must run
+      // after the write, the row is locked for the whole change instead.
+      if (type === "User") {
+        for (let attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
+          const done = await this.updateUnlocked(type, id, change, ctx, (d) => {
+            attempted = d;
+          });
+          if (done === LOCK) break;
+          if (done) return done;
+        }
+      }
       return await this.db.transaction(async (tx) => {
         const before = await getResource(tx, type, id, { forUpdate: true });
         if (!before) throw notFound(type, id);
@@ -474,6 +492,43 @@ export class Directory {
     } catch (e) {
       throw uniqueness(e, type, attempted ?? change.data ?? {});
     }
+  }
+
+  /**
+   * `update` without a lock or a transaction: undefined when the resource changed between the read and the write
+   * (try again), LOCK when the change needs the locked path (a listener with no early jobs for it).
+   */
+  private async updateUnlocked(
+    type: ResourceType,
+    id: string,
+    change: UpdateRequest,
+    ctx: WriteContext,
+    attempting: (data: Record<string, unknown>) => void,
+  ): Promise<{ view: ResourceView; changed: boolean } | typeof LOCK | undefined> {
+    const before = await getResource(this.db, type, id);
+    if (!before) throw notFound(type, id);
+    checkVersion(before, ctx.ifMatch);
+    const mutated = change.mutate ? await change.mutate(before.data) : undefined;
+    const data = mutated?.data ?? change.data ?? before.data;
+    attempting(data);
+    const password = mutated?.password ?? change.password;
+    if (isDeepStrictEqual(before.data, data) && !password)
+      return { view: { resource: before }, changed: false };
+    const now = new Date();
+    const written: Change = {
+      type,
+      id,
+      action: "update",
+      before,
+      after: { ...before, data, version: before.version + 1, lastModified: now },
+      ...(password ? { password } : {}),
+      ctx,
+    };
+    const jobs = await this.earlyJobs(this.db, written);
+    if (!jobs) return LOCK;
+    const audit = auditEntry(type, "update", ctx);
+    const after = await updateResourceAt(this.db, type, id, before.version, data, now, audit, jobs);
+    return after && { view: { resource: after }, changed: true };
   }
 
   async delete(type: ResourceType, id: string, ctx: WriteContext): Promise<void> {

@@ -91,10 +91,11 @@ const toJob = (r: JobRow): OutboxJob => ({
 
 /**
  * The common table expression that inserts `jobs`, pushing its parameters onto `params`. One text whatever the
- * number of jobs (they travel as arrays), so a statement built with it can be prepared. The links are not touched:
+ * number of jobs (they travel as arrays), so a statement built with it can be prepared; `onlyIf`, a condition, makes
+ * the insert depend on the rest of the statement (e.g. on a conditional update having found its row). The links are not touched:
  * an open job is what shows its resource `pending` (or `held`) in that target (linkStatusRows in links.ts).
  */
-export function outboxCtes(params: unknown[], jobs: readonly NewJob[]): string {
+export function outboxCtes(params: unknown[], jobs: readonly NewJob[], onlyIf?: string): string {
   const p = (values: unknown[]) => `$${params.push(values)}`;
   return `outbox_jobs AS (
        INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id,
@@ -104,7 +105,7 @@ export function outboxCtes(params: unknown[], jobs: readonly NewJob[]): string {
                      ${p(jobs.map((j) => j.resourceId))}::uuid[], ${p(jobs.map((j) => j.action))}::text[],
                      ${p(jobs.map((j) => j.state ?? "pending"))}::text[], ${p(jobs.map((j) => j.secret ?? null))}::bytea[],
                      ${p(jobs.map((j) => j.requestId ?? null))}::text[], ${p(jobs.map((j) => j.errorCode ?? null))}::text[],
-                     ${p(jobs.map((j) => j.errorMessage ?? null))}::text[]) AS j(t, rt, rid, a, st, s, req, ec, em))`;
+                     ${p(jobs.map((j) => j.errorMessage ?? null))}::text[]) AS j(t, rt, rid, a, st, s, req, ec, em)${onlyIf ? ` WHERE ${onlyIf}` : ""})`;
 }
 
 /**

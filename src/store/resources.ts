@@ -79,7 +79,8 @@ function withSideWrites(
     ctes.push(`a AS (INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
           SELECT ${p(audit.requestId ?? null)}, ${p(audit.actor ?? null)}, ${p(audit.action)}, ${p(type)}, w.id, 'accepted',
                  ${p(audit.detail === undefined ? null : JSON.stringify(audit.detail))}::jsonb FROM w)`);
-  if (jobs?.length) ctes.push(outboxCtes(params, jobs));
+  // The jobs only for a row actually written (a conditional update may find none).
+  if (jobs?.length) ctes.push(outboxCtes(params, jobs, "EXISTS (SELECT 1 FROM w)"));
   if (!ctes.length) return statement;
   return `WITH w AS (${statement}),
     ${ctes.join(",\n    ")}
@@ -145,13 +146,32 @@ export async function updateResource(
   audit?: AuditEntry,
   jobs?: readonly NewJob[],
 ): Promise<StoredResource> {
+  return (await updateResourceAt(q, type, id, undefined, data, now, audit, jobs))!;
+}
+
+/**
+ * Replaces the body and bumps the version only if the resource is still at `version` (undefined: whatever its
+ * version): a write that read the row without locking it. Undefined when the row changed or went meanwhile; the
+ * audit row and the jobs are then not written either (they hang on the updated row).
+ */
+export async function updateResourceAt(
+  q: Queryable,
+  type: ResourceType,
+  id: string,
+  version: number | undefined,
+  data: Record<string, unknown>,
+  now: Date,
+  audit?: AuditEntry,
+  jobs?: readonly NewJob[],
+): Promise<StoredResource | undefined> {
   const cols = columns(type, data);
   const names = Object.keys(cols);
   const params: unknown[] = [id, JSON.stringify(data), now, ...Object.values(cols)];
   const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
-  const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1 RETURNING ${SELECT}`;
+  const at = version === undefined ? "" : ` AND version = $${params.push(version)}`;
+  const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1${at} RETURNING ${SELECT}`;
   const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs)), params);
-  return rowToResource(type, rows[0]!);
+  return rows[0] && rowToResource(type, rows[0]);
 }
 
 /** Bumps version and lastModified only: a membership change is a change of the group. */

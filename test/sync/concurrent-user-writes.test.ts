@@ -1,0 +1,97 @@
+// A user's change is read and written without a lock (two round trips), and starts over when another write got
+// there first. Many PATCHes of one user at once must each be applied exactly once: none lost, each audited, each
+// with its delivery, and the target gets the user once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { user } from "../support/app.ts";
+import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { BACKENDS } from "../support/store.ts";
+import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
+
+const PATCHES = 20;
+
+describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
+  let target: RunningTestTarget;
+  let t: TestBridge;
+  beforeAll(async () => {
+    target = await startTestTarget();
+    t = await startTestBridge({
+      backend,
+      targets: [{ name: "accounts", kind: "test", url: target.url }],
+      config: { sync: { waitForDeliveryMs: 0 } },
+    });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await target.close();
+  });
+
+  it("applies every PATCH once: no change lost, one version and one audit row each", async () => {
+    const created = await t.request
+      .post("/scim/v2/Users")
+      .set(AUTH)
+      .send(user("many@example.com"))
+      .expect(201);
+    const id = created.body.id as string;
+    const answers = await Promise.all(
+      Array.from({ length: PATCHES }, (_, i) =>
+        t.request
+          .patch(`/scim/v2/Users/${id}`)
+          .set(AUTH)
+          .send({
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            Operations: [
+              { op: "add", path: "emails", value: [{ value: `e${i}@example.com`, type: "other" }] },
+            ],
+          }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(PATCHES).fill(200));
+
+    const now = (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH).expect(200)).body;
+    const emails = (now.emails as { value: string }[]).map((e) => e.value);
+    for (let i = 0; i < PATCHES; i++) expect(emails).toContain(`e${i}@example.com`);
+    expect(now.meta.version).toBe(`W/"${1 + PATCHES}"`);
+    // Each answer is the user as that PATCH left it: a version of its own.
+    const versions = new Set(answers.map((a) => a.body.meta.version));
+    expect(versions.size).toBe(PATCHES);
+
+    const events = (await t.request.get(`/admin/audit?resourceId=${id}&limit=1000`).set(ADMIN).expect(200))
+      .body.events as { action: string }[];
+    expect(events.filter((e) => e.action === "scim.user.update")).toHaveLength(PATCHES);
+
+    // The target gets the user once, synced after the last of its deliveries.
+    await eventually(async () => {
+      const links = (await t.request.get(`/admin/resources/${id}/status`).set(ADMIN)).body.links as {
+        state: string;
+      }[];
+      return (links.length === 1 && links[0]!.state === "synced") || undefined;
+    });
+    expect([...target.accounts.values()].filter((a) => a.key === "many@example.com")).toHaveLength(1);
+  });
+
+  it("answers 412 to a PATCH whose If-Match a concurrent write has made stale, and applies nothing of it", async () => {
+    const created = await t.request
+      .post("/scim/v2/Users")
+      .set(AUTH)
+      .send(user("etag@example.com"))
+      .expect(201);
+    const id = created.body.id as string;
+    const etag = created.headers.etag as string;
+    const patch = (title: string) =>
+      t.request
+        .patch(`/scim/v2/Users/${id}`)
+        .set(AUTH)
+        .set("If-Match", etag)
+        .send({
+          schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          Operations: [{ op: "replace", path: "title", value: title }],
+        });
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => patch(`T${i}`)));
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 412)).toHaveLength(7);
+    const now = (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH).expect(200)).body;
+    expect(now.title).toBe(ok[0]!.body.title);
+    expect(now.meta.version).toBe('W/"2"');
+  });
+});
