@@ -131,6 +131,29 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     expect(next.map((u) => u.resourceId)).toEqual([uuid(30)]);
   });
 
+  it("claims groups or users, never both, groups first even when queued after the users", async () => {
+    const job = (type: "User" | "Group", id: number) => ({
+      target: "kinds",
+      resourceType: type,
+      resourceId: uuid(id),
+      action: "provision" as const,
+    });
+    await enqueueJobs(s.db, [job("User", 50), job("User", 51), job("User", 52)]);
+    await enqueueJobs(s.db, [job("Group", 53), job("Group", 54)]);
+    const kinds = (units: { resourceType: string; resourceId: string }[]) =>
+      units.map((u) => [u.resourceType, u.resourceId]);
+    expect(kinds(await claimUnits(s.db, "kinds", 10, "w1", 60_000))).toEqual([
+      ["Group", uuid(53)],
+      ["Group", uuid(54)],
+    ]);
+    // A whole batch of users, not split by the groups (already in other hands).
+    expect(kinds(await claimUnits(s.db, "kinds", 10, "w2", 60_000))).toEqual([
+      ["User", uuid(50)],
+      ["User", uuid(51)],
+      ["User", uuid(52)],
+    ]);
+  });
+
   it("lets another worker take over work whose lease expired (a crashed process)", async () => {
     await enqueueJobs(s.db, [
       { target: "lease", resourceType: "User", resourceId: uuid(40), action: "provision" },
