@@ -88,6 +88,19 @@ export async function linksFor(q: Queryable, resourceIds: string[], target?: str
   return rows.map(toLink);
 }
 
+/**
+ * The link rows themselves of resources in one target (no pending overlay): what a delivery needs to know of the
+ * accounts it works on (their ids, what was sent).
+ */
+export async function linkRows(q: Queryable, target: string, resourceIds: string[]): Promise<Link[]> {
+  if (!resourceIds.length) return [];
+  const { rows } = await q.query<LinkRow>(
+    prepared(`SELECT ${LINK_COLUMNS} FROM links WHERE target = $1 AND resource_id = ANY($2::uuid[])`),
+    [target, resourceIds],
+  );
+  return rows.map(toLink);
+}
+
 /** Marks resources as waiting for delivery to a target (creating the link row if needed). */
 export async function markPending(
   q: Queryable,

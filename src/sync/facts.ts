@@ -6,7 +6,7 @@ import {
   type Db,
   getResources,
   groupsOf,
-  linksFor,
+  linkRows,
   memberLinks,
   type ResourceSchema,
   tombstonesFor,
@@ -27,15 +27,18 @@ export async function gatherFacts(
 ): Promise<UnitFacts[]> {
   const userIds = units.filter((u) => u.resourceType === "User").map((u) => u.resourceId);
   const groupIds = units.filter((u) => u.resourceType === "Group").map((u) => u.resourceId);
-  const [users, groups, links, tombstones, inScope, userGroups, members] = await Promise.all([
+  // Only what this target's delivery can use: a scope query only for a scoped target (otherwise a user that
+  // exists is in scope), the users' groups only where its mapping has group rules.
+  const [users, groups, links, tombstones, scoped, userGroups, members] = await Promise.all([
     getResources(db, "User", userIds),
     getResources(db, "Group", groupIds),
-    linksFor(db, [...userIds, ...groupIds], t.name),
+    linkRows(db, t.name, [...userIds, ...groupIds]),
     tombstonesFor(db, [...userIds, ...groupIds]),
-    usersInScope(db, userSchema, t, userIds),
-    groupsOf(db, userIds),
+    t.scope ? usersInScope(db, userSchema, t, userIds) : undefined,
+    t.target.usesGroups === false ? new Map<string, { display: string }[]>() : groupsOf(db, userIds),
     memberLinks(db, t.name, groupIds),
   ]);
+  const inScope = scoped ?? new Set(users.map((u) => u.id));
   const byId = new Map([...users, ...groups].map((r) => [r.id, r]));
   const linkOf = new Map(links.map((l) => [l.resourceId, l]));
   return units.map((unit): UnitFacts => {
