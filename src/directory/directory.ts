@@ -89,6 +89,12 @@ export interface UpdateRequest {
   /** A member delta (PATCH). */
   addMembers?: Member[];
   removeMembers?: string[] | "all";
+  /**
+   * What the caller's answer shows besides the resource. A user's change is then answered from what was read with
+   * the user before it (its own write cannot change its groups; its status is the one read, pending wherever this
+   * write queued a job), without reading again after the write.
+   */
+  include?: { relations?: boolean; status?: boolean };
 }
 
 export interface Relation {
@@ -103,6 +109,20 @@ export interface ResourceView {
   status?: LinkStatus[];
   /** groups of a User, members of a Group; undefined when not loaded. */
   relations?: Relation[];
+}
+
+/**
+ * A resource's status as read before a write, after the write queued `jobs`: pending in each of their targets
+ * (held stays held: the held job is still first in line), as linkStatusRows would now read it.
+ */
+function withJobs(status: LinkStatus[], jobs: readonly NewJob[]): LinkStatus[] {
+  const byTarget = new Map(status.map((s) => [s.target, s]));
+  for (const j of jobs) {
+    if (j.state && j.state !== "pending") continue;
+    const s = byTarget.get(j.target);
+    if (s?.state !== "held") byTarget.set(j.target, { ...(s ?? { target: j.target }), state: "pending" });
+  }
+  return [...byTarget.values()].sort((a, b) => a.target.localeCompare(b.target));
 }
 
 /** How many times a user's change is tried without a lock before it takes one (each try lost to a concurrent write). */
@@ -505,15 +525,24 @@ export class Directory {
     ctx: WriteContext,
     attempting: (data: Record<string, unknown>) => void,
   ): Promise<{ view: ResourceView; changed: boolean } | typeof LOCK | undefined> {
-    const before = await getResource(this.db, type, id);
-    if (!before) throw notFound(type, id);
+    const include = { relations: !!change.include?.relations, links: !!change.include?.status };
+    const read: ResourceWithExtras | undefined =
+      include.relations || include.links
+        ? await getResourceWithExtras(this.db, type, id, include)
+        : await getResource(this.db, type, id).then((resource) => resource && { resource });
+    if (!read) throw notFound(type, id);
+    const before = read.resource;
     checkVersion(before, ctx.ifMatch);
     const mutated = change.mutate ? await change.mutate(before.data) : undefined;
     const data = mutated?.data ?? change.data ?? before.data;
     attempting(data);
     const password = mutated?.password ?? change.password;
+    const extras = (status: LinkStatus[] | undefined) => ({
+      ...(read.relations ? { relations: read.relations } : {}),
+      ...(status ? { status } : {}),
+    });
     if (isDeepStrictEqual(before.data, data) && !password)
-      return { view: { resource: before }, changed: false };
+      return { view: { resource: before, ...extras(read.links) }, changed: false };
     const now = new Date();
     const written: Change = {
       type,
@@ -528,7 +557,12 @@ export class Directory {
     if (!jobs) return LOCK;
     const audit = auditEntry(type, "update", ctx);
     const after = await updateResourceAt(this.db, type, id, before.version, data, now, audit, jobs);
-    return after && { view: { resource: after }, changed: true };
+    return (
+      after && {
+        view: { resource: after, ...extras(read.links && withJobs(read.links, jobs)) },
+        changed: true,
+      }
+    );
   }
 
   async delete(type: ResourceType, id: string, ctx: WriteContext): Promise<void> {

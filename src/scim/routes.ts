@@ -221,14 +221,16 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
 
   async function replace(req: Request, res: Response, type: ResourceType) {
     const ctx = contextOf(req, res);
-    const view = await replaceResource(directory, type, String(req.params.id), requireBody(req), ctx);
-    await respondWithResource(req, res, view.resource, 200, ctx);
+    const want = wants(type, projectionOf(req.query as ListParams, extensionUrns()));
+    const view = await replaceResource(directory, type, String(req.params.id), requireBody(req), ctx, want);
+    await respondWithResource(req, res, view.resource, 200, ctx, view.relations, view.status);
   }
 
   async function patch(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
     const ctx = contextOf(req, res);
-    const view = await patchResource(directory, type, id, requireBody(req), ctx);
+    const want = wants(type, projectionOf(req.query as ListParams, extensionUrns()));
+    const view = await patchResource(directory, type, id, requireBody(req), ctx, want);
     // A group's representation carries its members (possibly 50,000): Entra asks for 204 and Okta accepts it, so
     // a group PATCH answers 204 with the new ETag unless the request asks for attributes explicitly.
     if (type === "Group" && !asksForAttributes(req)) {
@@ -236,7 +238,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       res.setHeader("ETag", versionTag(view.resource.version));
       return sendScim(res, 204);
     }
-    await respondWithResource(req, res, view.resource, 200, ctx);
+    await respondWithResource(req, res, view.resource, 200, ctx, view.relations, view.status);
   }
 
   async function remove(req: Request, res: Response, type: ResourceType) {

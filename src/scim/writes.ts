@@ -1,6 +1,6 @@
 // The writes behind /Users, /Groups and /Bulk: validation (strict, after the IdP dialects are normalised), PATCH
 // (membership ops as row changes, simple ops directly, the rest through scimmy) and the directory calls.
-import type { Directory, ResourceView, WriteContext } from "../directory/index.ts";
+import type { Directory, ResourceView, UpdateRequest, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import { FILTER_LIMITS, FilterError, formatPatchPath, parsePatchPath } from "../store/filter/index.ts";
 import type { Member, ResourceType } from "../store/index.ts";
@@ -38,9 +38,10 @@ export async function replaceResource(
   id: string,
   body: unknown,
   ctx: WriteContext,
+  include?: UpdateRequest["include"],
 ): Promise<ResourceView> {
   const v = validateResource(type, body);
-  return (await directory.update(type, id, v, ctx)).view;
+  return (await directory.update(type, id, { ...v, ...(include ? { include } : {}) }, ctx)).view;
 }
 
 export async function patchResource(
@@ -49,6 +50,7 @@ export async function patchResource(
   id: string,
   body: unknown,
   ctx: WriteContext,
+  include?: UpdateRequest["include"],
 ): Promise<ResourceView> {
   const ops = parsePatch(body, [CORE_USER, CORE_GROUP, ...userExtensionIds()]);
   const { memberDelta, rest } =
@@ -62,6 +64,7 @@ export async function patchResource(
         : {}),
       ...(memberDelta?.add.length ? { addMembers: memberDelta.add } : {}),
       ...(memberDelta?.remove ? { removeMembers: memberDelta.remove } : {}),
+      ...(include ? { include } : {}),
     },
     ctx,
   );

@@ -8,6 +8,7 @@ import { BACKENDS } from "../support/store.ts";
 import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 const PATCHES = 20;
+const PROV = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
 
 describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
   let target: RunningTestTarget;
@@ -67,6 +68,70 @@ describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
       return (links.length === 1 && links[0]!.state === "synced") || undefined;
     });
     expect([...target.accounts.values()].filter((a) => a.key === "many@example.com")).toHaveLength(1);
+  });
+
+  it("answers a change with the user's groups and its status: pending where it was queued, the account kept", async () => {
+    const created = await t.request
+      .post("/scim/v2/Users")
+      .set(AUTH)
+      .send(user("answer@example.com"))
+      .expect(201);
+    const id = created.body.id as string;
+    await t.request
+      .post("/scim/v2/Groups")
+      .set(AUTH)
+      .send({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        displayName: "Answerers",
+        members: [{ value: id }],
+      })
+      .expect(201);
+    const synced = await eventually(async () => {
+      const got = (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH)).body;
+      const s = got[PROV]?.targets?.[0];
+      return s?.state === "synced" ? s : undefined;
+    });
+    expect(synced.targetId).toBeTruthy();
+
+    const patched = await t.request
+      .patch(`/scim/v2/Users/${id}`)
+      .set(AUTH)
+      .send({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "replace", path: "title", value: "Answered" }],
+      })
+      .expect(200);
+    expect(patched.body.title).toBe("Answered");
+    expect(patched.body.groups).toEqual([expect.objectContaining({ display: "Answerers" })]);
+    expect(patched.body[PROV].targets).toEqual([
+      expect.objectContaining({ target: "accounts", state: "pending", targetId: synced.targetId }),
+    ]);
+
+    const replaced = await t.request
+      .put(`/scim/v2/Users/${id}`)
+      .set(AUTH)
+      .send({ ...user("answer@example.com"), title: "Replaced" })
+      .expect(200);
+    expect(replaced.body.title).toBe("Replaced");
+    expect(replaced.body.groups).toHaveLength(1);
+    expect(replaced.body[PROV].targets).toEqual([
+      expect.objectContaining({ target: "accounts", state: "pending", targetId: synced.targetId }),
+    ]);
+    // Asked without them, the answer carries neither.
+    const bare = await t.request
+      .patch(`/scim/v2/Users/${id}?excludedAttributes=groups,${PROV}`)
+      .set(AUTH)
+      .send({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "replace", path: "title", value: "Bare" }],
+      })
+      .expect(200);
+    expect(bare.body.groups).toBeUndefined();
+    expect(bare.body[PROV]).toBeUndefined();
+    await eventually(async () => {
+      const got = (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH)).body;
+      return got[PROV]?.targets?.[0]?.state === "synced" || undefined;
+    });
   });
 
   it("answers 412 to a PATCH whose If-Match a concurrent write has made stale, and applies nothing of it", async () => {
