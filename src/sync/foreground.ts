@@ -6,7 +6,10 @@
 // 8 × `yieldMs`, and until the traffic has been quiet for `yieldMs` a target runs one batch at a time, then twice as
 // many every `yieldMs / 2`: the deliveries' work (the same in total) waits for the burst's end instead of slowing
 // it, and a short pause in the push does not start every worker at once.
-// With CPU to spare (an IdP's usual pace) nothing gives way.
+// With CPU to spare (an IdP's usual pace) nothing gives way. "No CPU to spare" is this process's event loop being
+// saturated, or the machine's processors being nearly all busy: the database on the same machine (the embedded
+// store, or a PostgreSQL beside the bridge) can be what limits the IdP while the event loop still waits on it.
+import { cpus } from "node:os";
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
 /**
@@ -16,6 +19,8 @@ import { type EventLoopUtilization, performance } from "node:perf_hooks";
 const QUIET_MS = 50;
 /** Event-loop utilisation above which SCIM requests and deliveries compete for the CPU. */
 const SATURATED = 0.8;
+/** Share of the machine's processors in use above which the bridge's neighbours (its database) have none to spare. */
+const MACHINE_SATURATED = 0.9;
 /** How often the utilisation is re-measured (over the time since the last measurement). */
 const ELU_WINDOW_MS = 250;
 
@@ -57,6 +62,31 @@ export function untilMoreInFlight(quietMs: number, yieldMs: number): number {
   return step - ((quietMs - yieldMs) % step);
 }
 
+/**
+ * A meter of the machine's processors: each call gives the share of their time spent busy since the previous
+ * call (0 on the first call, or where the platform does not tell).
+ */
+export function machineCpu(): () => number {
+  const read = () => {
+    let busy = 0;
+    let total = 0;
+    for (const c of cpus()) {
+      const t = c.times.user + c.times.nice + c.times.sys + c.times.irq;
+      busy += t;
+      total += t + c.times.idle;
+    }
+    return { busy, total };
+  };
+  let last = read();
+  return () => {
+    const now = read();
+    const total = now.total - last.total;
+    const share = total > 0 ? (now.busy - last.busy) / total : 0;
+    last = now;
+    return share;
+  };
+}
+
 export class ForegroundLoad {
   private inFlight = 0;
   /** When the last request in flight was answered (performance.now(), the clock timers run on). */
@@ -69,10 +99,15 @@ export class ForegroundLoad {
   /** When SCIM requests last kept the event loop saturated (performance.now()). */
   private lastBusy = Number.NEGATIVE_INFINITY;
   private readonly saturation: () => boolean;
+  private readonly machineBusy: () => number;
 
-  /** `saturation` replaces the event-loop measurement (tests). */
-  constructor(opts: { saturation?: () => boolean } = {}) {
+  /**
+   * `saturation` replaces the whole measurement, `machineBusy` the machine's (the share of its processors used
+   * since the last call): tests.
+   */
+  constructor(opts: { saturation?: () => boolean; machineBusy?: () => number } = {}) {
     this.saturation = opts.saturation ?? (() => this.measureSaturation());
+    this.machineBusy = opts.machineBusy ?? machineCpu();
   }
 
   /** Marks one request in flight; call the returned function once it is answered (repeat calls are harmless). */
@@ -113,7 +148,10 @@ export class ForegroundLoad {
     const now = performance.now();
     if (now - this.eluAt >= ELU_WINDOW_MS) {
       const mark = performance.eventLoopUtilization();
-      this.saturated = performance.eventLoopUtilization(mark, this.eluMark).utilization > SATURATED;
+      const machine = this.machineBusy();
+      this.saturated =
+        performance.eventLoopUtilization(mark, this.eluMark).utilization > SATURATED ||
+        machine > MACHINE_SATURATED;
       this.eluMark = mark;
       this.eluAt = now;
     }

@@ -1,7 +1,7 @@
 export type { ConfiguredTarget } from "./configured-target.ts";
 export { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
 export { type BreakerPolicy, breakerTrips, outboxWriter } from "./enqueue.ts";
-export { ForegroundLoad } from "./foreground.ts";
+export { ForegroundLoad, machineCpu } from "./foreground.ts";
 export { credentialsParked } from "./health.ts";
 export { createSyncMetrics, type SyncMetrics } from "./metrics.ts";
 export {

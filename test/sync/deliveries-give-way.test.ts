@@ -8,7 +8,7 @@ import {
   turnInterval,
   untilMoreInFlight,
 } from "../../src/sync/foreground.ts";
-import { ForegroundLoad } from "../../src/sync/index.ts";
+import { ForegroundLoad, machineCpu } from "../../src/sync/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge, TOKEN } from "../support/bridge.ts";
 import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
@@ -24,13 +24,33 @@ describe("ForegroundLoad", () => {
   });
 
   it("measures the event loop: a loop kept busy for a while is saturated", async () => {
-    const f = new ForegroundLoad();
+    const f = new ForegroundLoad({ machineBusy: () => 0 });
     f.enter();
     await new Promise((r) => setTimeout(r, 300));
     expect(f.busy).toBe(false); // an idle loop: the requests in flight are just waiting
     const until = performance.now() + 300;
     while (performance.now() < until) {} // a synchronous burst, as a flood of requests makes
     expect(f.busy).toBe(true);
+  });
+
+  it("measures the machine: requests waiting on a database that keeps every processor busy saturate it", async () => {
+    let machine = 0.5;
+    const f = new ForegroundLoad({ machineBusy: () => machine });
+    f.enter();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(f.busy).toBe(false); // the loop waits, and the machine has processors to spare
+    machine = 0.97; // e.g. PostgreSQL on the same two cores, answering the IdP's writes
+    await new Promise((r) => setTimeout(r, 300));
+    expect(f.busy).toBe(true);
+  });
+
+  it("reads the machine's processor time: a share between 0 and 1", () => {
+    const meter = machineCpu();
+    const until = performance.now() + 50;
+    while (performance.now() < until) {}
+    const share = meter();
+    expect(share).toBeGreaterThan(0);
+    expect(share).toBeLessThanOrEqual(1);
   });
 
   it("is quiet at once with nothing in flight, and after the last request leaves", async () => {
