@@ -17,11 +17,14 @@
 // Each row also gives the bridge process's CPU time per request (user + system), which stays meaningful when the
 // machine is shared; the emulators' CPU (work real targets do elsewhere) is printed apart at the end.
 //
-// The server runs in this process; autocannon runs in a child process so that it does not share the event loop.
+// The server runs in this process; autocannon runs in a child process so that it does not share the event loop,
+// one for the whole run: each scenario starts as soon as the previous one ends, as an IdP's updates follow its
+// creates (a client started per scenario left a second and a half between them, in which the dispatcher, with
+// nothing to give way to, started a dozen batches that then ran on into the next burst).
 // The *Targets scenarios write to a second app in this process: the whole bridge (outbox, dispatcher) with both
 // targets configured (Tableau and Salesforce emulators in another child process, answering in 50 ms per call), so
 // POST and PATCH are measured with and without targets in one run (goal: with targets ≥ 0.8× without).
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -51,13 +54,16 @@ const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 const TARGET_LATENCY_MS = Number(process.env.BENCH_TARGET_LATENCY_MS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** The client process, started with the first scenario (see `client`). */
+let clientProcess: ChildProcess | undefined;
 
 if (process.argv.includes("--client")) {
+  // One client for the whole run, as an IdP is one: scenario after scenario, with no start-up in between.
   process.on("message", async (s: Scenario) => {
     process.send?.({ started: true });
     process.send?.(await runClient(s));
-    process.exit(0);
   });
+  process.once("disconnect", () => process.exit(0));
 } else if (process.argv.includes("--emulators")) {
   // Both targets, slow as real ones, outside the bridge's event loop; they stop when the parent disconnects.
   const sf = await startSalesforceEmulator({ port: 0, latencyMs: TARGET_LATENCY_MS, apiBudget: 100_000_000 });
@@ -138,14 +144,21 @@ function emulators(): Promise<{ urls: { salesforce: string; tableau: string }; s
   });
 }
 
-/** Runs a scenario in a child process; `onStart` is called as its load begins (after the child's start-up). */
+/**
+ * Runs a scenario in the client process (started once, kept for the whole run: the next scenario begins as soon as
+ * the last one ends, as an IdP's updates follow its creates); `onStart` is called as its load begins.
+ */
 function client(s: Scenario, onStart?: () => void): Promise<ScenarioResult> {
+  clientProcess ??= fork(fileURLToPath(import.meta.url), ["--client"], { stdio: "inherit" });
+  const child = clientProcess;
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--client"], { stdio: "inherit" });
-    child.on("message", (m) => {
-      if ((m as { started?: boolean }).started) onStart?.();
-      else resolve(m as ScenarioResult);
-    });
+    const onMessage = (m: unknown) => {
+      if ((m as { started?: boolean }).started) return onStart?.();
+      child.off("message", onMessage);
+      child.off("error", reject);
+      resolve(m as ScenarioResult);
+    };
+    child.on("message", onMessage);
     child.once("error", reject);
     child.send(s);
   });
@@ -416,6 +429,7 @@ async function main() {
         );
     }
   } finally {
+    clientProcess?.disconnect();
     await stopTargets?.();
     for (const s of servers) s.close();
     await db.close();
