@@ -7,8 +7,10 @@
 // many every `yieldMs / 2`: the deliveries' work (the same in total) waits for the burst's end instead of slowing
 // it, and a short pause in the push does not start every worker at once.
 // With CPU to spare (an IdP's usual pace) nothing gives way. "No CPU to spare" is this process's event loop being
-// saturated, or the machine's processors being nearly all busy: the database on the same machine (the embedded
-// store, or a PostgreSQL beside the bridge) can be what limits the IdP while the event loop still waits on it.
+// saturated, or working hard while the machine's processors are nearly all busy: the database on the same machine
+// (the embedded store, or a PostgreSQL beside the bridge) can be what limits the IdP while the loop waits on it.
+// A busy machine alone is not enough: a client polling a quiet bridge on a machine busy with something else is
+// no reason to hold deliveries back.
 import { cpus } from "node:os";
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
@@ -21,6 +23,8 @@ const QUIET_MS = 50;
 const SATURATED = 0.8;
 /** Share of the machine's processors in use above which the bridge's neighbours (its database) have none to spare. */
 const MACHINE_SATURATED = 0.9;
+/** Event-loop utilisation from which the bridge is working for its clients (with the machine saturated, it competes). */
+const WORKING = 0.5;
 /** How often the utilisation is re-measured (over the time since the last measurement). */
 const ELU_WINDOW_MS = 250;
 
@@ -62,6 +66,17 @@ export function untilMoreInFlight(quietMs: number, yieldMs: number): number {
   return step - ((quietMs - yieldMs) % step);
 }
 
+/** A meter of this process's event loop: each call gives its utilisation since the previous call. */
+function eventLoopMeter(): () => number {
+  let mark: EventLoopUtilization = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, mark).utilization;
+    mark = now;
+    return share;
+  };
+}
+
 /**
  * A meter of the machine's processors: each call gives the share of their time spent busy since the previous
  * call (0 on the first call, or where the platform does not tell).
@@ -93,20 +108,24 @@ export class ForegroundLoad {
   private lastLeft = Number.NEGATIVE_INFINITY;
   private readonly waiters = new Set<() => void>();
   private quietTimer: NodeJS.Timeout | undefined;
-  private eluMark: EventLoopUtilization = performance.eventLoopUtilization();
   private eluAt = performance.now();
   private saturated = false;
   /** When SCIM requests last kept the event loop saturated (performance.now()). */
   private lastBusy = Number.NEGATIVE_INFINITY;
   private readonly saturation: () => boolean;
+  private readonly loopBusy: () => number;
   private readonly machineBusy: () => number;
 
   /**
-   * `saturation` replaces the whole measurement, `machineBusy` the machine's (the share of its processors used
-   * since the last call): tests.
+   * For tests: `saturation` replaces the whole measurement; `loopBusy` and `machineBusy` the meters (each call
+   * gives the share of the time since the previous call that the event loop, or the machine's processors, spent
+   * busy).
    */
-  constructor(opts: { saturation?: () => boolean; machineBusy?: () => number } = {}) {
+  constructor(
+    opts: { saturation?: () => boolean; loopBusy?: () => number; machineBusy?: () => number } = {},
+  ) {
     this.saturation = opts.saturation ?? (() => this.measureSaturation());
+    this.loopBusy = opts.loopBusy ?? eventLoopMeter();
     this.machineBusy = opts.machineBusy ?? machineCpu();
   }
 
@@ -147,12 +166,9 @@ export class ForegroundLoad {
   private measureSaturation(): boolean {
     const now = performance.now();
     if (now - this.eluAt >= ELU_WINDOW_MS) {
-      const mark = performance.eventLoopUtilization();
+      const loop = this.loopBusy();
       const machine = this.machineBusy();
-      this.saturated =
-        performance.eventLoopUtilization(mark, this.eluMark).utilization > SATURATED ||
-        machine > MACHINE_SATURATED;
-      this.eluMark = mark;
+      this.saturated = loop > SATURATED || (loop > WORKING && machine > MACHINE_SATURATED);
       this.eluAt = now;
     }
     return this.saturated;

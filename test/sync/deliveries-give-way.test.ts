@@ -33,15 +33,23 @@ describe("ForegroundLoad", () => {
     expect(f.busy).toBe(true);
   });
 
-  it("measures the machine: requests waiting on a database that keeps every processor busy saturate it", async () => {
+  it("counts a loop working for requests on a machine with every processor busy (its database) as saturated", async () => {
     let machine = 0.5;
-    const f = new ForegroundLoad({ machineBusy: () => machine });
+    // Two thirds busy: below the event loop's own threshold, waiting on the database the rest of the time.
+    const f = new ForegroundLoad({ loopBusy: () => 0.67, machineBusy: () => machine });
     f.enter();
     await new Promise((r) => setTimeout(r, 300));
-    expect(f.busy).toBe(false); // the loop waits, and the machine has processors to spare
+    expect(f.busy).toBe(false); // the machine has processors to spare
     machine = 0.97; // e.g. PostgreSQL on the same two cores, answering the IdP's writes
     await new Promise((r) => setTimeout(r, 300));
     expect(f.busy).toBe(true);
+  });
+
+  it("does not hold deliveries back for a machine busy with something else while the loop idles", async () => {
+    const f = new ForegroundLoad({ loopBusy: () => 0.1, machineBusy: () => 0.97 });
+    f.enter();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(f.busy).toBe(false);
   });
 
   it("reads the machine's processor time: a share between 0 and 1", () => {
