@@ -111,6 +111,27 @@ export interface ResourceView {
   relations?: Relation[];
 }
 
+/** An update as the listeners see it before it is written (`after` holds the body about to be written). */
+function updateOf(
+  before: StoredResource,
+  data: Record<string, unknown>,
+  now: Date,
+  ctx: WriteContext,
+  extra: { added?: string[]; removed?: string[]; password?: string | undefined },
+): Change {
+  return {
+    type: before.type,
+    id: before.id,
+    action: "update",
+    before,
+    after: { ...before, data, version: before.version + 1, lastModified: now },
+    ...(extra.added?.length ? { membersAdded: extra.added } : {}),
+    ...(extra.removed?.length ? { membersRemoved: extra.removed } : {}),
+    ...(extra.password ? { password: extra.password } : {}),
+    ctx,
+  };
+}
+
 /**
  * A resource's status as read before a write, after the write queued `jobs`: pending in each of their targets
  * (held stays held: the held job is still first in line), as linkStatusRows would now read it.
@@ -491,17 +512,7 @@ export class Directory {
         }
         const now = new Date();
         const audit = auditEntry(type, "update", ctx, added, removed);
-        const written: Change = {
-          type,
-          id,
-          action: "update",
-          before,
-          after: { ...before, data, version: before.version + 1, lastModified: now },
-          ...(added.length ? { membersAdded: added } : {}),
-          ...(removed.length ? { membersRemoved: removed } : {}),
-          ...(password ? { password } : {}),
-          ctx,
-        };
+        const written = updateOf(before, data, now, ctx, { added, removed, password });
         const jobs = await this.earlyJobs(tx, written);
         const after = dataChanged
           ? await updateResource(tx, type, id, data, now, audit, jobs)
@@ -544,15 +555,7 @@ export class Directory {
     if (isDeepStrictEqual(before.data, data) && !password)
       return { view: { resource: before, ...extras(read.links) }, changed: false };
     const now = new Date();
-    const written: Change = {
-      type,
-      id,
-      action: "update",
-      before,
-      after: { ...before, data, version: before.version + 1, lastModified: now },
-      ...(password ? { password } : {}),
-      ctx,
-    };
+    const written = updateOf(before, data, now, ctx, { password });
     const jobs = await this.earlyJobs(this.db, written);
     if (!jobs) return LOCK;
     const audit = auditEntry(type, "update", ctx);

@@ -26,13 +26,13 @@ describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
     await target.close();
   });
 
+  const createUser = async (userName: string) => {
+    const created = await t.request.post("/scim/v2/Users").set(AUTH).send(user(userName)).expect(201);
+    return { id: created.body.id as string, etag: created.headers.etag as string };
+  };
+
   it("applies every PATCH once: no change lost, one version and one audit row each", async () => {
-    const created = await t.request
-      .post("/scim/v2/Users")
-      .set(AUTH)
-      .send(user("many@example.com"))
-      .expect(201);
-    const id = created.body.id as string;
+    const { id } = await createUser("many@example.com");
     const answers = await Promise.all(
       Array.from({ length: PATCHES }, (_, i) =>
         t.request
@@ -71,12 +71,7 @@ describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
   });
 
   it("answers a change with the user's groups and its status: pending where it was queued, the account kept", async () => {
-    const created = await t.request
-      .post("/scim/v2/Users")
-      .set(AUTH)
-      .send(user("answer@example.com"))
-      .expect(201);
-    const id = created.body.id as string;
+    const { id } = await createUser("answer@example.com");
     await t.request
       .post("/scim/v2/Groups")
       .set(AUTH)
@@ -135,13 +130,7 @@ describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
   });
 
   it("answers 412 to a PATCH whose If-Match a concurrent write has made stale, and applies nothing of it", async () => {
-    const created = await t.request
-      .post("/scim/v2/Users")
-      .set(AUTH)
-      .send(user("etag@example.com"))
-      .expect(201);
-    const id = created.body.id as string;
-    const etag = created.headers.etag as string;
+    const { id, etag } = await createUser("etag@example.com");
     const patch = (title: string) =>
       t.request
         .patch(`/scim/v2/Users/${id}`)
