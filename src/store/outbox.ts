@@ -120,8 +120,10 @@ export function outboxCtes(params: unknown[], jobs: readonly NewJob[], onlyIf?: 
     const sent = types.map(() => new Map<unknown, string>());
     const ref = (v: unknown, column: number) => {
       if (v instanceof Uint8Array) return `$${params.push(v)}`;
-      let r = sent[column]!.get(v);
-      if (!r) sent[column]!.set(v, (r = `$${params.push(v)}`));
+      const known = sent[column]!.get(v);
+      if (known) return known;
+      const r = `$${params.push(v)}`;
+      sent[column]!.set(v, r);
       return r;
     };
     const rows = jobs.map(
