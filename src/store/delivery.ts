@@ -97,7 +97,10 @@ export const WAKE_GROUPS_MS = 100;
  * A group waiting for its members (WAITING_FOR_MEMBERS, due at its next check) is made due within WAKE_GROUPS_MS
  * when no member is left waiting, so a load's last member batch is followed by the groups' members, not at their
  * next check. Only its time moves, so it is never delivered twice; when two member batches record at once, each
- * sees the other's members as still waiting and the group keeps its check.
+ * sees the other's members as still waiting and the group keeps its check. In a target that writes a group with
+ * its members (`wakeEarly` false: Salesforce, in collections), groups are woken only once no user is left to
+ * provision there: the groups waiting together (checked together since they were queued together) then go in one
+ * batch, not in a batch for each moment one of them became ready.
  *
  * A group with a pending delivery already gets one that reads its state after this transaction: that job is held
  * (FOR SHARE) until the commit, so no claim can take it before (a claim skips locked rows; one that already holds
@@ -110,6 +113,8 @@ export async function queueGroupsOfMembers(
   target: string,
   memberIds: string[],
   requestId: string | null,
+  /** Wake a group as soon as its own members are through, whatever else the target still has to do. */
+  wakeEarly = true,
 ): Promise<number> {
   if (!memberIds.length) return 0;
   const { rows } = await q.query<{ n: number }>(
@@ -132,6 +137,9 @@ export async function queueGroupsOfMembers(
                                  AND l.target_id IS NOT NULL AND NOT l.deprovisioned)
                AND EXISTS (SELECT 1 FROM outbox w WHERE w.target = $1 AND w.resource_id = m.member_id
                              AND w.state IN ('pending', 'running') AND w.action = 'provision'))
+          AND ($4::boolean OR NOT EXISTS (
+            SELECT 1 FROM outbox u WHERE u.target = $1 AND u.resource_type = 'User'
+               AND u.state IN ('pending', 'running') AND u.action = 'provision'))
         RETURNING o.resource_id),
      queued AS (
        INSERT INTO outbox (target, resource_type, resource_id, action, request_id)
@@ -139,7 +147,7 @@ export async function queueGroupsOfMembers(
           AND g.id NOT IN (SELECT resource_id FROM covered)
        RETURNING resource_id)
      SELECT ((SELECT count(*) FROM queued) + (SELECT count(*) FROM woken))::int AS n`),
-    [target, memberIds, requestId],
+    [target, memberIds, requestId, wakeEarly],
   );
   return Number(rows[0]?.n ?? 0);
 }

@@ -14,7 +14,7 @@ import {
   type ResourceSchema,
   stillClaimed,
 } from "../store/index.ts";
-import { handlesGroups, type Outcome } from "../targets/target.ts";
+import { createsGroupsApart, handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
 import {
@@ -309,7 +309,7 @@ export class Dispatcher {
       ),
     ]);
     const groups = handlesGroups(t.target);
-    const createsGroupsApart = handlesGroups(t.target) && t.target.createsGroupsApart === true;
+    const groupsApart = createsGroupsApart(t.target);
     const plans = facts.map((f, i): UnitPlan => {
       if (!units[i]!.jobs.every((j) => owned.has(j.id)))
         return {
@@ -323,7 +323,7 @@ export class Dispatcher {
       // Group work queued before the target stopped handling groups (its config changed) is not its to do.
       if (f.resourceType === "Group" && !groups)
         return { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } };
-      return planUnit(f, { createsGroupsApart });
+      return planUnit(f, { createsGroupsApart: groupsApart });
     });
     const ops = plans.flatMap((p) => (p.kind === "apply" ? [p.op] : []));
     let outcomes: Outcome[] = [];

@@ -19,7 +19,7 @@ import {
   stillClaimed,
   WAKE_GROUPS_MS,
 } from "../store/index.ts";
-import { handlesGroups, type Outcome } from "../targets/target.ts";
+import { createsGroupsApart, handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { CREATED_EMPTY_AT, type UnitFacts, type UnitPlan } from "./plan.ts";
 import { type BackoffPolicy, nextJobState } from "./retry.ts";
@@ -162,7 +162,7 @@ export async function recordOutcomes(
     if (
       handlesGroups(t.target) &&
       membershipChanged.length &&
-      (await queueGroupsOfMembers(tx, t.name, membershipChanged, null))
+      (await queueGroupsOfMembers(tx, t.name, membershipChanged, null, createsGroupsApart(t.target)))
     )
       retryIn?.(WAKE_GROUPS_MS); // a worker wakes for them instead of at its next poll
     // After queueing: a deleted member's tombstone says which groups it was in.

@@ -175,6 +175,9 @@ export interface DriftTarget {
 export const handlesGroups = (t: Target): t is Target & GroupTarget =>
   typeof (t as Partial<GroupTarget>).listGroups === "function";
 
+/** Whether `t` creates a group in a call of its own, before its members are provisioned (GroupTarget). */
+export const createsGroupsApart = (t: Target): boolean => handlesGroups(t) && t.createsGroupsApart === true;
+
 export const acceptsPasswords = (t: Target): t is Target & PasswordTarget =>
   (t as Partial<PasswordTarget>).acceptsPasswords === true;
 

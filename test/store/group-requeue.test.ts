@@ -84,6 +84,54 @@ describe.each(BACKENDS)("%s", (backend) => {
     expect(await jobs()).toEqual(["pending"]);
   });
 
+  it("in a target that writes groups with their members, wakes a ready group only once no user is left to provision", async () => {
+    await store.db.query("DELETE FROM outbox");
+    await store.db.query("DELETE FROM links");
+    const other = randomUUID(); // a user in no group, still being provisioned in the target
+    await enqueueJobs(store.db, [
+      { target: "org", resourceType: "Group", resourceId: group, action: "provision" },
+      ...[members[0]!, other].map((resourceId) => ({
+        target: "org",
+        resourceType: "User" as const,
+        resourceId,
+        action: "provision" as const,
+      })),
+    ]);
+    await store.db.query(
+      `UPDATE outbox SET last_error_code = 'WAITING_FOR_MEMBERS', not_before = now() + interval '1 hour'
+        WHERE resource_id = $1`,
+      [group],
+    );
+    const delivered = async (user: string, wakeEarly: boolean) => {
+      await store.db.query("UPDATE outbox SET state = 'done' WHERE resource_id = $1", [user]);
+      await recordLinks(store.db, "org", [
+        { resourceType: "User", resourceId: user, state: "synced", targetId: `acct-${user}` },
+      ]);
+      return queueGroupsOfMembers(store.db, "org", [user], null, wakeEarly);
+    };
+    // The group's last member is through, but `other` is still to be provisioned: the group keeps its check...
+    expect(await delivered(members[0]!, false)).toBe(0);
+    const notBefore = async () =>
+      (
+        await store.db.query<{ soon: boolean }>(
+          `SELECT not_before <= now() + interval '${WAKE_GROUPS_MS} milliseconds' AS soon FROM outbox
+            WHERE resource_id = $1`,
+          [group],
+        )
+      ).rows[0]?.soon;
+    expect(await notBefore()).toBe(false);
+    // ...where a target that creates groups apart would have woken it at once.
+    expect(await queueGroupsOfMembers(store.db, "org", [members[0]!], null, true)).toBe(1);
+    expect(await notBefore()).toBe(true);
+    await store.db.query("UPDATE outbox SET not_before = now() + interval '1 hour' WHERE resource_id = $1", [
+      group,
+    ]);
+    // Once the last user is through, the group goes.
+    await store.db.query("UPDATE outbox SET state = 'done' WHERE resource_id = $1", [other]);
+    expect(await queueGroupsOfMembers(store.db, "org", [members[0]!], null, false)).toBe(1);
+    expect(await notBefore()).toBe(true);
+  });
+
   it("counts only provisioning: a pending delete of the group does not stand in for it", async () => {
     await store.db.query("DELETE FROM outbox");
     await enqueueJobs(store.db, [
