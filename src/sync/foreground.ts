@@ -79,16 +79,16 @@ function eventLoopMeter(): () => number {
 
 /**
  * A meter of the machine's processors: each call gives the share of their time spent busy since the previous
- * call (0 on the first call, or where the platform does not tell).
+ * call (0 where the platform does not tell). Time given to niced processes counts as spare: the bridge comes first.
  */
 export function machineCpu(): () => number {
   const read = () => {
     let busy = 0;
     let total = 0;
     for (const c of cpus()) {
-      const t = c.times.user + c.times.nice + c.times.sys + c.times.irq;
+      const t = c.times.user + c.times.sys + c.times.irq;
       busy += t;
-      total += t + c.times.idle;
+      total += t + c.times.nice + c.times.idle;
     }
     return { busy, total };
   };
