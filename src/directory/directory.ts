@@ -368,11 +368,8 @@ export class Directory {
         if (jobs) {
           const audit = auditEntry(type, "create", ctx);
           const [resource] = await insertResources(this.db, type, [{ id, data }], now, audit, jobs);
-          // A new resource's links are the ones its jobs just made, all pending: no need to read them back.
-          const status = [...new Set(jobs.map((j) => j.target))]
-            .sort((a, b) => a.localeCompare(b))
-            .map((target) => ({ target, state: "pending" }));
-          return { resource: resource!, status };
+          // A new resource's status is what its jobs just made, all pending: no need to read it back.
+          return { resource: resource!, status: withJobs([], jobs) };
         }
       }
       return await this.db.transaction(async (tx) => {
