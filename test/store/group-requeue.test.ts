@@ -33,6 +33,25 @@ describe.each(BACKENDS)("%s", (backend) => {
   });
   afterAll(async () => store?.close());
 
+  /** The group's delivery in `target`, put back to wait for `users` (each with a provisioning job there). */
+  const waitingGroup = async (target: string, users: string[]) => {
+    await store.db.query("DELETE FROM outbox");
+    await enqueueJobs(store.db, [
+      { target, resourceType: "Group", resourceId: group, action: "provision" },
+      ...users.map((resourceId) => ({
+        target,
+        resourceType: "User" as const,
+        resourceId,
+        action: "provision" as const,
+      })),
+    ]);
+    await store.db.query(
+      `UPDATE outbox SET last_error_code = 'WAITING_FOR_MEMBERS', not_before = now() + interval '1 hour'
+        WHERE resource_id = $1`,
+      [group],
+    );
+  };
+
   it("queues a group without a pending delivery, and no second job while that one is pending", async () => {
     expect(await queueGroupsOfMembers(store.db, "site", [members[0]!], null)).toBe(1);
     expect(await queueGroupsOfMembers(store.db, "site", [members[1]!], null)).toBe(0);
@@ -46,21 +65,7 @@ describe.each(BACKENDS)("%s", (backend) => {
   });
 
   it("makes a group waiting for its members due once none is left waiting, and not before", async () => {
-    await store.db.query("DELETE FROM outbox");
-    await enqueueJobs(store.db, [
-      { target: "site", resourceType: "Group", resourceId: group, action: "provision" },
-      ...members.slice(0, 2).map((resourceId) => ({
-        target: "site",
-        resourceType: "User" as const,
-        resourceId,
-        action: "provision" as const,
-      })),
-    ]);
-    await store.db.query(
-      `UPDATE outbox SET last_error_code = 'WAITING_FOR_MEMBERS', not_before = now() + interval '1 hour'
-        WHERE resource_id = $1`,
-      [group],
-    );
+    await waitingGroup("site", members.slice(0, 2));
     const due = async () =>
       (
         await store.db.query<{ due: boolean }>(
@@ -85,23 +90,9 @@ describe.each(BACKENDS)("%s", (backend) => {
   });
 
   it("in a target that writes groups with their members, wakes a ready group only once no user is left to provision", async () => {
-    await store.db.query("DELETE FROM outbox");
     await store.db.query("DELETE FROM links");
     const other = randomUUID(); // a user in no group, still being provisioned in the target
-    await enqueueJobs(store.db, [
-      { target: "org", resourceType: "Group", resourceId: group, action: "provision" },
-      ...[members[0]!, other].map((resourceId) => ({
-        target: "org",
-        resourceType: "User" as const,
-        resourceId,
-        action: "provision" as const,
-      })),
-    ]);
-    await store.db.query(
-      `UPDATE outbox SET last_error_code = 'WAITING_FOR_MEMBERS', not_before = now() + interval '1 hour'
-        WHERE resource_id = $1`,
-      [group],
-    );
+    await waitingGroup("org", [members[0]!, other]);
     const delivered = async (user: string, wakeEarly: boolean) => {
       await store.db.query("UPDATE outbox SET state = 'done' WHERE resource_id = $1", [user]);
       await recordLinks(store.db, "org", [
