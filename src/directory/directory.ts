@@ -72,7 +72,7 @@ export interface ChangeListener {
    * The outbox jobs this listener adds for `change`, decided before the resource is written (`change.after` holds
    * the body about to be written), so that they are written by the same statement; then the listener is not called
    * after the write. Undefined when this change needs the listener to run after the write. Throwing refuses the
-   * write before anything is written.
+   * write before anything is written. A listener without it always runs after the write, under the row's lock.
    */
   early?(q: Queryable, change: Change): Promise<NewJob[] | undefined>;
 }
@@ -452,8 +452,9 @@ export class Directory {
     try {
       // A user's change, the IdP's usual write, in two round trips: read, then write if the user is still at the
       // version read. A concurrent write in between makes it start over; after a few, or when a listener must run
-      // after the write, the row is locked for the whole change instead.
-      if (type === "User") {
+      // after the write, the row is locked for the whole change instead (at once when a listener never answers
+      // early: the unlocked read would be wasted).
+      if (type === "User" && this.listeners.every((l) => l.early)) {
         for (let attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
           const done = await this.updateUnlocked(type, id, change, ctx, (d) => {
             attempted = d;

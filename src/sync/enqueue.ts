@@ -79,10 +79,12 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     noteQueued(change, jobs);
   };
   // The common write, a user created or changed with no target scoped and no pre-flight objection: every target
-  // gets a provision job, decided before the write so that the jobs go in the user's own statement.
+  // gets a provision job, decided before the write so that the jobs go in the user's own statement. With a scoped
+  // target the jobs depend on the stored row, so there is no early answer at all (the directory then goes straight
+  // to its locked path instead of asking on every write).
+  if (opts.targets.some((t) => t.scope)) return writer;
   writer.early = async (q, change) => {
     if (change.type !== "User" || change.action === "delete" || !change.after) return undefined;
-    if (opts.targets.some((t) => t.scope)) return undefined;
     const cache: PreflightCache = {};
     const jobs: NewJob[] = [];
     for (const t of opts.targets) {
