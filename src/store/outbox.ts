@@ -93,15 +93,28 @@ const toJob = (r: JobRow): OutboxJob => ({
 const JOBS_AS_ROWS = 16;
 
 /**
- * The common table expression that inserts `jobs`, pushing its parameters onto `params`; `onlyIf`, a condition,
+ * The common table expressions that insert `jobs`, pushing their parameters onto `params`; `onlyIf`, a condition,
  * makes the insert depend on the rest of the statement (e.g. on a conditional update having found its row).
  * A write's few jobs (one per target) are rows of plain parameters: binding them costs PostgreSQL less than
  * parsing nine arrays (a write's two jobs: 0.06 → 0.03 ms to execute, 0.21–0.24 → 0.12–0.13 ms per round trip,
  * measured). Many jobs (a group's members) travel as arrays, one text whatever their number. Either way the text
  * depends only on the number of jobs, so a statement built with it can be prepared. The links are not touched: an open job is what
  * shows its resource `pending` (or `held`) in that target (linkStatusRows in links.ts).
+ *
+ * `coalesce` (a change of resources that may already have work queued): a job is not added where the same
+ * resource already has a pending job of the same action in that target, which will deliver the resource's state
+ * as it is then, this change included. That job is held (FOR SHARE) until the statement's transaction ends, so no
+ * claim can take it before this change is committed (a claim skips locked rows; one that already holds it, or has
+ * made it running, makes this statement add its own job). A job that carries a password, and a held or dead one,
+ * is always added. An IdP's create followed at once by its updates (Okta, Entra ID: the user, then its manager,
+ * then its groups) then queues one delivery per target, not one per request, each of which would be claimed,
+ * coalesced and completed.
  */
-export function outboxCtes(params: unknown[], jobs: readonly NewJob[], onlyIf?: string): string {
+export function outboxCtes(
+  params: unknown[],
+  jobs: readonly NewJob[],
+  opts: { onlyIf?: string; coalesce?: boolean } = {},
+): string {
   const columns = (j: NewJob) => [
     j.target,
     j.resourceType,
@@ -121,18 +134,36 @@ export function outboxCtes(params: unknown[], jobs: readonly NewJob[], onlyIf?: 
       (j, row) =>
         `(${columns(j)
           .map((v, i) => `$${params.push(v)}${row === 0 ? `::${types[i]}` : ""}`)
-          .join(", ")})`,
+          .join(", ")}, ${row + 1})`,
     );
     source = `(VALUES ${rows.join(", ")})`;
   } else {
     const arrays = types.map((type, i) => `$${params.push(jobs.map((j) => columns(j)[i]))}::${type}[]`);
-    source = `unnest(${arrays.join(", ")})`;
+    source = `unnest(${arrays.join(", ")}) WITH ORDINALITY`;
   }
-  return `outbox_jobs AS (
+  // `n`, each job's place in `jobs`: the ids (the order claims take) follow it.
+  const named = `${source} AS j(t, rt, rid, a, st, s, req, ec, em, n)`;
+  const conditions = opts.onlyIf ? [opts.onlyIf] : [];
+  const ctes: string[] = [];
+  let from = named;
+  if (opts.coalesce) {
+    ctes.push(`outbox_new AS (SELECT * FROM ${named})`);
+    ctes.push(`outbox_covered AS (
+       SELECT o.target, o.resource_id, o.action FROM outbox o
+         JOIN outbox_new n ON o.resource_id = n.rid AND o.target = n.t AND o.action = n.a
+        WHERE o.state = 'pending' AND n.st = 'pending' AND n.s IS NULL
+        FOR SHARE OF o SKIP LOCKED)`);
+    from = "outbox_new AS j";
+    conditions.push(`NOT EXISTS (SELECT 1 FROM outbox_covered c
+                  WHERE c.resource_id = j.rid AND c.target = j.t AND c.action = j.a AND j.st = 'pending' AND j.s IS NULL)`);
+  }
+  ctes.push(`outbox_jobs AS (
        INSERT INTO outbox (target, resource_type, resource_id, action, state, secret, request_id,
                            last_error_code, last_error_message, finished)
-       SELECT j.*, CASE WHEN j.st = 'dead' THEN now() END
-         FROM ${source} AS j(t, rt, rid, a, st, s, req, ec, em)${onlyIf ? ` WHERE ${onlyIf}` : ""})`;
+       SELECT j.t, j.rt, j.rid, j.a, j.st, j.s, j.req, j.ec, j.em, CASE WHEN j.st = 'dead' THEN now() END
+         FROM ${from}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""}
+        ORDER BY j.n)`);
+  return ctes.join(",\n     ");
 }
 
 /**
@@ -144,7 +175,7 @@ export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   if (!jobs.length) return;
   const params: unknown[] = [];
   // Data-modifying CTEs run whether or not the main query reads them.
-  await q.query(prepared(`WITH ${outboxCtes(params, jobs)} SELECT 1`), params);
+  await q.query(prepared(`WITH ${outboxCtes(params, jobs, { coalesce: true })} SELECT 1`), params);
 }
 
 /** The oldest open job of outbox row `o`'s resource in its target: only that one may be claimed. */

@@ -65,13 +65,15 @@ export interface AuditEntry {
 /**
  * Wraps a data-modifying statement `… RETURNING id, …` so that, in the same statement, it also inserts one audit row
  * per returned row and the outbox jobs of the change (one round trip; a single statement needs no transaction).
+ * `existing`: the statement changes resources that may already have work queued, which the jobs coalesce with.
  */
 function withSideWrites(
   type: ResourceType,
   statement: string,
   params: unknown[],
-  audit?: AuditEntry,
-  jobs?: readonly NewJob[],
+  audit: AuditEntry | undefined,
+  jobs: readonly NewJob[] | undefined,
+  existing: boolean,
 ): string {
   const p = (v: unknown) => `$${params.push(v)}`;
   const ctes: string[] = [];
@@ -80,7 +82,8 @@ function withSideWrites(
           SELECT ${p(audit.requestId ?? null)}, ${p(audit.actor ?? null)}, ${p(audit.action)}, ${p(type)}, w.id, 'accepted',
                  ${p(audit.detail === undefined ? null : JSON.stringify(audit.detail))}::jsonb FROM w)`);
   // The jobs only for a row actually written (a conditional update may find none).
-  if (jobs?.length) ctes.push(outboxCtes(params, jobs, "EXISTS (SELECT 1 FROM w)"));
+  if (jobs?.length)
+    ctes.push(outboxCtes(params, jobs, { onlyIf: "EXISTS (SELECT 1 FROM w)", coalesce: existing }));
   if (!ctes.length) return statement;
   return `WITH w AS (${statement}),
     ${ctes.join(",\n    ")}
@@ -105,7 +108,7 @@ export async function insertResources(
   });
   const sql = `INSERT INTO ${TABLE[type]} (${all.join(", ")}) VALUES ${tuples.join(", ")} RETURNING ${SELECT}`;
   // One text per type for a single row (a SCIM create); a bulk load's row counts vary, so it is not prepared.
-  const text = withSideWrites(type, sql, params, audit, jobs);
+  const text = withSideWrites(type, sql, params, audit, jobs, false);
   const { rows } = await q.query<Row>(items.length === 1 ? prepared(text) : text, params);
   return rows.map((r) => rowToResource(type, r));
 }
@@ -170,7 +173,7 @@ export async function updateResourceAt(
   const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
   const at = version === undefined ? "" : ` AND version = $${params.push(version)}`;
   const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1${at} RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs)), params);
+  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs, true)), params);
   return rows[0] && rowToResource(type, rows[0]);
 }
 
@@ -185,7 +188,7 @@ export async function touchResource(
 ) {
   const params: unknown[] = [id, now];
   const sql = `UPDATE ${TABLE[type]} SET last_modified = $2, version = version + 1 WHERE id = $1 RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs)), params);
+  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs, true)), params);
   return rows[0] && rowToResource(type, rows[0]);
 }
 
