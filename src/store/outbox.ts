@@ -148,11 +148,16 @@ export function outboxCtes(
   let from = named;
   if (opts.coalesce) {
     ctes.push(`outbox_new AS (SELECT * FROM ${named})`);
+    // Looked up job by job, in a form only outbox_resource can answer (`state NOT IN` keeps outbox_due out): a
+    // join let a planner with stale statistics scan every pending job of the outbox per write (3 ms with 2,000).
     ctes.push(`outbox_covered AS (
-       SELECT o.target, o.resource_id, o.action FROM outbox o
-         JOIN outbox_new n ON o.resource_id = n.rid AND o.target = n.t AND o.action = n.a
-        WHERE o.state = 'pending' AND n.st = 'pending' AND n.s IS NULL
-        FOR SHARE OF o SKIP LOCKED)`);
+       SELECT c.target, c.resource_id, c.action FROM outbox_new n
+        CROSS JOIN LATERAL (
+          SELECT x.target, x.resource_id, x.action FROM outbox x
+           WHERE x.resource_id = n.rid AND x.target = n.t AND x.state IN ('pending', 'running', 'held')
+             AND x.state NOT IN ('running', 'held') AND x.action = n.a
+           LIMIT 1 FOR SHARE SKIP LOCKED) c
+        WHERE n.st = 'pending' AND n.s IS NULL)`);
     from = "outbox_new AS j";
     conditions.push(`NOT EXISTS (SELECT 1 FROM outbox_covered c
                   WHERE c.resource_id = j.rid AND c.target = j.t AND c.action = j.a AND j.st = 'pending' AND j.s IS NULL)`);
