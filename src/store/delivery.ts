@@ -89,6 +89,45 @@ const WAITING_FOR_MEMBERS: DeliveryCode = "WAITING_FOR_MEMBERS";
 export const WAKE_GROUPS_MS = 100;
 
 /**
+ * queueGroupsOfMembers' statement: $1 target, $2 member ids, $3 request id, $4 wake early. The pending jobs of the
+ * groups are looked up group by group through outbox_resource (`state NOT IN` keeps outbox_due out): with
+ * statistics from a drained queue, the plain form (`resource_id IN (…)`) read every open job of the target per
+ * member batch (2,001 rows with 2,000 open, measured in the claim-cost test).
+ */
+export const QUEUE_GROUPS_OF_MEMBERS_SQL = `WITH affected AS (
+       SELECT m.group_id AS id FROM group_members m WHERE m.member_id = ANY($2::uuid[])
+       UNION SELECT unnest(t.groups) FROM tombstones t WHERE t.resource_id = ANY($2::uuid[])),
+     covered AS (
+       SELECT o.id, o.resource_id, o.not_before, o.last_error_code FROM affected a
+        CROSS JOIN LATERAL (
+          SELECT x.id, x.resource_id, x.not_before, x.last_error_code FROM outbox x
+           WHERE x.resource_id = a.id AND x.target = $1
+             AND x.state IN ('pending', 'running', 'held') AND x.state NOT IN ('running', 'held')
+             AND x.action = 'provision'
+           FOR SHARE SKIP LOCKED) o),
+     woken AS (
+       UPDATE outbox o SET not_before = now() + interval '${WAKE_GROUPS_MS} milliseconds' FROM covered c
+        WHERE o.id = c.id AND c.last_error_code = '${WAITING_FOR_MEMBERS}'
+          AND c.not_before > now() + interval '${WAKE_GROUPS_MS} milliseconds'
+          AND NOT EXISTS (
+            SELECT 1 FROM group_members m
+             WHERE m.group_id = c.resource_id AND m.member_type = 'User'
+               AND NOT EXISTS (SELECT 1 FROM links l WHERE l.resource_id = m.member_id AND l.target = $1
+                                 AND l.target_id IS NOT NULL AND NOT l.deprovisioned)
+               AND EXISTS (SELECT 1 FROM outbox w WHERE w.target = $1 AND w.resource_id = m.member_id
+                             AND w.state IN ('pending', 'running') AND w.action = 'provision'))
+          AND ($4::boolean OR NOT EXISTS (
+            SELECT 1 FROM outbox u WHERE u.target = $1 AND u.resource_type = 'User'
+               AND u.state IN ('pending', 'running') AND u.action = 'provision'))
+        RETURNING o.resource_id),
+     queued AS (
+       INSERT INTO outbox (target, resource_type, resource_id, action, request_id)
+       SELECT $1, 'Group', g.id, 'provision', $3 FROM groups g WHERE g.id IN (SELECT id FROM affected)
+          AND g.id NOT IN (SELECT resource_id FROM covered)
+       RETURNING resource_id)
+     SELECT ((SELECT count(*) FROM queued) + (SELECT count(*) FROM woken))::int AS n`;
+
+/**
  * Queues a delivery in `target` of every existing group that holds (or, for a deleted user, held) one of
  * `memberIds`: a member whose account appeared, was deactivated, came back or went away changes what those
  * groups must contain there. Returns how many groups were queued or woken (due within WAKE_GROUPS_MS: the caller
@@ -117,38 +156,12 @@ export async function queueGroupsOfMembers(
   wakeEarly = true,
 ): Promise<number> {
   if (!memberIds.length) return 0;
-  const { rows } = await q.query<{ n: number }>(
-    prepared(`WITH affected AS (
-       SELECT m.group_id AS id FROM group_members m WHERE m.member_id = ANY($2::uuid[])
-       UNION SELECT unnest(t.groups) FROM tombstones t WHERE t.resource_id = ANY($2::uuid[])),
-     covered AS (
-       SELECT o.id, o.resource_id, o.not_before, o.last_error_code FROM outbox o
-        WHERE o.target = $1 AND o.resource_id IN (SELECT id FROM affected) AND o.state = 'pending'
-          AND o.action = 'provision'
-        FOR SHARE OF o SKIP LOCKED),
-     woken AS (
-       UPDATE outbox o SET not_before = now() + interval '${WAKE_GROUPS_MS} milliseconds' FROM covered c
-        WHERE o.id = c.id AND c.last_error_code = '${WAITING_FOR_MEMBERS}'
-          AND c.not_before > now() + interval '${WAKE_GROUPS_MS} milliseconds'
-          AND NOT EXISTS (
-            SELECT 1 FROM group_members m
-             WHERE m.group_id = c.resource_id AND m.member_type = 'User'
-               AND NOT EXISTS (SELECT 1 FROM links l WHERE l.resource_id = m.member_id AND l.target = $1
-                                 AND l.target_id IS NOT NULL AND NOT l.deprovisioned)
-               AND EXISTS (SELECT 1 FROM outbox w WHERE w.target = $1 AND w.resource_id = m.member_id
-                             AND w.state IN ('pending', 'running') AND w.action = 'provision'))
-          AND ($4::boolean OR NOT EXISTS (
-            SELECT 1 FROM outbox u WHERE u.target = $1 AND u.resource_type = 'User'
-               AND u.state IN ('pending', 'running') AND u.action = 'provision'))
-        RETURNING o.resource_id),
-     queued AS (
-       INSERT INTO outbox (target, resource_type, resource_id, action, request_id)
-       SELECT $1, 'Group', g.id, 'provision', $3 FROM groups g WHERE g.id IN (SELECT id FROM affected)
-          AND g.id NOT IN (SELECT resource_id FROM covered)
-       RETURNING resource_id)
-     SELECT ((SELECT count(*) FROM queued) + (SELECT count(*) FROM woken))::int AS n`),
-    [target, memberIds, requestId, wakeEarly],
-  );
+  const { rows } = await q.query<{ n: number }>(prepared(QUEUE_GROUPS_OF_MEMBERS_SQL), [
+    target,
+    memberIds,
+    requestId,
+    wakeEarly,
+  ]);
   return Number(rows[0]?.n ?? 0);
 }
 

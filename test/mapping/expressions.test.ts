@@ -107,6 +107,13 @@ describe("expressions", () => {
     ["lower", { lower: "userName" }, "jane.doe@example.com"],
     ["upper", { upper: "name.familyName" }, "DOE"],
     ["ascii folds accents", { ascii: { const: "Zoë Ñúñez-Łód" } }, "ZoeNunez-Lod"],
+    [
+      "ascii keeps letters, digits, '.', '_' and '-' of ASCII text",
+      { ascii: { const: "J. O'Brien_2 (x)!" } },
+      "J.OBrien_2x",
+    ],
+    ["ascii drops control characters", { ascii: { const: "a\tb\u007fc\u0000" } }, "abc"],
+    ["ascii folds ligatures and drops what has none", { ascii: { const: "Æsa Strauß 王" } }, "AEsaStrauss"],
     ["replace with a regex", { replace: { of: "userName", pattern: "@.*$", with: "" } }, "Jane.Doe"],
     [
       "replace with capture groups",

@@ -4,6 +4,7 @@
 // from the IdP's writes. Measured in buffers touched (EXPLAIN ANALYZE), which does not depend on the machine.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUEUE_GROUPS_OF_MEMBERS_SQL } from "../../src/store/delivery.ts";
 import { CLAIM_FOLLOWERS_SQL, CLAIM_HEADS_SQL, type NewJob, outboxCtes } from "../../src/store/outbox.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
@@ -104,10 +105,12 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
         // As the bridge runs it: prepared, planned once for any values, with statistics taken while every job was
         // done (a drained queue), then a burst. All rolled back with the rest.
         await tx.query("SET LOCAL plan_cache_mode = force_generic_plan");
-        await tx.query("UPDATE outbox SET state = 'done' WHERE state = 'pending'");
+        const { rows: open } = await tx.query<{ id: string }>(
+          "UPDATE outbox SET state = 'done' WHERE state = 'pending' RETURNING id",
+        );
         await tx.exec("ANALYZE outbox");
-        await tx.query("UPDATE outbox SET state = 'pending' WHERE resource_id = ANY($1::uuid[])", [
-          pendingIds,
+        await tx.query("UPDATE outbox SET state = 'pending' WHERE id = ANY($1::bigint[])", [
+          open.map((r) => r.id),
         ]);
         const { rows } = await tx.query<{ "QUERY PLAN": [{ Plan: Node }] }>(
           `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
@@ -133,5 +136,25 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
       const sql = `WITH ${outboxCtes(params, jobs, { coalesce: true })} SELECT 1`;
       expect(await outboxRowsRead(sql, params)).toBeLessThanOrEqual(2);
     }
+  });
+
+  it("queues the groups of a member batch reading only those groups' jobs, not the target's pending jobs", async () => {
+    const group = randomUUID();
+    await s.db.query("INSERT INTO groups (id, display_name, data) VALUES ($1, 'Cost', '{}')", [group]);
+    await s.db.query(
+      "INSERT INTO group_members (group_id, member_id, member_type) SELECT $1, unnest($2::uuid[]), 'User'",
+      [group, pendingIds.slice(0, 200)],
+    );
+    await s.db.query(
+      "INSERT INTO outbox (target, resource_type, resource_id, action) VALUES ('tableau', 'Group', $1, 'provision')",
+      [group],
+    );
+    const read = await outboxRowsRead(QUEUE_GROUPS_OF_MEMBERS_SQL, [
+      "tableau",
+      pendingIds.slice(0, 200),
+      null,
+      true,
+    ]);
+    expect(read).toBeLessThanOrEqual(2);
   });
 });
