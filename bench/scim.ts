@@ -9,6 +9,7 @@
 //   BENCH_DISPATCH=0         the *Targets scenarios without the dispatcher (the write path's own cost)
 //   BENCH_PROFILE=<kinds>    write a V8 CPU profile of the bridge process during each of those scenarios (bench-<kind>-*.cpuprofile)
 //   BENCH_ROUNDS             how many times the with/without-targets pairs run (default 3; the median ratio is the figure)
+//   BENCH_PGSS=1             the statements PostgreSQL spent most time on during each scenario (pg_stat_statements)
 //   SYNC_YIELD_MS            how often each target may start a batch while SCIM requests are in flight (default 1000)
 //
 // After the *Targets scenarios: the delivery jobs done during each burst, and how long the queue took to drain after
@@ -54,6 +55,8 @@ const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 const TARGET_LATENCY_MS = Number(process.env.BENCH_TARGET_LATENCY_MS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** BENCH_PGSS=1: the statements PostgreSQL spent most time on during each scenario (needs pg_stat_statements). */
+const PGSS = !!process.env.BENCH_PGSS;
 /** The client process, started with the first scenario (see `client`). */
 let clientProcess: ChildProcess | undefined;
 
@@ -324,6 +327,17 @@ async function main() {
         (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE state IN (${states})`))
           .rows[0]?.n ?? 0,
       );
+    const topStatements = async (kind: string, round: number) => {
+      try {
+        const { rows: top } = await db.query<{ calls: number; ms: number; q: string }>(
+          `SELECT calls, round(total_exec_time::numeric) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q
+             FROM public.pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10`,
+        );
+        return `statements of ${kind} (round ${round + 1}), calls and total ms:\n${top.map((x) => `  ${x.calls}  ${x.ms} ms  ${x.q}`).join("\n")}`;
+      } catch {
+        return "BENCH_PGSS: pg_stat_statements is not installed in this database (shared_preload_libraries, CREATE EXTENSION)";
+      }
+    };
     const deliveries: string[] = [];
     const trace = process.env.BENCH_TRACE ? tracePostgres((l) => console.log(l)) : undefined;
     // The with/without-targets pairs run ROUNDS times (fresh users each round, the queue drained between rounds):
@@ -372,6 +386,7 @@ async function main() {
       const profile = process.env.BENCH_PROFILE?.split(",").includes(s.kind)
         ? await startProfile(s.kind)
         : undefined;
+      if (PGSS) await db.query("SELECT public.pg_stat_statements_reset()").catch(() => undefined);
       const r = await client({ ...s, kind: s.kind.replace(/Targets$/, "") as Scenario["kind"] }, () => {
         if (targets) doneAtStart = jobs("'done'");
       });
@@ -388,6 +403,7 @@ async function main() {
         `| ${s.name}${ROUNDS > 1 && compared.has(s.kind) ? ` (round ${s.round + 1})` : ""} | ${fmt(r)} | ${cpuMs.toFixed(2)} | ${pgMs.toFixed(2)} | ${fmt(baseline)} | ${s.goal} | ${r.non2xx ? `${r.non2xx} non-2xx` : ""} |`,
       );
       console.log(rows.at(-1));
+      if (PGSS) console.log(await topStatements(s.kind, s.round));
       trace?.print();
       if (s.kind.endsWith("Targets") && process.env.BENCH_DISPATCH !== "0")
         deliveries.push(

@@ -157,4 +157,15 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
     ]);
     expect(read).toBeLessThanOrEqual(2);
   });
+
+  it("takes 100 resources' followers reading only their jobs, with statistics from a drained queue (4,200 rows read before)", async () => {
+    const read = await outboxRowsRead(CLAIM_FOLLOWERS_SQL, [
+      "tableau",
+      pendingIds.slice(0, 100),
+      "w:1",
+      60_000,
+    ]);
+    // Each resource's job, its held-job lookup and the update by id: 300 (4,200 before: every open job, twice).
+    expect(read).toBeLessThan(500);
+  });
 });
