@@ -168,4 +168,10 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
     // Each resource's job, its held-job lookup and the update by id: 300 (4,200 before: every open job, twice).
     expect(read).toBeLessThan(500);
   });
+
+  it("claims 200 heads reading about their own jobs, with statistics from a drained queue", async () => {
+    const read = await outboxRowsRead(CLAIM_HEADS_SQL, ["tableau", 200, "w:1", 60_000]);
+    // Each head's place in the due index, its oldest-open-job lookup and its update: 600.
+    expect(read).toBeLessThan(1000);
+  });
 });
