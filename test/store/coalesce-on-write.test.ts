@@ -10,6 +10,7 @@ import {
   enqueueJobs,
   insertResources,
   type NewJob,
+  type Tx,
   updateResource,
   updateResourceAt,
 } from "../../src/store/index.ts";
@@ -134,32 +135,40 @@ describe.each(BACKENDS)("%s", (backend) => {
     ]);
   });
 
+  /** Runs `work` in a transaction left open, its locks held, until the returned function is called. */
+  const heldOpen = async (work: (tx: Tx) => Promise<unknown>): Promise<() => Promise<void>> => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let ready!: () => void;
+    const readyNow = new Promise<void>((r) => {
+      ready = r;
+    });
+    const done = s.db.transaction(async (tx) => {
+      await work(tx);
+      ready();
+      await released;
+    });
+    await Promise.race([readyNow, done]);
+    return async () => {
+      release();
+      await done;
+    };
+  };
+
   it.skipIf(backend === "pglite")(
     "a write does not wait for a claim in progress: it queues its own job, which that claim cannot have read",
     async () => {
       const id = await created();
-      let release!: () => void;
-      const released = new Promise<void>((r) => {
-        release = r;
-      });
-      let locked!: () => void;
-      const lockedNow = new Promise<void>((r) => {
-        locked = r;
-      });
       // A claim that holds the pending job (FOR UPDATE, as CLAIM_HEADS_SQL does) and has not committed yet.
-      const claim = s.db.transaction(async (tx) => {
-        await tx.query("SELECT id FROM outbox WHERE resource_id = $1 AND target = 'tableau' FOR UPDATE", [
-          id,
-        ]);
-        locked();
-        await released;
-      });
-      await lockedNow;
+      const end = await heldOpen((tx) =>
+        tx.query("SELECT id FROM outbox WHERE resource_id = $1 AND target = 'tableau' FOR UPDATE", [id]),
+      );
       try {
         await update(id, "A");
       } finally {
-        release();
-        await claim;
+        await end();
       }
       expect(await open(id)).toEqual([
         "tableau provision pending",
@@ -173,34 +182,16 @@ describe.each(BACKENDS)("%s", (backend) => {
     "a claim skips a job that an uncommitted change is sharing, and takes it once the change is committed",
     async () => {
       const id = await created();
-      let release!: () => void;
-      const released = new Promise<void>((r) => {
-        release = r;
-      });
-      let written!: () => void;
-      const writtenNow = new Promise<void>((r) => {
-        written = r;
-      });
-      const change = s.db.transaction(async (tx) => {
-        await updateResource(
-          tx,
-          "User",
-          id,
-          { userName: `${id}@example.com`, title: "A" },
-          new Date(),
-          undefined,
-          [{ target: "tableau", resourceType: "User", resourceId: id, action: "provision" }],
-        );
-        written();
-        await released;
-      });
-      await writtenNow;
+      const end = await heldOpen((tx) =>
+        updateResource(tx, "User", id, { userName: `${id}@example.com`, title: "A" }, new Date(), undefined, [
+          { target: "tableau", resourceType: "User", resourceId: id, action: "provision" },
+        ]),
+      );
       let during: Awaited<ReturnType<typeof claimUnits>>;
       try {
         during = await claimUnits(s.db, "tableau", 1000, "worker-2", 60_000);
       } finally {
-        release();
-        await change;
+        await end();
       }
       expect(during.map((u) => u.resourceId)).not.toContain(id);
       const after = await claimUnits(s.db, "tableau", 1000, "worker-3", 60_000);
