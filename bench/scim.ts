@@ -372,8 +372,9 @@ async function main() {
         `(${await jobs("'pending', 'running'")} left, ${await jobs("'dead'")} dead): ${done} jobs, ` +
         `${((cpu.user + cpu.system) / 1000 / done).toFixed(2)} ms bridge CPU and ` +
         `${((pgCpu() * 1000) / done).toFixed(2)} ms PostgreSQL CPU per job`;
-      // The deliveries' dead rows are vacuumed now, not by autovacuum during the next round's scenarios without
-      // targets (which it slowed: their PostgreSQL CPU per PATCH rose from 0.69 to 1.03 ms over five rounds).
+      // The deliveries' dead rows (each job is updated twice) are vacuumed and the tables analysed between rounds,
+      // outside every measured scenario, as autovacuum would between an IdP's bursts: a PostgreSQL run with
+      // autovacuum off (this project's CI machine) would otherwise carry every earlier round's dead rows.
       const vacuumStarted = Date.now();
       await db.query("VACUUM (ANALYZE) outbox, links, audit");
       return `${figures}; vacuumed in ${((Date.now() - vacuumStarted) / 1000).toFixed(1)} s`;
