@@ -127,18 +127,17 @@ export function outboxCtes(
     j.errorMessage ?? null,
   ];
   const types = ["text", "text", "uuid", "text", "text", "bytea", "text", "text", "text"];
+  const values = jobs.map(columns);
   let source: string;
   if (jobs.length <= JOBS_AS_ROWS) {
     // The first row's casts type every column; the other rows' parameters take those types.
-    const rows = jobs.map(
-      (j, row) =>
-        `(${columns(j)
-          .map((v, i) => `$${params.push(v)}${row === 0 ? `::${types[i]}` : ""}`)
-          .join(", ")}, ${row + 1})`,
+    const rows = values.map(
+      (row, r) =>
+        `(${row.map((v, i) => `$${params.push(v)}${r === 0 ? `::${types[i]}` : ""}`).join(", ")}, ${r + 1})`,
     );
     source = `(VALUES ${rows.join(", ")})`;
   } else {
-    const arrays = types.map((type, i) => `$${params.push(jobs.map((j) => columns(j)[i]))}::${type}[]`);
+    const arrays = types.map((type, i) => `$${params.push(values.map((row) => row[i]))}::${type}[]`);
     source = `unnest(${arrays.join(", ")}) WITH ORDINALITY`;
   }
   // `n`, each job's place in `jobs`: the ids (the order claims take) follow it.
@@ -159,6 +158,7 @@ export function outboxCtes(
            LIMIT 1 FOR SHARE SKIP LOCKED) c
         WHERE n.st = 'pending' AND n.s IS NULL)`);
     from = "outbox_new AS j";
+    // The job's own state and secret again: a password job beside a plain one for the same key is still added.
     conditions.push(`NOT EXISTS (SELECT 1 FROM outbox_covered c
                   WHERE c.resource_id = j.rid AND c.target = j.t AND c.action = j.a AND j.st = 'pending' AND j.s IS NULL)`);
   }
