@@ -9,9 +9,14 @@ import { CLAIM_FOLLOWERS_SQL, CLAIM_HEADS_SQL, type NewJob, outboxCtes } from ".
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
 interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
   "Shared Hit Blocks"?: number;
   "Shared Read Blocks"?: number;
   "Actual Rows"?: number;
+  "Actual Loops"?: number;
+  "Rows Removed by Filter"?: number;
+  Plans?: PlanNode[];
 }
 
 describe.each(BACKENDS)("claim cost on %s", (backend) => {
@@ -35,29 +40,45 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
   afterAll(() => s.close());
 
   let pendingIds: string[] = [];
+  /**
+   * The executed plan of `sql`, rolled back. `drainedStatistics`: as the bridge runs it after a drained queue, i.e.
+   * prepared (planned once for any values) with statistics taken while every job was done, then a burst.
+   */
+  async function planOf(sql: string, params: unknown[], opts: { drainedStatistics?: boolean } = {}) {
+    return s.db
+      .transaction(async (tx) => {
+        if (opts.drainedStatistics) {
+          await tx.query("SET LOCAL plan_cache_mode = force_generic_plan");
+          const { rows: open } = await tx.query<{ id: string }>(
+            "UPDATE outbox SET state = 'done' WHERE state = 'pending' RETURNING id",
+          );
+          await tx.exec("ANALYZE outbox");
+          await tx.query("UPDATE outbox SET state = 'pending' WHERE id = ANY($1::bigint[])", [
+            open.map((r) => r.id),
+          ]);
+        }
+        const { rows } = await tx.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
+          params,
+        );
+        throw Object.assign(new Error("rollback"), { plan: rows[0]!["QUERY PLAN"][0].Plan });
+      })
+      .catch((e: { plan?: PlanNode }) => {
+        if (!e.plan) throw e;
+        return e.plan;
+      });
+  }
+
   async function claimCost(
     limit: number,
     sql = CLAIM_HEADS_SQL,
     params: unknown[] = ["tableau", limit, "w:1", 60_000],
   ): Promise<{ buffers: number; claimed: number }> {
-    return s.db
-      .transaction(async (tx) => {
-        const { rows } = await tx.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
-          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
-          params,
-        );
-        const plan = rows[0]!["QUERY PLAN"][0].Plan;
-        throw Object.assign(new Error("rollback"), {
-          result: {
-            buffers: (plan["Shared Hit Blocks"] ?? 0) + (plan["Shared Read Blocks"] ?? 0),
-            claimed: plan["Actual Rows"] ?? 0,
-          },
-        });
-      })
-      .catch((e: { result?: { buffers: number; claimed: number } }) => {
-        if (!e.result) throw e;
-        return e.result;
-      });
+    const plan = await planOf(sql, params);
+    return {
+      buffers: (plan["Shared Hit Blocks"] ?? 0) + (plan["Shared Read Blocks"] ?? 0),
+      claimed: plan["Actual Rows"] ?? 0,
+    };
   }
 
   it("claims a batch of 200 from 2,000 open jobs touching a few buffers per job (16 measured), not the whole queue per job (19,600 before)", async () => {
@@ -86,42 +107,13 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
     expect(buffers / claimed).toBeLessThan(100);
   });
 
-  /** Outbox rows a statement's plan read (returned or filtered out by its scans of the table, every loop). */
+  /** Outbox rows a statement's plan read after a drained queue (returned or filtered out by its scans, every loop). */
   async function outboxRowsRead(sql: string, params: unknown[]): Promise<number> {
-    interface Node {
-      "Node Type": string;
-      "Relation Name"?: string;
-      "Actual Rows"?: number;
-      "Actual Loops"?: number;
-      "Rows Removed by Filter"?: number;
-      Plans?: Node[];
-    }
-    const read = (n: Node): number =>
+    const read = (n: PlanNode): number =>
       (/Scan/.test(n["Node Type"]) && n["Relation Name"] === "outbox"
         ? ((n["Actual Rows"] ?? 0) + (n["Rows Removed by Filter"] ?? 0)) * (n["Actual Loops"] ?? 1)
         : 0) + (n.Plans ?? []).reduce((sum, c) => sum + read(c), 0);
-    return s.db
-      .transaction(async (tx) => {
-        // As the bridge runs it: prepared, planned once for any values, with statistics taken while every job was
-        // done (a drained queue), then a burst. All rolled back with the rest.
-        await tx.query("SET LOCAL plan_cache_mode = force_generic_plan");
-        const { rows: open } = await tx.query<{ id: string }>(
-          "UPDATE outbox SET state = 'done' WHERE state = 'pending' RETURNING id",
-        );
-        await tx.exec("ANALYZE outbox");
-        await tx.query("UPDATE outbox SET state = 'pending' WHERE id = ANY($1::bigint[])", [
-          open.map((r) => r.id),
-        ]);
-        const { rows } = await tx.query<{ "QUERY PLAN": [{ Plan: Node }] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
-          params,
-        );
-        throw Object.assign(new Error("rollback"), { result: read(rows[0]!["QUERY PLAN"][0].Plan) });
-      })
-      .catch((e: { result?: number }) => {
-        if (e.result === undefined) throw e;
-        return e.result;
-      });
+    return read(await planOf(sql, params, { drainedStatistics: true }));
   }
 
   it("queues a write's jobs reading only that resource's jobs, whether they join a pending one or not (2,501 rows read per write before)", async () => {
