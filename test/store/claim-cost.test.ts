@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE_GROUPS_OF_MEMBERS_SQL } from "../../src/store/delivery.ts";
+import { linkStatusRows } from "../../src/store/links.ts";
 import { CLAIM_FOLLOWERS_SQL, CLAIM_HEADS_SQL, type NewJob, outboxCtes } from "../../src/store/outbox.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
@@ -165,5 +166,25 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
     const read = await outboxRowsRead(CLAIM_HEADS_SQL, ["tableau", 200, "w:1", 60_000]);
     // Each head's place in the due index, its oldest-open-job lookup and its update: 600.
     expect(read).toBeLessThan(1000);
+  });
+
+  it("reads a resource's status with one lookup of its links and one of its open jobs (three of each before)", async () => {
+    // Linked in one target, an open job in both: the status every SCIM answer with a provisioning status reads.
+    const id = pendingIds[1_000]!;
+    await s.db.query(
+      "INSERT INTO links (resource_type, resource_id, target, target_id, state) VALUES ('User', $1, 'tableau', 't-1', 'synced')",
+      [id],
+    );
+    const lookups = (n: PlanNode, table: string): number =>
+      (/Scan/.test(n["Node Type"]) && n["Relation Name"] === table ? (n["Actual Loops"] ?? 1) : 0) +
+      (n.Plans ?? []).reduce((sum, c) => sum + lookups(c, table), 0);
+    const plan = await planOf(
+      `SELECT * FROM (${linkStatusRows((a) => `${a}.resource_id = $1::uuid`)}) s ORDER BY target`,
+      [id],
+      { drainedStatistics: true },
+    );
+    expect(plan["Actual Rows"]).toBe(2);
+    expect(lookups(plan, "links")).toBe(1);
+    expect(lookups(plan, "outbox")).toBe(1);
   });
 });
