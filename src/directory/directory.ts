@@ -557,7 +557,15 @@ export class Directory {
     const jobs = await this.earlyJobs(this.db, written);
     if (!jobs) return LOCK;
     const audit = auditEntry(type, "update", ctx);
-    const after = await updateResourceAt(this.db, type, id, before.version, data, now, audit, jobs);
+    // A target in which the read saw no open job (its status is neither pending nor held) has none to join: the
+    // usual case of an IdP's push, each user changed once. The lookup is then left out of the write.
+    const waiting = new Set(
+      read.links?.filter((s) => s.state === "pending" || s.state === "held").map((s) => s.target),
+    );
+    const noOpenJobs = !!read.links && !jobs.some((j) => waiting.has(j.target));
+    const after = await updateResourceAt(this.db, type, id, before.version, data, now, audit, jobs, {
+      noOpenJobs,
+    });
     return (
       after && {
         view: { resource: after, ...extras(read.links && withJobs(read.links, jobs)) },

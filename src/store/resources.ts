@@ -156,6 +156,10 @@ export async function updateResource(
  * Replaces the body and bumps the version only if the resource is still at `version` (undefined: whatever its
  * version): a write that read the row without locking it. Undefined when the row changed or went meanwhile; the
  * audit row and the jobs are then not written either (they hang on the updated row).
+ * `noOpenJobs`: the caller's read found no open job of the resource in any of the jobs' targets, so the jobs go in
+ * without looking for a pending one to join (outboxCtes `coalesce`). One queued meanwhile by a path that does not
+ * change the resource (reconcile, an admin's retry) is then beside this write's: the claim takes both as one
+ * delivery (its followers), so the worst case is the coalescing not done, never a change lost.
  */
 export async function updateResourceAt(
   q: Queryable,
@@ -166,6 +170,7 @@ export async function updateResourceAt(
   now: Date,
   audit?: AuditEntry,
   jobs?: readonly NewJob[],
+  opts: { noOpenJobs?: boolean } = {},
 ): Promise<StoredResource | undefined> {
   const cols = columns(type, data);
   const names = Object.keys(cols);
@@ -173,7 +178,10 @@ export async function updateResourceAt(
   const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
   const at = version === undefined ? "" : ` AND version = $${params.push(version)}`;
   const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1${at} RETURNING ${SELECT}`;
-  const { rows } = await q.query<Row>(prepared(withSideWrites(type, sql, params, audit, jobs, true)), params);
+  const { rows } = await q.query<Row>(
+    prepared(withSideWrites(type, sql, params, audit, jobs, !opts.noOpenJobs)),
+    params,
+  );
   return rows[0] && rowToResource(type, rows[0]);
 }
 

@@ -95,6 +95,33 @@ describe.each(BACKENDS)("%s", (backend) => {
     expect(await open(id)).toEqual(["tableau provision pending", "salesforce provision pending"]);
   });
 
+  it("a write whose read found no open job adds its own without looking: one queued meanwhile stays beside it and one claim delivers both", async () => {
+    const id = await created();
+    const [row] = (await s.db.query<{ version: number }>("SELECT version FROM users WHERE id = $1", [id]))
+      .rows;
+    const written = await updateResourceAt(
+      s.db,
+      "User",
+      id,
+      row!.version,
+      { userName: `${id}@example.com`, title: "A" },
+      new Date(),
+      { action: "scim.user.update" },
+      provision(id),
+      { noOpenJobs: true },
+    );
+    expect(written?.version).toBe(row!.version + 1);
+    expect(await open(id)).toEqual([
+      "tableau provision pending",
+      "salesforce provision pending",
+      "tableau provision pending",
+      "salesforce provision pending",
+    ]);
+    const [unit] = await claimUnits(s.db, "tableau", 10, "worker-1", 60_000);
+    expect(unit?.resourceId).toBe(id);
+    expect(unit?.jobs).toHaveLength(2);
+  });
+
   it("a change made once the delivery is claimed gets its own job, which the next changes then share", async () => {
     const id = await created();
     const [unit] = await claimUnits(s.db, "tableau", 1, "worker-1", 60_000);

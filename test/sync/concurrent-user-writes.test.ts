@@ -154,3 +154,60 @@ describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
     expect(now.meta.version).toBe('W/"2"');
   });
 });
+
+// A PATCH looks for a pending delivery to join only where its read showed one (status pending or held); where it
+// showed none it queues its own at once. Both halves of that choice, through HTTP, with a delivery kept in flight.
+describe.each(BACKENDS)("a PATCH joins a pending delivery on %s", (backend) => {
+  let target: RunningTestTarget;
+  let t: TestBridge;
+  beforeAll(async () => {
+    target = await startTestTarget();
+    t = await startTestBridge({
+      backend,
+      targets: [{ name: "accounts", kind: "test", url: target.url }],
+      config: { sync: { waitForDeliveryMs: 0 } },
+    });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await target.close();
+  });
+
+  const jobs = async (id: string) =>
+    (
+      await t.store.db.query<{ state: string }>(
+        "SELECT state FROM outbox WHERE resource_id = $1 AND state <> 'done' ORDER BY id",
+        [id],
+      )
+    ).rows.map((r) => r.state);
+  const patch = (id: string, title: string) =>
+    t.request
+      .patch(`/scim/v2/Users/${id}`)
+      .set(AUTH)
+      .send({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "replace", path: "title", value: title }],
+      })
+      .expect(200);
+
+  it("joins the job queued behind a delivery in flight, and queues one of its own once the user is synced", async () => {
+    target.setFaults({ latencyMs: 1500 });
+    const id = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("joins@example.com")).expect(201))
+      .body.id as string;
+    await eventually(async () => (await jobs(id)).join() === "running");
+    await patch(id, "A"); // the delivery in flight cannot read it: a job of its own
+    await patch(id, "B"); // joins A's
+    await patch(id, "C");
+    expect(await jobs(id)).toEqual(["running", "pending"]);
+    target.setFaults({ latencyMs: 0 });
+    await eventually(async () => {
+      const now = (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH).expect(200)).body;
+      return now[PROV].targets[0].state === "synced";
+    });
+    expect(target.accounts.size).toBe(1);
+    expect([...target.accounts.values()][0]?.fields.title).toBe("C");
+    await patch(id, "D");
+    expect(await jobs(id)).toEqual(["pending"]);
+    await eventually(() => [...target.accounts.values()][0]?.fields.title === "D");
+  });
+});
