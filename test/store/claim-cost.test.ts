@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE_GROUPS_OF_MEMBERS_SQL } from "../../src/store/delivery.ts";
 import { linkStatusRows } from "../../src/store/links.ts";
-import { DROP_JOBS_QUEUED_NOW_SQL } from "../../src/store/reconcile.ts";
 import { CLAIM_FOLLOWERS_SQL, CLAIM_HEADS_SQL, type NewJob, outboxCtes } from "../../src/store/outbox.ts";
+import { DROP_JOBS_QUEUED_NOW_SQL } from "../../src/store/reconcile.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
 interface PlanNode {
@@ -172,7 +172,9 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
   it("drops an imported resource's jobs reading only that resource's jobs, with statistics from a drained queue", async () => {
     // Once per imported resource and target: reading every pending job of the target each time made an import of
     // n resources cost n × the queue.
-    expect(await outboxRowsRead(DROP_JOBS_QUEUED_NOW_SQL, ["tableau", pendingIds[1_500]])).toBeLessThanOrEqual(2);
+    expect(
+      await outboxRowsRead(DROP_JOBS_QUEUED_NOW_SQL, ["tableau", pendingIds[1_500]]),
+    ).toBeLessThanOrEqual(2);
   });
 
   it("reads a resource's status with one lookup of its links and one of its open jobs (three of each before)", async () => {

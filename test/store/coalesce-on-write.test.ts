@@ -76,8 +76,8 @@ describe.each(BACKENDS)("%s", (backend) => {
     expect(await audited(id)).toBe(6);
   });
 
-  it("the same through a write read without a lock (its version checked) and through enqueueJobs", async () => {
-    const id = await created();
+  /** A change as the unlocked PATCH makes it: the version read first, the write conditional on it. */
+  const updateAt = async (id: string, opts: { noOpenJobs?: boolean } = {}) => {
     const [row] = (await s.db.query<{ version: number }>("SELECT version FROM users WHERE id = $1", [id]))
       .rows;
     const written = await updateResourceAt(
@@ -89,28 +89,21 @@ describe.each(BACKENDS)("%s", (backend) => {
       new Date(),
       { action: "scim.user.update" },
       provision(id),
+      opts,
     );
     expect(written?.version).toBe(row!.version + 1);
+  };
+
+  it("the same through a write read without a lock (its version checked) and through enqueueJobs", async () => {
+    const id = await created();
+    await updateAt(id);
     await enqueueJobs(s.db, provision(id));
     expect(await open(id)).toEqual(["tableau provision pending", "salesforce provision pending"]);
   });
 
   it("a write whose read found no open job adds its own without looking: one queued meanwhile stays beside it and one claim delivers both", async () => {
     const id = await created();
-    const [row] = (await s.db.query<{ version: number }>("SELECT version FROM users WHERE id = $1", [id]))
-      .rows;
-    const written = await updateResourceAt(
-      s.db,
-      "User",
-      id,
-      row!.version,
-      { userName: `${id}@example.com`, title: "A" },
-      new Date(),
-      { action: "scim.user.update" },
-      provision(id),
-      { noOpenJobs: true },
-    );
-    expect(written?.version).toBe(row!.version + 1);
+    await updateAt(id, { noOpenJobs: true });
     expect(await open(id)).toEqual([
       "tableau provision pending",
       "salesforce provision pending",

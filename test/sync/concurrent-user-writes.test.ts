@@ -10,20 +10,30 @@ import { type RunningTestTarget, startTestTarget } from "../support/test-target.
 const PATCHES = 20;
 const PROV = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
 
-describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
-  let target: RunningTestTarget;
-  let t: TestBridge;
+/** A bridge with one test target (answers not waiting for delivery), started before and stopped after the suite. */
+function bridgeWithTarget(backend: (typeof BACKENDS)[number]) {
+  const running = {} as { target: RunningTestTarget; t: TestBridge };
   beforeAll(async () => {
-    target = await startTestTarget();
-    t = await startTestBridge({
+    running.target = await startTestTarget();
+    running.t = await startTestBridge({
       backend,
-      targets: [{ name: "accounts", kind: "test", url: target.url }],
+      targets: [{ name: "accounts", kind: "test", url: running.target.url }],
       config: { sync: { waitForDeliveryMs: 0 } },
     });
   });
   afterAll(async () => {
-    await t.stop();
-    await target.close();
+    await running.t.stop();
+    await running.target.close();
+  });
+  return running;
+}
+
+describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
+  const running = bridgeWithTarget(backend);
+  let t: TestBridge;
+  let target: RunningTestTarget;
+  beforeAll(() => {
+    ({ t, target } = running);
   });
 
   const createUser = async (userName: string) => {
@@ -158,19 +168,11 @@ describe.each(BACKENDS)("concurrent writes of one user on %s", (backend) => {
 // A PATCH looks for a pending delivery to join only where its read showed one (status pending or held); where it
 // showed none it queues its own at once. Both halves of that choice, through HTTP, with a delivery kept in flight.
 describe.each(BACKENDS)("a PATCH joins a pending delivery on %s", (backend) => {
-  let target: RunningTestTarget;
+  const running = bridgeWithTarget(backend);
   let t: TestBridge;
-  beforeAll(async () => {
-    target = await startTestTarget();
-    t = await startTestBridge({
-      backend,
-      targets: [{ name: "accounts", kind: "test", url: target.url }],
-      config: { sync: { waitForDeliveryMs: 0 } },
-    });
-  });
-  afterAll(async () => {
-    await t.stop();
-    await target.close();
+  let target: RunningTestTarget;
+  beforeAll(() => {
+    ({ t, target } = running);
   });
 
   const jobs = async (id: string) =>
