@@ -29,7 +29,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import pg from "pg";
@@ -403,6 +403,8 @@ async function main() {
       let doneAtStart: Promise<number> | undefined;
       const cpu0 = process.cpuUsage();
       const loop0 = performance.eventLoopUtilization();
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
       const pgCpu = postgresCpu();
       const profile = process.env.BENCH_PROFILE?.split(",").includes(s.kind)
         ? await startProfile(s.kind)
@@ -415,6 +417,8 @@ async function main() {
       const cpu = process.cpuUsage(cpu0);
       if (profile) console.log(`CPU profile of ${s.kind}: ${await profile()}`);
       const loop = performance.eventLoopUtilization(loop0).utilization;
+      delay.disable();
+      const stall = `event loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(0)} ms`;
       const pgMs = (pgCpu() * 1000) / Math.max(1, r.rps * SECONDS);
       const cpuMs = (cpu.user + cpu.system) / 1000 / Math.max(1, r.rps * SECONDS);
       results.set(`${s.kind}#${s.round}`, { ...r, cpuMs });
@@ -424,13 +428,14 @@ async function main() {
         `| ${s.name}${ROUNDS > 1 && compared.has(s.kind) ? ` (round ${s.round + 1})` : ""} | ${fmt(r)} | ${cpuMs.toFixed(2)} | ${pgMs.toFixed(2)} | ${fmt(baseline)} | ${s.goal} | ${r.non2xx ? `${r.non2xx} non-2xx` : ""} |`,
       );
       console.log(rows.at(-1));
+      console.log(`  ${stall}`);
       if (PGSS) console.log(await topStatements(s.kind, s.round));
       trace?.print();
       if (s.kind.endsWith("Targets") && process.env.BENCH_DISPATCH !== "0")
         deliveries.push(
           `${s.kind} (round ${s.round + 1}): ${doneAtEnd - ((await doneAtStart) ?? done0)} delivery jobs done during the burst ` +
             `(${((await doneAtStart) ?? done0) - done0} in the moment before it), ` +
-            `${await jobs("'pending', 'running'")} queued at its end, event loop ${(loop * 100).toFixed(0)}% busy`,
+            `${await jobs("'pending', 'running'")} queued at its end, event loop ${(loop * 100).toFixed(0)}% busy, ${stall}`,
         );
     }
     if (deliveries.length) deliveries.push(await drain(true));
