@@ -128,36 +128,46 @@ export interface LinkOutcome {
   sent?: Record<string, unknown>;
 }
 
-/** Records the outcome of delivery attempts (two statements for a whole batch). */
+/** recordLinks' parameters: the target, then one array per column of the outcomes. */
+const columnsOf = (target: string, outcomes: LinkOutcome[]) => [
+  target,
+  outcomes.map((o) => o.resourceType),
+  outcomes.map((o) => o.resourceId),
+  outcomes.map((o) => o.targetId ?? null),
+  outcomes.map((o) => o.state),
+  outcomes.map((o) => o.errorCode ?? null),
+  outcomes.map((o) => o.errorMessage ?? null),
+  outcomes.map((o) => o.deprovisioned ?? null),
+  outcomes.map((o) => (o.sent ? JSON.stringify(o.sent) : null)),
+];
+
+/** Records the outcome of delivery attempts: one statement for a whole batch of new links, two when some exist. */
 export async function recordLinks(q: Queryable, target: string, outcomes: LinkOutcome[]) {
   if (!outcomes.length) return;
-  const params = [
-    target,
-    outcomes.map((o) => o.resourceType),
-    outcomes.map((o) => o.resourceId),
-    outcomes.map((o) => o.targetId ?? null),
-    outcomes.map((o) => o.state),
-    outcomes.map((o) => o.errorCode ?? null),
-    outcomes.map((o) => o.errorMessage ?? null),
-    outcomes.map((o) => o.deprovisioned ?? null),
-    outcomes.map((o) => (o.sent ? JSON.stringify(o.sent) : null)),
-  ];
+  const params = columnsOf(target, outcomes);
   const rows = `unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::jsonb[])
                 AS o(rt, rid, tid, st, ec, em, dp, sent)`;
-  // Creates the missing rows and locks the existing ones in one order (of resource id), before the update locks
-  // them in whatever order its join takes: batches recording at once (a group's link is written by every batch of
-  // its members) then wait for each other instead of deadlocking.
-  await q.query(
-    prepared(`INSERT INTO links (resource_type, resource_id, target) SELECT o.rt, o.rid, $1 FROM ${rows}
-     ORDER BY o.rid ON CONFLICT (resource_id, target) DO UPDATE SET state = links.state WHERE false`),
+  // Creates the missing rows as they are to be and locks the existing ones in one order (of resource id), before the
+  // update locks them in whatever order its join takes: batches recording at once (a group's link is written by every
+  // batch of its members) then wait for each other instead of deadlocking. A first delivery (every link new) is
+  // then one statement and one write per link, not an insert and an update of each.
+  const { rows: created } = await q.query<{ resource_id: string }>(
+    prepared(`INSERT INTO links (resource_type, resource_id, target, target_id, state, last_attempt_at, error_code,
+                                 error_message, deprovisioned, sent)
+     SELECT o.rt, o.rid, $1, o.tid, o.st, now(), o.ec, o.em, COALESCE(o.dp, false), o.sent FROM ${rows}
+     ORDER BY o.rid ON CONFLICT (resource_id, target) DO UPDATE SET state = links.state WHERE false
+     RETURNING resource_id`),
     params,
   );
+  if (created.length === outcomes.length) return;
+  const isNew = new Set(created.map((r) => r.resource_id));
+  const existing = outcomes.filter((o) => !isNew.has(o.resourceId));
   await q.query(
     prepared(`UPDATE links l SET target_id = COALESCE(o.tid, l.target_id), state = o.st, last_attempt_at = now(),
             error_code = o.ec, error_message = o.em, deprovisioned = COALESCE(o.dp, l.deprovisioned),
             sent = COALESCE(o.sent, l.sent)
        FROM ${rows} WHERE l.resource_id = o.rid AND l.target = $1`),
-    params,
+    columnsOf(target, existing),
   );
 }
 

@@ -114,4 +114,57 @@ describe.each(BACKENDS)("status on %s", (backend) => {
     await s.db.query("UPDATE outbox SET state = 'done' WHERE resource_id = $1", [id]);
     expect(await status(id)).toEqual([{ target: "a", state: "synced", targetId: "acct-9", errorCode: null }]);
   });
+
+  it("records a first delivery's links in one write each, and a later one's as updates of them", async () => {
+    const ids = [await user(), await user(), await user()];
+    const outcome = (id: string, n: number) => ({
+      resourceType: "User" as const,
+      resourceId: id,
+      state: "synced" as const,
+      targetId: `acct-${n}`,
+      sent: { Title: `T${n}` },
+    });
+    // Rows recordLinks inserted and updated in links, as PostgreSQL counts them (its counters not yet reported
+    // include earlier transactions': the difference is this call's).
+    const writes = (record: Parameters<typeof recordLinks>[2]) =>
+      s.db.transaction(async (tx) => {
+        const count = async () =>
+          (
+            await tx.query<{ ins: number; upd: number }>(
+              `SELECT pg_stat_get_xact_tuples_inserted('links'::regclass)::int AS ins,
+                      pg_stat_get_xact_tuples_updated('links'::regclass)::int AS upd`,
+            )
+          ).rows[0]!;
+        const before = await count();
+        await recordLinks(tx, "w", record);
+        const after = await count();
+        return { ins: after.ins - before.ins, upd: after.upd - before.upd };
+      });
+    expect(await writes(ids.map((id, n) => outcome(id, n)))).toEqual({ ins: 3, upd: 0 });
+    expect((await linksFor(s.db, ids, "w")).map((l) => [l.state, l.targetId, l.sent])).toEqual(
+      ids
+        .map((id, n) => ({ id, n }))
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map(({ n }) => ["synced", `acct-${n}`, { Title: `T${n}` }]),
+    );
+    // One link new, two known: the new one inserted, the known ones updated, every value as recorded.
+    const fourth = await user();
+    expect(
+      await writes([
+        { ...outcome(ids[0]!, 0), state: "failed", errorCode: "E1", targetId: null },
+        outcome(fourth, 4),
+        { ...outcome(ids[1]!, 1), targetId: "acct-1b" },
+      ]),
+    ).toEqual({ ins: 1, upd: 2 });
+    const after = new Map(
+      (await linksFor(s.db, [ids[0]!, ids[1]!, fourth], "w")).map((l) => [l.resourceId, l]),
+    );
+    expect([after.get(ids[0]!)?.state, after.get(ids[0]!)?.targetId, after.get(ids[0]!)?.errorCode]).toEqual([
+      "failed",
+      "acct-0",
+      "E1",
+    ]);
+    expect(after.get(ids[1]!)?.targetId).toBe("acct-1b");
+    expect([after.get(fourth)?.state, after.get(fourth)?.targetId]).toEqual(["synced", "acct-4"]);
+  });
 });
