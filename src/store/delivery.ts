@@ -3,6 +3,7 @@
 // calls for, and the delivery audit.
 import type { DeliveryCode } from "../errors.ts";
 import { prepared, type Queryable } from "./db.ts";
+import { pendingByResource } from "./outbox.ts";
 import type { ResourceType } from "./resources.ts";
 
 export interface Tombstone {
@@ -90,9 +91,9 @@ export const WAKE_GROUPS_MS = 100;
 
 /**
  * queueGroupsOfMembers' statement: $1 target, $2 member ids, $3 request id, $4 wake early. The pending jobs of the
- * groups are looked up group by group through outbox_resource (`state NOT IN` keeps outbox_due out): with
- * statistics from a drained queue, the plain form (`resource_id IN (…)`) read every open job of the target per
- * member batch (2,001 rows with 2,000 open, measured in the claim-cost test).
+ * groups are looked up group by group through outbox_resource (pendingByResource): with statistics from a drained
+ * queue, the plain form (`resource_id IN (…)`) read every open job of the target per member batch (2,001 rows with
+ * 2,000 open, measured in the claim-cost test).
  */
 export const QUEUE_GROUPS_OF_MEMBERS_SQL = `WITH affected AS (
        SELECT m.group_id AS id FROM group_members m WHERE m.member_id = ANY($2::uuid[])
@@ -101,8 +102,7 @@ export const QUEUE_GROUPS_OF_MEMBERS_SQL = `WITH affected AS (
        SELECT o.id, o.resource_id, o.not_before, o.last_error_code FROM affected a
         CROSS JOIN LATERAL (
           SELECT x.id, x.resource_id, x.not_before, x.last_error_code FROM outbox x
-           WHERE x.resource_id = a.id AND x.target = $1
-             AND x.state IN ('pending', 'running', 'held') AND x.state NOT IN ('running', 'held')
+           WHERE x.resource_id = a.id AND x.target = $1 AND ${pendingByResource("x")}
              AND x.action = 'provision'
            FOR SHARE SKIP LOCKED) o),
      woken AS (

@@ -2,6 +2,7 @@
 // target's links and the store's users (so nothing is ever loaded whole), and the outbox marks callers wait on.
 import type { Queryable } from "./db.ts";
 import { linksByTargetIds } from "./links.ts";
+import { pendingByResource } from "./outbox.ts";
 
 /** Where a keyset walk over uuids starts, and how many store rows one step reads. */
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
@@ -156,10 +157,8 @@ export async function dropJobsQueuedNow(q: Queryable, target: string, resourceId
 }
 
 /**
- * "Pending" said in a form only outbox_resource can answer (`state NOT IN` keeps outbox_due out): with statistics
- * from a drained queue, `state = 'pending'` let the planner read every pending job of the target through outbox_due
- * for each imported resource (2,000 rows read per call with 2,000 open jobs: store/claim-cost).
+ * Pending said as pendingByResource: a plain `state = 'pending'` read every pending job of the target for each
+ * imported resource (2,000 rows per call with 2,000 open jobs: store/claim-cost).
  */
-export const DROP_JOBS_QUEUED_NOW_SQL = `DELETE FROM outbox
-  WHERE resource_id = $2 AND target = $1 AND state IN ('pending', 'running', 'held')
-    AND state NOT IN ('running', 'held') AND created = now()`;
+export const DROP_JOBS_QUEUED_NOW_SQL = `DELETE FROM outbox x
+  WHERE x.resource_id = $2 AND x.target = $1 AND ${pendingByResource("x")} AND x.created = now()`;

@@ -109,13 +109,18 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
     expect(buffers / claimed).toBeLessThan(100);
   });
 
+  /** `count` of every scan of `table` in the plan, summed. */
+  const scans = (n: PlanNode, table: string, count: (scan: PlanNode) => number): number =>
+    (/Scan/.test(n["Node Type"]) && n["Relation Name"] === table ? count(n) : 0) +
+    (n.Plans ?? []).reduce((sum, c) => sum + scans(c, table, count), 0);
+
   /** Outbox rows a statement's plan read after a drained queue (returned or filtered out by its scans, every loop). */
   async function outboxRowsRead(sql: string, params: unknown[]): Promise<number> {
-    const read = (n: PlanNode): number =>
-      (/Scan/.test(n["Node Type"]) && n["Relation Name"] === "outbox"
-        ? ((n["Actual Rows"] ?? 0) + (n["Rows Removed by Filter"] ?? 0)) * (n["Actual Loops"] ?? 1)
-        : 0) + (n.Plans ?? []).reduce((sum, c) => sum + read(c), 0);
-    return read(await planOf(sql, params, { drainedStatistics: true }));
+    return scans(
+      await planOf(sql, params, { drainedStatistics: true }),
+      "outbox",
+      (n) => ((n["Actual Rows"] ?? 0) + (n["Rows Removed by Filter"] ?? 0)) * (n["Actual Loops"] ?? 1),
+    );
   }
 
   it("queues a write's jobs reading only that resource's jobs, whether they join a pending one or not (2,501 rows read per write before)", async () => {
@@ -184,9 +189,7 @@ describe.each(BACKENDS)("claim cost on %s", (backend) => {
       "INSERT INTO links (resource_type, resource_id, target, target_id, state) VALUES ('User', $1, 'tableau', 't-1', 'synced')",
       [id],
     );
-    const lookups = (n: PlanNode, table: string): number =>
-      (/Scan/.test(n["Node Type"]) && n["Relation Name"] === table ? (n["Actual Loops"] ?? 1) : 0) +
-      (n.Plans ?? []).reduce((sum, c) => sum + lookups(c, table), 0);
+    const lookups = (n: PlanNode, table: string) => scans(n, table, (scan) => scan["Actual Loops"] ?? 1);
     const plan = await planOf(
       `SELECT * FROM (${linkStatusRows((a) => `${a}.resource_id = $1::uuid`)}) s ORDER BY target`,
       [id],
