@@ -62,6 +62,8 @@ export interface Change {
   membersRemoved?: string[];
   /** A password that came with the write: never stored with the resource. */
   password?: string;
+  /** An update's status in each target, as the write read it before writing (when it did). */
+  status?: readonly LinkStatus[];
   ctx: WriteContext;
 }
 
@@ -554,6 +556,7 @@ export class Directory {
       return { view: { resource: before, ...extras(read.links) }, changed: false };
     const now = new Date();
     const written = updateOf(before, data, now, ctx, { password });
+    if (read.links) written.status = read.links;
     const jobs = await this.earlyJobs(this.db, written);
     if (!jobs) return LOCK;
     const audit = auditEntry(type, "update", ctx);

@@ -2,6 +2,7 @@
 // concerns. Scope (a SCIM filter per target) decides provision vs deprovision; pre-flight marks a target that would
 // certainly reject the user as failed (and refuses the write only when no target could take it); the deletion
 // circuit breaker holds mass deprovisions.
+import { isDeepStrictEqual } from "node:util";
 import type { Change, ChangeListener } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import {
@@ -23,6 +24,7 @@ import {
   type DesiredUser,
   handlesGroups,
   hasPreflight,
+  hasUserView,
   type Problem,
 } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
@@ -88,6 +90,7 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
     const cache: PreflightCache = {};
     const jobs: NewJob[] = [];
     for (const t of opts.targets) {
+      if (await unseenBy(q, t, change, cache)) continue;
       // An objection is recorded (dead job, failed link, audit row) or refuses the write: the listener does both.
       if ((await preflightOf(q, t, change, cache)).length) return undefined;
       jobs.push(provisionJob(opts, t, change.id, change));
@@ -120,6 +123,33 @@ function provisionJob(opts: EnqueueOptions, t: ConfiguredTarget, id: string, cha
 interface PreflightCache {
   desired?: DesiredUser;
   withGroups?: boolean;
+  /** The user's groups, read once per write. */
+  groups?: string[];
+}
+
+/** The displayNames of the written user's groups, for a target whose mapping uses them (none while it is created). */
+async function groupsFor(q: Queryable, t: ConfiguredTarget, change: Change, cache: PreflightCache) {
+  if (change.action === "create" || t.target.usesGroups === false) return [];
+  cache.groups ??= ((await groupsOf(q, [change.id])).get(change.id) ?? []).map((g) => g.display);
+  return cache.groups;
+}
+
+/**
+ * Whether `t` cannot see this update: its view of the user (UserViewTarget: what its delivery reads) is as it was,
+ * and the target has the user as it was (synced) or is about to (a delivery pending, which sends the state it
+ * finds then: as good as this one for `t`). Then the change needs no job there, and no pre-flight either (its
+ * verdict on an unchanged view is the one the pending or done delivery had). A target that failed, holds the user
+ * back or never had it is sent every write, so any write retries it; a password always goes.
+ */
+async function unseenBy(q: Queryable, t: ConfiguredTarget, change: Change, cache: PreflightCache) {
+  const state = change.status?.find((s) => s.target === t.name)?.state;
+  const target = t.target;
+  if (change.action !== "update" || !change.before || !change.after || change.password) return false;
+  if ((state !== "synced" && state !== "pending") || !hasUserView(target)) return false;
+  const groups = await groupsFor(q, t, change, cache);
+  const view = (data: Record<string, unknown>) =>
+    target.userView({ scimId: change.id, data, active: data.active !== false, groups });
+  return isDeepStrictEqual(view(change.before.data), view(change.after.data));
 }
 
 /**
@@ -142,7 +172,7 @@ async function preflightOf(
       scimId: change.id,
       data: change.after!.data,
       active: true,
-      groups: readGroups ? ((await groupsOf(q, [change.id])).get(change.id) ?? []).map((g) => g.display) : [],
+      groups: await groupsFor(q, t, change, cache),
     };
     cache.withGroups = readGroups;
   }

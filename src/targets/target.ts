@@ -164,6 +164,15 @@ export interface PreflightTarget {
   preflight(user: DesiredUser): Problem[];
 }
 
+export interface UserViewTarget {
+  /**
+   * Everything a delivery of `user` to this target depends on, as plain data (its mapped fields, the active flag and
+   * whatever else the delivery reads of the user): two users with deep-equal views are delivered alike, so a change
+   * that leaves the view as it was needs no delivery here. A target without it is sent every change.
+   */
+  userView(user: DesiredUser): unknown;
+}
+
 export interface DriftTarget {
   /**
    * For reconcile: the fields in which a listed account differs from what this target would write for `user`
@@ -183,6 +192,9 @@ export const acceptsPasswords = (t: Target): t is Target & PasswordTarget =>
 
 export const hasPreflight = (t: Target): t is Target & PreflightTarget =>
   typeof (t as Partial<PreflightTarget>).preflight === "function";
+
+export const hasUserView = (t: Target): t is Target & UserViewTarget =>
+  typeof (t as Partial<UserViewTarget>).userView === "function";
 
 export const detectsDrift = (t: Target): t is Target & DriftTarget =>
   typeof (t as Partial<DriftTarget>).driftedFields === "function";

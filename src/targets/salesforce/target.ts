@@ -11,6 +11,7 @@ import type {
   Problem,
   Target,
   TargetAccount,
+  UserViewTarget,
 } from "../target.ts";
 import { checkTarget } from "./check.ts";
 import { SalesforceClient } from "./client.ts";
@@ -22,7 +23,7 @@ import { listGroups, listUsers } from "./listing.ts";
 import { standardLookups } from "./lookups.ts";
 import { defaultSalesforceMapping, mapSalesforceUser } from "./mapping.ts";
 import { syncAssignments } from "./permissions.ts";
-import { applyUserOps, type Indexed } from "./users.ts";
+import { applyUserOps, type Indexed, salesforceUserView } from "./users.ts";
 import { validateSalesforceUser } from "./validate.ts";
 
 export interface SalesforceTargetDeps {
@@ -33,7 +34,7 @@ export interface SalesforceTargetDeps {
   now?: () => number;
 }
 
-export interface SalesforceTarget extends Target, GroupTarget, PreflightTarget, DriftTarget {
+export interface SalesforceTarget extends Target, GroupTarget, PreflightTarget, DriftTarget, UserViewTarget {
   readonly kind: "salesforce";
   /** Data API calls this target has made (for benchmarks and logs). */
   readonly apiCalls: number;
@@ -114,6 +115,7 @@ export function createSalesforceTarget(
       const fields = mapSalesforceUser(mapping, { user: user.data, groups: user.groups });
       return validateSalesforceUser(fields, { mapping });
     },
+    userView: (user: DesiredUser) => salesforceUserView(ctx, user),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     async close() {

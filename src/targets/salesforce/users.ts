@@ -61,6 +61,18 @@ export function planUser(ctx: SalesforceContext, index: number, op: UpsertOp): U
   return plan;
 }
 
+/**
+ * What a delivery of `user` reads of it (UserViewTarget): its mapped fields (planUser), the active flag and the
+ * manager (resolveReferences). Whatever else planUser or resolveReferences comes to read belongs here too.
+ */
+export function salesforceUserView(ctx: Pick<SalesforceContext, "mapping">, user: DesiredUser): unknown {
+  return {
+    mapped: mapSalesforceUser(ctx.mapping, { user: user.data, groups: user.groups }),
+    active: user.active,
+    manager: managerScimId(user) ?? null,
+  };
+}
+
 function managerScimId(user: DesiredUser): string | undefined {
   const enterprise = user.data[ENTERPRISE_URN] as { manager?: { value?: unknown } } | undefined;
   const value = enterprise?.manager?.value;

@@ -10,6 +10,7 @@ import type {
   Problem,
   Target,
   TargetAccount,
+  UserViewTarget,
 } from "../target.ts";
 import { addUsersByCsv, type Indexed, type Removal, removeUsersByCsv, useCsv, usersById } from "./bulk.ts";
 import { checkTableau } from "./check.ts";
@@ -25,6 +26,7 @@ import {
   listUsers,
   preflightUser,
   type TableauUser,
+  tableauUserView,
   upsertUser,
   userName,
 } from "./users.ts";
@@ -34,7 +36,7 @@ export type TableauTargetOptions = TableauClientOptions & {
   jobPolling?: JobPolling;
 };
 
-export interface TableauTarget extends Target, GroupTarget, PreflightTarget, DriftTarget {
+export interface TableauTarget extends Target, GroupTarget, PreflightTarget, DriftTarget, UserViewTarget {
   readonly kind: "tableau";
   /** The client, for diagnostics: API calls sent and sign-ins made. */
   readonly client: TableauClient;
@@ -171,6 +173,7 @@ export function createTableauTarget(
     createsGroupsApart: true,
     usesGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
+    userView: (user: DesiredUser) => tableauUserView(ctx, user),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     close: () => client.signOut(),

@@ -26,6 +26,11 @@ export function mapUser(ctx: TableauContext, user: DesiredUser): MappedFields {
   return mapTableauUser(ctx.mapping, { user: user.data, groups: user.groups });
 }
 
+/** What a delivery of `user` reads of it (UserViewTarget): its mapped fields and the active flag. */
+export function tableauUserView(ctx: TableauContext, user: DesiredUser): unknown {
+  return { mapped: mapUser(ctx, user), active: user.active };
+}
+
 /** The site user name (the correlation key) the mapping gives this user; "" when it gives none. */
 export function userName(ctx: TableauContext, user: DesiredUser): string {
   const name = mapUser(ctx, user).name;
