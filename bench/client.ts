@@ -71,7 +71,15 @@ function requestFor(s: Scenario): (req: Req) => Req {
         path: `/scim/v2/Users/${pick(s.ids!)}`,
         body: JSON.stringify({
           schemas: [PATCH],
-          Operations: [{ op: "replace", path: "displayName", value: `Renamed ${tag} ${n}` }],
+          Operations: [
+            process.env.BENCH_PATCH === "email"
+              ? {
+                  op: "replace",
+                  path: 'emails[type eq "work"].value',
+                  value: `renamed-${tag}-${n}@bench.example.com`,
+                }
+              : { op: "replace", path: "displayName", value: `Renamed ${tag} ${n}` },
+          ],
         }),
       });
     case "page":

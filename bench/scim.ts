@@ -7,6 +7,8 @@
 //                  createUserTargets,patchUserTargets)
 //   BENCH_TARGET_LATENCY_MS  per-call latency of the two emulated targets (default 50)
 //   BENCH_DISPATCH=0         the *Targets scenarios without the dispatcher (the write path's own cost)
+//   BENCH_PROVISIONED=0      PATCH with targets changes users the targets never saw (default: users both hold, synced)
+//   BENCH_PATCH=email        PATCH the work email (both targets see it) instead of displayName (Tableau's fullName)
 //   BENCH_PROFILE=<kinds>    write a V8 CPU profile of the bridge process during each of those scenarios (bench-<kind>-*.cpuprofile)
 //   BENCH_ROUNDS             how many times the with/without-targets pairs run (default 3; the median ratio is the figure)
 //                            (the PATCHed users are fresh each round and outside the group for up to 5 rounds)
@@ -77,6 +79,37 @@ if (process.argv.includes("--client")) {
     licences: { Creator: 1e7, Explorer: 1e7, Viewer: 1e7 },
   });
   process.send?.({ salesforce: sf.url, tableau: tab.url });
+  // The accounts of users the bridge has already provisioned (provisionedInTargets), as its deliveries made them.
+  process.on("message", (m: { provision?: number[] }) => {
+    if (!m.provision) return;
+    const profileId = sf.org.profileId("Standard User");
+    const site = tab.server.site("");
+    const accounts = m.provision.map((i) => {
+      const u = userBody(i);
+      const s = sf.org.insert("User", {
+        Username: u.userName,
+        Email: u.userName,
+        FirstName: u.name.givenName,
+        LastName: u.name.familyName,
+        Alias: `b${u.name.familyName.replace(/\W/g, "").toLowerCase()}`.slice(0, 8),
+        FederationIdentifier: u.userName,
+        TimeZoneSidKey: "America/Los_Angeles",
+        LocaleSidKey: "en_US",
+        EmailEncodingKey: "UTF-8",
+        LanguageLocaleKey: "en_US",
+        ProfileId: profileId,
+        IsActive: true,
+      });
+      const t = site.addUser({
+        name: u.userName,
+        siteRole: "Viewer",
+        fullName: u.displayName,
+        email: u.userName,
+      });
+      return { salesforce: String(s.Id), tableau: t.id };
+    });
+    process.send?.({ accounts });
+  });
   process.once("disconnect", async () => {
     const u = process.cpuUsage();
     console.log(`emulators' CPU over the run: ${((u.user + u.system) / 1e6).toFixed(1)} s`);
@@ -138,14 +171,51 @@ async function load(db: Awaited<ReturnType<typeof openPostgres>>) {
   return { ids, groupId };
 }
 
-function emulators(): Promise<{ urls: { salesforce: string; tableau: string }; stop(): void }> {
+type Accounts = { salesforce: string; tableau: string }[];
+
+function emulators(): Promise<{
+  urls: { salesforce: string; tableau: string };
+  /** Creates the accounts of users 0…n (by their index in the load) in both emulators: their ids, in order. */
+  provision(users: number[]): Promise<Accounts>;
+  stop(): void;
+}> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ["--emulators"], { stdio: "inherit" });
+    const provision = (users: number[]) =>
+      new Promise<Accounts>((done) => {
+        child.once("message", (m) => done((m as { accounts: Accounts }).accounts));
+        child.send({ provision: users });
+      });
     child.once("message", (urls) =>
-      resolve({ urls: urls as { salesforce: string; tableau: string }, stop: () => child.disconnect() }),
+      resolve({
+        urls: urls as { salesforce: string; tableau: string },
+        provision,
+        stop: () => child.disconnect(),
+      }),
     );
     child.once("error", reject);
   });
+}
+
+/**
+ * Users the bridge with targets has delivered before: their accounts in both emulators and their links `synced`, as
+ * after the IdP's first push. An IdP's PATCH changes a user the targets already hold (BENCH_PROVISIONED=0: users they
+ * never saw, each PATCH then being the user's first delivery).
+ */
+async function provisionedInTargets(
+  db: Awaited<ReturnType<typeof openPostgres>>,
+  emus: Awaited<ReturnType<typeof emulators>>,
+  ids: string[],
+  users: number[],
+) {
+  const accounts = await emus.provision(users);
+  for (const target of ["salesforce", "tableau"] as const) {
+    await db.query(
+      `INSERT INTO links (resource_type, resource_id, target, target_id, state, synced_version, last_attempt_at)
+       SELECT 'User', id, $1, tid, 'synced', 1, now() FROM unnest($2::uuid[], $3::text[]) AS x(id, tid)`,
+      [target, users.map((i) => ids[i]), accounts.map((a) => a[target])],
+    );
+  }
 }
 
 /**
@@ -212,6 +282,16 @@ async function main() {
     const plainBase = await listen(plain);
     // The same store behind the whole bridge with both targets configured, with the default settings.
     const emus = await emulators();
+    if (process.env.BENCH_PROVISIONED !== "0") {
+      // The users PATCHed with targets: the warm-up's, then each round's (patchUserTargets' ranges below).
+      const t1 = Date.now();
+      const range = (from: number) => Array.from({ length: 5000 }, (_, k) => (from + k) % USERS);
+      const users = [
+        ...new Set([50_000, ...Array.from({ length: ROUNDS }, (_, r) => 55_000 + r * 10_000)].flatMap(range)),
+      ];
+      await provisionedInTargets(db, emus, ids, users);
+      console.log(`${users.length} of them provisioned in both targets in ${Date.now() - t1} ms`);
+    }
     const bridge = await createBridge({
       config: ConfigSchema.parse({
         rateLimit: { perMinute: 100_000_000 },
