@@ -335,7 +335,7 @@ async function main() {
       { ...common, name: "GET /Users/{id}", kind: "getUser", url: base, ids: ids.slice(0, 5000), goal: "" },
       {
         ...common,
-        name: "PATCH /Users/{id} (replace displayName)",
+        name: `PATCH /Users/{id} (replace ${process.env.BENCH_PATCH === "email" ? "the work email" : "displayName"})`,
         kind: "patchUser",
         url: base,
         ids: ids.slice(50_000, 55_000),
