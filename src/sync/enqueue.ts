@@ -119,20 +119,28 @@ function provisionJob(opts: EnqueueOptions, t: ConfiguredTarget, id: string, cha
   return { ...job(t.name, "User", id, "provision", change), ...(secret ? { secret } : {}) };
 }
 
-/** The desired user the pre-flights judge, built once per write (with the groups only if a mapping uses them). */
+/** What the targets' judgements of one write share: the user's groups, read once. */
 interface PreflightCache {
-  desired?: DesiredUser;
-  withGroups?: boolean;
-  /** The user's groups, read once per write. */
   groups?: string[];
 }
 
-/** The displayNames of the written user's groups, for a target whose mapping uses them (none while it is created). */
+/**
+ * The displayNames of the written user's groups, for a target whose mapping uses them: a user being created is in
+ * no group yet; other writes read the groups once.
+ */
 async function groupsFor(q: Queryable, t: ConfiguredTarget, change: Change, cache: PreflightCache) {
   if (change.action === "create" || t.target.usesGroups === false) return [];
   cache.groups ??= ((await groupsOf(q, [change.id])).get(change.id) ?? []).map((g) => g.display);
   return cache.groups;
 }
+
+/** The written user with body `data`, as a target judges it. */
+const desiredUser = (change: Change, data: Record<string, unknown>, groups: string[]): DesiredUser => ({
+  scimId: change.id,
+  data,
+  active: data.active !== false,
+  groups,
+});
 
 /**
  * Whether `t` cannot see this update: its view of the user (UserViewTarget: what its delivery reads) is as it was,
@@ -147,8 +155,7 @@ async function unseenBy(q: Queryable, t: ConfiguredTarget, change: Change, cache
   if (change.action !== "update" || !change.before || !change.after || change.password) return false;
   if ((state !== "synced" && state !== "pending") || !hasUserView(target)) return false;
   const groups = await groupsFor(q, t, change, cache);
-  const view = (data: Record<string, unknown>) =>
-    target.userView({ scimId: change.id, data, active: data.active !== false, groups });
+  const view = (data: Record<string, unknown>) => target.userView(desiredUser(change, data, groups));
   return isDeepStrictEqual(view(change.before.data), view(change.after.data));
 }
 
@@ -165,18 +172,7 @@ async function preflightOf(
 ): Promise<Problem[]> {
   const target = t.target;
   if (!hasPreflight(target) || change.after!.data.active === false) return [];
-  // A user being created is in no group yet; other writes read the groups once, if a mapping uses them.
-  const readGroups = change.action !== "create" && target.usesGroups !== false;
-  if (!cache.desired || (readGroups && !cache.withGroups)) {
-    cache.desired = {
-      scimId: change.id,
-      data: change.after!.data,
-      active: true,
-      groups: await groupsFor(q, t, change, cache),
-    };
-    cache.withGroups = readGroups;
-  }
-  return target.preflight(cache.desired);
+  return target.preflight(desiredUser(change, change.after!.data, await groupsFor(q, t, change, cache)));
 }
 
 function job(
