@@ -282,16 +282,6 @@ async function main() {
     const plainBase = await listen(plain);
     // The same store behind the whole bridge with both targets configured, with the default settings.
     const emus = await emulators();
-    if (process.env.BENCH_PROVISIONED !== "0") {
-      // The users PATCHed with targets: the warm-up's, then each round's (patchUserTargets' ranges below).
-      const t1 = Date.now();
-      const range = (from: number) => Array.from({ length: 5000 }, (_, k) => (from + k) % USERS);
-      const users = [
-        ...new Set([50_000, ...Array.from({ length: ROUNDS }, (_, r) => 55_000 + r * 10_000)].flatMap(range)),
-      ];
-      await provisionedInTargets(db, emus, ids, users);
-      console.log(`${users.length} of them provisioned in both targets in ${Date.now() - t1} ms`);
-    }
     const bridge = await createBridge({
       config: ConfigSchema.parse({
         rateLimit: { perMinute: 100_000_000 },
@@ -464,6 +454,19 @@ async function main() {
     // the first round only), on users the no-target PATCH of the first round changes later (that bridge reads no
     // status), then drained, vacuumed and analysed as between rounds: every round starts from the same state.
     if (runs.some((s) => s.kind.endsWith("Targets"))) {
+      const warmUpIds = ids.slice(50_000, 55_000);
+      if (process.env.BENCH_PROVISIONED !== "0") {
+        // The users PATCHed with targets, in the warm-up and in every round, as the runs name them.
+        const t1 = Date.now();
+        const index = new Map(ids.map((id, i) => [id, i]));
+        const patched = new Set([
+          ...warmUpIds,
+          ...runs.filter((s) => s.kind === "patchUserTargets").flatMap((s) => s.ids ?? []),
+        ]);
+        const users = [...patched].map((id) => index.get(id)!);
+        await provisionedInTargets(db, emus, ids, users);
+        console.log(`${users.length} users provisioned in both targets in ${Date.now() - t1} ms`);
+      }
       for (const kind of ["createUser", "patchUser"] as const)
         await client({
           ...common,
@@ -471,7 +474,7 @@ async function main() {
           name: `warm-up ${kind} with targets`,
           kind,
           url: targetsBase,
-          ids: ids.slice(50_000, 55_000),
+          ids: warmUpIds,
         });
       if (process.env.BENCH_DISPATCH !== "0") console.log(`warm-up with targets: ${await drain(false)}`);
     }
