@@ -3,6 +3,7 @@
 // so every flow gets the same refresh function (reference §3).
 import { sign } from "node:crypto";
 import jsforce from "jsforce";
+import { type HttpAnswer, httpExchange, NoAnswer } from "../shared/http.ts";
 import { parseRetryAfter } from "../shared/retry.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 
@@ -118,30 +119,27 @@ async function requestToken(config: SalesforceTargetConfig): Promise<TokenAnswer
   form.set("client_id", client.clientId);
   if (client.clientSecret) form.set("client_secret", client.clientSecret);
   const url = `${client.loginUrl.replace(/\/$/, "")}/services/oauth2/token`;
-  let res: Response;
-  let text: string;
+  let res: HttpAnswer;
   try {
-    res = await fetch(url, {
+    res = await httpExchange(url, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: form,
-      signal: AbortSignal.timeout(config.timeoutMs),
+      body: form.toString(),
+      timeoutMs: config.timeoutMs,
     });
-    text = await res.text();
   } catch (e) {
-    const timedOut = (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const timedOut = e instanceof NoAnswer && e.timedOut;
     throw new SalesforceAuthError(
       0,
       timedOut ? "TIMEOUT" : "NETWORK_ERROR",
       timedOut
         ? `no answer from the token endpoint within ${config.timeoutMs} ms`
-        : `token request failed: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+        : `token request failed: ${(e as Error).message}`,
     );
   }
   let body: { error?: unknown; error_description?: unknown } & Partial<TokenAnswer> = {};
   try {
-    body = JSON.parse(text) as typeof body;
+    body = JSON.parse(res.text) as typeof body;
   } catch {
     // A gateway's HTML page: the status says what happened.
   }
@@ -150,7 +148,7 @@ async function requestToken(config: SalesforceTargetConfig): Promise<TokenAnswer
     const detail =
       typeof body.error_description === "string"
         ? body.error_description
-        : text.replace(/\s+/g, " ").slice(0, 200);
+        : res.text.replace(/\s+/g, " ").slice(0, 200);
     throw new SalesforceAuthError(
       res.ok ? 502 : res.status,
       code,

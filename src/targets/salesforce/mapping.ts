@@ -132,6 +132,9 @@ function toBoolean(v: unknown): unknown {
   return lower === "true" ? true : lower === "false" ? false : v;
 }
 
+/** The attributes mapSalesforceUser reads beside its mapping's expressions (lower-cased, as userViewReads). */
+export const SALESFORCE_MAPPING_READS = ["entitlements", SALESFORCE_USER_URN.toLowerCase()] as const;
+
 /**
  * The Salesforce User record for one SCIM user, plus derived keys the target applies separately:
  * `permissionSets`, `publicGroups` (names or ids) and `ProfileName` (a profile given by name, which

@@ -1,13 +1,13 @@
 // user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys: all the
 // queries in one /composite call), then create and update through sObject Collections, together in one
 // more /composite call. Users are never deleted.
-import { diffFields } from "../../mapping/index.ts";
+import { attributesRead, diffFields } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome } from "../target.ts";
 import { type InQuery, queryInMany, writeCollections } from "./composite.ts";
 import type { CorrelationKey } from "./config.ts";
 import { errorOutcome, type SalesforceContext, saveOutcome } from "./context.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
-import { mapSalesforceUser } from "./mapping.ts";
+import { mapSalesforceUser, SALESFORCE_MAPPING_READS } from "./mapping.ts";
 
 type UpsertOp = Extract<Operation, { kind: "user.upsert" }>;
 type DeprovisionOp = Extract<Operation, { kind: "user.deprovision" }>;
@@ -71,6 +71,19 @@ export function salesforceUserView(ctx: Pick<SalesforceContext, "mapping">, user
     active: user.active,
     manager: managerScimId(user) ?? null,
   };
+}
+
+/**
+ * Every attribute salesforceUserView reads (UserViewTarget.userViewReads): the mapping's, the entitlements and the
+ * Salesforce extension, active, and the enterprise extension (the manager).
+ */
+export function salesforceUserViewReads(ctx: Pick<SalesforceContext, "mapping">): ReadonlySet<string> {
+  return new Set([
+    ...attributesRead(ctx.mapping),
+    ...SALESFORCE_MAPPING_READS,
+    "active",
+    ENTERPRISE_URN.toLowerCase(),
+  ]);
 }
 
 function managerScimId(user: DesiredUser): string | undefined {

@@ -1,5 +1,6 @@
 // HTTP to the peer's SCIM API: bearer or OAuth client-credentials auth, JSON bodies, a timeout per call. The
 // client never decides what an answer means for a job; see outcome.ts.
+import { type HttpAnswer, httpExchange, redirectAdvice } from "../shared/http.ts";
 import type { ScimTargetConfig } from "./config.ts";
 
 export const SCIM_JSON = "application/scim+json";
@@ -50,11 +51,16 @@ export class ScimClient {
     return res;
   }
 
-  private async send(method: string, path: string, body: unknown, authorization: string) {
-    let res: Response;
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    authorization: string,
+  ): Promise<PeerResponse> {
+    let res: HttpAnswer;
     try {
       this.calls++;
-      res = await fetch(this.base + path, {
+      res = await httpExchange(this.base + path, {
         method,
         headers: {
           Authorization: authorization,
@@ -62,23 +68,18 @@ export class ScimClient {
           ...(body === undefined ? {} : { "Content-Type": SCIM_JSON }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        timeoutMs: this.config.timeoutMs,
       });
     } catch (e) {
-      throw new PeerUnreachable(`${method} ${this.base}${path}: ${describeFetchError(e)}`);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      throw new PeerUnreachable(`${method} ${this.base}${path}: ${describeFetchError(e)}`);
+      throw new PeerUnreachable(`${method} ${this.base}${path}: ${(e as Error).message}`);
     }
     let parsed: unknown;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = res.text ? JSON.parse(res.text) : undefined;
     } catch {
       parsed = undefined;
     }
+    const text = redirectAdvice(res.status, res.headers, "The SCIM peer", "url") ?? res.text;
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
 
@@ -106,23 +107,24 @@ export class ScimClient {
     const basic = Buffer.from(
       `${encodeURIComponent(cc.clientId)}:${encodeURIComponent(cc.clientSecret)}`,
     ).toString("base64");
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(cc.tokenUrl, {
+      res = await httpExchange(cc.tokenUrl, {
         method: "POST",
         headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/x-www-form-urlencoded" },
-        body: form,
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        body: form.toString(),
+        timeoutMs: this.config.timeoutMs,
       });
     } catch (e) {
-      throw new PeerUnreachable(`token request to ${cc.tokenUrl}: ${describeFetchError(e)}`);
+      throw new PeerUnreachable(`token request to ${cc.tokenUrl}: ${(e as Error).message}`);
     }
-    const json = (await res.json().catch(() => ({}))) as {
-      access_token?: unknown;
-      expires_in?: unknown;
-      error?: unknown;
-      error_description?: unknown;
-    };
+    let json: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } =
+      {};
+    try {
+      json = JSON.parse(res.text);
+    } catch {
+      // Not JSON: the status says what happened.
+    }
     if (!res.ok || typeof json.access_token !== "string") {
       throw new TokenRefused(
         res.status,
@@ -144,10 +146,4 @@ export class TokenRefused extends Error {
     this.status = status;
     this.name = "TokenRefused";
   }
-}
-
-function describeFetchError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === "TimeoutError") return "no answer before the timeout";
-  return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
 }

@@ -75,6 +75,9 @@ function firstValue(v: unknown): unknown {
   return v.length === 0 ? undefined : getIgnoringCase(primaryOrFirst(v), "value");
 }
 
+/** The attributes mapTableauUser reads beside its mapping's expressions (lower-cased, as userViewReads). */
+export const TABLEAU_MAPPING_READS = [TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN].map((u) => u.toLowerCase());
+
 /**
  * The Tableau site user for one SCIM user. The Tableau extension wins over the mapping and group
  * rules; it is read under ":User" and under the key Tableau Cloud's SCIM documents, in the forms

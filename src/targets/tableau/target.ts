@@ -27,6 +27,7 @@ import {
   preflightUser,
   type TableauUser,
   tableauUserView,
+  tableauUserViewReads,
   upsertUser,
   userName,
 } from "./users.ts";
@@ -174,6 +175,7 @@ export function createTableauTarget(
     usesGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
     userView: (user: DesiredUser) => tableauUserView(ctx, user),
+    userViewReads: tableauUserViewReads(ctx),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     close: () => client.signOut(),

@@ -1,10 +1,10 @@
 // Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
-import { diffFields, type MappedFields } from "../../mapping/index.ts";
+import { attributesRead, diffFields, type MappedFields } from "../../mapping/index.ts";
 import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
-import { mapTableauUser, validateTableauUser } from "./mapping.ts";
+import { mapTableauUser, TABLEAU_MAPPING_READS, validateTableauUser } from "./mapping.ts";
 import { highestSiteRole } from "./roles.ts";
 
 export interface TableauUser {
@@ -29,6 +29,11 @@ export function mapUser(ctx: TableauContext, user: DesiredUser): MappedFields {
 /** What a delivery of `user` reads of it (UserViewTarget): its mapped fields and the active flag. */
 export function tableauUserView(ctx: TableauContext, user: DesiredUser): unknown {
   return { mapped: mapUser(ctx, user), active: user.active };
+}
+
+/** Every attribute tableauUserView reads (UserViewTarget.userViewReads): the mapping's, the extensions, active. */
+export function tableauUserViewReads(ctx: Pick<TableauContext, "mapping">): ReadonlySet<string> {
+  return new Set([...attributesRead(ctx.mapping), ...TABLEAU_MAPPING_READS, "active"]);
 }
 
 /** The site user name (the correlation key) the mapping gives this user; "" when it gives none. */

@@ -1,3 +1,4 @@
+import { redirectAdvice } from "../../shared/http.ts";
 /** A failed Tableau call with Tableau's own error code (a string: HTTP status × 1000 + sub-code). */
 export class TableauError extends Error {
   /** HTTP status; 0 when no response arrived (timeout, connection refused). */
@@ -54,6 +55,8 @@ export function errorFromResponse(status: number, text: string, headers: Headers
   } catch {
     // Not JSON: a gateway or load balancer answered; keep a short excerpt.
   }
+  const redirect = redirectAdvice(status, headers, "Tableau", "serverUrl");
+  if (redirect) return new TableauError(status, String(status * 1000), `HTTP ${status}`, redirect, headers);
   const xmlCode = /<error code="(\d+)"/.exec(text)?.[1];
   return new TableauError(
     status,

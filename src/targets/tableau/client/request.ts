@@ -1,6 +1,7 @@
 // JSON calls to the Tableau REST API: timeouts, a cap on requests in flight, the shared session with
 // one re-sign-in on 401, short retries in place, and paging.
 import type { Logger } from "pino";
+import { type HttpAnswer, httpExchange, NoAnswer } from "../../shared/http.ts";
 import { Limiter } from "../../shared/limiter.ts";
 import { backoffDelay } from "../../shared/retry.ts";
 import type { TableauTargetConfig } from "../config.ts";
@@ -203,29 +204,27 @@ export class TableauClient {
       if (token) headers["x-tableau-auth"] = token;
       if (body !== undefined)
         headers["content-type"] = body instanceof RawBody ? body.contentType : "application/json";
-      let res: Response;
-      let text: string;
+      let res: HttpAnswer;
       try {
-        res = await fetch(url, {
+        res = await httpExchange(url, {
           method,
           headers,
-          body: body === undefined ? undefined : body instanceof RawBody ? body.data : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.config.timeoutMs),
+          ...(body === undefined ? {} : { body: body instanceof RawBody ? body.data : JSON.stringify(body) }),
+          timeoutMs: this.config.timeoutMs,
         });
-        text = await res.text();
       } catch (e) {
-        const timedOut = (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
+        const timedOut = e instanceof NoAnswer && e.timedOut;
         throw new TableauError(
           0,
           timedOut ? "TIMEOUT" : "NETWORK_ERROR",
           timedOut ? "Timeout" : "Network error",
           timedOut
             ? `no answer from Tableau within ${this.config.timeoutMs} ms (${method} ${new URL(url).pathname})`
-            : `${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ""}`,
+            : (e as Error).message,
         );
       }
-      if (!res.ok) throw errorFromResponse(res.status, text, res.headers);
-      return text.trim() === "" ? undefined : JSON.parse(text);
+      if (!res.ok) throw errorFromResponse(res.status, res.text, res.headers);
+      return res.text.trim() === "" ? undefined : JSON.parse(res.text);
     });
   }
 }
