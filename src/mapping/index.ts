@@ -5,8 +5,8 @@
 //                                                                 says which keys its group rules set (RuleKeys)
 //   evaluate(spec, input, ruleKeys)                             — fields + group rules, combined as the kind says
 //   diffFields(desired, actual, semantics)                      — changed field names (semantics from the kind)
-//   attributesRead(spec), changedAttributes(before, after)      — which user attributes a mapping reads, and which a
-//                                                                 write changed (the unseen-change check's shortcut)
+//   mappingUntouched(spec, alsoRead, before, after)             — a write leaves every mapped field as it was
+//                                                                 (evaluating only the fields reading what changed)
 //   Problem, howToFix, requiredProblem, …                       — the wording of pre-flight problems
 //   ExtensionSchema, toScimmySchemaDefinition                   — a kind's SCIM user extension as data
 export { diffFields, type FieldSemantics } from "./diff.ts";
@@ -25,7 +25,7 @@ export {
   show,
   type ValidateOptions,
 } from "./problems.ts";
-export { attributesRead, changedAttributes } from "./reads.ts";
+export { mappingUntouched } from "./reads.ts";
 export { scimEmailExpr, userNameLocalPart } from "./scim-exprs.ts";
 export {
   type GroupRule,

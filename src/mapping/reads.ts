@@ -1,10 +1,10 @@
-// Which of a user's attributes a mapping reads. An IdP's write changes one or two attributes; when none of them is
-// read by a target's mapping (nor by what the target reads beside it), every field the target is sent is known to
-// be as it was without evaluating the mapping twice, which the unseen-change check would otherwise do for every
-// target on every write. Attributes are the user's top-level keys: core attribute names, and extension schema URNs
-// (an extension object is read as a whole), compared ignoring case as SCIM names are.
+// Which of a user's attributes a mapping reads, so that a write can be known to leave a target's mapped fields as
+// they were without evaluating the whole mapping before and after it (the unseen-change check does this for every
+// target on every IdP write). An IdP's write changes an attribute or two: only the fields reading them are evaluated.
+// Attributes are the user's top-level keys: core attribute names, and extension schema URNs (an extension object is
+// read as a whole), lower-cased.
 import { isDeepStrictEqual } from "node:util";
-import { exprSources } from "./expr.ts";
+import { type Expr, evaluateExpr, exprSources } from "./expr.ts";
 import { parseScimPath } from "./path.ts";
 import type { MappingSpec } from "./spec.ts";
 
@@ -14,9 +14,39 @@ function attributeOf(path: string): string {
   return (parsed.urn ?? parsed.segments[0]?.name ?? "").toLowerCase();
 }
 
-/** The top-level attributes (lower-cased) the field expressions of `spec` read. Group rules read groups only. */
-export function attributesRead(spec: MappingSpec): Set<string> {
-  return new Set(Object.values(spec.fields).flatMap((expr) => exprSources(expr).map(attributeOf)));
+/** Each field's expression with the top-level attributes it reads. */
+const fieldReads = new WeakMap<MappingSpec, { expr: Expr; reads: Set<string> }[]>();
+
+function readsOf(spec: MappingSpec) {
+  let fields = fieldReads.get(spec);
+  if (!fields) {
+    fields = Object.values(spec.fields).map((expr) => ({
+      expr,
+      reads: new Set(exprSources(expr).map(attributeOf)),
+    }));
+    fieldReads.set(spec, fields);
+  }
+  return fields;
+}
+
+/**
+ * Whether the change of a user's body from `before` to `after` leaves every field of `spec` as it was, and changes
+ * none of `alsoRead` (lower-cased: what the target reads of the user beside the fields, e.g. its extension).
+ * Only the fields that read a changed attribute are evaluated. Group rules read the user's groups, not its body.
+ */
+export function mappingUntouched(
+  spec: MappingSpec,
+  alsoRead: ReadonlySet<string>,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): boolean {
+  const changed = changedAttributes(before, after);
+  for (const a of changed) if (alsoRead.has(a)) return false;
+  for (const { expr, reads } of readsOf(spec)) {
+    if (![...reads].some((a) => changed.has(a))) continue;
+    if (!isDeepStrictEqual(evaluateExpr(expr, before), evaluateExpr(expr, after))) return false;
+  }
+  return true;
 }
 
 /**

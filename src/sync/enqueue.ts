@@ -26,7 +26,6 @@ import {
   hasPreflight,
   hasUserView,
   type Problem,
-  viewUntouched,
 } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { usersInScope } from "./scope.ts";
@@ -156,7 +155,7 @@ async function unseenBy(q: Queryable, t: ConfiguredTarget, change: Change, cache
   if (change.action !== "update" || !change.before || !change.after || change.password) return false;
   if ((state !== "synced" && state !== "pending") || !hasUserView(target)) return false;
   // The usual IdP write changes an attribute or two: when the target reads none of them, its view is unchanged.
-  if (viewUntouched(target, change.before.data, change.after.data)) return true;
+  if (target.viewUntouched?.(change.before.data, change.after.data)) return true;
   const groups = await groupsFor(q, t, change, cache);
   const view = (data: Record<string, unknown>) => target.userView(desiredUser(change, data, groups));
   return isDeepStrictEqual(view(change.before.data), view(change.after.data));

@@ -1,6 +1,5 @@
 // The contract between the dispatcher and a provisioning target (Tableau site, Salesforce org, ...).
 // A target declares what it can do by what it implements; the dispatcher never branches on a target's kind.
-import { changedAttributes } from "../mapping/index.ts";
 
 /** A user as the bridge wants it to be in every target: the SCIM body plus what targets derive fields from. */
 export interface DesiredUser {
@@ -173,11 +172,11 @@ export interface UserViewTarget {
    */
   userView(user: DesiredUser): unknown;
   /**
-   * Every top-level attribute of the user's SCIM body userView reads (lower-cased core attribute names and extension
-   * schema URNs): a change to none of them leaves the view as it was, known without evaluating it. Without it, the
-   * view is evaluated before and after every change.
+   * True only when the change of a user's SCIM body from `before` to `after` certainly leaves userView as it was (its
+   * groups the same), known more cheaply than by evaluating the view twice; false when it cannot tell. Without
+   * it, the view is evaluated before and after every change.
    */
-  readonly userViewReads?: ReadonlySet<string>;
+  viewUntouched?(before: Record<string, unknown>, after: Record<string, unknown>): boolean;
 }
 
 export interface DriftTarget {
@@ -202,19 +201,6 @@ export const hasPreflight = (t: Target): t is Target & PreflightTarget =>
 
 export const hasUserView = (t: Target): t is Target & UserViewTarget =>
   typeof (t as Partial<UserViewTarget>).userView === "function";
-
-/**
- * Whether a change of a user's body from `before` to `after` leaves `t`'s view of it as it was, known from the
- * attributes the view reads alone (userViewReads): false when it cannot tell (the view must then be compared).
- */
-export function viewUntouched(
-  t: UserViewTarget,
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): boolean {
-  const reads = t.userViewReads;
-  return !!reads && ![...changedAttributes(before, after)].some((a) => reads.has(a));
-}
 
 export const detectsDrift = (t: Target): t is Target & DriftTarget =>
   typeof (t as Partial<DriftTarget>).driftedFields === "function";

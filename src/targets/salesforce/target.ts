@@ -23,7 +23,7 @@ import { listGroups, listUsers } from "./listing.ts";
 import { standardLookups } from "./lookups.ts";
 import { defaultSalesforceMapping, mapSalesforceUser } from "./mapping.ts";
 import { syncAssignments } from "./permissions.ts";
-import { applyUserOps, type Indexed, salesforceUserView, salesforceUserViewReads } from "./users.ts";
+import { applyUserOps, type Indexed, salesforceUserView, salesforceViewUntouched } from "./users.ts";
 import { validateSalesforceUser } from "./validate.ts";
 
 export interface SalesforceTargetDeps {
@@ -116,7 +116,7 @@ export function createSalesforceTarget(
       return validateSalesforceUser(fields, { mapping });
     },
     userView: (user: DesiredUser) => salesforceUserView(ctx, user),
-    userViewReads: salesforceUserViewReads(ctx),
+    viewUntouched: (before, after) => salesforceViewUntouched(ctx, before, after),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     async close() {

@@ -27,7 +27,7 @@ import {
   preflightUser,
   type TableauUser,
   tableauUserView,
-  tableauUserViewReads,
+  tableauViewUntouched,
   upsertUser,
   userName,
 } from "./users.ts";
@@ -175,7 +175,7 @@ export function createTableauTarget(
     usesGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
     userView: (user: DesiredUser) => tableauUserView(ctx, user),
-    userViewReads: tableauUserViewReads(ctx),
+    viewUntouched: (before, after) => tableauViewUntouched(ctx, before, after),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     close: () => client.signOut(),

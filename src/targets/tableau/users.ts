@@ -1,5 +1,5 @@
 // Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
-import { attributesRead, diffFields, type MappedFields } from "../../mapping/index.ts";
+import { diffFields, type MappedFields, mappingUntouched } from "../../mapping/index.ts";
 import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
@@ -31,9 +31,16 @@ export function tableauUserView(ctx: TableauContext, user: DesiredUser): unknown
   return { mapped: mapUser(ctx, user), active: user.active };
 }
 
-/** Every attribute tableauUserView reads (UserViewTarget.userViewReads): the mapping's, the extensions, active. */
-export function tableauUserViewReads(ctx: Pick<TableauContext, "mapping">): ReadonlySet<string> {
-  return new Set([...attributesRead(ctx.mapping), ...TABLEAU_MAPPING_READS, "active"]);
+/** What tableauUserView reads of the user beside the mapping's fields: the extensions, and active. */
+const VIEW_ALSO_READS: ReadonlySet<string> = new Set([...TABLEAU_MAPPING_READS, "active"]);
+
+/** UserViewTarget.viewUntouched: tableauUserView is as it was when the fields and what it also reads are. */
+export function tableauViewUntouched(
+  ctx: Pick<TableauContext, "mapping">,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): boolean {
+  return mappingUntouched(ctx.mapping, VIEW_ALSO_READS, before, after);
 }
 
 /** The site user name (the correlation key) the mapping gives this user; "" when it gives none. */
