@@ -1,6 +1,6 @@
 // The Salesforce target: one org, reached with jsforce. apply() takes a dispatcher batch (≤ 200 ops),
 // syncs users first (so group members and assignments see them), then assignments, then groups.
-import { mergeMapping } from "../../mapping/index.ts";
+import { mappingUntouched, mergeMapping } from "../../mapping/index.ts";
 import type {
   DesiredUser,
   DriftTarget,
@@ -23,7 +23,7 @@ import { listGroups, listUsers } from "./listing.ts";
 import { standardLookups } from "./lookups.ts";
 import { defaultSalesforceMapping, mapSalesforceUser } from "./mapping.ts";
 import { syncAssignments } from "./permissions.ts";
-import { applyUserOps, type Indexed, salesforceUserView, salesforceViewUntouched } from "./users.ts";
+import { applyUserOps, type Indexed, SALESFORCE_VIEW_ALSO_READS, salesforceUserView } from "./users.ts";
 import { validateSalesforceUser } from "./validate.ts";
 
 export interface SalesforceTargetDeps {
@@ -116,7 +116,7 @@ export function createSalesforceTarget(
       return validateSalesforceUser(fields, { mapping });
     },
     userView: (user: DesiredUser) => salesforceUserView(ctx, user),
-    viewUntouched: (before, after) => salesforceViewUntouched(ctx, before, after),
+    viewUntouched: (before, after) => mappingUntouched(mapping, SALESFORCE_VIEW_ALSO_READS, before, after),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     async close() {

@@ -1,7 +1,7 @@
 // user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys: all the
 // queries in one /composite call), then create and update through sObject Collections, together in one
 // more /composite call. Users are never deleted.
-import { diffFields, mappingUntouched } from "../../mapping/index.ts";
+import { diffFields } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome } from "../target.ts";
 import { type InQuery, queryInMany, writeCollections } from "./composite.ts";
 import type { CorrelationKey } from "./config.ts";
@@ -73,21 +73,15 @@ export function salesforceUserView(ctx: Pick<SalesforceContext, "mapping">, user
   };
 }
 
-/** What salesforceUserView reads of the user beside the mapping's fields: entitlements, the extensions, active. */
-const VIEW_ALSO_READS: ReadonlySet<string> = new Set([
+/**
+ * What salesforceUserView reads of the user beside the mapping's fields (entitlements, its extension, active and
+ * the enterprise extension's manager), for UserViewTarget.viewUntouched (mappingUntouched).
+ */
+export const SALESFORCE_VIEW_ALSO_READS: ReadonlySet<string> = new Set([
   ...SALESFORCE_MAPPING_READS,
   "active",
   ENTERPRISE_URN.toLowerCase(),
 ]);
-
-/** UserViewTarget.viewUntouched: salesforceUserView is as it was when the fields and what it also reads are. */
-export function salesforceViewUntouched(
-  ctx: Pick<SalesforceContext, "mapping">,
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): boolean {
-  return mappingUntouched(ctx.mapping, VIEW_ALSO_READS, before, after);
-}
 
 function managerScimId(user: DesiredUser): string | undefined {
   const enterprise = user.data[ENTERPRISE_URN] as { manager?: { value?: unknown } } | undefined;

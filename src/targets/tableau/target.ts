@@ -1,5 +1,5 @@
 // The Tableau target: one site of Tableau Server or Cloud, reached over the REST API (JSON).
-import { mergeMapping } from "../../mapping/index.ts";
+import { mappingUntouched, mergeMapping } from "../../mapping/index.ts";
 import type {
   DesiredUser,
   DriftTarget,
@@ -25,9 +25,9 @@ import {
   deprovisionUser,
   listUsers,
   preflightUser,
+  TABLEAU_VIEW_ALSO_READS,
   type TableauUser,
   tableauUserView,
-  tableauViewUntouched,
   upsertUser,
   userName,
 } from "./users.ts";
@@ -175,7 +175,7 @@ export function createTableauTarget(
     usesGroups: ctx.mapping.groupRules.length > 0,
     preflight: (user: DesiredUser): Problem[] => preflightUser(ctx, user),
     userView: (user: DesiredUser) => tableauUserView(ctx, user),
-    viewUntouched: (before, after) => tableauViewUntouched(ctx, before, after),
+    viewUntouched: (before, after) => mappingUntouched(ctx.mapping, TABLEAU_VIEW_ALSO_READS, before, after),
     driftedFields: (user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>) =>
       driftedFields(ctx, user, account, sent),
     close: () => client.signOut(),

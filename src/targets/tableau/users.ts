@@ -1,5 +1,5 @@
 // Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
-import { diffFields, type MappedFields, mappingUntouched } from "../../mapping/index.ts";
+import { diffFields, type MappedFields } from "../../mapping/index.ts";
 import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
@@ -31,17 +31,11 @@ export function tableauUserView(ctx: TableauContext, user: DesiredUser): unknown
   return { mapped: mapUser(ctx, user), active: user.active };
 }
 
-/** What tableauUserView reads of the user beside the mapping's fields: the extensions, and active. */
-const VIEW_ALSO_READS: ReadonlySet<string> = new Set([...TABLEAU_MAPPING_READS, "active"]);
-
-/** UserViewTarget.viewUntouched: tableauUserView is as it was when the fields and what it also reads are. */
-export function tableauViewUntouched(
-  ctx: Pick<TableauContext, "mapping">,
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): boolean {
-  return mappingUntouched(ctx.mapping, VIEW_ALSO_READS, before, after);
-}
+/**
+ * What tableauUserView reads of the user beside the mapping's fields (its extensions, and active), for
+ * UserViewTarget.viewUntouched (mappingUntouched).
+ */
+export const TABLEAU_VIEW_ALSO_READS: ReadonlySet<string> = new Set([...TABLEAU_MAPPING_READS, "active"]);
 
 /** The site user name (the correlation key) the mapping gives this user; "" when it gives none. */
 export function userName(ctx: TableauContext, user: DesiredUser): string {
