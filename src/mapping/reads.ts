@@ -51,7 +51,10 @@ export function mappingUntouched(
 
 /**
  * The top-level attributes (lower-cased) whose values differ between two SCIM bodies: present in one only, or
- * spelled otherwise ("title" become "Title", which a reader of the exact name sees as gone), included.
+ * spelled otherwise ("title" become "Title", which a reader of the exact name sees as gone), included. Values are
+ * compared as their JSON text, key order included: a body spelling one name two ways ("familyname" and
+ * "FAMILYNAME") is read by the first in order, so a reordering is a change, and a top-level name spelled two ways
+ * counts as changed.
  */
 export function changedAttributes(
   before: Record<string, unknown>,
@@ -59,7 +62,18 @@ export function changedAttributes(
 ): Set<string> {
   const changed = new Set<string>();
   for (const [k, v] of Object.entries(before))
-    if (!Object.hasOwn(after, k) || !isDeepStrictEqual(v, after[k])) changed.add(k.toLowerCase());
+    if (!Object.hasOwn(after, k) || !sameJson(v, after[k])) changed.add(k.toLowerCase());
   for (const k of Object.keys(after)) if (!Object.hasOwn(before, k)) changed.add(k.toLowerCase());
+  // An attribute spelled two ways is read by the first spelling in order, which the values alone do not show.
+  for (const body of [before, after]) {
+    const seen = new Set<string>();
+    for (const k of Object.keys(body)) {
+      const name = k.toLowerCase();
+      if (seen.has(name)) changed.add(name);
+      seen.add(name);
+    }
+  }
   return changed;
 }
+
+const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);

@@ -4,6 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { SalesforceTargetConfig } from "../../src/targets/salesforce/config.ts";
+import { createSalesforceTarget } from "../../src/targets/salesforce/index.ts";
 import { createScimTarget, ScimTargetConfig } from "../../src/targets/scim/index.ts";
 import { TableauClient } from "../../src/targets/tableau/client/request.ts";
 import { TableauTargetConfig } from "../../src/targets/tableau/config.ts";
@@ -11,18 +13,21 @@ import { TableauError } from "../../src/targets/tableau/index.ts";
 
 let server: Server | undefined;
 const seen: string[] = [];
+const agents: (string | undefined)[] = [];
 
 afterEach(async () => {
   server?.closeAllConnections();
   await new Promise((r) => server?.close(r));
   server = undefined;
   seen.length = 0;
+  agents.length = 0;
 });
 
 /** A local server answering with `handler`: its base URL. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
+    agents.push(req.headers["user-agent"]);
     handler(req, res);
   });
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
@@ -60,6 +65,8 @@ describe("the Tableau client's HTTP exchange", () => {
     });
     expect(await client.apiVersion()).toBe("3.22");
     expect(seen).toEqual(["GET /api/3.0/serverInfo"]);
+    // Some gateways refuse a request without one.
+    expect(agents).toEqual(["scim-bridge"]);
   });
 
   it("does not follow a redirect: the error names the address to configure instead", async () => {
@@ -142,5 +149,32 @@ describe("the SCIM peer's HTTP exchange", () => {
       message:
         "The SCIM peer answered from another address (https://scim.example.com/scim/v2/ServiceProviderConfig): set the target's url to it",
     });
+  });
+});
+
+describe("a token endpoint's redirect", () => {
+  it("Salesforce: the delivery says the login URL to configure, not only that the login was refused", async () => {
+    const loginUrl = await serve((_req, res) =>
+      res.writeHead(301, { location: "https://acme.my.salesforce.com/services/oauth2/token" }).end(),
+    );
+    const target = createSalesforceTarget(
+      SalesforceTargetConfig.parse({
+        name: "sf",
+        kind: "salesforce",
+        loginUrl,
+        auth: { password: { clientId: "c", clientSecret: "s", username: "u", password: "p" } },
+      }),
+    );
+    const [outcome] = await target.apply([
+      {
+        kind: "user.upsert",
+        key: "u1",
+        user: { scimId: "u1", data: { userName: "ann@example.com" }, active: true, groups: [] },
+      },
+    ]);
+    expect(outcome?.status).toBe("retry");
+    expect(outcome?.status !== "done" && outcome?.message).toContain(
+      "The token endpoint answered from another address (https://acme.my.salesforce.com/services/oauth2/token): set the target's loginUrl to it",
+    );
   });
 });

@@ -3,7 +3,7 @@
 // so every flow gets the same refresh function (reference §3).
 import { sign } from "node:crypto";
 import jsforce from "jsforce";
-import { type HttpAnswer, httpExchange, NoAnswer } from "../shared/http.ts";
+import { type HttpAnswer, httpExchange, NoAnswer, redirectAdvice } from "../shared/http.ts";
 import { parseRetryAfter } from "../shared/retry.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 
@@ -146,9 +146,10 @@ async function requestToken(config: SalesforceTargetConfig): Promise<TokenAnswer
   if (!res.ok || typeof body.access_token !== "string" || typeof body.instance_url !== "string") {
     const code = typeof body.error === "string" ? body.error : `HTTP_${res.status}`;
     const detail =
-      typeof body.error_description === "string"
+      redirectAdvice(res.status, res.headers, "The token endpoint", "loginUrl") ??
+      (typeof body.error_description === "string"
         ? body.error_description
-        : res.text.replace(/\s+/g, " ").slice(0, 200);
+        : res.text.replace(/\s+/g, " ").slice(0, 200));
     throw new SalesforceAuthError(
       res.ok ? 502 : res.status,
       code,

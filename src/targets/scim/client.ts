@@ -73,14 +73,16 @@ export class ScimClient {
     } catch (e) {
       throw new PeerUnreachable(`${method} ${this.base}${path}: ${(e as Error).message}`);
     }
+    // A redirect is answered with what to configure, not with whatever its body says.
+    const redirect = redirectAdvice(res.status, res.headers, "The SCIM peer", "url");
+    if (redirect) return { status: res.status, headers: res.headers, body: undefined, text: redirect };
     let parsed: unknown;
     try {
       parsed = res.text ? JSON.parse(res.text) : undefined;
     } catch {
       parsed = undefined;
     }
-    const text = redirectAdvice(res.status, res.headers, "The SCIM peer", "url") ?? res.text;
-    return { status: res.status, headers: res.headers, body: parsed, text };
+    return { status: res.status, headers: res.headers, body: parsed, text: res.text };
   }
 
   private async authorization(): Promise<string> {
@@ -128,9 +130,10 @@ export class ScimClient {
     if (!res.ok || typeof json.access_token !== "string") {
       throw new TokenRefused(
         res.status,
-        `the token endpoint ${cc.tokenUrl} answered ${res.status}` +
-          (typeof json.error === "string" ? ` ${json.error}` : "") +
-          (typeof json.error_description === "string" ? `: ${json.error_description}` : ""),
+        redirectAdvice(res.status, res.headers, `The token endpoint ${cc.tokenUrl}`, "tokenUrl") ??
+          `the token endpoint ${cc.tokenUrl} answered ${res.status}` +
+            (typeof json.error === "string" ? ` ${json.error}` : "") +
+            (typeof json.error_description === "string" ? `: ${json.error_description}` : ""),
       );
     }
     const lifetimeS = typeof json.expires_in === "number" ? json.expires_in : 3600;

@@ -6,6 +6,8 @@
 // nothing is decompressed (no Accept-Encoding is sent). The whole exchange, body included, is bounded by timeoutMs.
 import { request } from "undici";
 
+const USER_AGENT = "scim-bridge";
+
 export interface HttpAnswer {
   status: number;
   /** 2xx. */
@@ -31,7 +33,8 @@ export async function httpExchange(
   try {
     const res = await request(url, {
       method: init.method as "GET",
-      headers: init.headers,
+      // fetch said "node"; some gateways and WAF rule sets refuse a request without one.
+      headers: { "user-agent": USER_AGENT, ...init.headers },
       ...(init.body === undefined ? {} : { body: init.body }),
       signal: AbortSignal.timeout(init.timeoutMs),
     });
