@@ -20,6 +20,7 @@ export class PathSyntaxError extends Error {
 const OPS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"]);
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
 const cache = new Map<string, ScimPath>();
+const CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:user";
 
 /** Parses (and caches) a SCIM path; throws PathSyntaxError with a message fit for an admin. */
 export function parseScimPath(text: string): ScimPath {
@@ -44,6 +45,8 @@ function parseUncached(text: string): ScimPath {
     urn = text.slice(0, cut);
     rest = text.slice(cut + 1);
     if (rest === "") fail('a schema URN must be followed by ":attributeName"');
+    // A core attribute named with its schema's URN (RFC 7644 §3.10) is the attribute itself, not an extension.
+    if (urn.toLowerCase() === CORE_USER_URN) urn = undefined;
   }
   const segments: PathSegment[] = [];
   let i = 0;

@@ -67,6 +67,17 @@ describe("SCIM path resolution", () => {
     ["a sub-attribute inside an extension", `${ENTERPRISE}:manager.value`, "boss-id"],
     ["a number kept as a number", `${ENTERPRISE}:employeeNumber`, 42],
     ["a boolean kept as a boolean", "active", true],
+    // RFC 7644 §3.10: a core attribute may be named with its schema URN, as some IdPs' attribute pickers write it.
+    [
+      "a core attribute named with the core schema URN",
+      "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+      "Jane.Doe@Example.com",
+    ],
+    [
+      "a core sub-attribute named with the core schema URN",
+      "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName",
+      "Jane",
+    ],
   ])("resolves %s", (_what, path, expected) => {
     expect(evaluateOne(path)).toEqual(expected);
   });

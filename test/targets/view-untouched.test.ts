@@ -159,7 +159,7 @@ const cases: [string, () => Target][] = [
       tableau({
         fields: {
           fullName: { concat: ["name.givenName", { const: " " }, `${ENTERPRISE}:department`] },
-          email: 'emails[type eq "work"].value',
+          email: 'urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"].value',
         },
         groupRules: [{ group: "Tableau Creators", set: { siteRole: "Creator" } }],
       }),
