@@ -177,4 +177,32 @@ describe("a token endpoint's redirect", () => {
       "The token endpoint answered from another address (https://acme.my.salesforce.com/services/oauth2/token): set the target's loginUrl to it",
     );
   });
+
+  it("a SCIM peer: the delivery says the token URL to configure", async () => {
+    const base = await serve((req, res) =>
+      req.url === "/token"
+        ? res.writeHead(308, { location: "https://login.example.com/oauth2/token" }).end()
+        : res.writeHead(500).end(),
+    );
+    const target = createScimTarget(
+      ScimTargetConfig.parse({
+        name: "peer",
+        kind: "scim",
+        url: `${base}/scim/v2`,
+        auth: {
+          clientCredentials: { tokenUrl: `${base}/token`, clientId: "bridge", clientSecret: "s3cret" },
+        },
+      }),
+    );
+    const [outcome] = await target.apply([
+      {
+        kind: "user.upsert",
+        key: "u1",
+        user: { scimId: "u1", data: { userName: "ann@example.com" }, active: true, groups: [] },
+      },
+    ]);
+    expect(outcome?.status !== "done" && outcome?.message).toContain(
+      "answered from another address (https://login.example.com/oauth2/token): set the target's tokenUrl to it",
+    );
+  });
 });
