@@ -175,7 +175,7 @@ type Accounts = { salesforce: string; tableau: string }[];
 
 function emulators(): Promise<{
   urls: { salesforce: string; tableau: string };
-  /** Creates the accounts of users 0…n (by their index in the load) in both emulators: their ids, in order. */
+  /** Creates the accounts of the given users (by their index in the load) in both emulators: their ids, in order. */
   provision(users: number[]): Promise<Accounts>;
   stop(): void;
 }> {
@@ -310,6 +310,8 @@ async function main() {
     const server = await bridge.listen(0, "127.0.0.1");
     const targetsBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const common = { seconds: SECONDS, token: TOKEN, connections: 10 };
+    // The users the no-target PATCH changes in its first round, and the bridge with targets in its warm-up.
+    const firstPatchIds = ids.slice(50_000, 55_000);
 
     type Kind = Scenario["kind"] | "createUserTargets" | "patchUserTargets";
     const scenarios: (Omit<Scenario, "kind"> & { kind: Kind; goal: string })[] = [
@@ -328,7 +330,7 @@ async function main() {
         name: `PATCH /Users/{id} (replace ${process.env.BENCH_PATCH === "email" ? "the work email" : "displayName"})`,
         kind: "patchUser",
         url: base,
-        ids: ids.slice(50_000, 55_000),
+        ids: firstPatchIds,
         goal: "≥ 1,500 req/s",
       },
       {
@@ -454,13 +456,12 @@ async function main() {
     // the first round only), on users the no-target PATCH of the first round changes later (that bridge reads no
     // status), then drained, vacuumed and analysed as between rounds: every round starts from the same state.
     if (runs.some((s) => s.kind.endsWith("Targets"))) {
-      const warmUpIds = ids.slice(50_000, 55_000);
       if (process.env.BENCH_PROVISIONED !== "0") {
         // The users PATCHed with targets, in the warm-up and in every round, as the runs name them.
         const t1 = Date.now();
         const index = new Map(ids.map((id, i) => [id, i]));
         const patched = new Set([
-          ...warmUpIds,
+          ...firstPatchIds,
           ...runs.filter((s) => s.kind === "patchUserTargets").flatMap((s) => s.ids ?? []),
         ]);
         const users = [...patched].map((id) => index.get(id)!);
@@ -474,7 +475,7 @@ async function main() {
           name: `warm-up ${kind} with targets`,
           kind,
           url: targetsBase,
-          ids: warmUpIds,
+          ids: firstPatchIds,
         });
       if (process.env.BENCH_DISPATCH !== "0") console.log(`warm-up with targets: ${await drain(false)}`);
     }

@@ -15,14 +15,14 @@ function attributeOf(path: string): string {
 }
 
 /** Each field's expression with the top-level attributes it reads. */
-const fieldReads = new WeakMap<MappingSpec, { expr: Expr; reads: Set<string> }[]>();
+const fieldReads = new WeakMap<MappingSpec, { expr: Expr; reads: string[] }[]>();
 
 function readsOf(spec: MappingSpec) {
   let fields = fieldReads.get(spec);
   if (!fields) {
     fields = Object.values(spec.fields).map((expr) => ({
       expr,
-      reads: new Set(exprSources(expr).map(attributeOf)),
+      reads: exprSources(expr).map(attributeOf),
     }));
     fieldReads.set(spec, fields);
   }
@@ -43,7 +43,7 @@ export function mappingUntouched(
   const changed = changedAttributes(before, after);
   for (const a of changed) if (alsoRead.has(a)) return false;
   for (const { expr, reads } of readsOf(spec)) {
-    if (![...reads].some((a) => changed.has(a))) continue;
+    if (!reads.some((a) => changed.has(a))) continue;
     if (!isDeepStrictEqual(evaluateExpr(expr, before), evaluateExpr(expr, after))) return false;
   }
   return true;
@@ -56,10 +56,7 @@ export function mappingUntouched(
  * "FAMILYNAME") is read by the first in order, so a reordering is a change, and a top-level name spelled two ways
  * counts as changed.
  */
-export function changedAttributes(
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): Set<string> {
+function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Set<string> {
   const changed = new Set<string>();
   for (const [k, v] of Object.entries(before))
     if (!Object.hasOwn(after, k) || !sameJson(v, after[k])) changed.add(k.toLowerCase());

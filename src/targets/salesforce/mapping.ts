@@ -132,7 +132,7 @@ function toBoolean(v: unknown): unknown {
   return lower === "true" ? true : lower === "false" ? false : v;
 }
 
-/** The attributes mapSalesforceUser reads beside its mapping's expressions (lower-cased, as userViewReads). */
+/** The attributes mapSalesforceUser reads beside its mapping's expressions (lower-cased, for mappingUntouched). */
 export const SALESFORCE_MAPPING_READS = ["entitlements", SALESFORCE_USER_URN.toLowerCase()] as const;
 
 /**

@@ -75,7 +75,7 @@ function firstValue(v: unknown): unknown {
   return v.length === 0 ? undefined : getIgnoringCase(primaryOrFirst(v), "value");
 }
 
-/** The attributes mapTableauUser reads beside its mapping's expressions (lower-cased, as userViewReads). */
+/** The attributes mapTableauUser reads beside its mapping's expressions (lower-cased, for mappingUntouched). */
 export const TABLEAU_MAPPING_READS = [TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN].map((u) => u.toLowerCase());
 
 /**
