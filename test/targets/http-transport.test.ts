@@ -85,6 +85,18 @@ describe("the Tableau client's HTTP exchange", () => {
     expect(seen).toEqual(["GET /api/3.0/serverInfo"]);
   });
 
+  it("a redirect says where to, whatever its body says", async () => {
+    const client = await clientOf((_req, res) => {
+      res.writeHead(308, { "content-type": "application/json", location: "https://tableau.example.com/" });
+      res.end(JSON.stringify({ error: { code: "308000", summary: "Moved", detail: "see elsewhere" } }));
+    });
+    const e = await failure(client);
+    expect([e.status, e.detail]).toEqual([
+      308,
+      "Tableau answered from another address (https://tableau.example.com/): set the target's serverUrl to it",
+    ]);
+  });
+
   it("keeps Tableau's error code and the answer's headers (Retry-After) for the retry decision", async () => {
     const client = await clientOf((_req, res) => {
       res.writeHead(429, { "content-type": "application/json", "retry-after": "7" });

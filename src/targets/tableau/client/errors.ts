@@ -41,6 +41,9 @@ export function hasCode(e: unknown, ...codes: string[]): e is TableauError {
 
 /** Tableau's error body: JSON `{"error":{"code","summary","detail"}}`, or anything else on proxies. */
 export function errorFromResponse(status: number, text: string, headers: Headers): TableauError {
+  // A redirect (never followed) is answered with what to configure, not with whatever its body says.
+  const redirect = redirectAdvice(status, headers, "Tableau", "serverUrl");
+  if (redirect) return new TableauError(status, String(status * 1000), `HTTP ${status}`, redirect, headers);
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; summary?: unknown; detail?: unknown } };
     if (body.error) {
@@ -55,8 +58,6 @@ export function errorFromResponse(status: number, text: string, headers: Headers
   } catch {
     // Not JSON: a gateway or load balancer answered; keep a short excerpt.
   }
-  const redirect = redirectAdvice(status, headers, "Tableau", "serverUrl");
-  if (redirect) return new TableauError(status, String(status * 1000), `HTTP ${status}`, redirect, headers);
   const xmlCode = /<error code="(\d+)"/.exec(text)?.[1];
   return new TableauError(
     status,
