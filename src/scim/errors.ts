@@ -1,6 +1,7 @@
 // Any failure as a SCIM error (RFC 7644 §3.12): a BridgeError with status and scimType, rendered as an error body.
 // Used by the HTTP error handler and by /Bulk, where each operation's failure is that operation's response.
 import { BridgeError, isEngineMessage } from "../errors.ts";
+import { isStoreUnavailable } from "../store/index.ts";
 import { ERROR_SCHEMA } from "./schemas.ts";
 
 /** Longest detail sent: a message that quotes client input (a library's, say) is cut rather than echoed whole. */
@@ -73,11 +74,7 @@ function fromStoreError(e: { code?: unknown }): BridgeError | undefined {
       { "Retry-After": "1" },
     );
   }
-  if (
-    e?.code === "ECONNREFUSED" ||
-    e?.code === "57P01" ||
-    (typeof e?.code === "string" && /^08/.test(e.code))
-  ) {
+  if (isStoreUnavailable(e)) {
     return new BridgeError("STORE_UNAVAILABLE", "The database is not reachable; retry later", {
       "Retry-After": "5",
     });

@@ -41,6 +41,33 @@ function pgQuery(sql: string, params: unknown[] | undefined): pg.QueryConfig {
   return name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] };
 }
 
+/** Socket errors that mean the database connection is gone (the statement may not have run). */
+const LOST_CONNECTION = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/**
+ * Whether `e` says the database is unreachable rather than that the statement was wrong: a refused or reset
+ * connection, SQLSTATE class 08 (connection exception), 57P01-57P03 (terminated by an administrator, a crash
+ * shutdown, not accepting connections yet), 53300 (too many connections), or `pg`'s own messages for a connection
+ * that ended or could not be made in time. Such a failure is worth retrying; it is never the client's mistake.
+ */
+export function isStoreUnavailable(e: unknown): boolean {
+  const x = e as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof x?.code === "string" ? x.code : "";
+  if (LOST_CONNECTION.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code) || code === "53300")
+    return true;
+  const message = typeof x?.message === "string" ? x.message : "";
+  return /^Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect/.test(
+    message,
+  );
+}
+
 // Return timestamps as Date and bigint counts as numbers the same way on both engines.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -73,6 +100,10 @@ export async function openPostgres(
     connectionString: url,
     max: opts.max ?? 10,
     options: sessionOptions(opts, opts.schema),
+    // A database that stops answering (a partition, a failover in progress) fails the request instead of holding
+    // it: the IdP gets a 503 it retries. Keep-alive notices a dead peer on an idle connection.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
@@ -86,6 +117,14 @@ export async function openPostgres(
     query,
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: without this, a backend terminated mid-transaction (failover,
+      // pooler restart, idle_session_timeout) is an unhandled 'error' event that kills the process. The statement
+      // in flight fails on its own; the client is then destroyed instead of going back to the pool.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken ??= err;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const tx: Tx = {
@@ -101,10 +140,14 @@ export async function openPostgres(
         await client.query("COMMIT");
         return out;
       } catch (e) {
-        await client.query("ROLLBACK").catch(() => {});
+        await client.query("ROLLBACK").catch((err: Error) => {
+          broken ??= err;
+        });
         throw e;
       } finally {
-        client.release();
+        client.off("error", onError);
+        // release(err) destroys the connection: a broken one must not serve the next transaction.
+        client.release(broken ?? false);
       }
     },
     async exec(sql) {

@@ -2,7 +2,15 @@
 
 export * from "./audit.ts";
 export * from "./console.ts";
-export { type Db, openPglite, openPostgres, type Queryable, type SessionLimits, type Tx } from "./db.ts";
+export {
+  type Db,
+  isStoreUnavailable,
+  openPglite,
+  openPostgres,
+  type Queryable,
+  type SessionLimits,
+  type Tx,
+} from "./db.ts";
 export * from "./delivery.ts";
 export type { FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
 export * from "./limits.ts";
