@@ -73,6 +73,10 @@ export function classifyTestTargetResponse(
   return { status: "failed", code, message };
 }
 
+/** The account an operation names no longer exists in the test target. */
+const isGone = (e: unknown) =>
+  e instanceof HttpFailure && e.outcome.status === "failed" && e.outcome.code === "no such account";
+
 export type TestTarget = Target & GroupTarget & DriftTarget & Partial<PasswordTarget>;
 
 export function createTestTarget(config: TestTargetConfig): TestTarget {
@@ -112,11 +116,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
             return { status: "done", targetId: existing.id };
           } catch (e) {
             // Linked account deleted behind our back: create it again.
-            if (
-              !(e instanceof HttpFailure) ||
-              !(e.outcome.status === "failed" && e.outcome.code === "no such account")
-            )
-              throw e;
+            if (!isGone(e)) throw e;
           }
         }
         const created = await call<Account>("POST", "/accounts", { ...body, kind: "user" });
@@ -138,8 +138,13 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
         };
         const existing = op.targetId ? { id: op.targetId } : await findByKey(op.group.displayName, "group");
         if (existing) {
-          await call("PATCH", `/accounts/${existing.id}`, body);
-          return { status: "done", targetId: existing.id };
+          try {
+            await call("PATCH", `/accounts/${existing.id}`, body);
+            return { status: "done", targetId: existing.id };
+          } catch (e) {
+            // Linked group deleted behind our back: create it again, as for a user.
+            if (!isGone(e)) throw e;
+          }
         }
         const created = await call<Account>("POST", "/accounts", { ...body, kind: "group" });
         return { status: "done", targetId: created.id };
@@ -151,11 +156,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
         try {
           await call("DELETE", `/accounts/${id}`);
         } catch (e) {
-          if (
-            !(e instanceof HttpFailure) ||
-            !(e.outcome.status === "failed" && e.outcome.code === "no such account")
-          )
-            throw e;
+          if (!isGone(e)) throw e;
         }
         return { status: "done" };
       }

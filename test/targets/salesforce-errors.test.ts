@@ -208,6 +208,7 @@ describe("Salesforce target: errors from the org", () => {
     const ops = [upsert(scimUser("flaky1@example.com")), upsert(scimUser("flaky2@example.com"))];
     emu.setFaults({ errorRate: 1 });
     const outcomes = await target.apply(ops);
+    expect(outcomes).toHaveLength(2);
     for (const o of outcomes) {
       expect(o.status).toBe("retry");
       expect(["UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE"]).toContain(o.status === "retry" ? o.code : "");
@@ -247,6 +248,7 @@ describe("Salesforce target: API budget", () => {
       upsert(scimUser("late1@example.com")),
       upsert(scimUser("late2@example.com")),
     ]);
+    expect(outcomes).toHaveLength(2);
     for (const o of outcomes)
       expect(o).toMatchObject({ status: "retry", code: "REQUEST_LIMIT_EXCEEDED", delayMs: 3_600_000 });
     const used = emu.stats.apiCalls;

@@ -45,6 +45,7 @@ describe("adding users with the CSV import", () => {
     expect(calls["GET /sites/:siteId/jobs/:jobId"]).toBeGreaterThanOrEqual(1);
     expect(calls["POST /sites/:siteId/users"]).toBeUndefined();
     expect(calls["PUT /sites/:siteId/users/:userId"]).toBeUndefined();
+    expect(outcomes).toHaveLength(50);
     outcomes.forEach((o, i) => {
       const u = site().user(targetIdOf(o));
       expect(u).toMatchObject({

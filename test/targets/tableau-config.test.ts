@@ -115,12 +115,15 @@ describe("tableauConfigFromEnv", () => {
 
   it("lists what is missing", () => {
     expect(() => tableauConfigFromEnv({ TABLEAU_SERVER_URL: "https://t.example.com" })).toThrow(ConfigError);
+    let thrown: unknown;
     try {
       tableauConfigFromEnv({ TABLEAU_SERVER_URL: "https://t.example.com", TABLEAU_JWT_CLIENT_ID: "c" });
     } catch (err) {
-      expect((err as ConfigError).problems).toEqual([
-        "a connected app also needs TABLEAU_JWT_SECRET_ID, TABLEAU_JWT_SECRET_VALUE, TABLEAU_JWT_USERNAME",
-      ]);
+      thrown = err;
     }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems).toEqual([
+      "a connected app also needs TABLEAU_JWT_SECRET_ID, TABLEAU_JWT_SECRET_VALUE, TABLEAU_JWT_USERNAME",
+    ]);
   });
 });
