@@ -54,11 +54,19 @@ describeInBrowser("console: operating the bridge", () => {
     const iso = String(await when.getAttribute("datetime"));
     expect(await when.getAttribute("title")).toBe(`${iso.replace("T", " ").replace(/\.\d+Z$/, "")} UTC`);
     const local = new Intl.DateTimeFormat("en-GB", {
-      dateStyle: "medium",
-      timeStyle: "medium",
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      timeZoneName: "short",
       timeZone: "Europe/Paris",
     });
     expect(await when.textContent()).toBe(local.format(new Date(iso)));
+    // The zone is named in the text, not only on hover ("CET" or "CEST" in Europe/Paris), on one line.
+    expect(await when.textContent()).toMatch(/CES?T$/);
+    expect(await when.evaluate((e) => getComputedStyle(e).whiteSpace)).toBe("nowrap");
   });
 
   it("updates a user's page without a reload as its delivery completes", async () => {

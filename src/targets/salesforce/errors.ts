@@ -57,6 +57,14 @@ const NETWORK = new Set([
   "UND_ERR_SOCKET",
 ]);
 
+/**
+ * Salesforce writes line breaks in its messages as HTML ("Duplicate Username.<br>The username already exists…"),
+ * for its own UI; the console, logs and the CLI show text.
+ */
+function plainMessage(m: string): string {
+  return m.replace(/\s*<br\s*\/?>\s*/gi, " ").trim();
+}
+
 /** Row locks clear in seconds (another job is updating the same user or group). */
 const LOCK_RETRY_MS = 5_000;
 
@@ -79,7 +87,7 @@ const asDecision = (r: Retry): ErrorDecision => ({
  * 429 and 5xx are retried whatever the body says (after Retry-After); then Salesforce's own code decides.
  */
 export function classifySalesforceError(e: SalesforceErrorLike, options: ClassifyOptions): ErrorDecision {
-  const message = (e.message ?? "").slice(0, 500);
+  const message = plainMessage(e.message ?? "").slice(0, 500);
   const code = salesforceErrorCode(e);
   if (e.name === "SalesforceAuthError") {
     const status = e.status ?? 0;

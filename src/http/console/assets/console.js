@@ -1,7 +1,17 @@
 // Progressive enhancement for the console; every page works without it (times then show in UTC, lists refresh
 // on reload). Loaded as a module from 'self' only: the CSP allows no inline script.
 
-const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+// With the zone's name: a time without one is read as the reader's own zone, which an admin comparing with an IdP's
+// log (often UTC) gets wrong.
+const format = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  timeZoneName: "short",
+});
 
 /** <time datetime> in the admin's time zone; the exact UTC time stays on hover. */
 function localTimes(root) {
