@@ -39,7 +39,8 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /**
  * Codes the bridge gives a delivery outcome (job `lastErrorCode`, link `errorCode`) when the target's own code does
- * not apply; a target's own code (`DUPLICATE_USERNAME`, `409017`) is always kept as it is. Each says what it means.
+ * not apply; a target's own code (`DUPLICATE_USERNAME`, `409017`) is always kept as it is (a VendorCode), and each
+ * target kind lists the codes it invents in its own codes.ts (see targets/codes.ts). Each says what it means.
  */
 export const DELIVERY_ERRORS = {
   TARGET_NETWORK_ERROR: "no answer: the connection was refused or reset, or the name did not resolve",
@@ -58,6 +59,10 @@ export const DELIVERY_ERRORS = {
   CLAIM_LOST:
     "another worker took this job over (this one outlived its lease); it delivers the current state",
   MAPPING_ERROR: "the mapping could not be evaluated for this user",
+  // Pre-flight (shared by the kinds' mappings), named after the Salesforce code each foresees.
+  REQUIRED_FIELD_MISSING: "pre-flight: a field the target requires is empty after mapping",
+  STRING_TOO_LONG: "pre-flight: a mapped value is longer than the target's field allows",
+  INVALID_EMAIL_ADDRESS: "pre-flight: a mapped email field is not an email address",
 } as const;
 
 export type DeliveryCode = keyof typeof DELIVERY_ERRORS;

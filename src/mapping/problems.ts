@@ -5,11 +5,14 @@ import type { MappedFields } from "./evaluate.ts";
 import { exprSources, isEmpty } from "./expr.ts";
 import type { MappingSpec } from "./spec.ts";
 
-export type Problem = {
+export type Problem<Code extends string = string> = {
   /** Target field name, e.g. "Alias" or "siteRole". */
   field: string;
-  /** Stable code; the target's own error code where it has one (REQUIRED_FIELD_MISSING, STRING_TOO_LONG…). */
-  code: string;
+  /**
+   * Stable code, registered in errors.ts (these three) or in the kind's codes.ts; the target's own error code where
+   * it has one (REQUIRED_FIELD_MISSING, STRING_TOO_LONG…).
+   */
+  code: Code;
   detail: string;
 };
 
@@ -46,7 +49,7 @@ export function howToFix(field: string, ctx: FieldContext, change = "change"): s
   return ways.join(", or ");
 }
 
-export function requiredProblem(field: string, ctx: FieldContext): Problem {
+export function requiredProblem(field: string, ctx: FieldContext): Problem<"REQUIRED_FIELD_MISSING"> {
   return {
     field,
     code: "REQUIRED_FIELD_MISSING",
@@ -59,7 +62,7 @@ export function lengthProblem(
   value: unknown,
   max: number,
   ctx: FieldContext,
-): Problem | undefined {
+): Problem<"STRING_TOO_LONG"> | undefined {
   if (isEmpty(value)) return undefined;
   const text = String(value);
   const n = charCount(text);
@@ -71,7 +74,11 @@ export function lengthProblem(
   };
 }
 
-export function emailProblem(field: string, fields: MappedFields, ctx: FieldContext): Problem | undefined {
+export function emailProblem(
+  field: string,
+  fields: MappedFields,
+  ctx: FieldContext,
+): Problem<"INVALID_EMAIL_ADDRESS"> | undefined {
   const value = fields[field];
   if (isEmpty(value) || (typeof value === "string" && looksLikeEmail(value))) return undefined;
   return {

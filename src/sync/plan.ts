@@ -113,7 +113,7 @@ export function planUnit(f: UnitFacts, opts: PlanOptions = {}): UnitPlan {
     if (m.waiting > 0 && (f.queuedForMs ?? 0) < MAX_WAIT_FOR_MEMBERS_MS) {
       const wait = {
         status: "retry" as const,
-        code: "WAITING_FOR_MEMBERS",
+        code: "WAITING_FOR_MEMBERS" as const,
         message: `${m.waiting} member(s) not provisioned yet`,
         delayMs: WAIT_FOR_MEMBERS_MS,
       };

@@ -1,5 +1,6 @@
 // The contract between the dispatcher and a provisioning target (Tableau site, Salesforce org, ...).
 // A target declares what it can do by what it implements; the dispatcher never branches on a target's kind.
+import type { BridgeCode, OutcomeCode } from "./codes.ts";
 
 /** A user as the bridge wants it to be in every target: the SCIM body plus what targets derive fields from. */
 export interface DesiredUser {
@@ -74,13 +75,13 @@ export type Outcome =
    */
   | {
       status: "retry";
-      code: string;
+      code: OutcomeCode;
       message: string;
       delayMs?: number;
       blocked?: "credentials" | "budget" | "session";
     }
   /** Will not succeed by retrying; the target's own code and message. */
-  | { status: "failed"; code: string; message: string };
+  | { status: "failed"; code: OutcomeCode; message: string };
 
 export interface CheckResult {
   check: string;
@@ -107,7 +108,7 @@ export interface TargetGroup {
 
 export interface Problem {
   field: string;
-  code: string;
+  code: BridgeCode;
   detail: string;
 }
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { diffFields } from "../../src/mapping/index.ts";
 import { scimUserFromParts, text } from "../../src/targets/account-to-scim.ts";
+import { vendorCode } from "../../src/targets/codes.ts";
 import { defineKind } from "../../src/targets/kind.ts";
 import { registerTargetKind, targetKind } from "../../src/targets/registry.ts";
 import { parseRetryAfter } from "../../src/targets/shared/retry.ts";
@@ -58,16 +59,16 @@ export function classifyTestTargetResponse(
     const delay = parseRetryAfter(retryAfter);
     return {
       status: "retry",
-      code: `HTTP_${status}`,
+      code: vendorCode(`HTTP_${status}`),
       message: body.slice(0, 200),
       ...(delay !== undefined ? { delayMs: delay } : {}),
     };
   }
-  let code = `HTTP_${status}`;
+  let code = vendorCode(`HTTP_${status}`);
   let message = body.slice(0, 200);
   try {
     const j = JSON.parse(body) as { error?: string; message?: string };
-    code = j.error ?? code;
+    code = vendorCode(j.error ?? code);
     message = j.message ?? j.error ?? message;
   } catch {}
   return { status: "failed", code, message };
@@ -92,7 +93,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
         signal: AbortSignal.timeout(config.timeoutMs),
       });
     } catch (e) {
-      throw new HttpFailure({ status: "retry", code: "NETWORK", message: (e as Error).message });
+      throw new HttpFailure({ status: "retry", code: "TARGET_NETWORK_ERROR", message: (e as Error).message });
     }
     const text = await res.text();
     if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
@@ -185,7 +186,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
             out[i] =
               e instanceof HttpFailure
                 ? e.outcome
-                : { status: "retry", code: "ERROR", message: (e as Error).message };
+                : { status: "retry", code: "TARGET_ERROR", message: (e as Error).message };
           }
         }
       };

@@ -13,6 +13,7 @@ import {
 import type { ConfiguredTarget } from "../../src/sync/configured-target.ts";
 import { recordOutcomes } from "../../src/sync/record.ts";
 import { DEFAULT_BACKOFF } from "../../src/sync/retry.ts";
+import { vendorCode } from "../../src/targets/codes.ts";
 import { eventually } from "../support/bridge.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
@@ -53,7 +54,11 @@ describe.each(BACKENDS)("claims on %s", (backend) => {
     const [current] = await claimUnits(db, "t", 10, "worker-b:1", 60_000);
     const t = { name: "t", target: {} } as unknown as ConfiguredTarget;
     const facts = { resourceType: "User" as const, resourceId: id };
-    const failed = { status: "failed" as const, code: "LATE", message: "the stale worker's answer" };
+    const failed = {
+      status: "failed" as const,
+      code: vendorCode("LATE"),
+      message: "the stale worker's answer",
+    };
     const plan = { kind: "skip" as const, outcome: failed };
     const late = await recordOutcomes(
       db,

@@ -8,6 +8,7 @@ import { gatherFacts } from "../../src/sync/facts.ts";
 import { CREATED_EMPTY_AT, planUnit } from "../../src/sync/plan.ts";
 import { recordOutcomes } from "../../src/sync/record.ts";
 import { DEFAULT_BACKOFF } from "../../src/sync/retry.ts";
+import { vendorCode } from "../../src/targets/codes.ts";
 import type { Outcome } from "../../src/targets/target.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
@@ -37,7 +38,7 @@ describe.each(BACKENDS)("%s", (backend) => {
 
   it.each<[string, Outcome]>([
     ["a retried attempt", { status: "retry", code: "TARGET_NETWORK_ERROR", message: "socket hang up" }],
-    ["a failed attempt", { status: "failed", code: "400000", message: "bad request" }],
+    ["a failed attempt", { status: "failed", code: vendorCode("400000"), message: "bad request" }],
     ["a done attempt", { status: "done", targetId: "g1" }],
   ])("%s clears the mark", async (_why, outcome) => {
     await recordLinks(store.db, "site", [

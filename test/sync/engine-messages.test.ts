@@ -6,6 +6,7 @@ import { claimUnits, enqueueJobs, linksFor } from "../../src/store/index.ts";
 import type { ConfiguredTarget } from "../../src/sync/configured-target.ts";
 import { recordOutcomes } from "../../src/sync/record.ts";
 import { DEFAULT_BACKOFF } from "../../src/sync/retry.ts";
+import { vendorCode } from "../../src/targets/codes.ts";
 import { openTestDb, type TestDb } from "../support/store.ts";
 
 describe("delivery error messages", () => {
@@ -24,7 +25,7 @@ describe("delivery error messages", () => {
     await enqueueJobs(store.db, [{ target: "t", resourceType: "User", resourceId: id, action: "provision" }]);
     const [unit] = await claimUnits(store.db, "t", 10, "w:1", 60_000);
     const t = { name: "t", target: {} } as unknown as ConfiguredTarget;
-    const failed = { status: "failed" as const, code: "X", message };
+    const failed = { status: "failed" as const, code: vendorCode("X"), message };
     await recordOutcomes(
       store.db,
       t,

@@ -16,7 +16,9 @@ const SF = "urn:ietf:params:scim:schemas:extension:salesforce:2.0:User";
 type Status = { target: string; state: string; errorCode?: string; errorMessage?: string };
 
 describe("refusal: when a pre-flight objection refuses the whole write", () => {
-  const objection = [{ field: "Email", code: "REQUIRED_FIELD_MISSING", detail: "Email is required" }];
+  const objection = [
+    { field: "Email", code: "REQUIRED_FIELD_MISSING" as const, detail: "Email is required" },
+  ];
   it.each([
     ["one of two in-scope targets objects", [true, false], [false, false], [true, true], undefined],
     ["every in-scope target objects", [true, true], [false, false], [true, true], /"a".*"b"/],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, nextJobState, parseRetryAfter } from "../../src/sync/retry.ts";
+import { vendorCode } from "../../src/targets/codes.ts";
 import type { Outcome } from "../../src/targets/target.ts";
 import { classifyTestTargetResponse } from "../support/test-kind.ts";
 
@@ -23,12 +24,12 @@ describe("retry timing", () => {
     expect(backoffDelay(8, policy, 2_000, () => 0)).toBe(2_000);
   });
 
-  const retry: Outcome = { status: "retry", code: "HTTP_503", message: "unavailable" };
+  const retry: Outcome = { status: "retry", code: vendorCode("HTTP_503"), message: "unavailable" };
   it.each<[string, Outcome, number, { waiting?: boolean }, object]>([
     ["done", { status: "done", targetId: "x" }, 1, {}, { state: "done" }],
     [
       "the target's permanent answer",
-      { status: "failed", code: "409017", message: "taken" },
+      { status: "failed", code: vendorCode("409017"), message: "taken" },
       1,
       {},
       { state: "dead" },

@@ -1,5 +1,6 @@
 // What to do about a Salesforce error: retry (and when) or give up with Salesforce's own code.
 // Pure functions, so the decision table has its own unit test.
+import { type OutcomeCode, type VendorCode, vendorCode } from "../codes.ts";
 import { parseRetryAfter } from "../shared/retry.ts";
 import { credentialsRejected, type Retry, transportRetry } from "../shared/transport.ts";
 
@@ -22,12 +23,12 @@ export interface SalesforceErrorLike {
 export type ErrorDecision =
   | {
       retry: true;
-      code: string;
+      code: OutcomeCode;
       message: string;
       delayMs?: number;
       blocked?: "credentials" | "budget";
     }
-  | { retry: false; code: string; message: string };
+  | { retry: false; code: OutcomeCode; message: string };
 
 export interface ClassifyOptions {
   /** How long work waits once the daily API allocation is used up. */
@@ -69,9 +70,9 @@ function plainMessage(m: string): string {
 const LOCK_RETRY_MS = 5_000;
 
 /** Salesforce's own code, if the error carries one (not jsforce's ERROR_HTTP_503 or a bare "Error"). */
-export function salesforceErrorCode(e: SalesforceErrorLike): string | undefined {
+export function salesforceErrorCode(e: SalesforceErrorLike): VendorCode | undefined {
   const c = e.errorCode ?? e.statusCode;
-  return c && /^[A-Z][A-Z0-9_]+$/.test(c) && !/^ERROR_HTTP_\d+$/.test(c) ? c : undefined;
+  return c && /^[A-Z][A-Z0-9_]+$/.test(c) && !/^ERROR_HTTP_\d+$/.test(c) ? vendorCode(c) : undefined;
 }
 
 const asDecision = (r: Retry): ErrorDecision => ({

@@ -7,11 +7,11 @@ import {
   lengthProblem,
   looksLikeEmail,
   type MappedFields,
-  type Problem,
   requiredProblem,
   show,
   type ValidateOptions,
 } from "../../mapping/index.ts";
+import type { Problem } from "../target.ts";
 import { SALESFORCE_USER_URN } from "./extension.ts";
 import { defaultSalesforceMapping, SALESFORCE_OVERRIDABLE_FIELDS } from "./mapping.ts";
 import {

@@ -1,6 +1,7 @@
 // What the operation modules share: the client, the settings, the peer's capabilities, and the write plan
 // each operation turns into (a write the target sends alone or in a Bulk request, then what its answer means).
 import type { Logger } from "pino";
+import { vendorCode } from "../codes.ts";
 import type { Outcome } from "../target.ts";
 import type { PeerResponse, ScimClient } from "./client.ts";
 import type { ScimTargetConfig } from "./config.ts";
@@ -50,7 +51,7 @@ export interface WritePlan {
 /** A second 404 on an update: the next attempt finds the resource by its key or creates it again. */
 export const goneMeanwhile = (what: "user" | "group"): Outcome => ({
   status: "retry",
-  code: "HTTP_404",
+  code: vendorCode("HTTP_404"),
   message: `the ${what} was deleted on the peer meanwhile; it is created again on the next attempt`,
 });
 

@@ -1,5 +1,6 @@
 // Pure decisions: what a peer's answer means for a job. SCIM errors carry a status and, for 400/409, a
 // scimType (RFC 7644 §3.12); the scimType is the peer's own code, else HTTP_<status>.
+import { vendorCode } from "../codes.ts";
 import { parseRetryAfter } from "../shared/retry.ts";
 import { credentialsRejected, transportRetry } from "../shared/transport.ts";
 import type { Outcome } from "../target.ts";
@@ -17,7 +18,7 @@ export function classifyPeerAnswer(
     typeof err.detail === "string" && err.detail.trim()
       ? err.detail.trim().slice(0, 500)
       : text.trim().slice(0, 200) || `the peer answered ${status}`;
-  const code = typeof err.scimType === "string" && err.scimType ? err.scimType : `HTTP_${status}`;
+  const code = vendorCode(typeof err.scimType === "string" && err.scimType ? err.scimType : `HTTP_${status}`);
   const retryAfterMs = parseRetryAfter(retryAfter);
   const transient = transportRetry(status, detail, {
     ...(code !== `HTTP_${status}` ? { targetCode: code } : {}),

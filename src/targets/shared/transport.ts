@@ -2,6 +2,7 @@
 // every 5xx are retried (after Retry-After when given). Only a target's own code on another 4xx is permanent, and
 // a refused sign-in is neither: it parks the work and marks the target unhealthy until an admin fixes it.
 import type { DeliveryCode } from "../../errors.ts";
+import type { VendorCode } from "../codes.ts";
 import type { Outcome } from "../target.ts";
 
 export type Retry = Extract<Outcome, { status: "retry" }>;
@@ -20,7 +21,7 @@ export function transientStatus(status: number): boolean {
 export function transportRetry(
   status: number,
   message: string,
-  opts: { targetCode?: string; retryAfterMs?: number; timedOut?: boolean } = {},
+  opts: { targetCode?: VendorCode; retryAfterMs?: number; timedOut?: boolean } = {},
 ): Retry | undefined {
   if (!transientStatus(status)) return undefined;
   const fallback =

@@ -1,5 +1,6 @@
 // What the resource modules share: the client, the target's settings and its effective mapping.
 import type { MappingSpec } from "../../mapping/index.ts";
+import { vendorCode } from "../codes.ts";
 import { credentialsRejected } from "../shared/transport.ts";
 import type { Outcome } from "../target.ts";
 import { TableauError } from "./client/errors.ts";
@@ -44,7 +45,7 @@ export function outcomeOfError(e: unknown): Outcome {
 
 /** A permanent failure carrying Tableau's code, for "already there" codes that mean a real conflict here. */
 export function conflict(e: TableauError, why: string): Outcome {
-  return { status: "failed", code: e.code, message: `${why}: ${describeError(e)}` };
+  return { status: "failed", code: vendorCode(e.code), message: `${why}: ${describeError(e)}` };
 }
 
 export { mapLimited } from "../shared/limiter.ts";

@@ -11,7 +11,6 @@ import {
   type MappingInput,
   type MappingSpec,
   mappingSpecSchema,
-  type Problem,
   primaryOrFirst,
   type RuleKeys,
   requiredProblem,
@@ -19,6 +18,7 @@ import {
   show,
   type ValidateOptions,
 } from "../../mapping/index.ts";
+import type { Problem } from "../target.ts";
 import { TABLEAU_CLOUD_BODY_URN, TABLEAU_USER_URN } from "./extension.ts";
 import {
   canonicalSiteRole,

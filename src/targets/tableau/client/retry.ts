@@ -2,6 +2,7 @@
 
 export { parseRetryAfter };
 
+import { vendorCode } from "../../codes.ts";
 import { parseRetryAfter } from "../../shared/retry.ts";
 import { transportRetry } from "../../shared/transport.ts";
 import type { Outcome } from "../../target.ts";
@@ -28,7 +29,7 @@ export function classifyTableauError(
   const retryAfterMs =
     parseRetryAfter(h.get("retry-after")) ?? (status === 429 ? DEFAULT_RATE_LIMIT_DELAY_MS : undefined);
   // Tableau's own code is kept when the body had one (status × 1000 + sub-code, not the bare status × 1000).
-  const own = code !== String(status * 1000) && /^\d{6}$/.test(code) ? code : undefined;
+  const own = code !== String(status * 1000) && /^\d{6}$/.test(code) ? vendorCode(code) : undefined;
   const transient = transportRetry(status, message || `Tableau did not answer (${code})`, {
     ...(own ? { targetCode: own } : {}),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -36,5 +37,9 @@ export function classifyTableauError(
   });
   if (transient)
     return status === 429 && !message ? { ...transient, message: "Tableau rate limit reached" } : transient;
-  return { status: "failed", code, message: message || `Tableau refused the call (${code})` };
+  return {
+    status: "failed",
+    code: vendorCode(code),
+    message: message || `Tableau refused the call (${code})`,
+  };
 }
