@@ -160,7 +160,7 @@ for (let i = 0; i < USERS; i++) {
     },
     {},
   );
-  userIds.push(v.resource.id);
+  userIds.push(v.view.resource.id);
 }
 const groupIds: string[] = [];
 for (let g = 0; g < GROUPS; g++) {
@@ -173,7 +173,7 @@ for (let g = 0; g < GROUPS; g++) {
     {},
     { members },
   );
-  groupIds.push(v.resource.id);
+  groupIds.push(v.view.resource.id);
 }
 
 // Current planner statistics, as autovacuum would have them a minute after a bulk load: with none, the claim

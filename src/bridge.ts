@@ -84,11 +84,11 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       resolveLink: async (target, scimId) => (await linksFor(db, [scimId], target))[0]?.targetId ?? undefined,
     };
     const targets: ConfiguredTarget[] = buildTargets(opts.targetConfigs, deps);
-    const directory = new Directory(db, schemas);
-    checkScopes(targets, directory);
     const secrets = config.outboxKey ? SecretBox.fromString(config.outboxKey) : undefined;
     const s = config.sync;
-    directory.onChange(
+    const directory = new Directory(
+      db,
+      schemas,
       outboxWriter({
         targets,
         userSchema: schemas.User,
@@ -100,6 +100,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
         },
       }),
     );
+    checkScopes(targets, directory);
     const metrics = createHttpMetrics({ defaultMetrics: true });
     const foreground = opts.foreground ?? new ForegroundLoad();
     const dispatcher = new Dispatcher({
@@ -148,20 +149,20 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       statusEnabled: targets.length > 0,
       maxWaitMs: s.maxWaitMs,
       foreground,
-      afterWrite: async (ctx, id) => {
-        const queued = ctx.queued?.get(id);
-        if (!queued?.size) return false;
+      afterWrite: async (ctx, queued, id) => {
+        const targets = queued.get(id);
+        if (!targets?.size) return false;
         // The IdP is never slowed by the targets unless it asks (Prefer: wait=N) or the admin set a default.
         const waitMs = Math.min(
           ctx.waitMs ?? s.waitForDeliveryMs,
           Math.max(s.maxWaitMs, s.waitForDeliveryMs),
         );
         if (waitMs <= 0) {
-          for (const t of queued) kickSoon(t);
+          for (const t of targets) kickSoon(t);
           return false;
         }
-        for (const t of queued) dispatcher.kick(t);
-        await dispatcher.waitForAttempt(id, [...queued], waitMs);
+        for (const t of targets) dispatcher.kick(t);
+        await dispatcher.waitForAttempt(id, [...targets], waitMs);
         return true;
       },
       mount: (a) => {

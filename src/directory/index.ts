@@ -1,11 +1,14 @@
 export type { ListRequest, ResourceType } from "../store/index.ts";
-export {
-  type Change,
-  type ChangeAction,
-  type ChangeListener,
-  Directory,
-  type Relation,
-  type ResourceView,
-  type UpdateRequest,
-  type WriteContext,
-} from "./directory.ts";
+export { Directory } from "./directory.ts";
+export type {
+  Change,
+  ChangeAction,
+  PlannedLink,
+  Queued,
+  Relation,
+  ResourceView,
+  UpdateRequest,
+  WriteContext,
+  WritePlan,
+  WritePlanner,
+} from "./types.ts";

@@ -1,7 +1,7 @@
 // POST /Bulk (RFC 7644 §3.7), our own: bulkId references (also to a later POST), failOnErrors, maxOperations and
 // maxPayloadSize (413), each operation atomic, and runs of user creates written in a few store round trips.
 import { type Request, type Response, Router } from "express";
-import type { Directory, ResourceType, WriteContext } from "../directory/index.ts";
+import type { Directory, Queued, ResourceType, WriteContext } from "../directory/index.ts";
 import { BridgeError, excerpt } from "../errors.ts";
 import { jsonProblem } from "../input.ts";
 import { scimErrorBody, toBridgeError } from "./errors.ts";
@@ -15,7 +15,7 @@ export interface BulkOptions {
   maxPayloadSize: number;
   baseUrl: (req: Request) => string;
   /** Returns whether it waited for delivery (the status changed since the write). */
-  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<boolean>;
+  afterWrite?: (ctx: WriteContext, queued: Queued, resourceId: string) => Promise<boolean>;
   writeContext: (req: Request, res: Response) => WriteContext;
   /**
    * The error a client gets for an operation's failure; an unexpected one is logged with the request id (the HTTP
@@ -144,7 +144,9 @@ export function bulkRouter(opts: BulkOptions): Router {
     }
     const { ops, failOnErrors } = parseRequest(req.body, opts.maxOperations);
     const base = opts.baseUrl(req);
-    const shared: WriteContext = { ...opts.writeContext(req, res), queued: new Map() };
+    const shared = opts.writeContext(req, res);
+    // What every operation queued, to wait for (Prefer: wait=N) once they are all written.
+    const queued = new Map<string, Set<string>>();
     const fail: Fail = (op, e, location) =>
       failure(
         op,
@@ -155,10 +157,9 @@ export function bulkRouter(opts: BulkOptions): Router {
           : toBridgeError(e),
         location,
       );
-    const results = await runBulk(opts.directory, ops, failOnErrors, base, shared, fail);
+    const results = await runBulk(opts.directory, ops, failOnErrors, base, shared, queued, fail);
     if (opts.afterWrite) {
-      const written = new Set(shared.queued?.keys());
-      await Promise.all([...written].map((id) => opts.afterWrite!(shared, id)));
+      await Promise.all([...queued.keys()].map((id) => opts.afterWrite!(shared, queued, id)));
     }
     res.status(200).setHeader("Content-Type", "application/scim+json; charset=utf-8");
     res.end(JSON.stringify({ schemas: [BULK_RESPONSE], Operations: results.filter(Boolean) }));
@@ -172,6 +173,7 @@ async function runBulk(
   failOnErrors: number,
   base: string,
   shared: WriteContext,
+  queued: Map<string, Set<string>>,
   fail: Fail,
 ): Promise<(BulkResult | undefined)[]> {
   const results: (BulkResult | undefined)[] = new Array(ops.length);
@@ -228,6 +230,7 @@ async function runBulk(
           ctxFor,
           base,
           created,
+          queued,
           record,
           () => errors < failOnErrors,
           fail,
@@ -236,7 +239,7 @@ async function runBulk(
         const path = resolvePathRef(op.path, created);
         record(
           i,
-          await runOne(directory, { ...resolve(op, created), path }, ctxFor(op), base, created, fail),
+          await runOne(directory, { ...resolve(op, created), path }, ctxFor(op), base, created, queued, fail),
         );
       }
     }
@@ -256,6 +259,14 @@ const conflict = (op: BulkOp, detail: string): BulkResult => ({
   status: "409",
   response: scimErrorBody(409, detail),
 });
+
+function addQueued(into: Map<string, Set<string>>, queued: Queued) {
+  for (const [id, targets] of queued) {
+    const seen = into.get(id);
+    if (seen) for (const t of targets) seen.add(t);
+    else into.set(id, new Set(targets));
+  }
+}
 
 const isPlainUserCreate = (op: BulkOp) => op.method === "POST" && /^\/Users$/i.test(op.path);
 
@@ -280,6 +291,7 @@ async function runOne(
   ctx: WriteContext,
   base: string,
   created: Map<string, string>,
+  queued: Map<string, Set<string>>,
   fail: Fail,
 ): Promise<BulkResult> {
   const m = op.path.match(PATH);
@@ -297,20 +309,23 @@ async function runOne(
     switch (op.method) {
       case "POST": {
         if (!op.bulkId) throw new BridgeError("SCIM_INVALID_SYNTAX", "A bulk POST operation needs a bulkId");
-        const { view } = await createResource(directory, type, op.data, ctx);
+        const { view, queued: mine } = await createResource(directory, type, op.data, ctx);
+        addQueued(queued, mine);
         created.set(op.bulkId, view.resource.id);
         return success(op, base, type, view.resource.id, view.resource.version, 201);
       }
       case "PUT": {
-        const view = await replaceResource(directory, type, id!, op.data, ctx);
+        const { view, queued: mine } = await replaceResource(directory, type, id!, op.data, ctx);
+        addQueued(queued, mine);
         return success(op, base, type, id!, view.resource.version, 200);
       }
       case "PATCH": {
-        const view = await patchResource(directory, type, id!, op.data, ctx);
+        const { view, queued: mine } = await patchResource(directory, type, id!, op.data, ctx);
+        addQueued(queued, mine);
         return success(op, base, type, id!, view.resource.version, 200);
       }
       case "DELETE":
-        await directory.delete(type, id!, ctx);
+        addQueued(queued, (await directory.delete(type, id!, ctx)).queued);
         return { method: op.method, ...(location ? { location } : {}), status: "204" };
       default:
         throw new BridgeError("SCIM_INVALID_SYNTAX", `Invalid method "${op.method}" in a bulk operation`);
@@ -331,6 +346,7 @@ async function createUsers(
   ctxFor: (op: BulkOp) => WriteContext,
   base: string,
   created: Map<string, string>,
+  queued: Map<string, Set<string>>,
   record: (i: number, r: BulkResult) => void,
   goOn: () => boolean,
   fail: Fail,
@@ -363,7 +379,7 @@ async function createUsers(
     }
   }
   try {
-    const rows = await directory.createMany(
+    const { resources: rows, queued: mine } = await directory.createMany(
       "User",
       valid.map((x) => ({
         data: x.data,
@@ -371,6 +387,7 @@ async function createUsers(
         ctx: ctxFor(ops[x.i]!),
       })),
     );
+    addQueued(queued, mine);
     rows.forEach((r, k) => {
       const op = ops[valid[k]!.i]!;
       created.set(op.bulkId!, r.id);
@@ -379,7 +396,7 @@ async function createUsers(
   } catch {
     for (const x of valid) {
       if (!goOn()) break;
-      record(x.i, await runOne(directory, ops[x.i]!, ctxFor(ops[x.i]!), base, created, fail));
+      record(x.i, await runOne(directory, ops[x.i]!, ctxFor(ops[x.i]!), base, created, queued, fail));
     }
   }
 }

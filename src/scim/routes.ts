@@ -1,6 +1,6 @@
 // /Users and /Groups: our own routes (scimmy validates bodies and applies PATCH; the store does queries).
 import { type Request, type Response, Router } from "express";
-import type { Directory, Relation, ResourceView, WriteContext } from "../directory/index.ts";
+import type { Directory, Queued, Relation, ResourceView, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import type { FilterAst, LinkStatus, ResourceType, StoredResource } from "../store/index.ts";
 import { type BulkOptions, bulkRouter } from "./bulk.ts";
@@ -26,7 +26,7 @@ export interface ScimRouteOptions {
    * After a write commits: e.g. wait (bounded) for the first delivery attempt to its targets. Returns whether it
    * waited (then the status changed since the write).
    */
-  afterWrite?: (ctx: WriteContext, resourceId: string) => Promise<boolean>;
+  afterWrite?: (ctx: WriteContext, queued: Queued, resourceId: string) => Promise<boolean>;
   /** The longest `Prefer: wait=N` a write may wait for `afterWrite` (default 0: the preference is not honoured). */
   maxWaitMs?: number;
   maxResults: number;
@@ -187,11 +187,12 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     res: Response,
     resource: StoredResource,
     code: number,
-    ctx?: WriteContext,
+    written?: { ctx: WriteContext; queued: Queued },
     knownRelations?: Relation[],
     knownStatus?: LinkStatus[],
   ) {
-    const waited = ctx && opts.afterWrite ? await opts.afterWrite(ctx, resource.id) : false;
+    const waited =
+      written && opts.afterWrite ? await opts.afterWrite(written.ctx, written.queued, resource.id) : false;
     // The status the write itself set (a new user's links, all pending) stands unless delivery was awaited.
     const status = waited ? undefined : knownStatus;
     const projection = projectionOf(req.query as ListParams, extensionUrns());
@@ -213,39 +214,46 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
 
   async function create(req: Request, res: Response, type: ResourceType) {
     const ctx = contextOf(req, res);
-    const { view, v } = await createResource(directory, type, requireBody(req), ctx);
+    const { view, queued, v } = await createResource(directory, type, requireBody(req), ctx);
     // A new user is in no group yet; a new group's members need their display names.
     const known = type === "User" || !v.members?.length ? [] : undefined;
-    await respondWithResource(req, res, view.resource, 201, ctx, known, view.status);
+    await respondWithResource(req, res, view.resource, 201, { ctx, queued }, known, view.status);
   }
 
   async function replace(req: Request, res: Response, type: ResourceType) {
     const ctx = contextOf(req, res);
     const want = wants(type, projectionOf(req.query as ListParams, extensionUrns()));
-    const view = await replaceResource(directory, type, String(req.params.id), requireBody(req), ctx, want);
-    await respondWithResource(req, res, view.resource, 200, ctx, view.relations, view.status);
+    const { view, queued } = await replaceResource(
+      directory,
+      type,
+      String(req.params.id),
+      requireBody(req),
+      ctx,
+      want,
+    );
+    await respondWithResource(req, res, view.resource, 200, { ctx, queued }, view.relations, view.status);
   }
 
   async function patch(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
     const ctx = contextOf(req, res);
     const want = wants(type, projectionOf(req.query as ListParams, extensionUrns()));
-    const view = await patchResource(directory, type, id, requireBody(req), ctx, want);
+    const { view, queued } = await patchResource(directory, type, id, requireBody(req), ctx, want);
     // A group's representation carries its members (possibly 50,000): Entra asks for 204 and Okta accepts it, so
     // a group PATCH answers 204 with the new ETag unless the request asks for attributes explicitly.
     if (type === "Group" && !asksForAttributes(req)) {
-      if (opts.afterWrite) await opts.afterWrite(ctx, id);
+      if (opts.afterWrite) await opts.afterWrite(ctx, queued, id);
       res.setHeader("ETag", versionTag(view.resource.version));
       return sendScim(res, 204);
     }
-    await respondWithResource(req, res, view.resource, 200, ctx, view.relations, view.status);
+    await respondWithResource(req, res, view.resource, 200, { ctx, queued }, view.relations, view.status);
   }
 
   async function remove(req: Request, res: Response, type: ResourceType) {
     const id = String(req.params.id);
     const ctx = contextOf(req, res);
-    await directory.delete(type, id, ctx);
-    if (opts.afterWrite) await opts.afterWrite(ctx, id);
+    const { queued } = await directory.delete(type, id, ctx);
+    if (opts.afterWrite) await opts.afterWrite(ctx, queued, id);
     sendScim(res, 204);
   }
 

@@ -1,6 +1,6 @@
 // The writes behind /Users, /Groups and /Bulk: validation (strict, after the IdP dialects are normalised), PATCH
 // (membership ops as row changes, simple ops directly, the rest through scimmy) and the directory calls.
-import type { Directory, ResourceView, UpdateRequest, WriteContext } from "../directory/index.ts";
+import type { Directory, Queued, ResourceView, UpdateRequest, WriteContext } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import { FILTER_LIMITS, FilterError, formatPatchPath, parsePatchPath } from "../store/filter/index.ts";
 import type { Member, ResourceType } from "../store/index.ts";
@@ -27,9 +27,9 @@ export async function createResource(
   type: ResourceType,
   body: unknown,
   ctx: WriteContext,
-): Promise<{ view: ResourceView; v: ValidatedResource }> {
+): Promise<{ view: ResourceView; queued: Queued; v: ValidatedResource }> {
   const v = validateResource(type, body);
-  return { view: await directory.create(type, v.data, ctx, v), v };
+  return { ...(await directory.create(type, v.data, ctx, v)), v };
 }
 
 export async function replaceResource(
@@ -39,9 +39,9 @@ export async function replaceResource(
   body: unknown,
   ctx: WriteContext,
   include?: UpdateRequest["include"],
-): Promise<ResourceView> {
+): Promise<{ view: ResourceView; queued: Queued }> {
   const v = validateResource(type, body);
-  return (await directory.update(type, id, { ...v, ...(include ? { include } : {}) }, ctx)).view;
+  return directory.update(type, id, { ...v, ...(include ? { include } : {}) }, ctx);
 }
 
 export async function patchResource(
@@ -51,11 +51,11 @@ export async function patchResource(
   body: unknown,
   ctx: WriteContext,
   include?: UpdateRequest["include"],
-): Promise<ResourceView> {
+): Promise<{ view: ResourceView; queued: Queued }> {
   const ops = parsePatch(body, [CORE_USER, CORE_GROUP, ...userExtensionIds()]);
   const { memberDelta, rest } =
     type === "Group" ? splitMemberOps(ops) : { memberDelta: undefined, rest: ops };
-  const { view } = await directory.update(
+  return directory.update(
     type,
     id,
     {
@@ -68,7 +68,6 @@ export async function patchResource(
     },
     ctx,
   );
-  return view;
 }
 
 /** Operations in one PATCH body: far above what an IdP sends (a few), low enough to bound the work of one request. */

@@ -1,22 +1,20 @@
-// The outbox writer: runs inside every accepted SCIM write's transaction and adds one job per target the change
-// concerns. Scope (a SCIM filter per target) decides provision vs deprovision; pre-flight marks a target that would
-// certainly reject the user as failed (and refuses the write only when no target could take it); the deletion
-// circuit breaker holds mass deprovisions.
+// The outbox writer, the directory's planner: for every accepted write, one job per target the change concerns and
+// the link rows the write sets, which the directory writes in the write's own transaction. Scope (a SCIM filter per
+// target) decides provision vs deprovision; pre-flight marks a target that would certainly reject the user as failed
+// (and refuses the write only when no target could take it); the deletion circuit breaker holds mass deprovisions;
+// an imported resource is linked to the account it came from and sent to the other targets only.
 import { isDeepStrictEqual } from "node:util";
-import type { Change, ChangeListener } from "../directory/index.ts";
+import type { Change, PlannedLink, WritePlan, WritePlanner } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import {
   auditTarget,
   countRecentDeprovisions,
-  dropSettledTombstones,
-  enqueueJobs,
   groupsOf,
   knownTo,
   linkedUserCount,
   type NewJob,
   type Queryable,
   type ResourceSchema,
-  recordLinks,
   userMemberIds,
 } from "../store/index.ts";
 import {
@@ -47,67 +45,76 @@ export interface EnqueueOptions {
   breaker: BreakerPolicy;
 }
 
-export function outboxWriter(opts: EnqueueOptions): ChangeListener {
-  const writer: ChangeListener = async (tx, change) => {
-    const jobs: NewJob[] = [];
+export function outboxWriter(opts: EnqueueOptions): WritePlanner {
+  const plan = async (tx: Queryable, change: Change): Promise<WritePlan> => {
+    const out: WritePlan = { jobs: [], links: sourceLinks(change) };
+    const targets = notTheSource(opts.targets, change);
     if (change.type === "User") {
-      await userJobs(tx, opts, [change.id], change.action === "delete", change, jobs);
-    } else {
-      for (const t of opts.targets.filter((x) => handlesGroups(x.target))) {
-        const deleted = change.action === "delete";
-        if (!deleted || (await knownTo(tx, t.name, "Group", [change.id])).size) {
-          jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
-        }
-      }
-      // Members whose scope or derived fields (group rules) may have changed, in the targets where that can matter:
-      // one with a scope (it may name groups) or whose mapping uses groups. Elsewhere the group's own job carries
-      // the membership, and a job per member (50,000 for a large group) would change nothing.
-      const dependent = opts.targets.filter((t) => t.scope || t.target.usesGroups !== false);
-      if (dependent.length) {
-        const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
-        if (
-          change.action === "update" &&
-          change.before?.data.displayName !== change.after?.data.displayName
-        ) {
-          for (const id of await userMemberIds(tx, change.id)) affected.add(id);
-        }
-        if (affected.size)
-          await userJobs(tx, { ...opts, targets: dependent }, [...affected], false, change, jobs);
+      await userJobs(tx, { ...opts, targets }, [change.id], change.action === "delete", change, out);
+      return out;
+    }
+    for (const t of targets.filter((x) => handlesGroups(x.target))) {
+      const deleted = change.action === "delete";
+      if (!deleted || (await knownTo(tx, t.name, "Group", [change.id])).size) {
+        out.jobs.push(job(t.name, "Group", change.id, deleted ? "deprovision" : "provision", change));
       }
     }
-    await enqueueJobs(tx, jobs);
-    // A deleted resource no target may hold needs no tombstone.
-    if (change.action === "delete") await dropSettledTombstones(tx, [change.id]);
-    noteQueued(change, jobs);
+    // Members whose scope or derived fields (group rules) may have changed, in the targets where that can matter:
+    // one with a scope (it may name groups) or whose mapping uses groups. Elsewhere the group's own job carries
+    // the membership, and a job per member (50,000 for a large group) would change nothing.
+    const dependent = opts.targets.filter((t) => t.scope || t.target.usesGroups !== false);
+    if (dependent.length) {
+      const affected = new Set([...(change.membersAdded ?? []), ...(change.membersRemoved ?? [])]);
+      if (change.action === "update" && change.before?.data.displayName !== change.after?.data.displayName) {
+        for (const id of await userMemberIds(tx, change.id)) affected.add(id);
+      }
+      if (affected.size)
+        await userJobs(tx, { ...opts, targets: dependent }, [...affected], false, change, out);
+    }
+    return out;
   };
   // The common write, a user created or changed with no target scoped and no pre-flight objection: every target
   // gets a provision job, decided before the write so that the jobs go in the user's own statement. With a scoped
   // target the jobs depend on the stored row, so there is no early answer at all (the directory then goes straight
   // to its locked path instead of asking on every write).
-  if (opts.targets.some((t) => t.scope)) return writer;
-  writer.early = async (q, change) => {
+  if (opts.targets.some((t) => t.scope)) return { plan };
+  const planEarly = async (q: Queryable, change: Change): Promise<WritePlan | undefined> => {
     if (change.type !== "User" || change.action === "delete" || !change.after) return undefined;
     const cache: PreflightCache = {};
     const jobs: NewJob[] = [];
-    for (const t of opts.targets) {
+    for (const t of notTheSource(opts.targets, change)) {
       if (await unseenBy(q, t, change, cache)) continue;
-      // An objection is recorded (dead job, failed link, audit row) or refuses the write: the listener does both.
+      // An objection is recorded (dead job, failed link, audit row) or refuses the write: plan does both.
       if ((await preflightOf(q, t, change, cache)).length) return undefined;
       jobs.push(provisionJob(opts, t, change.id, change));
     }
-    noteQueued(change, jobs);
-    return jobs;
+    return { jobs, links: sourceLinks(change) };
   };
-  return writer;
+  return { plan, planEarly };
 }
 
-/** For the caller that waits for delivery: the targets each resource was queued for, pending work only. */
-function noteQueued(change: Change, jobs: NewJob[]) {
-  change.ctx.queued ??= new Map();
-  // Held work waits for an admin and dead work (a pre-flight refusal) for the next write: nobody waits for them.
-  for (const j of jobs.filter((x) => !x.state || x.state === "pending")) {
-    change.ctx.queued.set(j.resourceId, (change.ctx.queued.get(j.resourceId) ?? new Set()).add(j.target));
-  }
+/**
+ * The targets a write is planned for: all but the one an imported resource comes from (it is already there, as
+ * it was read: nothing to send back into the account it was read from).
+ */
+function notTheSource(targets: ConfiguredTarget[], change: Change): ConfiguredTarget[] {
+  const source = change.ctx.source?.target;
+  return source === undefined ? targets : targets.filter((t) => t.name !== source);
+}
+
+/** An imported resource's link to the account it was read from, synced. */
+function sourceLinks(change: Change): PlannedLink[] {
+  const src = change.ctx.source;
+  if (!src || change.action === "delete") return [];
+  return [
+    {
+      target: src.target,
+      resourceType: change.type,
+      resourceId: change.id,
+      targetId: src.targetId,
+      state: "synced",
+    },
+  ];
 }
 
 /** A provision job, carrying the write's password (sealed) for targets that take passwords. */
@@ -207,7 +214,7 @@ async function userJobs(
   ids: string[],
   deleted: boolean,
   change: Change,
-  jobs: NewJob[],
+  out: WritePlan,
 ) {
   const single = change.type === "User" && !deleted && change.after;
   const cache: PreflightCache = {};
@@ -228,12 +235,12 @@ async function userJobs(
   refuseIfNoTargetTakes(plans);
 
   for (const { t, provision, deprovision, problems } of plans) {
-    if (problems.length) await recordRefusal(tx, t, change, problems, jobs);
-    else for (const id of provision) jobs.push(provisionJob(opts, t, id, change));
+    if (problems.length) await recordRefusal(tx, t, change, problems, out);
+    else for (const id of provision) out.jobs.push(provisionJob(opts, t, id, change));
     if (!deprovision.length) continue;
     const held = await breakerTrips(tx, t.name, deprovision.length, opts.breaker);
     for (const id of deprovision) {
-      jobs.push({
+      out.jobs.push({
         ...job(t.name, "User", id, "deprovision", change),
         ...(held ? { state: "held" as const } : {}),
       });
@@ -282,19 +289,24 @@ async function recordRefusal(
   t: ConfiguredTarget,
   change: Change,
   problems: Problem[],
-  jobs: NewJob[],
+  out: WritePlan,
 ) {
   const errorCode = problems[0]!.code;
   const errorMessage = problems.map((p) => p.detail).join("; ");
-  jobs.push({
+  out.jobs.push({
     ...job(t.name, "User", change.id, "provision", change),
     state: "dead",
     errorCode,
     errorMessage,
   });
-  await recordLinks(tx, t.name, [
-    { resourceType: "User", resourceId: change.id, state: "failed", errorCode, errorMessage },
-  ]);
+  out.links.push({
+    target: t.name,
+    resourceType: "User",
+    resourceId: change.id,
+    state: "failed",
+    errorCode,
+    errorMessage,
+  });
   await auditTarget(tx, t.name, "target.preflight", [
     {
       resourceType: "User",

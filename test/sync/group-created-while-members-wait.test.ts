@@ -35,7 +35,7 @@ describe.each(BACKENDS)("%s", (backend) => {
     const members = [];
     for (let i = 0; i < 12; i++) {
       const v = await t.bridge.directory.create("User", user(`early${i}@example.com`), {});
-      members.push({ value: v.resource.id, type: "User" as const });
+      members.push({ value: v.view.resource.id, type: "User" as const });
     }
     const g = await t.bridge.directory.create(
       "Group",
@@ -59,7 +59,7 @@ describe.each(BACKENDS)("%s", (backend) => {
     await site.close?.();
     expect(groups.find((x) => x.displayName === "Early birds")?.memberTargetIds).toHaveLength(12);
 
-    const audit = (await listAudit(t.bridge.db, { resourceId: g.resource.id, limit: 50 })).map((e) =>
+    const audit = (await listAudit(t.bridge.db, { resourceId: g.view.resource.id, limit: 50 })).map((e) =>
       String((e.detail as { detail?: string })?.detail ?? ""),
     );
     expect(audit).toContainEqual(expect.stringMatching(/^created; members follow once provisioned/));

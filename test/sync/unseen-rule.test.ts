@@ -1,5 +1,5 @@
 // The rule of sync/unseen-changes, case by case: which writes a target whose view of the user is unchanged still
-// gets. The outbox writer's early jobs are asked directly, with a target whose view is the user's title.
+// gets. The outbox writer's early plan is asked directly, with a target whose view is the user's title.
 import { describe, expect, it } from "vitest";
 import type { Change } from "../../src/directory/index.ts";
 import type { Queryable } from "../../src/store/index.ts";
@@ -64,7 +64,7 @@ const jobsFor = async (c: Change, withView = true) => {
     userSchema: {} as never,
     breaker: { windowMs: 60_000, maxCount: 0, maxPercent: 0 },
   });
-  return (await writer.early!(noQueries, c))!.length;
+  return (await writer.planEarly!(noQueries, c))!.jobs.length;
 };
 
 describe("a change the target's view does not see", () => {

@@ -120,9 +120,10 @@ async function importUserPage(
           await directory.update(
             "User",
             u.id,
-            // Merged again on the row as locked, so a SCIM write in between is not overwritten.
+            // Merged again on the row as it is written (at the version read, or locked), so a SCIM write in between is
+            // not overwritten.
             { mutate: async (current) => ({ data: mergeImported(current, data) }) },
-            importContext(directory, t.name, a.targetId, requestId),
+            importContext(t.name, a.targetId, requestId),
           );
         }
         out.push({ ...at, scimId: u.id, result: "updated" });
@@ -156,11 +157,7 @@ async function importUserPage(
       }
       let scimId: string | undefined;
       if (opts.apply) {
-        const view = await directory.create(
-          "User",
-          data,
-          importContext(directory, t.name, a.targetId, requestId),
-        );
+        const { view } = await directory.create("User", data, importContext(t.name, a.targetId, requestId));
         scimId = view.resource.id;
       }
       out.push({ ...at, ...(scimId ? { scimId } : {}), result: "created" });
@@ -191,7 +188,7 @@ async function importGroup(
     const linkedId = (await linksByTargetIds(db, t.name, [g.targetId])).find(
       (l) => l.resourceType === "Group",
     )?.resourceId;
-    const ctx = () => importContext(directory, t.name, g.targetId, requestId);
+    const ctx = () => importContext(t.name, g.targetId, requestId);
     if (linkedId) {
       const [stored] = await getResources(db, "Group", [linkedId]);
       if (!stored)
@@ -232,7 +229,7 @@ async function importGroup(
       return { ...at, scimId: match.id, result: "linked" };
     }
     if (!opts.apply) return { ...at, result: "created" };
-    const view = await directory.create(
+    const { view } = await directory.create(
       "Group",
       { schemas: [GROUP_SCHEMA], displayName: g.displayName },
       ctx(),

@@ -1,32 +1,9 @@
-// An imported resource is already in its source target: inside the write's own transaction, the job the outbox
-// writer queued for the source is dropped and the link to the account written, so the import never writes
-// back into the account it was read from (and cannot race the dispatcher to do so).
-import type { Directory, WriteContext } from "../../directory/index.ts";
-import { dropJobsQueuedNow, recordLinks } from "../../store/index.ts";
-
-const sources = new WeakMap<WriteContext, { target: string; targetId: string }>();
-const wired = new WeakSet<Directory>();
+// An imported resource is already in its source target: the write's context names the account it came from, and the
+// outbox writer, planning the write, queues nothing there for it and links it to that account in the write's own
+// transaction, so the import never writes back into the account it was read from (and cannot race the dispatcher to).
+import type { WriteContext } from "../../directory/index.ts";
 
 /** A write context whose write comes from `targetId` in `target`. */
-export function importContext(
-  directory: Directory,
-  target: string,
-  targetId: string,
-  requestId: string,
-): WriteContext {
-  if (!wired.has(directory)) {
-    wired.add(directory);
-    directory.onChange(async (tx, change) => {
-      const src = sources.get(change.ctx);
-      if (!src || change.action === "delete") return;
-      await dropJobsQueuedNow(tx, src.target, change.id);
-      await recordLinks(tx, src.target, [
-        { resourceType: change.type, resourceId: change.id, targetId: src.targetId, state: "synced" },
-      ]);
-      change.ctx.queued?.get(change.id)?.delete(src.target);
-    });
-  }
-  const ctx: WriteContext = { requestId, actor: `import:${target}` };
-  sources.set(ctx, { target, targetId });
-  return ctx;
+export function importContext(target: string, targetId: string, requestId: string): WriteContext {
+  return { requestId, actor: `import:${target}`, source: { target, targetId } };
 }
