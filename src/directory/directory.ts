@@ -1,8 +1,12 @@
 // The domain: users and groups as SCIM sees them. Every write is one transaction that stores the resource, its
-// memberships, an audit row and what its planner (the outbox writer) returns for it: outbox jobs and link rows; or
-// nothing at all. When the planner can say before the write what the write needs, it goes in the resource's own
-// statement: a user's create is then one statement (no transaction to open), and an update two (read, then write at
-// the version read). Each write returns what it queued, for the caller that waits for delivery.
+// memberships, an audit row and what its planner (the outbox writer) returns for it, outbox jobs and link rows, or
+// nothing at all; and returns what it queued, for the caller that waits for delivery. When the planner can say before
+// the write what the write needs, that goes in the resource's own statement: a user's create is one statement (no
+// transaction to open), an update two (read, then write at the version read). The planner runs after the write,
+// inside its transaction, only where it must: a group's writes (its members are rows written beside it, and the
+// members a change affects are read from them), a delete (which targets may hold the resource is read from its
+// links), a target with a scope (who is in it is a query on the stored rows), a pre-flight objection (recorded with
+// the write: a dead job, a failed link, an audit row) and a bulk's run of creates (one transaction already).
 import type {
   Db,
   FilterAst,

@@ -110,9 +110,9 @@ async function updateLocked(
     const after = dataChanged
       ? await updateResource(tx, type, id, data, now, audit, early?.jobs)
       : ((await touchResource(tx, type, id, now, audit, early?.jobs)) as StoredResource);
-    if (early) await writeLinks(tx, early.links);
+    // Planned before the write, its jobs went in the write's statement; otherwise it is planned on the row as written.
     const plan = early ?? (await planner.plan(tx, { ...written, after }));
-    if (!early) await writePlan(tx, plan);
+    await (early ? writeLinks(tx, plan.links) : writePlan(tx, plan));
     return { view: { resource: after }, changed: true, queued: queuedBy(plan.jobs) };
   });
 }

@@ -104,4 +104,22 @@ describe.each(BACKENDS)("writes around an import on %s", (backend) => {
     expect(await measure(() => update(after.resource.id))).toEqual({ statements: 2, transactions: 0 });
     expect(await jobs(after.resource.id)).toEqual(["salesforce", "tableau"]);
   });
+
+  it("an import's update of a user it finds in the store links it and queues it for the other target only", async () => {
+    const existing = await create();
+    const id = existing.resource.id;
+    await s.db.query("DELETE FROM outbox WHERE resource_id = $1", [id]);
+    const ctx = importContext("tableau", "tableau-account-2", "import-2");
+    const updated = await directory.update(
+      "User",
+      id,
+      { mutate: async (current) => ({ data: { ...current, title: "Imported" } }) },
+      ctx,
+    );
+    expect(updated.queued).toEqual(new Map([[id, new Set(["salesforce"])]]));
+    expect(await jobs(id)).toEqual(["salesforce"]);
+    expect(await linksFor(s.db, [id], "tableau")).toMatchObject([
+      { targetId: "tableau-account-2", state: "synced" },
+    ]);
+  });
 });
