@@ -2,7 +2,6 @@ export type { ListRequest, ResourceType } from "../store/index.ts";
 export { Directory } from "./directory.ts";
 export type {
   Change,
-  ChangeAction,
   PlannedLink,
   Queued,
   Relation,
