@@ -10,6 +10,7 @@ import { createApp } from "./http/app.ts";
 import { AuthFailureLimiter, type NamedToken } from "./http/auth.ts";
 import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
+import { CredentialSet, ScimAuth } from "./http/scim-auth/index.ts";
 import { protectServer } from "./http/server.ts";
 import { targetHealth } from "./http/target-health.ts";
 import { bridgeSchemaSet } from "./schemas.ts";
@@ -135,7 +136,15 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       );
     };
 
+    let credentials: CredentialSet;
+    try {
+      credentials = new CredentialSet(config.auth.scim, opts.tokens);
+    } catch (e) {
+      throw new ConfigError([`auth.scim: ${(e as Error).message}`]);
+    }
+    const scimAuth = new ScimAuth({ credentials, configs: config.auth.scim, db });
     const app = createApp({
+      scimAuth,
       authLimiter,
       directory,
       logger,

@@ -32,6 +32,8 @@ export const ERRORS = {
   STORE_UNAVAILABLE: { status: 503, scimType: undefined },
   /** PostgreSQL cancelled a statement that ran past statement_timeout. */
   STORE_TIMEOUT: { status: 503, scimType: undefined },
+  /** A JWT issuer's keys could not be fetched (its discovery or JWKS endpoint is down): retry later. */
+  AUTH_KEYS_UNAVAILABLE: { status: 503, scimType: undefined },
   INTERNAL: { status: 500, scimType: undefined },
 } as const satisfies Record<string, { status: number; scimType: string | undefined }>;
 

@@ -68,7 +68,10 @@ export async function startServer(
   const env = opts.env ?? process.env;
   const config = loadConfig(env);
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const scim = keptToken(config.tokens, config.dataDir, "scim-bearer-token", "default");
+  // Named credentials (auth.scim) replace the generated token; SCIM_BEARER_TOKEN(S) still add to them.
+  const scim = config.auth.scim.length
+    ? { tokens: config.tokens }
+    : keptToken(config.tokens, config.dataDir, "scim-bearer-token", "default");
   const admin = keptToken(config.adminTokens, config.dataDir, "admin-token", "admin");
   const configs = targetConfigs(config.targets, env);
   let demo: DemoEmulators | undefined;
@@ -105,7 +108,7 @@ export async function startServer(
         `scim-bridge is listening on ${url}/scim/v2  (store: ${bridge.db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`,
         scim.generated
           ? `SCIM bearer token (generated once, kept in ${scim.path}): ${scim.generated}`
-          : "SCIM bearer token: from configuration",
+          : `SCIM credentials: from configuration (${[...config.auth.scim, ...scim.tokens].map((c) => c.name).join(", ")})`,
         admin.generated
           ? `Admin API token (kept in ${admin.path}): ${admin.generated}`
           : "Admin API token: from configuration",

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { ScimCredentialsSchema } from "./scim-auth.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z
@@ -26,6 +27,8 @@ export const ConfigSchema = z.object({
   /** Several tokens may be valid at once, so a rotation never has a window where the IdP is locked out. */
   tokens: z.array(NamedToken).default([]),
   adminTokens: z.array(NamedToken).default([]),
+  /** Named SCIM credentials (bearer, basic, clientCredentials, jwt): src/config/scim-auth.ts. */
+  auth: z.object({ scim: ScimCredentialsSchema }).prefault({}),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   bodyLimit: z
     .string()

@@ -10,15 +10,21 @@ import { declareBridgeSchemas } from "../schemas.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
 import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
 import { pingStore } from "../store/index.ts";
-import { AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
+import { AuthFailureLimiter, type NamedToken } from "./auth.ts";
 import { edgeValidation } from "./edge.ts";
 import { clientError, notFoundHandler, scimErrorHandler } from "./errors.ts";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.ts";
+import { authFailureCounter, CredentialSet, ScimAuth } from "./scim-auth/index.ts";
+import { scimAuthentication, scimBulkPermissions, scimPermissions } from "./scim-auth/middleware.ts";
+import { tokenEndpoint } from "./scim-auth/token-endpoint.ts";
 
 export interface AppOptions {
   directory: Directory;
   logger: Logger;
+  /** Bearer tokens with write permission (SCIM_BEARER_TOKEN(S)); ignored when `scimAuth` is given. */
   tokens: () => NamedToken[];
+  /** Every SCIM credential (auth.scim and the bearer tokens); serves /oauth/token when one is clientCredentials. */
+  scimAuth?: ScimAuth;
   bodyLimit: string;
   rateLimitPerMinute: number;
   /** Failed authentications per client address and minute, shared with the admin API (default 30). */
@@ -49,6 +55,10 @@ export function createApp(opts: AppOptions): Express {
   app.set("etag", false);
   app.set("trust proxy", opts.trustProxy ?? false);
   const metrics = opts.metrics ?? createHttpMetrics();
+  const scimAuth =
+    opts.scimAuth ?? new ScimAuth({ credentials: new CredentialSet([], opts.tokens()), configs: [] });
+  const authLimiter = opts.authLimiter ?? new AuthFailureLimiter(30);
+  const authFailures = authFailureCounter(metrics.registry);
 
   // Request id and one access-log line per request (method, path, status, time; never headers or bodies, which
   // carry tokens and passwords). Written by hand rather than with pino-http: this runs on every request and
@@ -110,8 +120,12 @@ export function createApp(opts: AppOptions): Express {
     res.end(await metrics.registry.metrics());
   });
 
+  if (scimAuth.tokenKeys)
+    app.use("/oauth/token", tokenEndpoint({ auth: scimAuth, limiter: authLimiter, failures: authFailures }));
+
   const scim = express.Router();
-  scim.use(bearerAuth(opts.tokens, "the SCIM API", opts.authLimiter ?? new AuthFailureLimiter(30)));
+  scim.use(scimAuthentication({ auth: scimAuth, limiter: authLimiter, failures: authFailures }));
+  scim.use(scimPermissions(authFailures));
   // Counted after authentication: a stranger's requests must not slow deliveries down.
   const foreground = opts.foreground;
   if (foreground)
@@ -148,6 +162,7 @@ export function createApp(opts: AppOptions): Express {
       type: ["application/json", "application/scim+json", "application/*+json"],
     }),
   );
+  scim.use(scimBulkPermissions(authFailures));
   scim.use(
     edgeValidation({
       repeatable: ["attributes", "excludedAttributes"],
@@ -169,7 +184,14 @@ export function createApp(opts: AppOptions): Express {
       ...(opts.statusEnabled !== undefined ? { statusEnabled: opts.statusEnabled } : {}),
     }),
   );
-  scim.use(discoveryRouter({ directory: opts.directory, baseUrl, filterMaxResults: opts.filterMaxResults }));
+  scim.use(
+    discoveryRouter({
+      directory: opts.directory,
+      baseUrl,
+      filterMaxResults: opts.filterMaxResults,
+      authenticationSchemes: scimAuth.authenticationSchemes(),
+    }),
+  );
   scim.use(notFoundHandler);
   app.use("/scim/v2", scim);
 

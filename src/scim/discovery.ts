@@ -12,6 +12,8 @@ export interface DiscoveryOptions {
   filterMaxResults?: number;
   bulkMaxOperations?: number;
   bulkMaxPayloadSize?: number;
+  /** ServiceProviderConfig's authenticationSchemes: what this app's SCIM door accepts (scimmy's is process-wide). */
+  authenticationSchemes?: Record<string, unknown>[];
 }
 
 let shared: Router | undefined;
@@ -47,6 +49,16 @@ export function discoveryRouter(opts: DiscoveryOptions): Router {
     (req, res, next) => {
       // scimmy appends the mount path (/scim/v2) itself; give it the origin only.
       res.locals.scimBaseUrl = opts.baseUrl(req).replace(/\/scim\/v2$/, "");
+      const schemes = opts.authenticationSchemes;
+      if (schemes && /^\/ServiceProviderConfig\/?$/i.test(req.path)) {
+        const send = res.send.bind(res);
+        res.send = (body: unknown) =>
+          send(
+            body && typeof body === "object"
+              ? { ...JSON.parse(JSON.stringify(body)), authenticationSchemes: schemes }
+              : body,
+          );
+      }
       inner(req, res, next);
     },
   );

@@ -22,4 +22,5 @@ export { openStore } from "./open.ts";
 export * from "./outbox.ts";
 export * from "./reconcile.ts";
 export * from "./resources.ts";
+export * from "./signing-keys.ts";
 export * from "./views.ts";

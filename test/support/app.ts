@@ -3,9 +3,11 @@ import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import supertest from "supertest";
+import { type ScimCredentialInput, ScimCredentialsSchema } from "../../src/config/scim-auth.ts";
 import { Directory } from "../../src/directory/index.ts";
 import { createApp } from "../../src/http/app.ts";
 import { AuthFailureLimiter } from "../../src/http/auth.ts";
+import { CredentialSet, ScimAuth } from "../../src/http/scim-auth/index.ts";
 import { protectServer } from "../../src/http/server.ts";
 import { bridgeSchemaSet } from "../../src/schemas.ts";
 import { type Backend, openTestDb, type TestDb } from "./store.ts";
@@ -32,6 +34,9 @@ export async function createTestApp(
     bodyLimit?: string;
     tokens?: { name: string; token: string }[];
     statementTimeoutMs?: number;
+    /** Named SCIM credentials (auth.scim), beside `tokens`. */
+    auth?: ScimCredentialInput[];
+    trustProxy?: boolean;
   } = {},
 ): Promise<TestApp> {
   const store = await openTestDb(
@@ -47,10 +52,14 @@ export async function createTestApp(
   });
   const logger = pino({ level: "debug" }, sink);
   const directory = new Directory(store.db, bridgeSchemaSet());
+  const tokens = opts.tokens ?? [{ name: "test", token: TOKEN }];
+  const configs = ScimCredentialsSchema.parse(opts.auth ?? []);
   const app = createApp({
+    scimAuth: new ScimAuth({ credentials: new CredentialSet(configs, tokens), configs, db: store.db }),
+    ...(opts.trustProxy ? { trustProxy: true } : {}),
     directory,
     logger,
-    tokens: () => opts.tokens ?? [{ name: "test", token: TOKEN }],
+    tokens: () => tokens,
     bodyLimit: opts.bodyLimit ?? "1mb",
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
     authLimiter: new AuthFailureLimiter(opts.authFailuresPerMinute ?? 30),
