@@ -33,7 +33,7 @@ export class TokenKeys {
   constructor(db: Queryable, opts: { maxLifetimeSeconds: number; now?: () => number }) {
     this.db = db;
     this.maxLifetimeMs = opts.maxLifetimeSeconds * 1000;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? (() => Date.now());
   }
 
   private reload(): Promise<void> {
