@@ -2,6 +2,7 @@
 // address allow-lists (as TRUST_PROXY says), what /ServiceProviderConfig advertises, and the existing tokens unchanged.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ScimCredentialInput } from "../../src/config/scim-auth.ts";
 import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
 import { BACKENDS } from "../support/store.ts";
 
@@ -21,16 +22,16 @@ const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 describe.each(BACKENDS)("named SCIM credentials on %s", (backend) => {
   let t: TestApp;
   let proxied: TestApp;
-  const auth = [
+  const auth: ScimCredentialInput[] = [
     { name: "okta", kind: "basic", username: "okta", passwordSha256: sha256(OKTA_PASSWORD) },
     { name: "ci", kind: "bearer", tokenSha256: sha256(HASHED_TOKEN) },
     { name: "auditor", kind: "bearer", token: READER, permissions: "read" },
     { name: "groups-sync", kind: "bearer", token: GROUPS_ONLY, resourceTypes: ["Groups"] },
     { name: "office", kind: "bearer", token: OFFICE, allow: ["10.0.0.0/8", "2001:db8::/32"] },
-  ] as const;
+  ];
   beforeAll(async () => {
-    t = await createTestApp({ backend, auth: [...auth], authFailuresPerMinute: 10_000 });
-    proxied = await createTestApp({ backend, auth: [...auth], trustProxy: true });
+    t = await createTestApp({ backend, auth, authFailuresPerMinute: 10_000 });
+    proxied = await createTestApp({ backend, auth, trustProxy: true });
   });
   afterAll(async () => {
     await t.close();

@@ -5,7 +5,7 @@ import { decodeProtectedHeader } from "jose";
 import { pino } from "pino";
 import supertest from "supertest";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ScimCredentialsSchema } from "../../src/config/scim-auth.ts";
+import { type ScimCredentialInput, ScimCredentialsSchema } from "../../src/config/scim-auth.ts";
 import { createApp } from "../../src/http/app.ts";
 import { CredentialSet, ScimAuth, TokenKeys } from "../../src/http/scim-auth/index.ts";
 import type { Queryable } from "../../src/store/index.ts";
@@ -13,7 +13,7 @@ import { createTestApp, type TestApp, user } from "../support/app.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const SECRET = "entra-client-secret-0123456789";
-const AUTH_CONFIG = [
+const AUTH_CONFIG: ScimCredentialInput[] = [
   { name: "entra", kind: "clientCredentials", clientId: "entra-provisioning", clientSecret: SECRET },
   {
     name: "short",
@@ -24,12 +24,12 @@ const AUTH_CONFIG = [
     scopes: ["scim"],
     permissions: "read",
   },
-] as const;
+];
 
 describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ backend, auth: [...AUTH_CONFIG], authFailuresPerMinute: 10_000 });
+    t = await createTestApp({ backend, auth: AUTH_CONFIG, authFailuresPerMinute: 10_000 });
   });
   afterAll(() => t.close());
   afterEach(() => {
@@ -188,7 +188,7 @@ describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
       }) as Queryable["query"],
       exec: (sql: string) => t.store.db.exec(sql),
     } as Queryable;
-    const configs = ScimCredentialsSchema.parse([...AUTH_CONFIG]);
+    const configs = ScimCredentialsSchema.parse(AUTH_CONFIG);
     const app = createApp({
       directory: t.directory,
       logger: pino({ level: "silent" }),
