@@ -14,6 +14,8 @@ export interface Scenario {
     | "plainPost";
   url: string;
   token: string;
+  /** The whole Authorization header, instead of the bearer token. */
+  authorization?: string;
   seconds: number;
   connections: number;
   users?: number;
@@ -114,7 +116,10 @@ export async function runClient(s: Scenario): Promise<ScenarioResult> {
     url: s.url,
     connections: s.connections,
     duration: s.seconds,
-    headers: { authorization: `Bearer ${s.token}`, "content-type": "application/scim+json" },
+    headers: {
+      authorization: s.authorization ?? `Bearer ${s.token}`,
+      "content-type": "application/scim+json",
+    },
     requests: [{ setupRequest: requestFor(s) as never }],
   });
   return {

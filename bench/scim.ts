@@ -3,7 +3,8 @@
 //
 //   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped afterwards)
 //   BENCH_SECONDS  seconds per scenario (default 8)   BENCH_USERS  users to load (default 100000)
-//   BENCH_ONLY     comma-separated scenario kinds (createUser,filterUser,getUser,patchUser,page,addMember,
+//   BENCH_ONLY     comma-separated scenario kinds (createUser,filterUser,getUser,getUserJwt,getUserOAuth,getUserBasic,
+//                  patchUser,page,addMember,
 //                  createUserTargets,patchUserTargets)
 //   BENCH_TARGET_LATENCY_MS  per-call latency of the two emulated targets (default 50)
 //   BENCH_DISPATCH=0         the *Targets scenarios without the dispatcher (the write path's own cost)
@@ -28,6 +29,9 @@
 // The *Targets scenarios write to a second app in this process: the whole bridge (outbox, dispatcher) with both
 // targets configured (Tableau and Salesforce emulators in another child process, answering in 50 ms per call), so
 // POST and PATCH are measured with and without targets in one run (goal: with targets ≥ 0.8× without).
+// GET /Users/{id} is measured with each kind of SCIM credential beside the bearer token: a JWT from an issuer (RS256,
+// keys from a JWKS served in this process), an access token from the bridge's /oauth/token, and Basic
+// (goal: each ≥ 0.9× the bearer token's throughput).
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -44,6 +48,7 @@ import {
 } from "../src/emulators/salesforce/index.ts";
 import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
 import { migrate, openPostgres } from "../src/store/index.ts";
+import { startBenchIssuer } from "./auth-issuer.ts";
 import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
 import { postgresCpu } from "./pg-cpu.ts";
 import { tracePostgres } from "./pg-trace.ts";
@@ -246,6 +251,7 @@ async function main() {
   const db = await openPostgres(URL_, { schema, max: 20 });
   const servers: import("node:http").Server[] = [];
   let stopTargets: (() => Promise<void>) | undefined;
+  let issuer: Awaited<ReturnType<typeof startBenchIssuer>> | undefined;
   try {
     await migrate(db);
     const t0 = Date.now();
@@ -254,8 +260,12 @@ async function main() {
 
     // The bridge as `serve` runs it with no target configured (the no-target figures), and below the same with both
     // targets: the ratio is what configuring the targets costs the IdP, nothing else.
+    issuer = await startBenchIssuer();
     const noTargets = await createBridge({
-      config: ConfigSchema.parse({ rateLimit: { perMinute: 100_000_000 } }),
+      config: ConfigSchema.parse({
+        rateLimit: { perMinute: 100_000_000 },
+        auth: { scim: issuer.credentials },
+      }),
       logger: pino({ level: "silent" }),
       db,
       targetConfigs: [],
@@ -279,6 +289,7 @@ async function main() {
     const noTargetsServer = await noTargets.listen(0, "127.0.0.1");
     servers.push(noTargetsServer);
     const base = `http://127.0.0.1:${(noTargetsServer.address() as AddressInfo).port}`;
+    const headers = await issuer.authorizations(base);
     const plainBase = await listen(plain);
     // The same store behind the whole bridge with both targets configured, with the default settings.
     const emus = await emulators();
@@ -313,7 +324,13 @@ async function main() {
     // The users the no-target PATCH changes in its first round, and the bridge with targets in its warm-up.
     const firstPatchIds = ids.slice(50_000, 55_000);
 
-    type Kind = Scenario["kind"] | "createUserTargets" | "patchUserTargets";
+    type Kind =
+      | Scenario["kind"]
+      | "createUserTargets"
+      | "patchUserTargets"
+      | "getUserJwt"
+      | "getUserOAuth"
+      | "getUserBasic";
     const scenarios: (Omit<Scenario, "kind"> & { kind: Kind; goal: string })[] = [
       { ...common, name: "POST /Users", kind: "createUser", url: base, goal: "≥ 2,000 req/s" },
       {
@@ -325,6 +342,21 @@ async function main() {
         goal: "≥ 4,000 req/s",
       },
       { ...common, name: "GET /Users/{id}", kind: "getUser", url: base, ids: ids.slice(0, 5000), goal: "" },
+      ...(
+        [
+          ["getUserJwt", "a JWT from an issuer (RS256)", headers.jwt],
+          ["getUserOAuth", "an access token from /oauth/token", headers.oauth],
+          ["getUserBasic", "Basic", headers.basic],
+        ] as const
+      ).map(([kind, what, authorization]) => ({
+        ...common,
+        name: `GET /Users/{id} with ${what}`,
+        kind,
+        url: base,
+        ids: ids.slice(0, 5000),
+        authorization,
+        goal: "≥ 0.9× GET /Users/{id} with the bearer token",
+      })),
       {
         ...common,
         name: `PATCH /Users/{id} (replace ${process.env.BENCH_PATCH === "email" ? "the work email" : "displayName"})`,
@@ -494,9 +526,12 @@ async function main() {
         ? await startProfile(s.kind)
         : undefined;
       if (PGSS) await db.query("SELECT public.pg_stat_statements_reset()").catch(() => undefined);
-      const r = await client({ ...s, kind: s.kind.replace(/Targets$/, "") as Scenario["kind"] }, () => {
-        if (targets) doneAtStart = jobs("'done'");
-      });
+      const r = await client(
+        { ...s, kind: s.kind.replace(/Targets$|Jwt$|OAuth$|Basic$/, "") as Scenario["kind"] },
+        () => {
+          if (targets) doneAtStart = jobs("'done'");
+        },
+      );
       const doneAtEnd = targets ? await jobs("'done'") : 0;
       const cpu = process.cpuUsage(cpu0);
       if (profile) console.log(`CPU profile of ${s.kind}: ${await profile()}`);
@@ -532,6 +567,15 @@ async function main() {
     console.log("|---|---|---|---|---|---|---|");
     for (const r of rows) console.log(r);
     for (const d of deliveries) console.log(d);
+    for (const kind of ["getUserJwt", "getUserOAuth", "getUserBasic"]) {
+      const a = results.get(`${kind}#0`);
+      const b = results.get("getUser#0");
+      if (a && b)
+        console.log(
+          `${kind} / getUser (bearer token): ${(a.rps / b.rps).toFixed(2)}× the throughput (goal ≥ 0.9×), ` +
+            `${(a.cpuMs / b.cpuMs).toFixed(2)}× the bridge CPU per request`,
+        );
+    }
     for (const [withTargets, without] of [
       ["createUserTargets", "createUser"],
       ["patchUserTargets", "patchUser"],
@@ -556,6 +600,7 @@ async function main() {
     }
   } finally {
     clientProcess?.disconnect();
+    await issuer?.close();
     await stopTargets?.();
     for (const s of servers) s.close();
     await db.close();

@@ -6,6 +6,7 @@ import { addressAllowed, type CredentialSet, type ScimCredential } from "./crede
 import { JwtIssuer, jwtRefusal, unverifiedIssuer } from "./jwt.ts";
 import { type AuthRefusal, isRefusal, refusal } from "./refusal.ts";
 import { TOKEN_ISSUER, TokenKeys } from "./token-keys.ts";
+import { VerifiedTokens } from "./verified-tokens.ts";
 
 export { CredentialSet, type ScimCredential } from "./credentials.ts";
 export { permits, permitsBulk } from "./permissions.ts";
@@ -25,6 +26,7 @@ export class ScimAuth {
   readonly credentials: CredentialSet;
   readonly issuers: JwtIssuer[];
   readonly tokenKeys: TokenKeys | undefined;
+  private readonly verified = new VerifiedTokens();
 
   constructor(opts: ScimAuthOptions) {
     this.credentials = opts.credentials;
@@ -109,24 +111,30 @@ export class ScimAuth {
   private async bearer(token: string): Promise<Authenticated> {
     const fixed = this.credentials.bearerToken(token);
     if (fixed) return { credential: fixed };
+    const cached = this.verified.get(token);
+    const known = cached === undefined ? undefined : this.credentials.named(cached);
+    if (known) return { credential: known };
     const iss = unverifiedIssuer(token);
     if (iss === undefined)
       return { refused: refusal(401, "unknown_token", "The bearer token is not valid for the SCIM API") };
     try {
       if (iss === TOKEN_ISSUER && this.tokenKeys) {
-        const name = await this.tokenKeys.verify(token);
+        const { name, exp } = await this.tokenKeys.verify(token);
         const c = this.credentials.named(name);
-        if (c?.kind === "clientCredentials") return { credential: c };
-        return {
-          refused: refusal(401, "unknown_client", "The access token's client is no longer configured"),
-        };
+        if (c?.kind !== "clientCredentials")
+          return {
+            refused: refusal(401, "unknown_client", "The access token's client is no longer configured"),
+          };
+        this.verified.set(token, c.name, exp);
+        return { credential: c };
       }
       // Several credentials may trust one issuer (different audiences or claims): the first that accepts wins.
       let last: AuthRefusal | undefined;
       for (const issuer of this.issuers) {
         if (issuer.issuer !== iss) continue;
         try {
-          await issuer.verify(token);
+          const { exp } = await issuer.verify(token);
+          this.verified.set(token, issuer.name, exp);
           return { credential: this.credentials.named(issuer.name)! };
         } catch (e) {
           last = isRefusal(e) ? e : jwtRefusal(e);

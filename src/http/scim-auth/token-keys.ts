@@ -17,9 +17,16 @@ const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 interface Key {
   kid: string;
-  secret: Uint8Array;
+  /** Imported once: verifying with a CryptoKey costs half what a raw secret does (it is imported per call). */
+  secret: CryptoKey;
   created: number;
 }
+
+const importSecret = (secret: string) =>
+  crypto.subtle.importKey("raw", Buffer.from(secret, "base64url"), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
 
 export class TokenKeys {
   private keys = new Map<string, Key>();
@@ -40,12 +47,10 @@ export class TokenKeys {
     this.loading ??= (async () => {
       try {
         const rows = await listSigningKeys(this.db);
-        this.keys = new Map(
-          rows.map((r) => [
-            r.kid,
-            { kid: r.kid, secret: Buffer.from(r.secret, "base64url"), created: r.created.getTime() },
-          ]),
-        );
+        const keys = new Map<string, Key>();
+        for (const r of rows)
+          keys.set(r.kid, { kid: r.kid, secret: await importSecret(r.secret), created: r.created.getTime() });
+        this.keys = keys;
         this.loadedAt = this.now();
       } finally {
         this.loading = undefined;
@@ -105,10 +110,10 @@ export class TokenKeys {
   }
 
   /**
-   * The credential name a token of ours was issued to. Throws jose's errors (expired, bad signature…), or
+   * The credential name a token of ours was issued to, and its expiry. Throws jose's errors (expired, bad signature…), or
    * JWKSNoMatchingKey for a key no process on this store has (any more).
    */
-  async verify(token: string): Promise<string> {
+  async verify(token: string): Promise<{ name: string; exp: number }> {
     const { payload } = await jwtVerify(
       token,
       async (header) => {
@@ -130,6 +135,6 @@ export class TokenKeys {
         currentDate: new Date(this.now()),
       },
     );
-    return payload.sub!;
+    return { name: payload.sub!, exp: payload.exp! };
   }
 }
