@@ -45,14 +45,11 @@ describe.each(BACKENDS)("IdPs' first provisioning cycle with their own authentic
   it("Entra (OAuth2 client credentials grant): token, Test Connection, user, group, membership", async () => {
     // Entra's provisioning configuration: Tenant URL …/scim/v2, Token Endpoint …/oauth/token, Client Identifier and
     // Client Secret. It asks for a token with the client credentials grant.
-    const token = await t.request
-      .post("/oauth/token")
-      .type("form")
-      .send({
-        grant_type: "client_credentials",
-        client_id: "scim-bridge-entra",
-        client_secret: ENTRA_SECRET,
-      });
+    const token = await t.request.post("/oauth/token").type("form").send({
+      grant_type: "client_credentials",
+      client_id: "scim-bridge-entra",
+      client_secret: ENTRA_SECRET,
+    });
     expect(token.status).toBe(200);
     expect(token.body.token_type).toBe("Bearer");
     const auth = { Authorization: `Bearer ${token.body.access_token}` };

@@ -40,6 +40,14 @@ describe.each(BACKENDS)("SCIM credentials of kind jwt on %s", (backend) => {
           audience: AUDIENCE,
         },
         { name: "cooldown", kind: "jwt", issuer: idp.issuer("cooldown"), audience: AUDIENCE },
+        // An issuer whose keys cannot be fetched (nothing listens there).
+        {
+          name: "down",
+          kind: "jwt",
+          issuer: "http://127.0.0.1:9/down",
+          jwksUri: "http://127.0.0.1:9/down/keys",
+          audience: AUDIENCE,
+        },
       ],
     });
   });
@@ -180,5 +188,23 @@ describe.each(BACKENDS)("SCIM credentials of kind jwt on %s", (backend) => {
     vi.setSystemTime(Date.now() + 61_000);
     for (let i = 0; i < 5; i++) expect(await get(await tok(unknown))).toBe(401);
     expect(idp.jwksHits("cooldown")).toBe(2);
+  });
+
+  it("answers 503 with Retry-After when the issuer's keys cannot be fetched, and stores nothing", async () => {
+    const token = await signToken(k1, { iss: "http://127.0.0.1:9/down", aud: AUDIENCE });
+    const res = await t.request
+      .post("/scim/v2/Users")
+      .set({ Authorization: `Bearer ${token}` })
+      .send(user("keys-down@example.com"));
+    expect(res.status).toBe(503);
+    expect(res.headers["retry-after"]).toBeDefined();
+    expect(res.body).toMatchObject({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: "503",
+    });
+    expect(
+      (await t.request.get('/scim/v2/Users?filter=userName eq "keys-down@example.com"').set(AUTH)).body
+        .totalResults,
+    ).toBe(0);
   });
 });

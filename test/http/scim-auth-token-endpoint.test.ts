@@ -232,4 +232,46 @@ describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("signs with a new key once the current one is 30 days old; tokens signed before keep working", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date());
+    const issue = async () =>
+      (await tokenRequest({ ...good, grant_type: "client_credentials" })).body.access_token as string;
+    const before = await issue();
+    vi.setSystemTime(Date.now() + 31 * 86_400_000);
+    const after = await issue();
+    expect(decodeProtectedHeader(after).kid).not.toBe(decodeProtectedHeader(before).kid);
+    expect(
+      (await t.request.get("/scim/v2/Users?count=1").set({ Authorization: `Bearer ${after}` })).status,
+    ).toBe(200);
+  });
+
+  it("refuses the tokens of a credential removed from the configuration", async () => {
+    const token = (await tokenRequest({ ...good, grant_type: "client_credentials" })).body
+      .access_token as string;
+    // The same store behind a process configured without the "entra" client.
+    const configs = ScimCredentialsSchema.parse(AUTH_CONFIG.filter((c) => c.name !== "entra"));
+    const app = createApp({
+      directory: t.directory,
+      logger: pino({ level: "silent" }),
+      tokens: () => [],
+      scimAuth: new ScimAuth({ credentials: new CredentialSet(configs, []), configs, db: t.store.db }),
+      bodyLimit: "1mb",
+      rateLimitPerMinute: 100_000,
+      filterMaxResults: 100,
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    try {
+      const res = await supertest(server)
+        .get("/scim/v2/Users")
+        .set({ Authorization: `Bearer ${token}` });
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toMatch(/no longer configured/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
