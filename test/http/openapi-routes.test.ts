@@ -1,17 +1,29 @@
 // Fails when the app serves a route that openapi/scim-bridge.yaml does not describe.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScimCredentialsSchema } from "../../src/config/scim-auth.ts";
 import type { Directory } from "../../src/directory/index.ts";
 import { createApp } from "../../src/http/app.ts";
+import { CredentialSet, ScimAuth } from "../../src/http/scim-auth/index.ts";
+import type { Queryable } from "../../src/store/index.ts";
 import { startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { expressRoutes, openApiDocument, routesMissingFromSpec } from "../support/openapi.ts";
 import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
 // Only the routing table is read: no request is served, so the directory is never used.
+// A clientCredentials credential mounts /oauth/token (its keys are read from the store only when a token is asked for).
+const clientCredentials = ScimCredentialsSchema.parse([
+  { name: "client", kind: "clientCredentials", clientId: "c", clientSecret: "0123456789abcdef" },
+]);
 const app = createApp({
   directory: {} as Directory,
   logger: pino({ level: "silent" }),
   tokens: () => [],
+  scimAuth: new ScimAuth({
+    credentials: new CredentialSet(clientCredentials, []),
+    configs: clientCredentials,
+    db: {} as Queryable,
+  }),
   bodyLimit: "1mb",
   rateLimitPerMinute: 10,
   filterMaxResults: 10,
@@ -41,6 +53,7 @@ describe("the OpenAPI document covers the app's routes", () => {
         "POST /scim/v2/Groups/.search",
         "POST /scim/v2/Bulk",
         "POST /scim/v2/.search",
+        "POST /oauth/token",
       ]),
     );
   });

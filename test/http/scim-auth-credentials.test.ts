@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScimCredentialInput } from "../../src/config/scim-auth.ts";
 import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
+import { expectResponseMatchesSpec as conforms } from "../support/openapi.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -127,8 +128,14 @@ describe.each(BACKENDS)("named SCIM credentials on %s", (backend) => {
         .set(bearer(READER))
         .send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [] }),
     ];
-    for (const res of await Promise.all(writes))
-      expectScimError(res, 403, /"auditor" has read permission only; \w+ needs write permission/);
+    const [post, put, patch, del, bulk] = await Promise.all(writes);
+    for (const res of [post, put, patch, del, bulk])
+      expectScimError(res!, 403, /"auditor" has read permission only; \w+ needs write permission/);
+    conforms("post", "/scim/v2/Users", post!);
+    conforms("put", "/scim/v2/Users/{id}", put!);
+    conforms("patch", "/scim/v2/Users/{id}", patch!);
+    conforms("delete", "/scim/v2/Users/{id}", del!);
+    conforms("post", "/scim/v2/Bulk", bulk!);
     const after = await r.get(`/scim/v2/Users/${u.id}`).set(AUTH);
     expect(after.status).toBe(200);
     expect(after.body.title).toBeUndefined();

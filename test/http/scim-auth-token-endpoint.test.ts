@@ -10,6 +10,7 @@ import { createApp } from "../../src/http/app.ts";
 import { CredentialSet, ScimAuth, TokenKeys } from "../../src/http/scim-auth/index.ts";
 import type { Queryable } from "../../src/store/index.ts";
 import { createTestApp, type TestApp, user } from "../support/app.ts";
+import { expectResponseMatchesSpec as conforms } from "../support/openapi.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const SECRET = "entra-client-secret-0123456789";
@@ -52,6 +53,7 @@ describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
     expect(res.body.error).toBe(error);
     expect(typeof res.body.error_description).toBe("string");
     expect(res.body.access_token).toBeUndefined();
+    conforms("post", "/oauth/token", res as never);
   };
 
   it("issues an access token (client_secret_post) that then writes on /scim/v2 as the credential", async () => {
@@ -63,6 +65,7 @@ describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
     expect(res.status).toBe(200);
     expect(res.headers["cache-control"]).toBe("no-store");
     expect(res.body).toEqual({ access_token: expect.any(String), token_type: "Bearer", expires_in: 3600 });
+    conforms("post", "/oauth/token", res);
     const created = await t.request
       .post("/scim/v2/Users")
       .set({ Authorization: `Bearer ${res.body.access_token}` })
