@@ -9,7 +9,7 @@ import { BridgeError } from "../errors.ts";
 import { declareBridgeSchemas } from "../schemas.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
 import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
-import { pingStore } from "../store/index.ts";
+import { pingStore, writeAudit } from "../store/index.ts";
 import { AuthFailureLimiter, type NamedToken } from "./auth.ts";
 import { edgeValidation } from "./edge.ts";
 import { clientError, notFoundHandler, scimErrorHandler } from "./errors.ts";
@@ -121,7 +121,15 @@ export function createApp(opts: AppOptions): Express {
   });
 
   if (scimAuth.tokenKeys)
-    app.use("/oauth/token", tokenEndpoint({ auth: scimAuth, limiter: authLimiter, failures: authFailures }));
+    app.use(
+      "/oauth/token",
+      tokenEndpoint({
+        auth: scimAuth,
+        limiter: authLimiter,
+        failures: authFailures,
+        audit: (record) => writeAudit(opts.directory.db, [record]),
+      }),
+    );
 
   const scim = express.Router();
   scim.use(scimAuthentication({ auth: scimAuth, limiter: authLimiter, failures: authFailures }));

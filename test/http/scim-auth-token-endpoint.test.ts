@@ -120,6 +120,31 @@ describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
     expect(t.logs.join("\n")).not.toContain(`${SECRET}x`);
   });
 
+  it("audits every token issued and refused: who, from where, why; never the secret", async () => {
+    const ok = await tokenRequest({ ...good, grant_type: "client_credentials" });
+    await tokenRequest({
+      grant_type: "client_credentials",
+      client_id: "entra-provisioning",
+      client_secret: "wrong-one",
+    });
+    const { rows } = await t.store.db.query<{
+      request_id: string;
+      actor: string | null;
+      outcome: string;
+      detail: unknown;
+    }>(
+      "SELECT request_id, actor, outcome, detail FROM audit WHERE action = 'oauth.token' ORDER BY id DESC LIMIT 2",
+    );
+    expect(rows[1]).toMatchObject({
+      request_id: ok.headers["x-request-id"],
+      actor: "entra",
+      outcome: "issued",
+      detail: { address: expect.stringContaining("127.0.0.1") },
+    });
+    expect(rows[0]).toMatchObject({ actor: null, outcome: "refused", detail: { reason: "wrong_secret" } });
+    expect(JSON.stringify(rows)).not.toMatch(/wrong-one|entra-client-secret/);
+  });
+
   const good = { client_id: "entra-provisioning", client_secret: SECRET };
   const malformed: [string, () => Promise<supertest.Response>, number, string][] = [
     [

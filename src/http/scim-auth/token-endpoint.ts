@@ -3,6 +3,7 @@
 // an RFC 6749 §5.2 error body. Never cached (Cache-Control: no-store).
 import express, { type ErrorRequestHandler, type Response, Router } from "express";
 import type { Logger } from "pino";
+import type { AuditRecord } from "../../store/index.ts";
 import type { AuthFailureLimiter } from "../auth.ts";
 import { addressAllowed, type ClientCredential } from "./credentials.ts";
 import type { ScimAuth } from "./index.ts";
@@ -46,12 +47,26 @@ export function tokenEndpoint(opts: {
   auth: ScimAuth;
   limiter: AuthFailureLimiter;
   failures: AuthFailures;
+  /** Writes the audit row of each token issued or refused (a refusal's is best effort). */
+  audit: (record: AuditRecord) => Promise<void>;
 }): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 20 }));
   router.post("/", async (req, res) => {
     const logger = res.locals.logger as Logger | undefined;
-    const fail = (
+    // Who asked (the credential's name once known), from where and how it ended; never a secret.
+    const auditRecord = (
+      actor: string | null,
+      outcome: "issued" | "refused",
+      reason?: string,
+    ): AuditRecord => ({
+      requestId: res.locals.requestId as string | undefined,
+      actor,
+      action: "oauth.token",
+      outcome,
+      detail: { address: req.ip, ...(reason ? { reason } : {}) },
+    });
+    const fail = async (
       status: number,
       error: OAuthError,
       reason: string,
@@ -60,6 +75,12 @@ export function tokenEndpoint(opts: {
       headers?: Record<string, string>,
     ) => {
       recordFailure(opts.failures, logger, req, "token", refusal(401, reason, description), client);
+      // Past the failure limit nothing more is written: the metric counts those. A refusal is answered even when
+      // its audit row cannot be written.
+      if (status !== 429)
+        await opts.audit(auditRecord(client ?? null, "refused", reason)).catch((e: Error) => {
+          logger?.warn({ err: { type: e.name, message: e.message } }, "cannot audit a refused token request");
+        });
       oauthError(res, status, error, description, headers);
     };
     if (!req.is("application/x-www-form-urlencoded"))
@@ -176,6 +197,7 @@ export function tokenEndpoint(opts: {
     let token: string;
     try {
       token = await opts.auth.tokenKeys!.issue(credential.name, credential.accessTokenSeconds);
+      await opts.audit(auditRecord(credential.name, "issued"));
     } catch (e) {
       logger?.error(
         { err: { type: (e as Error).name, message: (e as Error).message } },
