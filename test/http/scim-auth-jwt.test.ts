@@ -40,7 +40,14 @@ describe.each(BACKENDS)("SCIM credentials of kind jwt on %s", (backend) => {
           audience: AUDIENCE,
         },
         { name: "cooldown", kind: "jwt", issuer: idp.issuer("cooldown"), audience: AUDIENCE },
-        // An issuer whose keys cannot be fetched (nothing listens there).
+        // Issuers whose keys cannot be fetched: an outage (503), and nothing listening at all.
+        {
+          name: "outage",
+          kind: "jwt",
+          issuer: idp.issuer("outage"),
+          jwksUri: idp.jwksUri("outage"),
+          audience: AUDIENCE,
+        },
         {
           name: "down",
           kind: "jwt",
@@ -190,21 +197,39 @@ describe.each(BACKENDS)("SCIM credentials of kind jwt on %s", (backend) => {
     expect(idp.jwksHits("cooldown")).toBe(2);
   });
 
-  it("answers 503 with Retry-After when the issuer's keys cannot be fetched, and stores nothing", async () => {
-    const token = await signToken(k1, { iss: "http://127.0.0.1:9/down", aud: AUDIENCE });
-    const res = await t.request
-      .post("/scim/v2/Users")
-      .set({ Authorization: `Bearer ${token}` })
-      .send(user("keys-down@example.com"));
-    expect(res.status).toBe(503);
-    expect(res.headers["retry-after"]).toBeDefined();
-    expect(res.body).toMatchObject({
-      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
-      status: "503",
-    });
+  it("answers 503 with Retry-After when the issuer's keys cannot be fetched, trying again at most once a minute", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date());
+    idp.setKeys("outage", "down");
+    const tok = () => signToken(k1, { iss: idp.issuer("outage"), aud: AUDIENCE });
+    const post = async () =>
+      t.request
+        .post("/scim/v2/Users")
+        .set({ Authorization: `Bearer ${await tok()}` })
+        .send(user("keys-down@example.com"));
+    for (let i = 0; i < 3; i++) {
+      const res = await post();
+      expect(res.status).toBe(503);
+      expect(res.headers["retry-after"]).toBeDefined();
+      expect(res.body).toMatchObject({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        status: "503",
+      });
+    }
+    expect(idp.jwksHits("outage")).toBe(1);
+    // Nothing listens at the other issuer's jwksUri at all: also a 503.
+    const unreachable = await signToken(k1, { iss: "http://127.0.0.1:9/down", aud: AUDIENCE });
+    expect(
+      (await t.request.get("/scim/v2/Users").set({ Authorization: `Bearer ${unreachable}` })).status,
+    ).toBe(503);
     expect(
       (await t.request.get('/scim/v2/Users?filter=userName eq "keys-down@example.com"').set(AUTH)).body
         .totalResults,
     ).toBe(0);
+    // The issuer is back: the next fetch, a minute later, succeeds.
+    idp.setKeys("outage", [k1]);
+    vi.setSystemTime(Date.now() + 61_000);
+    expect((await post()).status).toBe(201);
+    expect(idp.jwksHits("outage")).toBe(2);
   });
 });

@@ -19,14 +19,15 @@ export interface TestIssuer {
   /** The issuer URL of a tenant (its discovery document is at <url>/.well-known/openid-configuration). */
   issuer(tenant: string): string;
   jwksUri(tenant: string): string;
-  setKeys(tenant: string, keys: TestKey[]): void;
+  /** "down": the JWKS answers 503. */
+  setKeys(tenant: string, keys: TestKey[] | "down"): void;
   /** How many times the tenant's JWKS was fetched. */
   jwksHits(tenant: string): number;
   close(): Promise<void>;
 }
 
 export async function startIssuer(): Promise<TestIssuer> {
-  const keys = new Map<string, TestKey[]>();
+  const keys = new Map<string, TestKey[] | "down">();
   const hits = new Map<string, number>();
   let base = "";
   const server: Server = createServer((req, res) => {
@@ -39,7 +40,9 @@ export async function startIssuer(): Promise<TestIssuer> {
     res.setHeader("Content-Type", "application/json");
     if (m[2] === "keys") {
       hits.set(tenant, (hits.get(tenant) ?? 0) + 1);
-      res.end(JSON.stringify({ keys: (keys.get(tenant) ?? []).map((k) => k.publicJwk) }));
+      const set = keys.get(tenant) ?? [];
+      if (set === "down") res.writeHead(503).end("{}");
+      else res.end(JSON.stringify({ keys: set.map((k) => k.publicJwk) }));
     } else res.end(JSON.stringify({ issuer: `${base}/${tenant}`, jwks_uri: `${base}/${tenant}/keys` }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -3,8 +3,10 @@
 // for a token whose kid is unknown, at most once a minute: no network call per request.
 import {
   createRemoteJWKSet,
+  customFetch,
   decodeJwt,
   errors,
+  type FetchImplementation,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
@@ -16,8 +18,6 @@ type JwtConfig = Extract<ScimCredentialConfig, { kind: "jwt" }>;
 
 /** How long after a fetch an unknown kid may fetch the keys again. */
 export const JWKS_COOLDOWN_MS = 60_000;
-/** Keys are also fetched again (on the next token) when the copy is older than this, so a removed key ages out. */
-const JWKS_MAX_AGE_MS = 3_600_000;
 const FETCH_TIMEOUT_MS = 5_000;
 
 export class JwtIssuer {
@@ -34,12 +34,50 @@ export class JwtIssuer {
     this.issuer = cfg.issuer;
   }
 
+  /**
+   * The issuer's JWKS, kept until a token names a kid it lacks (an issuer publishes a new key before signing with it,
+   * and a withdrawn key goes with the next fetch). A failed fetch is not tried again for a minute either, so an
+   * issuer that is down costs no network call per request; its failures are 503s, not 401s.
+   */
   private remote(uri: string): JWTVerifyGetKey {
-    return createRemoteJWKSet(new URL(uri), {
+    let failedAt = Number.NEGATIVE_INFINITY;
+    const guarded: FetchImplementation = async (url, init) => {
+      if (Date.now() - failedAt < JWKS_COOLDOWN_MS)
+        throw new Error("the last fetch failed less than a minute ago");
+      try {
+        const res = await fetch(url, { ...init, redirect: "error" });
+        if (res.status !== 200) failedAt = Date.now();
+        return res;
+      } catch (e) {
+        failedAt = Date.now();
+        throw e;
+      }
+    };
+    const keys = createRemoteJWKSet(new URL(uri), {
       cooldownDuration: JWKS_COOLDOWN_MS,
-      cacheMaxAge: JWKS_MAX_AGE_MS,
+      cacheMaxAge: Number.POSITIVE_INFINITY,
       timeoutDuration: FETCH_TIMEOUT_MS,
+      [customFetch]: guarded,
     });
+    return async (header, token) => {
+      try {
+        return await keys(header, token);
+      } catch (e) {
+        // What the key set itself decided (no such kid, an algorithm it has no key for) stays a 401.
+        if (
+          e instanceof errors.JWKSNoMatchingKey ||
+          e instanceof errors.JWKSMultipleMatchingKeys ||
+          e instanceof errors.JOSENotSupported ||
+          e instanceof errors.JOSEAlgNotAllowed
+        )
+          throw e;
+        throw refusal(
+          503,
+          "keys_unavailable",
+          `the keys of ${this.issuer} could not be fetched; retry later`,
+        );
+      }
+    };
   }
 
   /** The issuer's key set: jwksUri, or the jwks_uri of its OpenID configuration (looked up once). */
