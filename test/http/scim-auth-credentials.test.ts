@@ -32,7 +32,7 @@ describe.each(BACKENDS)("named SCIM credentials on %s", (backend) => {
   ];
   beforeAll(async () => {
     t = await createTestApp({ backend, auth, authFailuresPerMinute: 10_000 });
-    proxied = await createTestApp({ backend, auth, trustProxy: true });
+    proxied = await createTestApp({ backend, auth, trustProxy: true, authFailuresPerMinute: 3 });
   });
   afterAll(async () => {
     await t.close();
@@ -211,6 +211,16 @@ describe.each(BACKENDS)("named SCIM credentials on %s", (backend) => {
     expect(
       (await t.request.get("/scim/v2/Users").set(bearer(OFFICE)).set("X-Forwarded-For", "10.0.0.1")).status,
     ).toBe(403);
+  });
+
+  it("slows Basic guessing from one address (429 past the limit) while the right password still passes", async () => {
+    const from = (headers: Record<string, string>) =>
+      proxied.request.get("/scim/v2/Users?count=1").set(headers).set("X-Forwarded-For", "198.51.100.9");
+    for (let i = 0; i < 3; i++) expect((await from(basic("okta", `guess-${i}`))).status).toBe(401);
+    const limited = await from(basic("okta", "guess-4"));
+    expect(limited.status).toBe(429);
+    expect(limited.headers["retry-after"]).toBeDefined();
+    expect((await from(basic("okta", OKTA_PASSWORD))).status).toBe(200);
   });
 
   it("lists the configured schemes in /ServiceProviderConfig: bearer tokens and Basic", async () => {
