@@ -15,11 +15,15 @@ export async function listSigningKeys(q: Queryable): Promise<SigningKeyRow[]> {
   return rows.map((r) => ({ kid: r.kid, secret: r.secret, created: new Date(r.created) }));
 }
 
-export async function insertSigningKey(q: Queryable, key: { kid: string; secret: string }): Promise<void> {
-  await q.query("INSERT INTO signing_keys (kid, secret) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING", [
-    key.kid,
-    key.secret,
-  ]);
+/** `created` is the signing process's clock, which also decides when the key is rotated and retired. */
+export async function insertSigningKey(
+  q: Queryable,
+  key: { kid: string; secret: string; created: Date },
+): Promise<void> {
+  await q.query(
+    "INSERT INTO signing_keys (kid, secret, created) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING",
+    [key.kid, key.secret, key.created],
+  );
 }
 
 export async function deleteSigningKeys(q: Queryable, kids: string[]): Promise<void> {

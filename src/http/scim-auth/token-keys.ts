@@ -71,6 +71,7 @@ export class TokenKeys {
     await insertSigningKey(this.db, {
       kid: randomBytes(12).toString("base64url"),
       secret: randomBytes(32).toString("base64url"),
+      created: new Date(this.now()),
     });
     await this.reload();
     // A key is retired once a newer key has been signing for longer than any token it signed can live.
