@@ -17,6 +17,13 @@ const SECRET = "entra-client-secret-0123456789";
 const AUTH_CONFIG: ScimCredentialInput[] = [
   { name: "entra", kind: "clientCredentials", clientId: "entra-provisioning", clientSecret: SECRET },
   {
+    name: "office",
+    kind: "clientCredentials",
+    clientId: "office",
+    clientSecret: SECRET,
+    allow: ["10.0.0.0/8"],
+  },
+  {
     name: "short",
     kind: "clientCredentials",
     clientId: "short-lived",
@@ -187,6 +194,12 @@ describe.each(BACKENDS)("POST /oauth/token on %s", (backend) => {
       () => tokenRequest({ ...good, grant_type: "client_credentials", scope: "admin" }),
       400,
       "invalid_scope",
+    ],
+    [
+      "a client outside its allow-list",
+      () => tokenRequest({ grant_type: "client_credentials", client_id: "office", client_secret: SECRET }),
+      400,
+      "unauthorized_client",
     ],
     ["GET", () => t.request.get("/oauth/token"), 405, "invalid_request"],
   ];
