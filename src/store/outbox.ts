@@ -423,11 +423,14 @@ export async function releaseHeld(q: Queryable, target: string, ids?: number[]):
   return rowCount;
 }
 
-/** Deprovisions queued for a target since `since`, for the circuit breaker. */
+/**
+ * Deprovisions queued for a target since `since`, for the circuit breaker: neither those still held nor those an
+ * admin released (approved), which would otherwise hold the very next deprovision again.
+ */
 export async function countRecentDeprovisions(q: Queryable, target: string, since: Date): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
     prepared(
-      "SELECT count(*)::int AS n FROM outbox WHERE target = $1 AND action = 'deprovision' AND created >= $2 AND state <> 'held'",
+      "SELECT count(*)::int AS n FROM outbox WHERE target = $1 AND action = 'deprovision' AND created >= $2 AND state <> 'held' AND NOT approved",
     ),
     [target, since],
   );
