@@ -155,6 +155,42 @@ describe("planUnit", () => {
     expect(p.kind === "apply" && p.op.kind === "group.upsert" && p.op.group.knownEmpty).toBeFalsy();
   });
 
+  describe("with the target's pre-flight", () => {
+    const objection = { field: "Email", code: "REQUIRED_FIELD_MISSING", detail: "Email is required" };
+    const preflight = (u: { data: Record<string, unknown> }) => (u.data.emails ? [] : [objection]);
+    it.each<[string, UnitFacts, object]>([
+      [
+        "a user it objects to fails with its reason, and nothing is sent",
+        user({ current: ann, inScope: true, link: { targetId: null, deprovisioned: false } }),
+        {
+          kind: "skip",
+          outcome: { status: "failed", code: "REQUIRED_FIELD_MISSING", message: "Email is required" },
+        },
+      ],
+      [
+        "a user it accepts is sent",
+        user({ current: { ...ann, emails: [{ value: "ann@example.com" }] }, inScope: true }),
+        { kind: "apply", op: { kind: "user.upsert" } },
+      ],
+      [
+        "a deactivation is never judged: the account loses its access whatever else the record says",
+        user({
+          current: { ...ann, active: false },
+          inScope: true,
+          link: { targetId: "u1", deprovisioned: false },
+        }),
+        { kind: "apply", deprovisioning: true, op: { kind: "user.upsert", user: { active: false } } },
+      ],
+      [
+        "a deleted user is deprovisioned, not judged",
+        user({ tombstone: ann, link: { targetId: "u1", deprovisioned: false } }),
+        { kind: "apply", op: { kind: "user.deprovision" } },
+      ],
+    ])("%s", (_, facts, expected) => {
+      expect(planUnit(facts, { preflight })).toMatchObject(expected);
+    });
+  });
+
   it("never sends a link id for a user that has none", () => {
     const p = planUnit(user({ tombstone: ann, link: { targetId: null, deprovisioned: false } }));
     expect(p.kind === "apply" && "targetId" in p.op).toBe(false);
