@@ -11,6 +11,7 @@ import {
   dropSettledTombstones,
   enqueueJobs,
   groupsOf,
+  keepOneFailure,
   knownTo,
   linkedUserCount,
   type NewJob,
@@ -77,6 +78,8 @@ export function outboxWriter(opts: EnqueueOptions): ChangeListener {
       }
     }
     await enqueueJobs(tx, jobs);
+    // A refusal recorded now replaces the resource's earlier failure in that target.
+    for (const j of jobs) if (j.state === "dead") await keepOneFailure(tx, j.target, [j.resourceId]);
     // A deleted resource no target may hold needs no tombstone.
     if (change.action === "delete") await dropSettledTombstones(tx, [change.id]);
     noteQueued(change, jobs);
