@@ -15,6 +15,7 @@
 // A job says "make resource R in target T match the store"; several pending jobs of one (R, T) are coalesced
 // into one delivery of the latest state, and (R, T) is never delivered by two workers at once.
 import { type Db, prepared, type Queryable } from "./db.ts";
+import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
 
 export type JobAction = "provision" | "deprovision";
@@ -470,16 +471,22 @@ export async function countRecentDeprovisions(q: Queryable, target: string, sinc
   return Number(rows[0]?.n ?? 0);
 }
 
+/** A job as the admin API, the console and the CLI list it: with who its resource is (or was, once deleted). */
+export type ListedJob = OutboxJob & ResourceNames;
+
+const JOB_NAMES = namesOf("o");
+
 export async function listJobs(
   q: Queryable,
   filter: { target?: string; state?: JobState; resourceId?: string; limit?: number },
-): Promise<OutboxJob[]> {
-  const { rows } = await q.query<JobRow>(
-    prepared(`SELECT ${JOB_COLUMNS("outbox")} FROM outbox WHERE ($1::text IS NULL OR target = $1) AND ($2::text IS NULL OR state = $2)
-        AND ($3::uuid IS NULL OR resource_id = $3) ORDER BY id DESC LIMIT $4`),
+): Promise<ListedJob[]> {
+  const { rows } = await q.query<JobRow & NameRow>(
+    prepared(`SELECT ${JOB_COLUMNS("o")}, ${JOB_NAMES.columns} FROM outbox o ${JOB_NAMES.joins}
+      WHERE ($1::text IS NULL OR o.target = $1) AND ($2::text IS NULL OR o.state = $2)
+        AND ($3::uuid IS NULL OR o.resource_id = $3) ORDER BY o.id DESC LIMIT $4`),
     [filter.target ?? null, filter.state ?? null, filter.resourceId ?? null, filter.limit ?? 100],
   );
-  return rows.map(toJob);
+  return rows.map((r) => ({ ...toJob(r), ...toNames(r) }));
 }
 
 export async function queueDepth(
