@@ -1,6 +1,7 @@
 // planUnit: what a resource's current state and link call for in one target, one row per case.
 import { describe, expect, it } from "vitest";
 import { CREATED_EMPTY_AT, planUnit, type UnitFacts } from "../../src/sync/plan.ts";
+import type { DesiredUser, Problem } from "../../src/targets/target.ts";
 
 const ID = "7d3e5b0c-8a51-4b0e-9d52-2f1f6f5c9a10";
 const ann = { userName: "ann@example.com", active: true };
@@ -156,8 +157,12 @@ describe("planUnit", () => {
   });
 
   describe("with the target's pre-flight", () => {
-    const objection = { field: "Email", code: "REQUIRED_FIELD_MISSING", detail: "Email is required" };
-    const preflight = (u: { data: Record<string, unknown> }) => (u.data.emails ? [] : [objection]);
+    const objection: Problem = {
+      field: "Email",
+      code: "REQUIRED_FIELD_MISSING",
+      detail: "Email is required",
+    };
+    const preflight = (u: DesiredUser): Problem[] => (u.data.emails ? [] : [objection]);
     it.each<[string, UnitFacts, object]>([
       [
         "a user it objects to fails with its reason, and nothing is sent",
