@@ -60,7 +60,13 @@ export type UnitPlan =
       thenWait?: Extract<Outcome, { status: "retry" }>;
     }
   /** Nothing to send now; record this outcome. `waiting` = not a failed attempt (a group waits for members). */
-  | { kind: "skip"; outcome: Outcome; waiting?: boolean };
+  | {
+      kind: "skip";
+      outcome: Outcome;
+      waiting?: boolean;
+      /** The target's pre-flight refused the user (the outcome is its failure): recorded as a write's refusal is. */
+      refusal?: Problem[];
+    };
 
 /** How long a group waits when a member's own provisioning is still queued in this target. */
 export const WAIT_FOR_MEMBERS_MS = 500;
@@ -88,7 +94,7 @@ export function planUnit(f: UnitFacts, opts: PlanOptions = {}): UnitPlan {
       };
       // A deactivation is never judged: it must reach the target whatever else the record says.
       const problems = user.active && opts.preflight ? opts.preflight(user) : [];
-      if (problems.length) return { kind: "skip", outcome: preflightFailure(problems) };
+      if (problems.length) return { kind: "skip", outcome: preflightFailure(problems), refusal: problems };
       return {
         kind: "apply",
         op: { kind: "user.upsert", key, ...withId, ...(f.link?.sent ? { sent: f.link.sent } : {}), user },

@@ -67,6 +67,16 @@ describe("repairs obey the pre-flight", () => {
     const dead = (await jobsIn(id)).filter((j) => j.state === "dead");
     expect(dead).toHaveLength(1);
     expect(dead[0]!.lastErrorMessage).toBe(reason);
+    // Audited as a write's refusal is: the pre-flight's, naming the fields.
+    const events = (await t.request.get(`/admin/audit?resourceId=${id}`).set(ADMIN)).body.events as {
+      action: string;
+      target: string | null;
+    }[];
+    expect(events.find((e) => e.target === "salesforce" && e.action.startsWith("target."))).toMatchObject({
+      action: "target.preflight",
+      outcome: "failed",
+      detail: { detail: expect.stringContaining(reason), fields: expect.any(Array) },
+    });
   }
 
   it("Provision now (console)", async () => {
