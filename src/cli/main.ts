@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "../config/index.ts";
 import { migrate, openStore } from "../store/index.ts";
 import { registeredKinds } from "../targets/registry.ts";
 import { registerDoctorCommand } from "./doctor.ts";
+import { registerHeldCommand } from "./held.ts";
 import { registerImportCommand } from "./import.ts";
 import { registerReconcileCommand } from "./reconcile.ts";
 import { startServer } from "./serve.ts";
@@ -51,6 +52,7 @@ program
 registerReconcileCommand(program);
 registerImportCommand(program);
 registerDoctorCommand(program);
+registerHeldCommand(program);
 const emulator = program
   .command("emulator")
   .description("run a local emulator of a target kind's API (a subcommand per kind that has one)");

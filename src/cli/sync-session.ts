@@ -83,7 +83,7 @@ export function deliverySummary(p: DeliveryProgress & { timedOut: boolean }): st
   const parts = [`${p.done} delivered`, `${p.dead} failed`];
   if (p.held)
     parts.push(
-      `${p.held} held by the circuit breaker (release them with POST /admin/targets/<name>/release)`,
+      `${p.held} held by the circuit breaker (\`scim-bridge held\` lists whose; release them with POST /admin/targets/<name>/release)`,
     );
   if (p.timedOut) parts.push(`${p.open} still queued (the server keeps delivering them)`);
   return `delivery: ${parts.join(", ")}\n`;

@@ -1,6 +1,7 @@
 // SQL for the browser console: sessions, the last-hour activity chart, the audit browser and bulk retry of dead
 // jobs. Everything else the console shows comes from the same store functions the admin API uses.
 import type { Queryable } from "./db.ts";
+import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
 
 export interface ConsoleSession {
@@ -97,7 +98,7 @@ export async function latencyPerMinute(q: Queryable, minutes: number): Promise<M
   return rows.map((r) => ({ ago: Number(r.ago), p50: Number(r.p50), p95: Number(r.p95) }));
 }
 
-export interface AuditEvent {
+export interface AuditEvent extends ResourceNames {
   id: number;
   at: Date;
   requestId: string | null;
@@ -122,20 +123,30 @@ export interface AuditFilter {
 
 /** Newest first, keyset-paged by id, so page 500 costs what page 1 does. */
 export async function listAudit(q: Queryable, f: AuditFilter): Promise<AuditEvent[]> {
-  const { rows } = await q.query<AuditEvent & { id: number | string; at: Date | string }>(
-    `SELECT id, at, request_id AS "requestId", actor, action, resource_type AS "resourceType",
-            resource_id AS "resourceId", target, outcome, detail
-       FROM audit
-      WHERE ($1::uuid IS NULL OR resource_id = $1) AND ($2::text IS NULL OR target = $2)
-        AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR outcome = $4)
-        AND ($5::bigint IS NULL OR id < $5)
-      ORDER BY id DESC LIMIT $6`,
+  const names = namesOf("a");
+  const { rows } = await q.query<
+    Omit<AuditEvent, keyof ResourceNames> & NameRow & { id: number | string; at: Date | string }
+  >(
+    `SELECT a.id, a.at, a.request_id AS "requestId", a.actor, a.action, a.resource_type AS "resourceType",
+            a.resource_id AS "resourceId", a.target, a.outcome, a.detail, ${names.columns}
+       FROM (SELECT * FROM audit
+              WHERE ($1::uuid IS NULL OR resource_id = $1) AND ($2::text IS NULL OR target = $2)
+                AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR outcome = $4)
+                AND ($5::bigint IS NULL OR id < $5)
+              ORDER BY id DESC LIMIT $6) a
+       ${names.joins}
+      ORDER BY a.id DESC`,
     [f.resourceId ?? null, f.target ?? null, f.actor ?? null, f.outcome ?? null, f.before ?? null, f.limit],
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id), at: new Date(r.at) }));
+  return rows.map(({ user_name, display_name, deleted, ...r }) => ({
+    ...r,
+    ...toNames({ user_name, display_name, deleted }),
+    id: Number(r.id),
+    at: new Date(r.at),
+  }));
 }
 
-export interface DeadJob {
+export interface DeadJob extends ResourceNames {
   id: number;
   target: string;
   resourceType: ResourceType;
@@ -145,7 +156,7 @@ export interface DeadJob {
   finished: Date | null;
   errorCode: string | null;
   errorMessage: string | null;
-  /** userName or displayName of the resource, when it still exists. */
+  /** userName (a user) or displayName (a group) of the resource, also once it is deleted. */
   name: string | null;
 }
 
@@ -154,18 +165,28 @@ export async function listDeadJobs(
   q: Queryable,
   f: { target?: string; code?: string; limit: number },
 ): Promise<DeadJob[]> {
-  const { rows } = await q.query<DeadJob & { id: number | string; finished: Date | string | null }>(
+  const names = namesOf("o");
+  const { rows } = await q.query<
+    Omit<DeadJob, keyof ResourceNames | "name"> &
+      NameRow & { id: number | string; finished: Date | string | null }
+  >(
     `SELECT o.id, o.target, o.resource_type AS "resourceType", o.resource_id AS "resourceId", o.action, o.attempts,
-            o.finished, o.last_error_code AS "errorCode", o.last_error_message AS "errorMessage",
-            COALESCE(u.user_name, g.display_name) AS name
-       FROM outbox o
-       LEFT JOIN users u ON o.resource_type = 'User' AND u.id = o.resource_id
-       LEFT JOIN groups g ON o.resource_type = 'Group' AND g.id = o.resource_id
+            o.finished, o.last_error_code AS "errorCode", o.last_error_message AS "errorMessage", ${names.columns}
+       FROM outbox o ${names.joins}
       WHERE o.state = 'dead' AND ($1::text IS NULL OR o.target = $1) AND ($2::text IS NULL OR o.last_error_code = $2)
       ORDER BY o.id DESC LIMIT $3`,
     [f.target ?? null, f.code ?? null, f.limit],
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id), finished: r.finished ? new Date(r.finished) : null }));
+  return rows.map(({ user_name, display_name, deleted, ...r }) => {
+    const n = toNames({ user_name, display_name, deleted });
+    return {
+      ...r,
+      ...n,
+      name: r.resourceType === "User" ? n.userName : n.displayName,
+      id: Number(r.id),
+      finished: r.finished ? new Date(r.finished) : null,
+    };
+  });
 }
 
 /** How many dead jobs there are per target and error code (for the filter). */

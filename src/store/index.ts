@@ -18,6 +18,7 @@ export * from "./links.ts";
 export { checkListRequest, type ListRequest, usersMatching } from "./list-query.ts";
 export * from "./memberships.ts";
 export { migrate, migrationStatus, pingStore } from "./migrate.ts";
+export * from "./names.ts";
 export { openStore } from "./open.ts";
 export * from "./outbox.ts";
 export * from "./reconcile.ts";

@@ -9,10 +9,13 @@
 //   held (a deprovision stopped by the circuit breaker) ──admin release──▶ pending (approved)
 //   dead at birth: a write the target's pre-flight refuses is recorded as a dead job with the pre-flight's code;
 //   the next write of the resource queues a fresh pending job (that is the retry)
+//   one failure per resource and target: a job that dies takes over the older dead jobs of its resource there
+//   (keepOneFailure), and a done delivery settles them (completeJobs)
 //
 // A job says "make resource R in target T match the store"; several pending jobs of one (R, T) are coalesced
 // into one delivery of the latest state, and (R, T) is never delivered by two workers at once.
 import { type Db, prepared, type Queryable } from "./db.ts";
+import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
 
 export type JobAction = "provision" | "deprovision";
@@ -190,6 +193,14 @@ export async function enqueueJobs(q: Queryable, jobs: NewJob[]): Promise<void> {
   const params: unknown[] = [];
   // Data-modifying CTEs run whether or not the main query reads them.
   await q.query(prepared(`WITH ${outboxCtes(params, jobs, { coalesce: true })} SELECT 1`), params);
+  // A refusal recorded now (a dead job: the pre-flight's) replaces the resource's earlier failure in that target.
+  const dead = jobs.filter((j) => j.state === "dead");
+  for (const target of new Set(dead.map((j) => j.target)))
+    await keepOneFailure(
+      q,
+      target,
+      dead.filter((j) => j.target === target).map((j) => j.resourceId),
+    );
 }
 
 /** The oldest open job of outbox row `o`'s resource in its target: only that one may be claimed. */
@@ -345,12 +356,37 @@ export async function stillClaimed(q: Queryable, token: string, ids: number[]): 
   return new Set(rows.map((r) => Number(r.id)));
 }
 
+/**
+ * Done. A delivery sends the resource's state as it is, so it also settles the failures of that resource in that
+ * target recorded before the jobs it completes: they go (a refusal recorded after them stays).
+ */
 export async function completeJobs(q: Queryable, ids: number[]) {
   await q.query(
-    prepared(
-      "UPDATE outbox SET state = 'done', finished = now(), secret = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($1::bigint[])",
-    ),
+    prepared(`WITH done AS (
+       UPDATE outbox SET state = 'done', finished = now(), secret = NULL, claimed_by = NULL, claimed_until = NULL
+        WHERE id = ANY($1::bigint[]) RETURNING id, resource_id, target),
+     upto AS (SELECT resource_id, target, max(id) AS id FROM done GROUP BY resource_id, target)
+     DELETE FROM outbox o USING upto u
+      WHERE o.resource_id = u.resource_id AND o.target = u.target AND o.state = 'dead' AND o.id < u.id`),
     [ids],
+  );
+}
+
+/**
+ * One failure per resource and target: of the dead jobs of `resourceIds` in `target`, the newest stays, with the
+ * attempts of the others added to its own, and the others go. So a user that a retry, "provision now", reconcile
+ * or a write fails again shows once in the failed list, its attempt count and last error updated.
+ */
+export async function keepOneFailure(q: Queryable, target: string, resourceIds: string[]): Promise<void> {
+  if (!resourceIds.length) return;
+  await q.query(
+    prepared(`WITH dead AS (
+       SELECT id, attempts, max(id) OVER (PARTITION BY resource_id) AS keep FROM outbox
+        WHERE target = $1 AND resource_id = ANY($2::uuid[]) AND state = 'dead'),
+     gone AS (DELETE FROM outbox o USING dead d WHERE o.id = d.id AND d.id <> d.keep RETURNING d.keep, d.attempts)
+     UPDATE outbox o SET attempts = o.attempts + g.n
+       FROM (SELECT keep, sum(attempts)::int AS n FROM gone GROUP BY keep) g WHERE o.id = g.keep`),
+    [target, [...new Set(resourceIds)]],
   );
 }
 
@@ -395,11 +431,17 @@ export async function refusedSince(
 
 /** Dead: visible to admins, never retried on its own; its password (if any) is erased. */
 export async function killJobs(q: Queryable, ids: number[], code: string, message: string) {
-  await q.query(
+  const { rows } = await q.query<{ target: string; resource_id: string }>(
     prepared(`UPDATE outbox SET state = 'dead', finished = now(), secret = NULL, claimed_by = NULL, claimed_until = NULL,
-            last_error_code = $2, last_error_message = $3 WHERE id = ANY($1::bigint[])`),
+            last_error_code = $2, last_error_message = $3 WHERE id = ANY($1::bigint[]) RETURNING target, resource_id`),
     [ids, code, message],
   );
+  for (const target of new Set(rows.map((r) => r.target)))
+    await keepOneFailure(
+      q,
+      target,
+      rows.filter((r) => r.target === target).map((r) => r.resource_id),
+    );
 }
 
 /** Admin: a dead job goes back to pending with a fresh attempt budget. */
@@ -423,27 +465,36 @@ export async function releaseHeld(q: Queryable, target: string, ids?: number[]):
   return rowCount;
 }
 
-/** Deprovisions queued for a target since `since`, for the circuit breaker. */
+/**
+ * Deprovisions queued for a target since `since`, for the circuit breaker: neither those still held nor those an
+ * admin released (approved), which would otherwise hold the very next deprovision again.
+ */
 export async function countRecentDeprovisions(q: Queryable, target: string, since: Date): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
     prepared(
-      "SELECT count(*)::int AS n FROM outbox WHERE target = $1 AND action = 'deprovision' AND created >= $2 AND state <> 'held'",
+      "SELECT count(*)::int AS n FROM outbox WHERE target = $1 AND action = 'deprovision' AND created >= $2 AND state <> 'held' AND NOT approved",
     ),
     [target, since],
   );
   return Number(rows[0]?.n ?? 0);
 }
 
+/** A job as the admin API, the console and the CLI list it: with who its resource is (or was, once deleted). */
+export type ListedJob = OutboxJob & ResourceNames;
+
+const JOB_NAMES = namesOf("o");
+
 export async function listJobs(
   q: Queryable,
   filter: { target?: string; state?: JobState; resourceId?: string; limit?: number },
-): Promise<OutboxJob[]> {
-  const { rows } = await q.query<JobRow>(
-    prepared(`SELECT ${JOB_COLUMNS("outbox")} FROM outbox WHERE ($1::text IS NULL OR target = $1) AND ($2::text IS NULL OR state = $2)
-        AND ($3::uuid IS NULL OR resource_id = $3) ORDER BY id DESC LIMIT $4`),
+): Promise<ListedJob[]> {
+  const { rows } = await q.query<JobRow & NameRow>(
+    prepared(`SELECT ${JOB_COLUMNS("o")}, ${JOB_NAMES.columns} FROM outbox o ${JOB_NAMES.joins}
+      WHERE ($1::text IS NULL OR o.target = $1) AND ($2::text IS NULL OR o.state = $2)
+        AND ($3::uuid IS NULL OR o.resource_id = $3) ORDER BY o.id DESC LIMIT $4`),
     [filter.target ?? null, filter.state ?? null, filter.resourceId ?? null, filter.limit ?? 100],
   );
-  return rows.map(toJob);
+  return rows.map((r) => ({ ...toJob(r), ...toNames(r) }));
 }
 
 export async function queueDepth(

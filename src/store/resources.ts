@@ -200,12 +200,20 @@ export async function touchResource(
   return rows[0] && rowToResource(type, rows[0]);
 }
 
-/** Deletes a resource, keeping a tombstone (its body, a user's groups) until every target has confirmed. */
+/**
+ * Deletes a resource, keeping a tombstone (its body, a user's groups) until every target has confirmed, and its
+ * names (deleted_names, names.ts) for its history.
+ */
 export async function deleteResource(q: Queryable, type: ResourceType, id: string): Promise<boolean> {
   await q.query(
-    prepared(`INSERT INTO tombstones (resource_id, resource_type, data, groups)
+    prepared(`WITH r AS (SELECT id, data FROM ${TABLE[type]} WHERE id = $1),
+     names AS (
+       INSERT INTO deleted_names (resource_id, resource_type, user_name, display_name, external_id)
+       SELECT r.id, $2, r.data->>'userName', r.data->>'displayName', r.data->>'externalId' FROM r
+       ON CONFLICT (resource_id) DO NOTHING)
+     INSERT INTO tombstones (resource_id, resource_type, data, groups)
      SELECT r.id, $2, r.data, ARRAY(SELECT m.group_id FROM group_members m WHERE m.member_id = r.id)
-       FROM ${TABLE[type]} r WHERE r.id = $1
+       FROM r
      ON CONFLICT (resource_id) DO NOTHING`),
     [id, type],
   );

@@ -14,7 +14,13 @@ import {
   type ResourceSchema,
   stillClaimed,
 } from "../store/index.ts";
-import { createsGroupsApart, handlesGroups, type Outcome } from "../targets/target.ts";
+import {
+  createsGroupsApart,
+  type DesiredUser,
+  handlesGroups,
+  hasPreflight,
+  type Outcome,
+} from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
 import {
@@ -310,6 +316,8 @@ export class Dispatcher {
     ]);
     const groups = handlesGroups(t.target);
     const groupsApart = createsGroupsApart(t.target);
+    const target = t.target;
+    const preflight = hasPreflight(target) ? (u: DesiredUser) => target.preflight(u) : undefined;
     const plans = facts.map((f, i): UnitPlan => {
       if (!units[i]!.jobs.every((j) => owned.has(j.id)))
         return {
@@ -323,7 +331,7 @@ export class Dispatcher {
       // Group work queued before the target stopped handling groups (its config changed) is not its to do.
       if (f.resourceType === "Group" && !groups)
         return { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } };
-      return planUnit(f, { createsGroupsApart: groupsApart });
+      return planUnit(f, { createsGroupsApart: groupsApart, ...(preflight ? { preflight } : {}) });
     });
     const ops = plans.flatMap((p) => (p.kind === "apply" ? [p.op] : []));
     let outcomes: Outcome[] = [];

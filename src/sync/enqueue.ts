@@ -26,6 +26,7 @@ import {
   type Problem,
 } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
+import { preflightFailure } from "./plan.ts";
 import { usersInScope } from "./scope.ts";
 import type { SecretBox } from "./secrets.ts";
 
@@ -291,8 +292,7 @@ async function recordRefusal(
   problems: Problem[],
   out: WritePlan,
 ) {
-  const errorCode = problems[0]!.code;
-  const errorMessage = problems.map((p) => p.detail).join("; ");
+  const { code: errorCode, message: errorMessage } = preflightFailure(problems);
   out.jobs.push({
     ...job(t.name, "User", change.id, "provision", change),
     state: "dead",

@@ -1,6 +1,6 @@
 // What one claimed unit (a resource in a target) calls for, from the resource's current state and its link:
 // a pure function, so every case has a row in test/sync/plan-unit.test.ts.
-import type { DesiredGroup, DesiredUser, Operation, Outcome } from "../targets/target.ts";
+import type { DesiredGroup, DesiredUser, Operation, Outcome, Problem } from "../targets/target.ts";
 
 export interface UnitFacts {
   resourceType: "User" | "Group";
@@ -29,6 +29,17 @@ export interface UnitFacts {
 export interface PlanOptions {
   /** The target creates a group in a call apart from adding its members (GroupTarget.createsGroupsApart). */
   createsGroupsApart?: boolean;
+  /**
+   * The target's pre-flight (PreflightTarget.preflight), when it has one. Every delivery of an active user passes it,
+   * whatever queued the work (a SCIM write, a retry, "provision now", reconcile or import): a user it objects to
+   * fails with its reason, naming the attribute to fix, and the target is not called.
+   */
+  preflight?: (user: DesiredUser) => Problem[];
+}
+
+/** A pre-flight's objections as the failure they record (the dead job, the failed status, the audit row). */
+export function preflightFailure(problems: Problem[]): Extract<Outcome, { status: "failed" }> {
+  return { status: "failed", code: problems[0]!.code, message: problems.map((p) => p.detail).join("; ") };
 }
 
 /**
@@ -49,7 +60,13 @@ export type UnitPlan =
       thenWait?: Extract<Outcome, { status: "retry" }>;
     }
   /** Nothing to send now; record this outcome. `waiting` = not a failed attempt (a group waits for members). */
-  | { kind: "skip"; outcome: Outcome; waiting?: boolean };
+  | {
+      kind: "skip";
+      outcome: Outcome;
+      waiting?: boolean;
+      /** The target's pre-flight refused the user (the outcome is its failure): recorded as a write's refusal is. */
+      refusal?: Problem[];
+    };
 
 /** How long a group waits when a member's own provisioning is still queued in this target. */
 export const WAIT_FOR_MEMBERS_MS = 500;
@@ -75,6 +92,9 @@ export function planUnit(f: UnitFacts, opts: PlanOptions = {}): UnitPlan {
         groups: f.groups ?? [],
         ...(f.password ? { password: f.password } : {}),
       };
+      // A deactivation is never judged: it must reach the target whatever else the record says.
+      const problems = user.active && opts.preflight ? opts.preflight(user) : [];
+      if (problems.length) return { kind: "skip", outcome: preflightFailure(problems), refusal: problems };
       return {
         kind: "apply",
         op: { kind: "user.upsert", key, ...withId, ...(f.link?.sent ? { sent: f.link.sent } : {}), user },

@@ -5,6 +5,7 @@
 import { isEngineMessage } from "../errors.ts";
 import {
   auditDeliveries,
+  auditTarget,
   type ClaimedUnit,
   completeJobs,
   type Db,
@@ -17,6 +18,7 @@ import {
   refusedSince,
   retryJobs,
   stillClaimed,
+  type TargetAuditEntry,
   WAKE_GROUPS_MS,
 } from "../store/index.ts";
 import { createsGroupsApart, handlesGroups, type Outcome } from "../targets/target.ts";
@@ -74,6 +76,8 @@ export async function recordOutcomes(
     // Completed in one statement for the batch (one per unit cost ~1 ms each: 2 s per 1,000 users).
     const doneIds: number[] = [];
     const audit: DeliveryAudit[] = [];
+    /** Pre-flight refusals, audited as a write's are (target.preflight, with the fields to fix). */
+    const refusals: TargetAuditEntry[] = [];
     const membershipChanged: string[] = [];
     for (const d of recorded) {
       const { unit, plan, outcome: o } = d;
@@ -144,7 +148,15 @@ export async function recordOutcomes(
       } else {
         await killJobs(tx, ids, code, message);
         links.push({ ...base, state: "failed", errorCode: code, errorMessage: message, ...unmark });
-        audit.push({ ...audited, outcome: "failed", detail: `${code}: ${message}` });
+        if (plan.kind === "skip" && plan.refusal)
+          refusals.push({
+            ...base,
+            outcome: "failed",
+            detail: { detail: `${code}: ${message}`, fields: plan.refusal.map((p) => p.field) },
+            ...(head.requestId ? { requestId: head.requestId } : {}),
+            actor: "dispatcher",
+          });
+        else audit.push({ ...audited, outcome: "failed", detail: `${code}: ${message}` });
       }
     }
     if (doneIds.length) await completeJobs(tx, doneIds);
@@ -157,6 +169,7 @@ export async function recordOutcomes(
       }),
     );
     await auditDeliveries(tx, t.name, audit);
+    await auditTarget(tx, t.name, "target.preflight", refusals);
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target. Late
     // in the transaction: it holds the groups' pending jobs (FOR SHARE) until the commit.
     if (

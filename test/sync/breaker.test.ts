@@ -57,3 +57,71 @@ describe("deletion circuit breaker", () => {
     expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
   });
 });
+
+describe("deletion circuit breaker after a release", () => {
+  let target: RunningTestTarget;
+  let t: TestBridge;
+  beforeAll(async () => {
+    target = await startTestTarget();
+    t = await startTestBridge({
+      targets: [{ name: "staff", kind: "test", url: target.url, scope: 'groups[display eq "Staff"]' }],
+      config: {
+        sync: {
+          pollMs: 20,
+          waitForDeliveryMs: 2000,
+          breaker: { windowMinutes: 60, maxDeprovisions: 3, maxPercent: 0 },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await target.close();
+  });
+
+  it("does not count released (approved) deprovisions toward the window", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++)
+      ids.push(
+        (
+          await t.request
+            .post("/scim/v2/Users")
+            .set(AUTH)
+            .send(user(`staff${i}@example.com`))
+        ).body.id,
+      );
+    const group = (
+      await t.request
+        .post("/scim/v2/Groups")
+        .set(AUTH)
+        .send({
+          schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+          displayName: "Staff",
+          members: ids.map((value) => ({ value })),
+        })
+        .expect(201)
+    ).body.id;
+    const active = () => [...target.accounts.values()].filter((a) => a.kind === "user" && a.active).length;
+    await eventually(() => active() === 9);
+
+    // One write takes 8 users out of scope: more than 3 at once, so all 8 are held.
+    const removeMembers = (members: string[]) =>
+      t.request
+        .patch(`/scim/v2/Groups/${group}`)
+        .set(AUTH)
+        .send({
+          schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          Operations: members.map((id) => ({ op: "remove", path: `members[value eq "${id}"]` })),
+        })
+        .expect((r) => expect(r.status).toBeLessThan(300));
+    await removeMembers(ids.slice(0, 8));
+    expect((await t.request.get("/admin/held?target=staff").set(ADMIN)).body.held).toHaveLength(8);
+    expect((await t.request.post("/admin/targets/staff/release").set(ADMIN).send({})).body.released).toBe(8);
+    await eventually(() => active() === 1);
+
+    // The admin approved those 8: the next deprovision is the first the breaker counts, and goes through.
+    await removeMembers([ids[8]!]);
+    expect((await t.request.get("/admin/held?target=staff").set(ADMIN)).body.held).toEqual([]);
+    await eventually(() => active() === 0);
+  });
+});

@@ -1,6 +1,7 @@
 // planUnit: what a resource's current state and link call for in one target, one row per case.
 import { describe, expect, it } from "vitest";
 import { CREATED_EMPTY_AT, planUnit, type UnitFacts } from "../../src/sync/plan.ts";
+import type { DesiredUser, Problem } from "../../src/targets/target.ts";
 
 const ID = "7d3e5b0c-8a51-4b0e-9d52-2f1f6f5c9a10";
 const ann = { userName: "ann@example.com", active: true };
@@ -153,6 +154,46 @@ describe("planUnit", () => {
       { createsGroupsApart: true },
     );
     expect(p.kind === "apply" && p.op.kind === "group.upsert" && p.op.group.knownEmpty).toBeFalsy();
+  });
+
+  describe("with the target's pre-flight", () => {
+    const objection: Problem = {
+      field: "Email",
+      code: "REQUIRED_FIELD_MISSING",
+      detail: "Email is required",
+    };
+    const preflight = (u: DesiredUser): Problem[] => (u.data.emails ? [] : [objection]);
+    it.each<[string, UnitFacts, object]>([
+      [
+        "a user it objects to fails with its reason, and nothing is sent",
+        user({ current: ann, inScope: true, link: { targetId: null, deprovisioned: false } }),
+        {
+          kind: "skip",
+          outcome: { status: "failed", code: "REQUIRED_FIELD_MISSING", message: "Email is required" },
+        },
+      ],
+      [
+        "a user it accepts is sent",
+        user({ current: { ...ann, emails: [{ value: "ann@example.com" }] }, inScope: true }),
+        { kind: "apply", op: { kind: "user.upsert" } },
+      ],
+      [
+        "a deactivation is never judged: the account loses its access whatever else the record says",
+        user({
+          current: { ...ann, active: false },
+          inScope: true,
+          link: { targetId: "u1", deprovisioned: false },
+        }),
+        { kind: "apply", deprovisioning: true, op: { kind: "user.upsert", user: { active: false } } },
+      ],
+      [
+        "a deleted user is deprovisioned, not judged",
+        user({ tombstone: ann, link: { targetId: "u1", deprovisioned: false } }),
+        { kind: "apply", op: { kind: "user.deprovision" } },
+      ],
+    ])("%s", (_, facts, expected) => {
+      expect(planUnit(facts, { preflight })).toMatchObject(expected);
+    });
   });
 
   it("never sends a link id for a user that has none", () => {

@@ -135,10 +135,18 @@ describe("a change a target cannot see", () => {
       return s.find((x) => x.target === "tableau")?.state === "synced";
     });
     expect((await statusOf(id)).find((x) => x.target === "salesforce")?.state).toBe("failed");
-    const salesforceJobs = await jobCount("salesforce", id);
+    const failure = async () =>
+      (
+        (await t.request.get(`/admin/jobs?target=salesforce&resourceId=${id}&state=dead`).set(ADMIN)).body
+          .jobs as { id: number }[]
+      ).map((j) => j.id);
+    const [before] = await failure();
     expect(
       (await patch(id, { op: "replace", path: `${ENTERPRISE}:employeeNumber`, value: "7" })).status,
     ).toBe(200);
-    expect(await jobCount("salesforce", id)).toBe(salesforceJobs + 1);
+    // Judged again: a new refusal, which replaces the earlier one (one failure per user and target).
+    const after = await failure();
+    expect(after).toHaveLength(1);
+    expect(after[0]).toBeGreaterThan(before!);
   });
 });

@@ -4,6 +4,7 @@ import { BridgeError } from "../../errors.ts";
 import { type AuditEvent, isResourceId, listAudit } from "../../store/index.ts";
 import { type ConsoleDeps, param, sendPage, targetParam } from "./context.ts";
 import { empty, type Html, html, qs, time } from "./html.ts";
+import { who } from "./who.ts";
 
 const PAGE = 50;
 const OUTCOMES = ["accepted", "synced", "retry", "failed"];
@@ -20,11 +21,7 @@ export function auditTable(events: AuditEvent[]): Html {
 <tr><th>when</th><th>actor</th><th>action</th><th>resource</th><th>target</th><th>outcome</th><th>detail</th></tr>
 ${events.map(
   (e) => html`<tr><td>${time(e.at)}</td><td>${e.actor ?? "—"}</td><td>${e.action}</td>
-<td>${
-    e.resourceId
-      ? html`<a href="/console/${e.resourceType === "Group" ? "groups" : "users"}/${e.resourceId}">${e.resourceType} ${e.resourceId.slice(0, 8)}…</a>`
-      : "—"
-  }</td><td>${e.target ?? "—"}</td><td><span class="badge state-${e.outcome === "retry" ? "pending" : e.outcome}">${e.outcome}</span></td>
+<td>${who(e)}</td><td>${e.target ?? "—"}</td><td><span class="badge state-${e.outcome === "retry" ? "pending" : e.outcome}">${e.outcome}</span></td>
 <td>${detailText(e.detail)}</td></tr>`,
 )}</table></div>`;
 }

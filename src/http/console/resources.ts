@@ -6,7 +6,11 @@ import type { ResourceView } from "../../directory/index.ts";
 import { BridgeError } from "../../errors.ts";
 import { toListRequest } from "../../scim/list-query.ts";
 import {
+  type DeletedResource,
+  deletedNames,
+  findDeleted,
   isResourceId,
+  type Link,
   type LinkStatus,
   linksFor,
   listAudit,
@@ -54,6 +58,25 @@ async function search(deps: ConsoleDeps, q: string, types: ResourceType[]) {
   return out;
 }
 
+/** Deleted users and groups matching `q`, with their state in each target (deprovisioned, or still on its way). */
+async function searchDeleted(deps: ConsoleDeps, q: string, types: ResourceType[]) {
+  const found: DeletedResource[] = [];
+  for (const type of types) found.push(...(await findDeleted(deps.sync.db, type, q, 25)));
+  const links = await linksFor(
+    deps.sync.db,
+    found.map((d) => d.id),
+  );
+  return found.map((d) => ({ d, links: links.filter((l) => l.resourceId === d.id) }));
+}
+
+/** A deleted resource's state in a target: deprovisioned once the target confirmed, else its open work's. */
+const goneState = (l: Link) => (l.state === "synced" && l.deprovisioned ? "deprovisioned" : l.state);
+
+function deletedStatusCells(links: Link[]): Html {
+  if (!links.length) return html`<span class="muted">never in a target</span>`;
+  return html`${links.map((l) => html`<span class="nowrap">${l.target}: ${stateBadge(goneState(l))}</span> `)}`;
+}
+
 function statusCells(status: LinkStatus[] | undefined): Html {
   if (!status?.length) return html`<span class="muted">not queued for any target</span>`;
   return html`${status.map((l) => html`<span class="nowrap">${l.target}: ${stateBadge(l.state)}</span> `)}`;
@@ -66,7 +89,13 @@ function resourceOf(kind: string, req: Request): { type: ResourceType; id: strin
   return { type: KINDS[kind]!, id };
 }
 
-async function statusSection(deps: ConsoleDeps, type: ResourceType, id: string, csrf: string): Promise<Html> {
+async function statusSection(
+  deps: ConsoleDeps,
+  type: ResourceType,
+  id: string,
+  csrf: string,
+  deleted = false,
+): Promise<Html> {
   const [links, jobs] = await Promise.all([
     linksFor(deps.sync.db, [id]),
     listJobs(deps.sync.db, { resourceId: id, limit: 20 }),
@@ -76,14 +105,24 @@ async function statusSection(deps: ConsoleDeps, type: ResourceType, id: string, 
     const l = links.find((x) => x.target === t.name);
     return html`<tr data-target="${t.name}">
 <th scope="row">${t.name}</th>
-<td>${l ? stateBadge(l.state) : html`<span class="muted">not in this target</span>`}</td>
+<td>${l ? stateBadge(deleted ? goneState(l) : l.state) : html`<span class="muted">not in this target</span>`}</td>
 <td>${l?.targetId ?? html`<span class="muted">—</span>`}</td>
 <td>${time(l?.lastAttemptAt)}</td>
 <td>${l?.errorCode ? html`<code data-error-code>${l.errorCode}</code> ${l.errorMessage}` : html`<span class="muted">—</span>`}</td>
-<td>${l ? whatToDo({ state: l.state, errorCode: l.errorCode, deprovisioned: l.deprovisioned }) : "Provision now sends it if it is in the target's scope."}</td>
-<td><form method="post" action="/console/${PATH[type]}/${id}/provision">${csrfField(csrf)}
+<td>${
+      l
+        ? whatToDo({ state: l.state, errorCode: l.errorCode, deprovisioned: l.deprovisioned })
+        : deleted
+          ? "Nothing: it was never in this target."
+          : "Provision now sends it if it is in the target's scope."
+    }</td>
+<td>${
+      deleted
+        ? ""
+        : html`<form method="post" action="/console/${PATH[type]}/${id}/provision">${csrfField(csrf)}
   <input type="hidden" name="target" value="${t.name}">
-  <button type="submit" class="secondary" aria-label="Provision now into ${t.name}">Provision now</button></form></td>
+  <button type="submit" class="secondary" aria-label="Provision now into ${t.name}">Provision now</button></form>`
+    }</td>
 </tr>`;
   });
   return html`<div class="scroll"><table aria-label="State in each target">
@@ -104,6 +143,32 @@ ${open.map(
 }`;
 }
 
+const deletedName = (d: DeletedResource) =>
+  (d.type === "User" ? d.userName : d.displayName) ?? d.displayName ?? d.id;
+
+/** A deleted user's or group's page: who it was, its state in each target (deprovisioned or on its way), its history. */
+async function sendDeletedPage(deps: ConsoleDeps, res: Response, kind: string, d: DeletedResource) {
+  const s = session(res);
+  const history = await listAudit(deps.sync.db, { resourceId: d.id, limit: 50 });
+  sendPage(res, {
+    title: deletedName(d),
+    nav: "find",
+    body: html`<h1>${d.type} ${deletedName(d)} <span class="badge" data-deleted>deleted</span></h1>
+<dl class="facts">${d.type === "User" ? html`<dt>userName</dt><dd>${d.userName ?? "—"}</dd>` : ""}
+<dt>displayName</dt><dd>${d.displayName ?? "—"}</dd><dt>externalId</dt><dd>${d.externalId ?? "—"}</dd>
+<dt>id</dt><dd><code>${d.id}</code></dd><dt>deleted</dt><dd>${time(d.deletedAt)}</dd></dl>
+<form method="post" action="/console/${kind}/${d.id}/retry" class="actions">${csrfField(s.csrf)}
+  <button type="submit">Retry now</button>
+  <span class="muted">A failed deprovision gets a fresh set of attempts; one waiting out a backoff is tried at once.</span>
+</form>
+<h2>State in each target</h2>
+<div data-live="/console/live/${kind}/${d.id}" data-every="3000">${await statusSection(deps, d.type, d.id, s.csrf, true)}</div>
+<h2>History</h2>
+${history.length ? auditTable(history) : html`<p class="muted">No audit events.</p>`}
+<p><a href="/console/audit${qs({ resource: d.id })}">All of its audit events</a></p>`,
+  });
+}
+
 export function resourceRoutes(
   router: Router,
   deps: ConsoleDeps & { flash(res: Response, m: string): Promise<void> },
@@ -113,9 +178,9 @@ export function resourceRoutes(
     const type = param(req, "type") ?? "all";
     if (!["all", "User", "Group"].includes(type))
       throw new BridgeError("SCIM_INVALID_VALUE", "type must be all, User or Group");
-    const results = q
-      ? await search(deps, q, type === "all" ? ["User", "Group"] : [type as ResourceType])
-      : [];
+    const types: ResourceType[] = type === "all" ? ["User", "Group"] : [type as ResourceType];
+    const results = q ? await search(deps, q, types) : [];
+    const gone = q ? await searchDeleted(deps, q, types) : [];
     sendPage(res, {
       title: "Find",
       nav: "find",
@@ -132,14 +197,22 @@ export function resourceRoutes(
 ${
   !q
     ? html`<p class="muted">Type the start of a userName or displayName, or an exact externalId or id.</p>`
-    : results.length
+    : results.length || gone.length
       ? html`<div class="scroll"><table aria-label="Results"><tr><th>type</th><th>name</th><th>externalId</th><th>state per target</th></tr>
 ${results.map(
   (
     r,
   ) => html`<tr><td>${r.type}</td><td><a href="/console/${PATH[r.type]}/${r.view.resource.id}">${nameOf(r.view)}</a></td>
 <td>${String(r.view.resource.data.externalId ?? "—")}</td><td>${statusCells(r.view.status)}</td></tr>`,
-)}</table></div>${results.length >= 25 ? html`<p class="muted">Showing the first 25 of each type; type more to narrow.</p>` : ""}`
+)}${gone.map(
+  ({
+    d,
+    links,
+  }) => html`<tr data-deleted="${d.id}"><td>${d.type}</td><td><a href="/console/${PATH[d.type]}/${d.id}">${deletedName(d)}</a>${
+    d.type === "User" && d.displayName ? html` <span data-display-name>${d.displayName}</span>` : ""
+  } <span class="badge" data-deleted>deleted</span></td>
+<td>${d.externalId ?? "—"}</td><td>${deletedStatusCells(links)}</td></tr>`,
+)}</table></div>${results.length >= 25 || gone.length >= 25 ? html`<p class="muted">Showing the first 25 of each type; type more to narrow.</p>` : ""}`
       : empty(
           `Nothing matches "${q}".`,
           "userName and displayName match from their start (case-insensitive); externalId and id must be exact.",
@@ -151,7 +224,15 @@ ${results.map(
   for (const kind of Object.keys(KINDS)) {
     router.get(`/${kind}/:id`, async (req, res) => {
       const { type, id } = resourceOf(kind, req);
-      const view = await deps.sync.directory.get(type, id, { relations: true });
+      const view = await deps.sync.directory.get(type, id, { relations: true }).catch(async (e: unknown) => {
+        const d = await deletedNames(deps.sync.db, id);
+        if (d?.type !== type) throw e;
+        return d;
+      });
+      if ("deletedAt" in view) {
+        await sendDeletedPage(deps, res, kind, view);
+        return;
+      }
       const s = session(res);
       const history = await listAudit(deps.sync.db, { resourceId: id, limit: 50 });
       const record = {
@@ -190,7 +271,8 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
 
     router.get(`/live/${kind}/:id`, async (req, res) => {
       const { type, id } = resourceOf(kind, req);
-      sendFragment(res, await statusSection(deps, type, id, session(res).csrf));
+      const deleted = !!(await deletedNames(deps.sync.db, id));
+      sendFragment(res, await statusSection(deps, type, id, session(res).csrf, deleted));
     });
 
     router.post(`/${kind}/:id/retry`, async (req, res) => {

@@ -14,12 +14,10 @@ import {
 } from "../../store/index.ts";
 import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
 import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
+import { who } from "./who.ts";
 
 type Deps = ConsoleDeps & { flash(res: Response, m: string): Promise<void> };
 const LIMIT = 100;
-
-const resourceLink = (type: string, id: string, name?: string | null) =>
-  html`<a href="/console/${type === "Group" ? "groups" : "users"}/${id}">${name ?? `${type} ${id.slice(0, 8)}…`}</a>`;
 
 function filters(req: Request, deps: Deps) {
   const target = targetParam(deps, req, "target");
@@ -50,9 +48,7 @@ async function deadSection(deps: Deps, f: { target?: string; code?: string }, cs
 <div class="scroll"><table aria-label="Failed jobs">
 <tr><th class="num">job</th><th>target</th><th>resource</th><th>action</th><th>error code</th><th>message</th><th>failed at</th><th></th></tr>
 ${jobs.map(
-  (
-    j,
-  ) => html`<tr data-job="${j.id}"><td class="num">${j.id}</td><td>${j.target}</td><td>${resourceLink(j.resourceType, j.resourceId, j.name)}</td>
+  (j) => html`<tr data-job="${j.id}"><td class="num">${j.id}</td><td>${j.target}</td><td>${who(j)}</td>
 <td>${j.action}</td><td><code data-error-code>${j.errorCode ?? "—"}</code></td><td>${j.errorMessage ?? ""}</td><td>${time(j.finished)}</td>
 <td><button type="submit" name="job" value="${j.id}" class="secondary" aria-label="Retry job ${j.id}">Retry</button></td></tr>`,
 )}</table></div></form>
@@ -78,7 +74,8 @@ ${jobs.map(
   (
     j,
   ) => html`<tr><td><input type="checkbox" name="ids" value="${j.id}" id="held-${j.id}" aria-label="Select job ${j.id}"></td>
-<td class="num"><label for="held-${j.id}">${j.id}</label></td><td>${j.resourceType} <a href="/console/audit${qs({ resource: j.resourceId })}" aria-label="History of ${j.resourceType} ${j.resourceId}">${j.resourceId}</a></td><td>${time(j.created)}</td></tr>`,
+<td class="num"><label for="held-${j.id}">${j.id}</label></td><td>${who(j)}
+<a href="/console/audit${qs({ resource: j.resourceId })}" aria-label="History of ${j.resourceType} ${j.userName ?? j.displayName ?? j.resourceId}">history</a></td><td>${time(j.created)}</td></tr>`,
 )}</table></div>
 ${total > jobs.length ? html`<p class="muted">Showing the newest ${jobs.length}; "Release all" releases all ${total}.</p>` : ""}
 <p class="actions"><button type="submit" name="scope" value="selected">Release selected</button>
