@@ -233,7 +233,8 @@ async function userJobs(
     const problems = single && provision.length ? await preflightOf(tx, t, change, cache) : [];
     plans.push({ t, provision, deprovision, problems });
   }
-  refuseIfNoTargetTakes(plans);
+  // An imported user is already in the target it was read from: that one takes it, whatever the others say.
+  if (!change.ctx.source) refuseIfNoTargetTakes(plans);
 
   for (const { t, provision, deprovision, problems } of plans) {
     if (problems.length) await recordRefusal(tx, t, change, problems, out);

@@ -130,7 +130,7 @@ describe("repairs obey the pre-flight", () => {
     const item = (first.body.items as { key: string; result: string; scimId: string }[]).find(
       (i) => i.key === "Imported1",
     );
-    expect(item?.result).toBe("created");
+    expect(item, JSON.stringify(first.body.items)).toMatchObject({ result: "created" });
     const id = item!.scimId;
     const [link] = await linksFor(t.store.db, [id], "salesforce");
     expect(link).toMatchObject({
