@@ -204,9 +204,9 @@ export const ALWAYS_RETURNED = new Set(["schemas", "id"]);
 export class Projection {
   private readonly include?: Map<string, Set<string> | true>;
   private readonly exclude?: Map<string, Set<string> | true>;
-  private readonly extensionUrns: string[];
+  private readonly extensionUrns: readonly string[];
 
-  constructor(opts: { attributes?: string; excludedAttributes?: string; extensionUrns: string[] }) {
+  constructor(opts: { attributes?: string; excludedAttributes?: string; extensionUrns: readonly string[] }) {
     this.extensionUrns = opts.extensionUrns;
     if (opts.attributes) this.include = this.parse(opts.attributes);
     else if (opts.excludedAttributes) this.exclude = this.parse(opts.excludedAttributes);
