@@ -20,7 +20,7 @@ const joinList = (v: string | string[] | undefined) => (Array.isArray(v) ? v.joi
 
 export function projectionOf(
   p: Pick<ListParams, "attributes" | "excludedAttributes">,
-  extensionUrns: string[],
+  extensionUrns: readonly string[],
 ) {
   const attributes = joinList(p.attributes);
   const excludedAttributes = joinList(p.excludedAttributes);

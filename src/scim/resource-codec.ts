@@ -3,6 +3,7 @@
 import SCIMMY from "scimmy";
 import { BridgeError, type ErrorCode, isEngineMessage } from "../errors.ts";
 import { isResourceId, type Member, type ResourceType, type StoredResource } from "../store/index.ts";
+import { fastGroup, fastUser } from "./compiled-schema.ts";
 import { applyResourceRules } from "./resource-rules.ts";
 import { CORE_GROUP, CORE_USER } from "./schemas.ts";
 
@@ -33,6 +34,8 @@ const SCIMTYPE_CODES: Record<string, ErrorCode> = {
  * errors from its own code in a SCIMError 400: those stay unknown errors (a logged 500 with the request id).
  */
 export function fromScimmyError(e: unknown): unknown {
+  // Our own rules' errors (applyResourceRules, toMembers) are answers already, even when they quote client text.
+  if (e instanceof BridgeError) return e;
   if (e instanceof Error && isEngineMessage(e.message))
     return new Error(`scimmy: ${e.message}`, { cause: e });
   if (e instanceof SCIMMY.Types.Error) {
@@ -63,10 +66,24 @@ function plain(instance: unknown): Record<string, unknown> {
   return data;
 }
 
-export function validateUser(body: unknown): ValidatedUser {
+const notAnObject = (body: unknown, what: string) => {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new BridgeError("SCIM_INVALID_SYNTAX", "The request body must be a JSON object (a SCIM User).");
+    throw new BridgeError("SCIM_INVALID_SYNTAX", `The request body must be a JSON object (a SCIM ${what}).`);
   }
+};
+
+/** The body as stored and its password: the compiled plan when it recognises the body, scimmy otherwise. */
+export function validateUser(body: unknown): ValidatedUser {
+  notAnObject(body, "User");
+  const fast = fastUser(body as Record<string, unknown>);
+  if (!fast) return validateUserWithScimmy(body);
+  const data = applyResourceRules("User", fast.data);
+  return { data, ...(fast.password ? { password: fast.password } : {}) };
+}
+
+/** scimmy's path alone (the reference the compiled plan is tested against). */
+export function validateUserWithScimmy(body: unknown): ValidatedUser {
+  notAnObject(body, "User");
   try {
     const instance = new SCIMMY.Schemas.User(body as Record<string, unknown>, "in");
     const data = applyResourceRules("User", plain(instance));
@@ -79,19 +96,28 @@ export function validateUser(body: unknown): ValidatedUser {
 }
 
 export function validateGroup(body: unknown): ValidatedGroup {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new BridgeError("SCIM_INVALID_SYNTAX", "The request body must be a JSON object (a SCIM Group).");
-  }
+  notAnObject(body, "Group");
+  const fast = fastGroup(body as Record<string, unknown>);
+  return fast ? groupOf(body, applyResourceRules("Group", fast.data)) : validateGroupWithScimmy(body);
+}
+
+/** scimmy's path alone (the reference the compiled plan is tested against). */
+export function validateGroupWithScimmy(body: unknown): ValidatedGroup {
+  notAnObject(body, "Group");
   try {
     const instance = new SCIMMY.Schemas.Group(body as Record<string, unknown>, "in");
-    const data = applyResourceRules("Group", plain(instance));
-    const rawMembers = data.members as { value?: string; type?: string }[] | undefined;
-    delete data.members;
-    const hasMembers = Object.hasOwn(body, "members") && (body as { members?: unknown }).members != null;
-    return { data, ...(hasMembers ? { members: toMembers(rawMembers ?? []) } : {}) };
+    return groupOf(body, applyResourceRules("Group", plain(instance)));
   } catch (e) {
     throw fromScimmyError(e);
   }
+}
+
+function groupOf(body: unknown, data: Record<string, unknown>): ValidatedGroup {
+  const rawMembers = data.members as { value?: string; type?: string }[] | undefined;
+  delete data.members;
+  const hasMembers =
+    Object.hasOwn(body as object, "members") && (body as { members?: unknown }).members != null;
+  return { data, ...(hasMembers ? { members: toMembers(rawMembers ?? []) } : {}) };
 }
 
 /** Member references from a request; type defaults to User and is checked against the store later. */
@@ -178,9 +204,9 @@ export const ALWAYS_RETURNED = new Set(["schemas", "id"]);
 export class Projection {
   private readonly include?: Map<string, Set<string> | true>;
   private readonly exclude?: Map<string, Set<string> | true>;
-  private readonly extensionUrns: string[];
+  private readonly extensionUrns: readonly string[];
 
-  constructor(opts: { attributes?: string; excludedAttributes?: string; extensionUrns: string[] }) {
+  constructor(opts: { attributes?: string; excludedAttributes?: string; extensionUrns: readonly string[] }) {
     this.extensionUrns = opts.extensionUrns;
     if (opts.attributes) this.include = this.parse(opts.attributes);
     else if (opts.excludedAttributes) this.exclude = this.parse(opts.excludedAttributes);

@@ -64,14 +64,17 @@ export interface ScimSettings {
 
 let declared = false;
 let userExtensions: readonly ExtensionSchema[] = [];
+// Computed once at declaration: read on every request (routes, dialect normalisation, PATCH parsing).
+let extensionIds: readonly string[] = [ENTERPRISE_USER, PROVISIONING];
+let extensionAliases: readonly { alias: string; id: string }[] = [];
 
-export function userExtensionIds(): string[] {
-  return [ENTERPRISE_USER, ...userExtensions.map((d) => d.id), PROVISIONING];
+export function userExtensionIds(): readonly string[] {
+  return extensionIds;
 }
 
 /** The other keys clients write a declared extension under, each with the extension id it stands for. */
-export function userExtensionAliases(): { alias: string; id: string }[] {
-  return userExtensions.flatMap((e) => (e.aliases ?? []).map((alias) => ({ alias, id: e.id })));
+export function userExtensionAliases(): readonly { alias: string; id: string }[] {
+  return extensionAliases;
 }
 
 /**
@@ -106,6 +109,10 @@ export function declareScimSchemas(extensions: readonly ExtensionSchema[] = []) 
   if (declared) return;
   relaxTypeValues();
   userExtensions = extensions.filter((e, i) => extensions.findIndex((x) => x.id === e.id) === i);
+  extensionIds = Object.freeze([ENTERPRISE_USER, ...userExtensions.map((d) => d.id), PROVISIONING]);
+  extensionAliases = Object.freeze(
+    userExtensions.flatMap((e) => (e.aliases ?? []).map((alias) => ({ alias, id: e.id }))),
+  );
   const provisioning = provisioningSchema();
   SCIMMY.Resources.declare(SCIMMY.Resources.User, {
     extensions: [
