@@ -1,6 +1,7 @@
 // One small database interface over two engines: PostgreSQL through `pg`, or embedded PGlite (same SQL).
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import pg from "pg";
 
 export interface Queryable {
@@ -162,7 +163,8 @@ export async function openPostgres(
 /** PGlite in a data directory, or in memory when `dir` is undefined. One process at a time may open a directory. */
 export async function openPglite(dir?: string, limits: SessionLimits = {}): Promise<Db> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir);
+  // pg_trgm: the trigram index that `userName co` uses (migration 015); the bundle is small and loads lazily.
+  const lite = await PGlite.create(dir, { extensions: { pg_trgm } });
   // The same session settings as PostgreSQL. PGlite compiles no JIT, and being single-threaded WASM without
   // timer signals it cannot cancel a running statement: there only the bounded input (filters, paths) protects it.
   await lite.exec(

@@ -74,7 +74,8 @@ class Compiler {
           ast.type === "present" ? present(scalar) : this.compare(scalar, ast.op, ast.value, ast.path);
         if (context)
           return leaf(context.element.sub(this.subAttribute(context.group, ast.path), this.failAt(ast.path)));
-        return this.attributeCondition(ast.path, leaf, ast.type === "present");
+        const indexed = ast.type === "compare" ? ast : undefined;
+        return this.attributeCondition(ast.path, leaf, ast.type === "present", indexed);
       }
     }
   }
@@ -84,6 +85,7 @@ class Compiler {
     path: AttributePath,
     leaf: (scalar: Scalar) => string,
     isPresent: boolean,
+    comparison?: { op: CompareOperator; value: CompareValue },
   ): string {
     const fail: Fail = this.failAt(path);
     const resolved = resolvePath(this.schema, path, fail);
@@ -91,7 +93,14 @@ class Compiler {
     if (operand.kind === "scalar") return leaf(operand.scalar);
     const { group } = operand;
     const sub = resolved.subAttribute;
-    if (sub) return group.some((element) => leaf(element.sub(sub, fail)));
+    const some = (sub: AttributeDef) =>
+      this.indexedFirst(
+        group,
+        sub,
+        comparison,
+        group.some((element) => leaf(element.sub(sub, fail))),
+      );
+    if (sub) return some(sub);
     if (isPresent) return group.present();
     if (group.attribute.type !== "complex") return group.some((element) => leaf(element.self(fail)));
     // RFC 7644's own example `emails co "example.com"` compares the `value` sub-attribute.
@@ -101,7 +110,25 @@ class Compiler {
         `Attribute '${path.text}' is complex; compare one of its sub-attributes (e.g. '${path.text}.${firstSub(group.attribute)}')`,
       );
     }
-    return group.some((element) => leaf(element.sub(value, fail)));
+    return some(value);
+  }
+
+  /**
+   * `exact` preceded by the containment test an index answers, when the comparison is `eq` on a sub-attribute
+   * whose lowered values are indexed (a User's emails.value). `exact` implies the test, so the two are
+   * equivalent, under NOT too; the test only lets the planner find the few rows to check.
+   */
+  private indexedFirst(
+    group: Group,
+    sub: AttributeDef,
+    comparison: { op: CompareOperator; value: CompareValue } | undefined,
+    exact: string,
+  ): string {
+    const values = group.loweredValues?.(sub);
+    if (!values || sub.caseExact || comparison?.op !== "eq" || typeof comparison.value !== "string")
+      return exact;
+    this.params.push(comparison.value);
+    return `(${values} @> ARRAY[lower($${this.params.length}::text)] AND ${exact})`;
   }
 
   private valuePath(path: AttributePath, filter: FilterAst): string {
@@ -114,7 +141,16 @@ class Compiler {
       fail(`Attribute '${path.text}' is not complex, so it cannot take a value filter '[…]'`);
     }
     const { group } = operand;
-    return group.some((element) => this.node(filter, { group, element }));
+    const exact = group.some((element) => this.node(filter, { group, element }));
+    // `emails[type eq "work" and value eq "x"]`: an element matches only if some element has value x.
+    const conjuncts = filter.type === "and" ? filter.filters : [filter];
+    for (const term of conjuncts) {
+      if (term.type !== "compare" || term.path.uri !== undefined || term.path.subAttr !== undefined) continue;
+      const sub = this.subAttribute(group, term.path);
+      const indexed = this.indexedFirst(group, sub, term, exact);
+      if (indexed !== exact) return indexed;
+    }
+    return exact;
   }
 
   private subAttribute(group: Group, path: AttributePath): AttributeDef {

@@ -31,6 +31,11 @@ export interface Group {
   present(): string;
   /** SQL true when some element satisfies the condition built for it. */
   some(build: (element: ElementScope) => string): string;
+  /**
+   * An indexed text[] of the lowered values of sub-attribute `sub` over every element, when migration 015 indexes
+   * it (a User's `emails.value`): `eq` on such a value first tests containment there, which the GIN index answers.
+   */
+  loweredValues?: (sub: AttributeDef) => string | undefined;
   /** The sort key: the primary element's value, else the first (RFC 7644 §3.4.2.3); JSONB arrays only. */
   sortKey?: (build: (element: ElementScope) => string) => string;
 }
@@ -64,8 +69,19 @@ export function operandFor(
       return { kind: "group", group: userGroups(alias, aliases, attribute) };
   }
   const container = resolved.extension ? `${alias}.data->${literal(resolved.schema.id)}` : `${alias}.data`;
-  return jsonOperand(container, attribute, aliases);
+  const operand = jsonOperand(container, attribute, aliases);
+  const indexed = !resolved.extension && INDEXED_VALUES[kind][attribute.name];
+  if (operand.kind === "group" && indexed) {
+    operand.group.loweredValues = (sub) =>
+      sub.name === indexed
+        ? `scim_lower_values(${container}->${literal(attribute.name)}, ${literal(sub.name)})`
+        : undefined;
+  }
+  return operand;
 }
+
+/** Multi-valued attributes whose sub-attribute's lowered values have a GIN index (migration 015). */
+const INDEXED_VALUES: Record<ResourceKind, Record<string, string>> = { User: { emails: "value" }, Group: {} };
 
 function columns(kind: ResourceKind, alias: string): Record<string, Scalar> {
   const id: Scalar = { sql: `${alias}.id`, type: "uuid", caseExact: false, nullable: false };
