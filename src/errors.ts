@@ -7,6 +7,8 @@ export const ERRORS = {
   SCIM_INVALID_VALUE: { status: 400, scimType: "invalidValue" },
   SCIM_INVALID_FILTER: { status: 400, scimType: "invalidFilter" },
   SCIM_INVALID_PATH: { status: 400, scimType: "invalidPath" },
+  /** RFC 9865: a cursor this server did not give for this query. */
+  SCIM_INVALID_CURSOR: { status: 400, scimType: "invalidCursor" },
   SCIM_NO_TARGET: { status: 400, scimType: "noTarget" },
   SCIM_MUTABILITY: { status: 400, scimType: "mutability" },
   SCIM_TOO_MANY: { status: 400, scimType: "tooMany" },

@@ -22,6 +22,7 @@ import {
   checkListRequest,
   extrasOfOne,
   getOne,
+  type ListPage,
   listPage,
   takenNames,
   understands,
@@ -55,11 +56,7 @@ export class Directory {
   }
 
   /** A page of a SCIM list; a bad filter, sortBy or sortOrder is a 400 (invalidFilter, invalidValue). */
-  list(
-    type: ResourceType,
-    request: ListRequest,
-    opts: Wanted = {},
-  ): Promise<{ total: number; items: ResourceView[] }> {
+  list(type: ResourceType, request: ListRequest, opts: Wanted = {}): Promise<ListPage> {
     return listPage(this.db, this.schemas[type], request, opts);
   }
 

@@ -52,15 +52,23 @@ export async function extrasOfOne(
   return found ? viewOf(found) : {};
 }
 
+/** One page of a list; with cursor paging, the cursors of the pages after and before it (RFC 9865). */
+export interface ListPage {
+  total: number;
+  items: ResourceView[];
+  nextCursor?: string;
+  previousCursor?: string;
+}
+
 export async function listPage(
   db: Db,
   schema: ResourceSchema,
   request: ListRequest,
   opts: Wanted,
-): Promise<{ total: number; items: ResourceView[] }> {
+): Promise<ListPage> {
   const include = { relations: opts.relations !== false, links: !!opts.status };
-  const { total, items } = await listResourcesWithExtras(db, schema, request, include);
-  return { total, items: items.map(viewOf) };
+  const page = await listResourcesWithExtras(db, schema, request, include);
+  return { ...page, items: page.items.map(viewOf) };
 }
 
 /** Whether `schema` can evaluate the filter: every attribute it names exists there, with values that suit it. */

@@ -4,6 +4,7 @@ import { type Request, Router } from "express";
 import SCIMMYRouters from "scimmy-routers";
 import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
+import { DEFAULT_PAGE } from "./list-query.ts";
 import { declareScim } from "./schemas.ts";
 
 export interface DiscoveryOptions {
@@ -44,18 +45,24 @@ export function discoveryRouter(opts: DiscoveryOptions): Router {
   const inner = scimmyRouter();
   // The router's constructor resets scimmy's global config; re-apply ours afterwards (reference/scimmy.md §3.7).
   declareScim(settings);
+  const pagination = paginationConfig(settings.filterMaxResults);
   router.get(
     ["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id"],
     (req, res, next) => {
       // scimmy appends the mount path (/scim/v2) itself; give it the origin only.
       res.locals.scimBaseUrl = opts.baseUrl(req).replace(/\/scim\/v2$/, "");
-      const schemes = opts.authenticationSchemes;
-      if (schemes && /^\/ServiceProviderConfig\/?$/i.test(req.path)) {
+      // scimmy's config knows neither RFC 9865 `pagination` nor our credentials' schemes: added to what it renders.
+      if (/^\/ServiceProviderConfig\/?$/i.test(req.path)) {
+        const schemes = opts.authenticationSchemes;
         const send = res.send.bind(res);
         res.send = (body: unknown) =>
           send(
             body && typeof body === "object"
-              ? { ...JSON.parse(JSON.stringify(body)), authenticationSchemes: schemes }
+              ? {
+                  ...JSON.parse(JSON.stringify(body)),
+                  pagination,
+                  ...(schemes ? { authenticationSchemes: schemes } : {}),
+                }
               : body,
           );
       }
@@ -66,4 +73,18 @@ export function discoveryRouter(opts: DiscoveryOptions): Router {
     throw new BridgeError("SCIM_NOT_IMPLEMENTED", `${req.path.slice(1)} is not supported by this server`);
   });
   return router;
+}
+
+/**
+ * RFC 9865 §6: both paging methods; index stays the default, as clients written before cursors expect. Keyset
+ * cursors do not expire (no cursorTimeout): a cursor names a position in the order, not state kept on the server.
+ */
+function paginationConfig(maxResults: number) {
+  return {
+    cursor: true,
+    index: true,
+    defaultPaginationMethod: "index",
+    defaultPageSize: Math.min(DEFAULT_PAGE, maxResults),
+    maxPageSize: maxResults,
+  };
 }

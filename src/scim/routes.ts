@@ -1,6 +1,13 @@
 // /Users and /Groups: our own routes (scimmy validates bodies and applies PATCH; the store does queries).
 import { type Request, type Response, Router } from "express";
-import type { Directory, Queued, Relation, ResourceView, WriteContext } from "../directory/index.ts";
+import type {
+  Directory,
+  ListRequest,
+  Queued,
+  Relation,
+  ResourceView,
+  WriteContext,
+} from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import type { FilterAst, LinkStatus, ResourceType, StoredResource } from "../store/index.ts";
 import { type BulkOptions, bulkRouter } from "./bulk.ts";
@@ -106,20 +113,33 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   async function list(req: Request, res: Response, type: ResourceType, p: ListParams) {
     const request = toListRequest(p, opts.maxResults);
     const projection = projectionOf(p, extensionUrns());
-    const { total, items } = await directory.list(type, request, wants(type, projection));
-    sendList(req, res, { total, items, startIndex: request.startIndex, projection });
+    const { total, items, nextCursor } = await directory.list(type, request, wants(type, projection));
+    sendList(req, res, {
+      total,
+      items,
+      ...(request.cursor === undefined ? { startIndex: request.startIndex } : { nextCursor }),
+      projection,
+    });
   }
 
+  /** A ListResponse: index paging answers startIndex; cursor paging answers nextCursor unless on the last page. */
   function sendList(
     req: Request,
     res: Response,
-    page: { total: number; items: ResourceView[]; startIndex: number; projection: Projection },
+    page: {
+      total: number;
+      items: ResourceView[];
+      startIndex?: number;
+      nextCursor?: string | undefined;
+      projection: Projection;
+    },
   ) {
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
       totalResults: page.total,
       itemsPerPage: page.items.length,
-      startIndex: page.startIndex,
+      ...(page.startIndex !== undefined ? { startIndex: page.startIndex } : {}),
+      ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
       Resources: page.items.map((v) => renderView(req, v, page.projection)),
     });
   }
@@ -134,7 +154,9 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       try {
         const filter = filterAcross(p.filter, type, ["User", "Group"], understands);
         const plan = toListRequest({ ...p, ...(filter ? { filter } : {}) }, opts.maxResults);
-        directory.checkList(type, plan);
+        // The root cursor names a type (searchAllByCursor): each type checks its own when its page is read.
+        const { cursor: _root, ...checked } = plan;
+        directory.checkList(type, checked);
         return { type, plan };
       } catch (error) {
         return { type, error };
@@ -142,8 +164,16 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     });
     const usable = plans.filter((x) => x.plan);
     if (!usable.length) throw plans[0]!.error;
-    const { startIndex, count } = usable[0]!.plan!;
+    const { startIndex, count, cursor } = usable[0]!.plan!;
     const projection = projectionOf(p, extensionUrns());
+    if (cursor !== undefined) {
+      const page = await searchAllByCursor(
+        usable as { type: ResourceType; plan: ListRequest }[],
+        cursor,
+        projection,
+      );
+      return sendList(req, res, { ...page, projection });
+    }
     let offset = startIndex - 1;
     let remaining = count;
     let total = 0;
@@ -160,6 +190,46 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       offset = Math.max(0, offset - page.total);
     }
     sendList(req, res, { total, items, startIndex, projection });
+  }
+
+  /**
+   * Cursor paging over Users then Groups: the root cursor is the type's letter and that type's own cursor, so each
+   * page continues where the previous one stopped in that type; past the last user, the groups from the first.
+   */
+  async function searchAllByCursor(
+    usable: { type: ResourceType; plan: ListRequest }[],
+    cursor: string,
+    projection: Projection,
+  ): Promise<{ total: number; items: ResourceView[]; nextCursor?: string }> {
+    const letter = (type: ResourceType) => type[0]!;
+    const at = cursor === "" ? 0 : usable.findIndex(({ type }) => cursor[0] === letter(type));
+    if (at < 0) {
+      throw new BridgeError(
+        "SCIM_INVALID_CURSOR",
+        "cursor is not valid (not a cursor this server gave); send an empty cursor for the first page, then each response's nextCursor as it is",
+      );
+    }
+    let remaining = usable[0]!.plan.count;
+    let total = 0;
+    let nextCursor: string | undefined;
+    const items: ResourceView[] = [];
+    for (const [i, { type, plan }] of usable.entries()) {
+      // Types already walked count towards the total only.
+      const own = i < at || nextCursor !== undefined ? undefined : i === at ? cursor.slice(1) : "";
+      const page = await directory.list(
+        type,
+        { ...plan, count: own === undefined ? 0 : remaining, cursor: own ?? "" },
+        wants(type, projection),
+      );
+      total += page.total;
+      items.push(...page.items);
+      remaining -= page.items.length;
+      if (own === undefined) continue;
+      if (page.nextCursor !== undefined) nextCursor = letter(type) + page.nextCursor;
+      else if (remaining === 0 && plan.count > 0 && i + 1 < usable.length)
+        nextCursor = letter(usable[i + 1]!.type);
+    }
+    return { total, items, ...(nextCursor !== undefined ? { nextCursor } : {}) };
   }
 
   async function getOne(req: Request, res: Response, type: ResourceType) {
@@ -310,6 +380,7 @@ export function searchParams(body: unknown): ListParams {
     ...(typeof b.filter === "string" ? { filter: b.filter } : {}),
     startIndex: b.startIndex,
     count: b.count,
+    ...(b.cursor !== undefined ? { cursor: b.cursor } : {}),
     ...(typeof b.sortBy === "string" ? { sortBy: b.sortBy } : {}),
     ...(typeof b.sortOrder === "string" ? { sortOrder: b.sortOrder } : {}),
     ...(attributes ? { attributes } : {}),

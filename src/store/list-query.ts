@@ -1,8 +1,15 @@
 // SCIM list parameters (RFC 7644 §3.4.2) → parameterised SQL over the row alias `t`: the filter and sortBy are
 // compiled against the resource type's schema; nothing the client sent is spliced into the statement.
 import { BridgeError, excerpt } from "../errors.ts";
+import { afterPosition, decodeCursor, queryFingerprint } from "./cursor.ts";
 import type { Queryable } from "./db.ts";
-import { compileFilter, compileSort, type FilterAst, type ResourceSchema } from "./filter/index.ts";
+import {
+  compileFilter,
+  compileSortKey,
+  type FilterAst,
+  type ResourceSchema,
+  type SortKey,
+} from "./filter/index.ts";
 
 /** One page of a SCIM list, in SCIM terms. */
 export interface ListRequest {
@@ -15,6 +22,11 @@ export interface ListRequest {
   startIndex: number;
   /** The most results to return (0: only the total). */
   count: number;
+  /**
+   * RFC 9865 cursor paging instead of startIndex: "" for the first page, then the previous page's nextCursor.
+   * Pages are keyset pages: each starts after the previous one's last row, at the same cost at any depth.
+   */
+  cursor?: string;
 }
 
 export interface CompiledList {
@@ -23,6 +35,10 @@ export interface CompiledList {
   orderBy: string;
   offset: number;
   limit: number;
+  /** Cursor paging: the sort key to read with each row, the position to start after, and what cursors are for. */
+  keyset?: { sort: SortKey; after?: string; fingerprint: string };
+  /** How many of `params` the filter binds (the rest are the cursor position's). */
+  filterParams: number;
 }
 
 /** Throws the 400 (invalidFilter, invalidValue) a bad filter, sortOrder or sortBy answers; in that order. */
@@ -37,14 +53,20 @@ export function compileList(schema: ResourceSchema, request: ListRequest): Compi
       `sortOrder must be "ascending" or "descending", got ${excerpt(sortOrder)}`,
     );
   }
-  const orderBy = compileSort(schema, request.sortBy, sortOrder?.toLowerCase(), "t");
-  return {
+  const sort = compileSortKey(schema, request.sortBy, sortOrder?.toLowerCase(), "t");
+  const compiled: CompiledList = {
     ...(where ? { where } : {}),
     params,
-    orderBy,
+    orderBy: sort.orderBy,
     offset: request.startIndex - 1,
     limit: request.count,
+    filterParams: params.length,
   };
+  if (request.cursor === undefined) return compiled;
+  const fingerprint = queryFingerprint([schema.kind, filter ?? "", sort.orderBy]);
+  const position = decodeCursor(request.cursor, fingerprint);
+  const after = position && afterPosition(sort, position, params, "t");
+  return { ...compiled, offset: 0, keyset: { sort, fingerprint, ...(after ? { after } : {}) } };
 }
 
 /** Which of `ids` are users matching `filter` (a target's scope); without a filter, those that exist. */

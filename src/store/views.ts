@@ -1,9 +1,11 @@
 // Reads that answer a SCIM request in one round trip: the resource row plus, as JSON columns of the same
 // statement, its relations (a user's groups, a group's members) and its per-target status (links.ts).
+
+import { encodeCursor } from "./cursor.ts";
 import { prepared, type Queryable } from "./db.ts";
 import type { ResourceSchema } from "./filter/index.ts";
 import { linkStatusRows } from "./links.ts";
-import { compileList, type ListRequest } from "./list-query.ts";
+import { type CompiledList, compileList, type ListRequest } from "./list-query.ts";
 import type { Member } from "./memberships.ts";
 import { type ResourceType, rowToResource, type StoredResource } from "./resources.ts";
 import { TABLE } from "./tables.ts";
@@ -116,38 +118,61 @@ export async function extrasOf(
   return new Map(rows.map((r) => [r.id, withExtras(type, r, include)]));
 }
 
-/** A page of a SCIM list; throws the 400 of a bad filter or sort before reading anything. */
+/** A page of a SCIM list; throws the 400 of a bad filter, sort or cursor before reading anything. */
 export async function listResourcesWithExtras(
   q: Queryable,
   schema: ResourceSchema,
   request: ListRequest,
   include: Include,
-): Promise<{ total: number; items: ResourceWithExtras[] }> {
+): Promise<{ total: number; items: ResourceWithExtras[]; nextCursor?: string }> {
   const type = schema.kind;
   const query = compileList(schema, request);
-  const { params } = query;
+  const { params, keyset } = query;
   const where = query.where ? `WHERE ${query.where}` : "";
   const countAll = async () => {
     // Unfiltered: the trigger-maintained count (migration 002) instead of counting every row.
     const sql = where
       ? `SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`
       : "SELECT COALESCE(sum(n), 0)::int AS n FROM resource_counts WHERE resource_type = $1";
-    return Number((await q.query<{ n: number }>(sql, where ? params : [type])).rows[0]?.n ?? 0);
+    const bound = where ? params.slice(0, query.filterParams) : [type];
+    return Number((await q.query<{ n: number }>(sql, bound)).rows[0]?.n ?? 0);
   };
   if (query.limit === 0) return { total: await countAll(), items: [] };
-  const page = [...params, query.limit, query.offset];
-  // The page's ids first (an index-only scan can skip OFFSET rows cheaply), then the rows and their extras for
-  // those ids only: extras in the select list of the paged query would be computed for every skipped row too.
-  const { rows } = await q.query<ExtrasRow>(
-    // Not prepared: the text depends on the request's filter and sort.
-    `SELECT ${selectList(type, include)}
-       FROM (SELECT t.id FROM ${TABLE[type]} t ${where}
-              ORDER BY ${query.orderBy} LIMIT $${page.length - 1} OFFSET $${page.length}) AS p
-       JOIN ${TABLE[type]} t ON t.id = p.id
-      ORDER BY ${query.orderBy}`,
-    page,
-  );
+  const page = listPageSql(type, include, query);
+  const { rows } = await q.query<ExtrasRow & { sort_key?: string | null }>(page.sql, page.params);
+  // One row past the page says that another page follows (cursor paging).
+  const more = keyset !== undefined && rows.length > query.limit;
+  if (more) rows.pop();
+  const first = query.offset === 0 && !keyset?.after;
   // A first page that is not full is the whole result (the typical `userName eq` lookup): no count query.
-  const total = query.offset === 0 && rows.length < query.limit ? rows.length : await countAll();
-  return { total, items: rows.map((r) => withExtras(type, r, include)) };
+  const total = first && rows.length < query.limit ? rows.length : await countAll();
+  const items = rows.map((r) => withExtras(type, r, include));
+  const last = rows.at(-1);
+  if (!more || !keyset || !last) return { total, items };
+  const nextCursor = encodeCursor({ key: last.sort_key ?? null, id: last.id }, keyset.fingerprint);
+  return { total, items, nextCursor };
+}
+
+/**
+ * The statement reading one page: the page's ids first (an index-only scan can skip OFFSET rows cheaply; a cursor
+ * page starts at its position in the sort's index), then the rows and their extras for those ids only: extras in
+ * the select list of the paged query would be computed for every skipped row too.
+ */
+export function listPageSql(
+  type: ResourceType,
+  include: Include,
+  query: CompiledList,
+): { sql: string; params: unknown[] } {
+  const { keyset } = query;
+  const conditions = [query.where, keyset?.after].filter(Boolean);
+  const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
+  const params = [...query.params, keyset ? query.limit + 1 : query.limit, query.offset];
+  const sortKey = keyset ? `, (${keyset.sort.key})::text AS sort_key` : "";
+  // Not prepared: the text depends on the request's filter and sort.
+  const sql = `SELECT ${selectList(type, include)}${keyset ? ", p.sort_key" : ""}
+       FROM (SELECT t.id${sortKey} FROM ${TABLE[type]} t ${where}
+              ORDER BY ${query.orderBy} LIMIT $${params.length - 1} OFFSET $${params.length}) AS p
+       JOIN ${TABLE[type]} t ON t.id = p.id
+      ORDER BY ${query.orderBy}`;
+  return { sql, params };
 }

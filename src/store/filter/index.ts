@@ -11,4 +11,4 @@ export {
   parsePatchPath,
 } from "./parser.ts";
 export type { AttributeDef, ResourceKind, ResourceSchema, SchemaDef, SchemaSet } from "./schemas.ts";
-export { compileSort } from "./sort.ts";
+export { compileSort, compileSortKey, type SortKey } from "./sort.ts";

@@ -1,5 +1,5 @@
 import { SortError } from "./errors.ts";
-import { AliasSource, type ElementScope, operandFor, type Scalar } from "./operands.ts";
+import { AliasSource, type ElementScope, operandFor, type Scalar, type ValueType } from "./operands.ts";
 import { parseAttributePath } from "./parser.ts";
 import { type Fail, type ResourceSchema, resolvePath } from "./schemas.ts";
 
@@ -16,9 +16,53 @@ export function compileSort(
   sortOrder?: string,
   alias = "t",
 ): string {
+  return compileSortKey(schema, sortBy, sortOrder, alias).orderBy;
+}
+
+/** The order of a list: one key, then the id; what keyset paging (cursors) compares a row's position with. */
+export interface SortKey {
+  /** The ORDER BY list, without the keywords. */
+  orderBy: string;
+  /** The key's SQL expression; the id itself when sorting by id (then nothing follows it). */
+  key: string;
+  /** The SQL type the key's text form is cast back to. */
+  type: string;
+  direction: "ASC" | "DESC";
+  /** The key may be NULL; NULLs sort last in both directions. */
+  nullable: boolean;
+  /** The key is the id: the order has no tie-break. */
+  isId: boolean;
+}
+
+const SQL_TYPE: Record<ValueType, string> = {
+  text: "text",
+  binary: "text",
+  uuid: "uuid",
+  boolean: "boolean",
+  numeric: "numeric",
+  timestamptz: "timestamptz",
+  version: "integer",
+};
+
+export function compileSortKey(
+  schema: ResourceSchema,
+  sortBy?: string,
+  sortOrder?: string,
+  alias = "t",
+): SortKey {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`Invalid SQL alias '${alias}'`);
   const tieBreak = `${alias}.id ASC`;
-  if (sortBy === undefined || sortBy.trim() === "") return `${alias}.created ASC, ${tieBreak}`;
+  if (sortBy === undefined || sortBy.trim() === "") {
+    const key = `${alias}.created`;
+    return {
+      orderBy: `${key} ASC, ${tieBreak}`,
+      key,
+      type: "timestamptz",
+      direction: "ASC",
+      nullable: false,
+      isId: false,
+    };
+  }
   const direction = parseSortOrder(sortOrder);
   const fail: Fail = (detail) => {
     throw new SortError(`Invalid sortBy '${sortBy}': ${detail}`);
@@ -29,9 +73,11 @@ export function compileSort(
   const operand = operandFor(schema.kind, resolved, alias, new AliasSource());
   let key: string;
   let nullable: boolean;
+  let type: ValueType;
   if (operand.kind === "scalar") {
     key = sortExpression(operand.scalar);
     nullable = operand.scalar.nullable;
+    type = operand.scalar.type;
   } else {
     const { group } = operand;
     const sub =
@@ -39,17 +85,29 @@ export function compileSort(
       (group.multiValued ? group.attribute.subAttributes?.find((s) => s.name === "value") : undefined);
     // A missing element or sub-value sorts like a missing attribute, unless the column cannot be NULL.
     nullable = group.multiValued;
+    type = "text";
     const element = (scope: ElementScope): string => {
       const scalar = sub ? scope.sub(sub, fail) : scope.self(fail);
       nullable ||= scalar.nullable;
+      type = scalar.type;
       return sortExpression(scalar);
     };
     if (!group.multiValued) key = group.some(element);
     else if (group.sortKey) key = group.sortKey(element);
     else return fail(`'${group.attribute.name}' cannot be sorted on`);
   }
-  if (key === `${alias}.id`) return `${key} ${direction}`;
-  return `${key} ${direction}${nullable ? " NULLS LAST" : ""}, ${tieBreak}`;
+  const sqlType = SQL_TYPE[type];
+  if (key === `${alias}.id`) {
+    return { orderBy: `${key} ${direction}`, key, type: sqlType, direction, nullable: false, isId: true };
+  }
+  return {
+    orderBy: `${key} ${direction}${nullable ? " NULLS LAST" : ""}, ${tieBreak}`,
+    key,
+    type: sqlType,
+    direction,
+    nullable,
+    isId: false,
+  };
 }
 
 function parseSortOrder(sortOrder: string | undefined): "ASC" | "DESC" {
