@@ -5,7 +5,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeSchemaSet } from "../../src/schemas.ts";
-import { compileFilter, type ResourceKind } from "../../src/store/filter/index.ts";
+import { encodeCursor } from "../../src/store/cursor.ts";
+import { compileFilter, compileSort, type ResourceKind } from "../../src/store/filter/index.ts";
+import { compileList } from "../../src/store/list-query.ts";
+import { listPageSql } from "../../src/store/views.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
 const SCHEMAS = bridgeSchemaSet();
@@ -15,6 +18,8 @@ interface PlanNode {
   "Node Type": string;
   "Relation Name"?: string;
   "Index Name"?: string;
+  "Actual Rows"?: number;
+  "Actual Loops"?: number;
   Plans?: PlanNode[];
 }
 
@@ -90,6 +95,30 @@ describe.each(BACKENDS)("list filters use indexes on %s", (backend) => {
 
   it.each(LOOKUPS)("%s %s can use an index at all (enable_seqscan off)", async (type, filter) => {
     expect(seqScans(await plan(type, filter, false))).toEqual([]);
+  });
+
+  it.each([
+    ["the default order", undefined, "created::text"],
+    ["sortBy userName", "userName", "lower(user_name)"],
+  ])("reads about one page of rows for a cursor page deep in %s", async (_name, sortBy, keyText) => {
+    const deep = await s.db.query<{ id: string; key: string }>(
+      `SELECT id, ${keyText} AS key FROM users t ORDER BY ${compileSort(SCHEMAS.User, sortBy)} OFFSET ${USERS - 500} LIMIT 1`,
+    );
+    const request = { ...(sortBy ? { sortBy } : {}), startIndex: 1, count: 100 };
+    const { fingerprint } = compileList(SCHEMAS.User, { ...request, cursor: "" }).keyset!;
+    const cursor = encodeCursor({ key: deep.rows[0]!.key, id: deep.rows[0]!.id }, fingerprint);
+    const page = listPageSql("User", {}, compileList(SCHEMAS.User, { ...request, cursor }));
+    const { rows } = await s.db.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${page.sql}`,
+      page.params,
+    );
+    const nodes = [...walk(rows[0]!["QUERY PLAN"][0].Plan)];
+    expect(seqScans(nodes)).toEqual([]);
+    // Rows the scans of users produced: the page (and its one-row look-ahead), not the 19,500 rows before it.
+    const read = nodes
+      .filter((n) => n["Relation Name"] === "users")
+      .reduce((sum, n) => sum + (n["Actual Rows"] ?? 0) * (n["Actual Loops"] ?? 1), 0);
+    expect(read).toBeLessThanOrEqual(2 * 101 + 10);
   });
 
   it("answers userName co through the trigram index where the store has pg_trgm", async () => {
