@@ -15,6 +15,7 @@
 //                            (the PATCHed users are fresh each round and outside the group for up to 5 rounds)
 //   BENCH_PGSS=1             the statements PostgreSQL spent most time on during each scenario (pg_stat_statements)
 //   SYNC_YIELD_MS            how often each target may start a batch while SCIM requests are in flight (default 1000)
+//   BENCH_SCALE=<users>      instead of the above: lookups and pages at 10,000 users and at <users> (bench/scale.ts)
 //
 // After the *Targets scenarios: the delivery jobs done during each burst, and how long the queue took to drain after
 // the last one (deliveries give way to SCIM requests: sync/foreground.ts).
@@ -53,6 +54,7 @@ import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
 import { postgresCpu } from "./pg-cpu.ts";
 import { tracePostgres } from "./pg-trace.ts";
 import { startProfile } from "./profile.ts";
+import { runScale } from "./scale.ts";
 
 const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -122,6 +124,8 @@ if (process.argv.includes("--client")) {
     await tab.close();
     process.exit(0);
   });
+} else if (process.env.BENCH_SCALE) {
+  await runScale(URL_, Number(process.env.BENCH_SCALE));
 } else {
   await main();
 }
