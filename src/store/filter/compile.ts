@@ -127,8 +127,11 @@ class Compiler {
     const values = group.loweredValues?.(sub);
     if (!values || sub.caseExact || comparison?.op !== "eq" || typeof comparison.value !== "string")
       return exact;
+    // The exact test compares an element's value as text (`->>`), so "5" equals the number 5, which the array
+    // holds as a number: a value that is the JSON text of a non-string is left to the exact test alone.
+    if (typeof jsonValue(comparison.value) !== "string") return exact;
     this.params.push(comparison.value);
-    return `(${values} @> ARRAY[lower($${this.params.length}::text)] AND ${exact})`;
+    return `(${values} @> jsonb_build_array(lower($${this.params.length}::text)) AND ${exact})`;
   }
 
   private valuePath(path: AttributePath, filter: FilterAst): string {
@@ -267,6 +270,15 @@ function guard(scalar: Scalar, condition: string): string {
 function present(scalar: Scalar): string {
   if (scalar.type === "text") return `(${scalar.sql} IS NOT NULL AND ${scalar.sql} <> '')`;
   return scalar.nullable ? `(${scalar.sql} IS NOT NULL)` : "TRUE";
+}
+
+/** The value `text` is the JSON text of, or `text` itself when it is no JSON text. */
+function jsonValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function findSub(attribute: AttributeDef, name: string): AttributeDef | undefined {

@@ -32,8 +32,8 @@ export interface Group {
   /** SQL true when some element satisfies the condition built for it. */
   some(build: (element: ElementScope) => string): string;
   /**
-   * An indexed text[] of the lowered values of sub-attribute `sub` over every element, when migration 015 indexes
-   * it (a User's `emails.value`): `eq` on such a value first tests containment there, which the GIN index answers.
+   * An indexed jsonb array of the lowered values of sub-attribute `sub` over every element, when migration 015
+   * indexes it (a User's `emails.value`): `eq` on such a value first tests containment there (the GIN index).
    */
   loweredValues?: (sub: AttributeDef) => string | undefined;
   /** The sort key: the primary element's value, else the first (RFC 7644 §3.4.2.3); JSONB arrays only. */
@@ -72,9 +72,10 @@ export function operandFor(
   const operand = jsonOperand(container, attribute, aliases);
   const indexed = !resolved.extension && INDEXED_VALUES[kind][attribute.name];
   if (operand.kind === "group" && indexed) {
+    const path = `$.${attribute.name}[*].${indexed}`;
     operand.group.loweredValues = (sub) =>
       sub.name === indexed
-        ? `scim_lower_values(${container}->${literal(attribute.name)}, ${literal(sub.name)})`
+        ? `lower(jsonb_path_query_array(${alias}.data, ${literal(path)})::text)::jsonb`
         : undefined;
   }
   return operand;
