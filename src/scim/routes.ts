@@ -113,11 +113,12 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   async function list(req: Request, res: Response, type: ResourceType, p: ListParams) {
     const request = toListRequest(p, opts.maxResults);
     const projection = projectionOf(p, extensionUrns());
-    const { total, items, nextCursor } = await directory.list(type, request, wants(type, projection));
+    const page = await directory.list(type, request, wants(type, projection));
+    const { total, items, nextCursor, previousCursor } = page;
     sendList(req, res, {
       total,
       items,
-      ...(request.cursor === undefined ? { startIndex: request.startIndex } : { nextCursor }),
+      ...(request.cursor === undefined ? { startIndex: request.startIndex } : { nextCursor, previousCursor }),
       projection,
     });
   }
@@ -131,6 +132,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       items: ResourceView[];
       startIndex?: number;
       nextCursor?: string | undefined;
+      previousCursor?: string | undefined;
       projection: Projection;
     },
   ) {
@@ -140,6 +142,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       itemsPerPage: page.items.length,
       ...(page.startIndex !== undefined ? { startIndex: page.startIndex } : {}),
       ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+      ...(page.previousCursor !== undefined ? { previousCursor: page.previousCursor } : {}),
       Resources: page.items.map((v) => renderView(req, v, page.projection)),
     });
   }

@@ -1,15 +1,19 @@
 // RFC 9865 cursors over keyset paging: a cursor names the last row of a page by its sort key and id, so the next
-// page starts right after it through the sort's index, whatever its depth, and a row created or deleted between two
+// page starts right after it (or a previousCursor, the first row, and that page ends right before it) through the sort's index, whatever its depth, and a row created or deleted between two
 // pages neither repeats nor hides another. The cursor is opaque to the client (base64url of a small JSON array) and
 // bound to its query: one made for another filter, sort or resource type is an invalidCursor, not a wrong page.
 import { createHash } from "node:crypto";
 import { BridgeError } from "../errors.ts";
 import type { SortKey } from "./filter/index.ts";
 
-/** Where the previous page ended: its last row's sort key (as text; null when absent) and id. */
+/**
+ * A row's place in the order: its sort key (as text; null when absent) and id. The page a cursor asks for starts
+ * right after that row, or with `before`, ends right before it (a previousCursor).
+ */
 export interface CursorPosition {
   key: string | null;
   id: string;
+  before?: boolean;
 }
 
 const VERSION = 1;
@@ -22,7 +26,10 @@ export function queryFingerprint(parts: unknown[]): string {
 }
 
 export function encodeCursor(position: CursorPosition, fingerprint: string): string {
-  return Buffer.from(JSON.stringify([VERSION, fingerprint, position.key, position.id])).toString("base64url");
+  const direction = position.before ? "b" : "a";
+  return Buffer.from(JSON.stringify([VERSION, fingerprint, position.key, position.id, direction])).toString(
+    "base64url",
+  );
 }
 
 /** The position a cursor names; "" is the first page (undefined). A cursor that is not ours is a 400 invalidCursor. */
@@ -42,19 +49,24 @@ export function decodeCursor(cursor: string, fingerprint: string): CursorPositio
   } catch {
     return invalid("(not a cursor this server gave)");
   }
-  if (!Array.isArray(decoded) || decoded.length !== 4 || decoded[0] !== VERSION) {
+  if (!Array.isArray(decoded) || decoded.length !== 5 || decoded[0] !== VERSION) {
     return invalid("(not a cursor this server gave)");
   }
-  const [, madeFor, key, id] = decoded as [number, unknown, unknown, unknown];
+  const [, madeFor, key, id, direction] = decoded as unknown[];
   if (madeFor !== fingerprint) {
     return invalid(
       "for this query: a cursor continues the query it came from (same filter, sortBy and sortOrder)",
     );
   }
-  if ((key !== null && typeof key !== "string") || typeof id !== "string" || !UUID.test(id)) {
+  if (
+    (key !== null && typeof key !== "string") ||
+    typeof id !== "string" ||
+    !UUID.test(id) ||
+    (direction !== "a" && direction !== "b")
+  ) {
     return invalid("(not a cursor this server gave)");
   }
-  return { key, id };
+  return { key, id, ...(direction === "b" ? { before: true } : {}) };
 }
 
 /**
@@ -82,4 +94,27 @@ export function afterPosition(
   const nullTail = sort.nullable ? ` OR ${key} IS NULL` : "";
   if (sort.direction === "ASC") return `((${key}, ${id}) > (${value}, ${after})${nullTail})`;
   return `((${key} <= ${value} AND (${key} < ${value} OR ${id} > ${after}))${nullTail})`;
+}
+
+/** SQL true for the rows before `position` in the order `sort` (a previousCursor's page reads them backwards). */
+export function beforePosition(
+  sort: SortKey,
+  position: CursorPosition,
+  params: unknown[],
+  alias = "t",
+): string {
+  const bind = (value: unknown, cast: string) => {
+    params.push(value);
+    return `$${params.length}::${cast}`;
+  };
+  const id = `${alias}.id`;
+  if (sort.isId) return `${id} ${sort.direction === "ASC" ? "<" : ">"} ${bind(position.id, "uuid")}`;
+  const { key } = sort;
+  const before = bind(position.id, "uuid");
+  // In the NULL tail: the NULLs before it in id order, and every non-NULL key.
+  if (position.key === null) return `((${key} IS NULL AND ${id} < ${before}) OR ${key} IS NOT NULL)`;
+  const value = bind(position.key, sort.type);
+  // A NULL key compares as NULL here: the NULL tail comes after every non-NULL key.
+  if (sort.direction === "ASC") return `((${key}, ${id}) < (${value}, ${before}))`;
+  return `(${key} >= ${value} AND (${key} > ${value} OR ${id} < ${before}))`;
 }

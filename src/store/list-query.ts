@@ -1,7 +1,13 @@
 // SCIM list parameters (RFC 7644 §3.4.2) → parameterised SQL over the row alias `t`: the filter and sortBy are
 // compiled against the resource type's schema; nothing the client sent is spliced into the statement.
 import { BridgeError, excerpt } from "../errors.ts";
-import { afterPosition, decodeCursor, queryFingerprint } from "./cursor.ts";
+import {
+  afterPosition,
+  beforePosition,
+  type CursorPosition,
+  decodeCursor,
+  queryFingerprint,
+} from "./cursor.ts";
 import type { Queryable } from "./db.ts";
 import {
   compileFilter,
@@ -36,7 +42,14 @@ export interface CompiledList {
   offset: number;
   limit: number;
   /** Cursor paging: the sort key to read with each row, the position to start after, and what cursors are for. */
-  keyset?: { sort: SortKey; after?: string; fingerprint: string };
+  keyset?: {
+    sort: SortKey;
+    /** Where the page starts (or, backward, ends): a condition on the rows. */
+    after?: string;
+    fingerprint: string;
+    /** The cursor's position; a previousCursor's page (`before`) is read backwards from it. */
+    position?: CursorPosition;
+  };
   /** How many of `params` the filter binds (the rest are the cursor position's). */
   filterParams: number;
 }
@@ -65,8 +78,9 @@ export function compileList(schema: ResourceSchema, request: ListRequest): Compi
   if (request.cursor === undefined) return compiled;
   const fingerprint = queryFingerprint([schema.kind, filter ?? "", sort.orderBy]);
   const position = decodeCursor(request.cursor, fingerprint);
-  const after = position && afterPosition(sort, position, params, "t");
-  return { ...compiled, offset: 0, keyset: { sort, fingerprint, ...(after ? { after } : {}) } };
+  if (!position) return { ...compiled, offset: 0, keyset: { sort, fingerprint } };
+  const after = (position.before ? beforePosition : afterPosition)(sort, position, params, "t");
+  return { ...compiled, offset: 0, keyset: { sort, fingerprint, position, after } };
 }
 
 /** Which of `ids` are users matching `filter` (a target's scope); without a filter, those that exist. */

@@ -124,7 +124,7 @@ export async function listResourcesWithExtras(
   schema: ResourceSchema,
   request: ListRequest,
   include: Include,
-): Promise<{ total: number; items: ResourceWithExtras[]; nextCursor?: string }> {
+): Promise<{ total: number; items: ResourceWithExtras[]; nextCursor?: string; previousCursor?: string }> {
   const type = schema.kind;
   const query = compileList(schema, request);
   const { params, keyset } = query;
@@ -140,17 +140,42 @@ export async function listResourcesWithExtras(
   if (query.limit === 0) return { total: await countAll(), items: [] };
   const page = listPageSql(type, include, query);
   const { rows } = await q.query<ExtrasRow & { sort_key?: string | null }>(page.sql, page.params);
-  // One row past the page says that another page follows (cursor paging).
+  // One row past the page says that another page follows (cursor paging); read backwards, it is the first row.
+  const backward = keyset?.position?.before === true;
   const more = keyset !== undefined && rows.length > query.limit;
-  if (more) rows.pop();
+  if (more) backward ? rows.shift() : rows.pop();
   const first = query.offset === 0 && !keyset?.after;
   // A first page that is not full is the whole result (the typical `userName eq` lookup): no count query.
   const total = first && rows.length < query.limit ? rows.length : await countAll();
   const items = rows.map((r) => withExtras(type, r, include));
-  const last = rows.at(-1);
-  if (!more || !keyset || !last) return { total, items };
-  const nextCursor = encodeCursor({ key: last.sort_key ?? null, id: last.id }, keyset.fingerprint);
-  return { total, items, nextCursor };
+  if (!keyset) return { total, items };
+  const at = (row: (typeof rows)[number] | undefined, before: boolean) =>
+    row &&
+    encodeCursor(
+      { key: row.sort_key ?? null, id: row.id, ...(before ? { before } : {}) },
+      keyset.fingerprint,
+    );
+  const { position } = keyset;
+  // Forward: a next page when a row was left over, a previous one when this is not the first. Backward: the
+  // reverse; and an empty page read backwards continues after where it was asked from.
+  const nextCursor = backward
+    ? (at(rows.at(-1), false) ?? encodeCursor({ key: position!.key, id: position!.id }, keyset.fingerprint))
+    : more
+      ? at(rows.at(-1), false)
+      : undefined;
+  const previousCursor = backward
+    ? more
+      ? at(rows[0], true)
+      : undefined
+    : position
+      ? at(rows[0], true)
+      : undefined;
+  return {
+    total,
+    items,
+    ...(nextCursor !== undefined ? { nextCursor } : {}),
+    ...(previousCursor !== undefined ? { previousCursor } : {}),
+  };
 }
 
 /**
@@ -171,7 +196,8 @@ export function listPageSql(
   // Not prepared: the text depends on the request's filter and sort.
   const sql = `SELECT ${selectList(type, include)}${keyset ? ", p.sort_key" : ""}
        FROM (SELECT t.id${sortKey} FROM ${TABLE[type]} t ${where}
-              ORDER BY ${query.orderBy} LIMIT $${params.length - 1} OFFSET $${params.length}) AS p
+              ORDER BY ${keyset?.position?.before ? keyset.sort.reverseOrderBy : query.orderBy}
+              LIMIT $${params.length - 1} OFFSET $${params.length}) AS p
        JOIN ${TABLE[type]} t ON t.id = p.id
       ORDER BY ${query.orderBy}`;
   return { sql, params };

@@ -14,6 +14,7 @@ interface Page {
   itemsPerPage: number;
   startIndex?: number;
   nextCursor?: string;
+  previousCursor?: string;
   Resources: { id: string; userName?: string; displayName?: string }[];
 }
 
@@ -72,6 +73,16 @@ describe.each(BACKENDS)("cursor paging on %s", (backend) => {
       (_, i) => `user${String(i + 1).padStart(2, "0")}@example.com`,
     );
     expect(names).toEqual(expected);
+  });
+
+  it("answers previousCursor from the second page on, which reads the page before again", async () => {
+    const first = await get("sortBy=userName&count=10&cursor=");
+    expect(first.previousCursor).toBeUndefined();
+    const second = await get(`sortBy=userName&count=10&cursor=${first.nextCursor}`);
+    const back = await get(`sortBy=userName&count=10&cursor=${second.previousCursor}`);
+    expect(back.Resources.map((r) => r.id)).toEqual(first.Resources.map((r) => r.id));
+    expect(back.previousCursor).toBeUndefined();
+    expect(back.nextCursor).toBeDefined();
   });
 
   it("takes `?cursor` with no value as the first page and keeps the filter across pages", async () => {
@@ -140,8 +151,9 @@ describe.each(BACKENDS)("cursor paging on %s", (backend) => {
       ["characters outside base64url", () => "not a cursor!"],
       ["base64url that is not JSON", () => "abc"],
       ["JSON of another shape", () => b64({ id: 1 })],
-      ["another version", () => b64([2, "x", null, "00000000-0000-4000-8000-000000000000"])],
-      ["a forged position that is not an id", () => b64([1, "x", "a", "1; DROP TABLE users"])],
+      ["another version", () => b64([2, "x", null, "00000000-0000-4000-8000-000000000000", "a"])],
+      ["an unknown direction", () => b64([1, "x", null, "00000000-0000-4000-8000-000000000000", "z"])],
+      ["a forged position that is not an id", () => b64([1, "x", "a", "1; DROP TABLE users", "a"])],
       ["a cursor of another sortOrder", () => valid],
       ["a cursor of /Groups", () => groupCursor],
       ["a huge cursor", () => "A".repeat(5000)],

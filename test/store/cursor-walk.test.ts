@@ -78,10 +78,8 @@ describe.each(BACKENDS)("walking by cursor on %s", (backend) => {
           for (const p of people) live.push(await insert(p));
           const stayed = new Set(live);
           const seen: string[] = [];
-          let cursor = "";
-          for (let page = 0; ; page++) {
-            expect(page).toBeLessThan(200);
-            const result = await listResourcesWithExtras(
+          const pageAt = (cursor: string) =>
+            listResourcesWithExtras(
               s.db,
               SCHEMAS.User,
               {
@@ -94,8 +92,15 @@ describe.each(BACKENDS)("walking by cursor on %s", (backend) => {
               },
               {},
             );
+          let cursor = "";
+          let previous: string | undefined;
+          for (let page = 0; ; page++) {
+            expect(page).toBeLessThan(200);
+            const result = await pageAt(cursor);
             expect(result.items.length).toBeLessThanOrEqual(count);
             seen.push(...result.items.map((i) => i.resource.id));
+            previous = result.previousCursor;
+            if (page === 0) expect(previous).toBeUndefined();
             if (result.nextCursor === undefined) break;
             cursor = result.nextCursor;
             const change = changes[page];
@@ -124,6 +129,15 @@ describe.each(BACKENDS)("walking by cursor on %s", (backend) => {
               {},
             );
             expect(seen).toEqual(whole.items.map((i) => i.resource.id));
+            // And backwards by previousCursor from the last page: the same pages, the first page last.
+            const back: string[][] = [seen.slice(-(seen.length % count || count))];
+            while (previous !== undefined) {
+              expect(back.length).toBeLessThan(200);
+              const result = await pageAt(previous);
+              back.unshift(result.items.map((i) => i.resource.id));
+              previous = result.previousCursor;
+            }
+            if (seen.length) expect(back.flat()).toEqual(seen);
           }
           const wanted = filter
             ? new Set(

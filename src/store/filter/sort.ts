@@ -23,6 +23,8 @@ export function compileSort(
 export interface SortKey {
   /** The ORDER BY list, without the keywords. */
   orderBy: string;
+  /** The same order backwards (a previousCursor's page is read backwards from its end). */
+  reverseOrderBy: string;
   /** The key's SQL expression; the id itself when sorting by id (then nothing follows it). */
   key: string;
   /** The SQL type the key's text form is cast back to. */
@@ -56,6 +58,7 @@ export function compileSortKey(
     const key = `${alias}.created`;
     return {
       orderBy: `${key} ASC, ${tieBreak}`,
+      reverseOrderBy: `${key} DESC, ${alias}.id DESC`,
       key,
       type: "timestamptz",
       direction: "ASC",
@@ -97,11 +100,21 @@ export function compileSortKey(
     else return fail(`'${group.attribute.name}' cannot be sorted on`);
   }
   const sqlType = SQL_TYPE[type];
+  const reverse = direction === "ASC" ? "DESC" : "ASC";
   if (key === `${alias}.id`) {
-    return { orderBy: `${key} ${direction}`, key, type: sqlType, direction, nullable: false, isId: true };
+    return {
+      orderBy: `${key} ${direction}`,
+      reverseOrderBy: `${key} ${reverse}`,
+      key,
+      type: sqlType,
+      direction,
+      nullable: false,
+      isId: true,
+    };
   }
   return {
     orderBy: `${key} ${direction}${nullable ? " NULLS LAST" : ""}, ${tieBreak}`,
+    reverseOrderBy: `${key} ${reverse}${nullable ? " NULLS FIRST" : ""}, ${alias}.id DESC`,
     key,
     type: sqlType,
     direction,
