@@ -80,10 +80,7 @@ export function afterPosition(
   params: unknown[],
   alias = "t",
 ): string {
-  const bind = (value: unknown, cast: string) => {
-    params.push(value);
-    return `$${params.length}::${cast}`;
-  };
+  const bind = binder(params);
   const id = `${alias}.id`;
   if (sort.isId) return `${id} ${sort.direction === "ASC" ? ">" : "<"} ${bind(position.id, "uuid")}`;
   const { key } = sort;
@@ -103,10 +100,7 @@ export function beforePosition(
   params: unknown[],
   alias = "t",
 ): string {
-  const bind = (value: unknown, cast: string) => {
-    params.push(value);
-    return `$${params.length}::${cast}`;
-  };
+  const bind = binder(params);
   const id = `${alias}.id`;
   if (sort.isId) return `${id} ${sort.direction === "ASC" ? "<" : ">"} ${bind(position.id, "uuid")}`;
   const { key } = sort;
@@ -117,4 +111,12 @@ export function beforePosition(
   // A NULL key compares as NULL here: the NULL tail comes after every non-NULL key.
   if (sort.direction === "ASC") return `((${key}, ${id}) < (${value}, ${before}))`;
   return `(${key} >= ${value} AND (${key} > ${value} OR ${id} < ${before}))`;
+}
+
+/** Appends a value to `params` and answers its `$n::cast` reference. */
+function binder(params: unknown[]) {
+  return (value: unknown, cast: string) => {
+    params.push(value);
+    return `$${params.length}::${cast}`;
+  };
 }
