@@ -2,8 +2,25 @@
 -- as at 1,000,000. Each expression is the one src/store/filter compiles, character for character in meaning.
 
 -- userName sw / displayName sw: a LIKE 'prefix%' uses a btree only under the C collation or with pattern ops.
-CREATE INDEX users_user_name_pattern ON users (lower(user_name) text_pattern_ops);
-CREATE INDEX groups_display_name_pattern ON groups (lower(display_name) text_pattern_ops);
+-- They go on the expression the filter compiler compares names with: the name key column where the store has one
+-- (case- and normalisation-folded names), else lower() of the name.
+DO $$
+DECLARE
+  user_name text := 'lower(user_name)';
+  group_name text := 'lower(display_name)';
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'user_name_key'
+                AND NOT attisdropped) THEN
+    user_name := 'user_name_key';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'groups'::regclass AND attname = 'display_name_key'
+                AND NOT attisdropped) THEN
+    group_name := 'display_name_key';
+  END IF;
+  EXECUTE format('CREATE INDEX users_user_name_pattern ON users ((%s) text_pattern_ops)', user_name);
+  EXECUTE format('CREATE INDEX groups_display_name_pattern ON groups ((%s) text_pattern_ops)', group_name);
+END
+$$;
 
 -- name.familyName eq (and sortBy name.familyName).
 CREATE INDEX users_family_name_lower ON users (lower(data -> 'name' ->> 'familyName'));
@@ -35,7 +52,11 @@ BEGIN
   SELECT n.nspname INTO home FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
    WHERE e.extname = 'pg_trgm';
   IF home IS NOT NULL THEN
-    EXECUTE format('CREATE INDEX users_user_name_trigram ON users USING gin (lower(user_name) %I.gin_trgm_ops)', home);
+    EXECUTE format('CREATE INDEX users_user_name_trigram ON users USING gin ((%s) %I.gin_trgm_ops)',
+      CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass
+                          AND attname = 'user_name_key' AND NOT attisdropped)
+           THEN 'user_name_key' ELSE 'lower(user_name)' END,
+      home);
   END IF;
 END
 $$;
