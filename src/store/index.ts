@@ -24,4 +24,5 @@ export * from "./outbox.ts";
 export * from "./reconcile.ts";
 export * from "./resources.ts";
 export * from "./signing-keys.ts";
+export * from "./signins.ts";
 export * from "./views.ts";

@@ -12,8 +12,10 @@ import {
   type Db,
   extendClaims,
   type ResourceSchema,
+  recordSignIn,
   stillClaimed,
 } from "../store/index.ts";
+import type { SignInResult } from "../targets/shared/signins.ts";
 import {
   createsGroupsApart,
   type DesiredUser,
@@ -33,7 +35,7 @@ import {
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
-import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
+import { type BackoffPolicy, DEFAULT_BACKOFF, SIGNIN_WAITING_CODES } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
 
 /** Batches a target runs at once when neither the configuration nor the target says. */
@@ -88,6 +90,9 @@ export class Dispatcher {
   private readonly waitingFor = new Map<string, number>();
   /** Per target: a wake-up for the soonest retry this process put back (a group waiting for its members). */
   private readonly alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** Per target: the sign-ins reported so far, written to the store in order (a batch awaits them before recording). */
+  private readonly signInWrites = new Map<string, Promise<void>>();
+  private stopListening: (() => void)[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -110,6 +115,7 @@ export class Dispatcher {
     if (this.running) return;
     this.running = true;
     for (const t of this.opts.targets) {
+      if (t.target.signIns) this.stopListening.push(t.target.signIns.on((r) => this.signedIn(t.name, r)));
       const workers = this.opts.workersPerTarget ?? t.target.workers ?? DEFAULT_WORKERS;
       for (let i = 0; i < workers; i++) this.loops.push(this.loop(t, i));
     }
@@ -125,6 +131,33 @@ export class Dispatcher {
     this.kick();
     await Promise.all(this.loops);
     this.loops = [];
+    for (const off of this.stopListening) off();
+    this.stopListening = [];
+    await Promise.all(this.signInWrites.values());
+  }
+
+  /**
+   * Records a target's sign-in in the shared history. A success wakes the work waiting on refused credentials, in
+   * every process (it is due now in the store; this process's idle workers are woken at once, the others' at their
+   * next poll).
+   */
+  private signedIn(target: string, result: SignInResult) {
+    const { db, logger } = this.opts;
+    const write = (this.signInWrites.get(target) ?? Promise.resolve())
+      .then(() => recordSignIn(db, target, result, SIGNIN_WAITING_CODES))
+      .then(
+        (woken) => {
+          if (!woken) return;
+          logger.info(
+            { target, jobs: woken },
+            "sign-in works again; work waiting on refused credentials resumes",
+          );
+          this.kick(target);
+        },
+        (err: unknown) =>
+          logger.warn({ err: loggableError(err), target }, "could not record a sign-in in the store"),
+      );
+    this.signInWrites.set(target, write);
   }
 
   /**
@@ -352,6 +385,8 @@ export class Dispatcher {
       const outcome = plan.kind === "apply" ? outcomes[next++]! : plan.outcome;
       return { unit, facts: facts[i]!, plan, outcome };
     });
+    // The sign-ins this batch made are in the store before its outcomes are decided from them.
+    await this.signInWrites.get(t.name);
     let soonest = Number.POSITIVE_INFINITY;
     const recorded = await recordOutcomes(db, t, delivered, token, this.opts.backoff, (ms) => {
       soonest = Math.min(soonest, ms);

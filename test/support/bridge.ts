@@ -27,8 +27,10 @@ export async function startTestBridge(opts: {
   config?: Record<string, unknown>;
   backend?: Backend;
   foreground?: ForegroundLoad;
+  /** Another bridge's store, shared as several processes share one PostgreSQL (left open by stop). */
+  store?: TestDb;
 }): Promise<TestBridge> {
-  const store = await openTestDb(opts.backend);
+  const store = opts.store ?? (await openTestDb(opts.backend));
   const logs: string[] = [];
   const logger = pino(
     { level: "debug" },
@@ -69,7 +71,7 @@ export async function startTestBridge(opts: {
     url,
     async stop() {
       await bridge.stop();
-      await store.close();
+      if (!opts.store) await store.close();
     },
   };
 }
