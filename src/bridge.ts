@@ -117,6 +117,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       metrics: createSyncMetrics(metrics.registry, db),
       foreground,
       yieldMs: s.yieldMs,
+      coalesceMs: s.coalesceMs,
     });
 
     // One cache of target health checks for the admin API and the console.

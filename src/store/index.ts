@@ -12,6 +12,7 @@ export {
   type Tx,
 } from "./db.ts";
 export * from "./delivery.ts";
+export * from "./due-work.ts";
 export type { FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
 export * from "./limits.ts";
 export * from "./links.ts";

@@ -10,6 +10,7 @@ import {
   type ClaimedUnit,
   claimUnits,
   type Db,
+  dueWork,
   extendClaims,
   type ResourceSchema,
   recordSignIn,
@@ -23,6 +24,7 @@ import {
   hasPreflight,
   type Outcome,
 } from "../targets/target.ts";
+import { coalesceWait } from "./coalesce.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
 import {
@@ -45,6 +47,8 @@ const DEFAULT_WORKERS = 2;
 const BATCH_RECORDED = Symbol("batch recorded");
 /** A target's batch slot was released, or a waiter should look again (`*`: every target, as on stop). */
 const SLOT_FREED = Symbol("slot freed");
+/** Work for a target (`*`: every target, as on stop) should go out now: a client waits for it. */
+const HURRY = Symbol("hurry");
 
 export interface DispatcherOptions {
   db: Db;
@@ -68,6 +72,8 @@ export interface DispatcherOptions {
   foreground?: ForegroundLoad;
   /** While SCIM requests are in flight, each target claims at most one batch per this many ms (0: never yield). */
   yieldMs?: number;
+  /** How long a partial batch may wait to fill, counted from when its oldest job became due (0: never; coalesce.ts). */
+  coalesceMs?: number;
 }
 
 export class Dispatcher {
@@ -102,6 +108,7 @@ export class Dispatcher {
       pollMs: 1_000,
       leaseMs: 30_000,
       yieldMs: 1_000,
+      coalesceMs: 0,
       ...opts,
     };
     this.events.setMaxListeners(0);
@@ -126,6 +133,7 @@ export class Dispatcher {
     this.running = false;
     for (const u of this.urgent.values()) u.abort();
     this.events.emit(SLOT_FREED, "*");
+    this.events.emit(HURRY, "*");
     for (const a of this.alarms.values()) clearTimeout(a.timer);
     this.alarms.clear();
     this.kick();
@@ -185,6 +193,7 @@ export class Dispatcher {
       this.waitingFor.set(t, (this.waitingFor.get(t) ?? 0) + 1);
       this.urgent.get(t)?.abort();
       this.events.emit(SLOT_FREED, t);
+      this.events.emit(HURRY, t);
     }
     return new Promise((resolve) => {
       const done = () => {
@@ -220,25 +229,32 @@ export class Dispatcher {
     this.alarms.set(target, { at, timer });
   }
 
-  private async idle(t: ConfiguredTarget, i: number) {
+  /** Waits for a kick or the next poll; says whether it was a kick. */
+  private async idle(t: ConfiguredTarget, i: number): Promise<boolean> {
     const key = `${t.name}\u0000${i}`;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, this.opts.pollMs);
-      function finish() {
+    const kicked = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), this.opts.pollMs);
+      function finish(byKick = true) {
         clearTimeout(timer);
-        resolve();
+        resolve(byKick);
       }
       this.wakers.set(key, finish);
     });
     this.wakers.delete(key);
+    return kicked;
   }
 
   private async loop(t: ConfiguredTarget, i: number) {
+    // Woken by its poll, an idle worker claims at once: the due work is another process's (its writes do not kick
+    // this one), and asking how much is due first would double the queries of every idle poll.
+    let polled = false;
     while (this.running) {
       let units: ClaimedUnit[] = [];
       try {
         const slot = await this.giveWay(t);
         try {
+          if (!this.running) break;
+          if (!polled) await this.letBatchFill(t);
           if (!this.running) break;
           const token = `${this.workerId}:${++this.claims}`;
           units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
@@ -252,7 +268,8 @@ export class Dispatcher {
           "dispatcher batch failed; the work is retried after its lease",
         );
       }
-      if (!units.length && this.running) await this.idle(t, i);
+      polled = false;
+      if (!units.length && this.running) polled = !(await this.idle(t, i));
     }
   }
 
@@ -313,6 +330,30 @@ export class Dispatcher {
     );
     this.lastClaim.set(t.name, Date.now());
     return release;
+  }
+
+  /**
+   * Before claiming a partial batch, waits until its longest-waiting job has waited `coalesceMs` (coalesce.ts), so
+   * that updates arriving one by one go out together; not while a client waits for a delivery to this target.
+   */
+  private async letBatchFill(t: ConfiguredTarget) {
+    const { coalesceMs, db } = this.opts;
+    if (coalesceMs <= 0 || this.waitingFor.has(t.name)) return;
+    const wait = coalesceWait(await dueWork(db, t.name, t.target.batchSize), {
+      windowMs: coalesceMs,
+      batchSize: t.target.batchSize,
+    });
+    if (wait <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off(HURRY, onHurry);
+        resolve();
+      };
+      const onHurry = (target: string) => (target === t.name || target === "*") && done();
+      const timer = setTimeout(done, wait);
+      this.events.on(HURRY, onHurry);
+    });
   }
 
   /** Renews the claim every third of the lease until `work` settles. */

@@ -47,6 +47,8 @@ export async function startTestBridge(opts: {
       backoffBaseMs: 20,
       backoffMaxMs: 200,
       waitForDeliveryMs: 3000,
+      // Each delivery at once (coalesce-updates.test.ts turns the window on).
+      coalesceMs: 0,
       ...(opts.config?.sync as object),
     },
     ...opts.config,
