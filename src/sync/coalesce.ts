@@ -9,13 +9,20 @@ export interface DueWork {
   jobs: number;
   /** How long ago the longest-waiting of them became due. */
   oldestDueMs: number;
+  /** A claim's lease ran out: a crashed worker's work, to take over at once. */
+  leaseExpired?: boolean;
 }
 
 /**
- * How long to wait before claiming (0: claim now): nothing due, a full batch, coalescing off, or the oldest job
- * already waited the window → now; otherwise until the oldest job has waited `windowMs`.
+ * How long to wait before claiming: "nothing" when there is nothing to claim (the worker idles without asking);
+ * 0 (claim now) for a full batch, an expired lease, coalescing off, or an oldest job that already waited the window;
+ * otherwise until the oldest job has waited `windowMs`.
  */
-export function coalesceWait(due: DueWork, opts: { windowMs: number; batchSize: number }): number {
-  if (opts.windowMs <= 0 || due.jobs === 0 || due.jobs >= opts.batchSize) return 0;
+export function coalesceWait(
+  due: DueWork,
+  opts: { windowMs: number; batchSize: number },
+): number | "nothing" {
+  if (due.jobs === 0 && !due.leaseExpired) return "nothing";
+  if (opts.windowMs <= 0 || due.leaseExpired || due.jobs >= opts.batchSize) return 0;
   return Math.max(0, Math.ceil(opts.windowMs - due.oldestDueMs));
 }

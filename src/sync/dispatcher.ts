@@ -96,6 +96,8 @@ export class Dispatcher {
   private readonly waitingFor = new Map<string, number>();
   /** Per target: a wake-up for the soonest retry this process put back (a group waiting for its members). */
   private readonly alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** Per target: settles when the worker of this process letting a partial batch fill has claimed it. */
+  private readonly filling = new Map<string, Promise<void>>();
   /** Per target: the sign-ins reported so far, written to the store in order (a batch awaits them before recording). */
   private readonly signInWrites = new Map<string, Promise<void>>();
   private stopListening: (() => void)[] = [];
@@ -229,36 +231,37 @@ export class Dispatcher {
     this.alarms.set(target, { at, timer });
   }
 
-  /** Waits for a kick or the next poll; says whether it was a kick. */
-  private async idle(t: ConfiguredTarget, i: number): Promise<boolean> {
+  private async idle(t: ConfiguredTarget, i: number) {
     const key = `${t.name}\u0000${i}`;
-    const kicked = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => finish(false), this.opts.pollMs);
-      function finish(byKick = true) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, this.opts.pollMs);
+      function finish() {
         clearTimeout(timer);
-        resolve(byKick);
+        resolve();
       }
       this.wakers.set(key, finish);
     });
     this.wakers.delete(key);
-    return kicked;
   }
 
   private async loop(t: ConfiguredTarget, i: number) {
-    // Woken by its poll, an idle worker claims at once: the due work is another process's (its writes do not kick
-    // this one), and asking how much is due first would double the queries of every idle poll.
-    let polled = false;
     while (this.running) {
       let units: ClaimedUnit[] = [];
       try {
         const slot = await this.giveWay(t);
         try {
           if (!this.running) break;
-          if (!polled) await this.letBatchFill(t);
-          if (!this.running) break;
-          const token = `${this.workerId}:${++this.claims}`;
-          units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
-          if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
+          // Nothing to claim (or another worker claims it): the worker idles without claiming.
+          const claimed = await this.letBatchFill(t);
+          if (claimed) {
+            const token = `${this.workerId}:${++this.claims}`;
+            try {
+              units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
+            } finally {
+              claimed();
+            }
+            if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
+          }
         } finally {
           slot?.();
         }
@@ -268,8 +271,7 @@ export class Dispatcher {
           "dispatcher batch failed; the work is retried after its lease",
         );
       }
-      polled = false;
-      if (!units.length && this.running) polled = !(await this.idle(t, i));
+      if (!units.length && this.running) await this.idle(t, i);
     }
   }
 
@@ -335,23 +337,60 @@ export class Dispatcher {
   /**
    * Before claiming a partial batch, waits until its longest-waiting job has waited `coalesceMs` (coalesce.ts), so
    * that updates arriving one by one go out together; not while a client waits for a delivery to this target.
+   * One worker per target lets a batch fill and claims it; the others wait for that claim and then look again:
+   * several claiming together would each take a straggler that arrived just after the first claim. Resolves to the
+   * function to call once claimed, or to undefined when there is nothing to claim (that question replaces the claim
+   * query of an idle worker).
    */
-  private async letBatchFill(t: ConfiguredTarget) {
+  private async letBatchFill(t: ConfiguredTarget): Promise<(() => void) | undefined> {
     const { coalesceMs, db } = this.opts;
-    if (coalesceMs <= 0 || this.waitingFor.has(t.name)) return;
-    const wait = coalesceWait(await dueWork(db, t.name, t.target.batchSize), {
-      windowMs: coalesceMs,
-      batchSize: t.target.batchSize,
-    });
-    if (wait <= 0) return;
-    await new Promise<void>((resolve) => {
+    const claimNow = () => {};
+    if (coalesceMs <= 0) return this.running ? claimNow : undefined;
+    for (;;) {
+      if (!this.running) return undefined;
+      if (this.waitingFor.has(t.name)) return claimNow;
+      const other = this.filling.get(t.name);
+      if (!other) break;
+      await other;
+    }
+    let release = () => {};
+    this.filling.set(t.name, new Promise<void>((resolve) => (release = resolve)));
+    const done = () => {
+      this.filling.delete(t.name);
+      release();
+    };
+    try {
+      for (;;) {
+        if (this.waitingFor.has(t.name)) return done;
+        const wait = this.running
+          ? coalesceWait(await dueWork(db, t.name, t.target.batchSize), {
+              windowMs: coalesceMs,
+              batchSize: t.target.batchSize,
+            })
+          : "nothing";
+        if (wait === "nothing") break;
+        if (wait <= 0) return done;
+        // Asked again after the wait: a client may now wait for the delivery, or a full batch be due.
+        await this.hurryOr(t, wait);
+      }
+    } catch (err) {
+      done();
+      throw err;
+    }
+    done();
+    return undefined;
+  }
+
+  /** Resolves after `ms`, or sooner when a client starts waiting for a delivery to `t` or the dispatcher stops. */
+  private hurryOr(t: ConfiguredTarget, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.events.off(HURRY, onHurry);
         resolve();
       };
       const onHurry = (target: string) => (target === t.name || target === "*") && done();
-      const timer = setTimeout(done, wait);
+      const timer = setTimeout(done, ms);
       this.events.on(HURRY, onHurry);
     });
   }

@@ -6,10 +6,22 @@ import { coalesceWait, type DueWork } from "../../src/sync/coalesce.ts";
 const opts = { windowMs: 250, batchSize: 200 };
 
 describe("coalesceWait", () => {
-  it.each<[string, DueWork, typeof opts, number]>([
+  it.each<[string, DueWork, typeof opts, number | "nothing"]>([
     [
-      "nothing due: claim now (the claim finds nothing and the worker idles)",
+      "nothing due: nothing to claim (the worker idles without asking)",
       { jobs: 0, oldestDueMs: 0 },
+      opts,
+      "nothing",
+    ],
+    [
+      "nothing due but a crashed worker's lease ran out: claim now (take it over)",
+      { jobs: 0, oldestDueMs: 0, leaseExpired: true },
+      opts,
+      0,
+    ],
+    [
+      "a partial batch beside an expired lease: claim now",
+      { jobs: 3, oldestDueMs: 0, leaseExpired: true },
       opts,
       0,
     ],
