@@ -1,8 +1,7 @@
-import type { SignIns } from "./shared/signins.ts";
-
 // The contract between the dispatcher and a provisioning target (Tableau site, Salesforce org, ...).
 // A target declares what it can do by what it implements; the dispatcher never branches on a target's kind.
 import type { BridgeCode, OutcomeCode } from "./codes.ts";
+import type { SignIns } from "./shared/signins.ts";
 
 /** A user as the bridge wants it to be in every target: the SCIM body plus what targets derive fields from. */
 export interface DesiredUser {

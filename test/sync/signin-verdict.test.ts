@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { SignInHistory } from "../../src/store/index.ts";
 import { nextJobState, signInVerdict } from "../../src/sync/retry.ts";
+import { vendorCode } from "../../src/targets/codes.ts";
 import type { Outcome } from "../../src/targets/target.ts";
 
 const policy = { baseMs: 1000, maxMs: 60_000, maxAttempts: 5 };
@@ -96,7 +97,7 @@ describe("nextJobState for a refused sign-in", () => {
     ],
     [
       "another kind of retry is not affected by the history",
-      { status: "retry", code: "HTTP_503", message: "unavailable" },
+      { status: "retry", code: vendorCode("HTTP_503"), message: "unavailable" },
       2,
       worked,
       { state: "pending", delayMs: 1500, countAttempt: true },
