@@ -13,10 +13,8 @@ import {
   dueWork,
   extendClaims,
   type ResourceSchema,
-  recordSignIn,
   stillClaimed,
 } from "../store/index.ts";
-import type { SignInResult } from "../targets/shared/signins.ts";
 import {
   createsGroupsApart,
   type DesiredUser,
@@ -24,7 +22,7 @@ import {
   hasPreflight,
   type Outcome,
 } from "../targets/target.ts";
-import { coalesceWait } from "./coalesce.ts";
+import { BatchFill } from "./coalesce.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
 import {
@@ -37,8 +35,9 @@ import {
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
-import { type BackoffPolicy, DEFAULT_BACKOFF, SIGNIN_WAITING_CODES } from "./retry.ts";
+import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
+import { SignInHistoryWriter } from "./signin-history.ts";
 
 /** Batches a target runs at once when neither the configuration nor the target says. */
 const DEFAULT_WORKERS = 2;
@@ -47,8 +46,6 @@ const DEFAULT_WORKERS = 2;
 const BATCH_RECORDED = Symbol("batch recorded");
 /** A target's batch slot was released, or a waiter should look again (`*`: every target, as on stop). */
 const SLOT_FREED = Symbol("slot freed");
-/** Work for a target (`*`: every target, as on stop) should go out now: a client waits for it. */
-const HURRY = Symbol("hurry");
 
 export interface DispatcherOptions {
   db: Db;
@@ -96,11 +93,10 @@ export class Dispatcher {
   private readonly waitingFor = new Map<string, number>();
   /** Per target: a wake-up for the soonest retry this process put back (a group waiting for its members). */
   private readonly alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  /** Per target: settles when the worker of this process letting a partial batch fill has claimed it. */
-  private readonly filling = new Map<string, Promise<void>>();
-  /** Per target: the sign-ins reported so far, written to the store in order (a batch awaits them before recording). */
-  private readonly signInWrites = new Map<string, Promise<void>>();
-  private stopListening: (() => void)[] = [];
+  /** The short wait that lets a partial batch fill before it is claimed (coalesce.ts). */
+  private readonly fill: BatchFill;
+  /** The targets' sign-ins, written to the store's shared history (a batch awaits them before recording). */
+  private readonly signIns: SignInHistoryWriter;
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -114,6 +110,12 @@ export class Dispatcher {
       ...opts,
     };
     this.events.setMaxListeners(0);
+    this.fill = new BatchFill(this.opts.coalesceMs, (target, limit) => dueWork(this.opts.db, target, limit), {
+      running: () => this.running,
+      waitedFor: (target) => this.waitingFor.has(target),
+    });
+    // A success wakes this process's idle workers at once (the store makes the work due for the others).
+    this.signIns = new SignInHistoryWriter(this.opts.db, this.opts.logger, (target) => this.kick(target));
   }
 
   get targets() {
@@ -123,8 +125,8 @@ export class Dispatcher {
   start() {
     if (this.running) return;
     this.running = true;
+    this.signIns.listen(this.opts.targets);
     for (const t of this.opts.targets) {
-      if (t.target.signIns) this.stopListening.push(t.target.signIns.on((r) => this.signedIn(t.name, r)));
       const workers = this.opts.workersPerTarget ?? t.target.workers ?? DEFAULT_WORKERS;
       for (let i = 0; i < workers; i++) this.loops.push(this.loop(t, i));
     }
@@ -135,39 +137,13 @@ export class Dispatcher {
     this.running = false;
     for (const u of this.urgent.values()) u.abort();
     this.events.emit(SLOT_FREED, "*");
-    this.events.emit(HURRY, "*");
+    this.fill.hurry("*");
     for (const a of this.alarms.values()) clearTimeout(a.timer);
     this.alarms.clear();
     this.kick();
     await Promise.all(this.loops);
     this.loops = [];
-    for (const off of this.stopListening) off();
-    this.stopListening = [];
-    await Promise.all(this.signInWrites.values());
-  }
-
-  /**
-   * Records a target's sign-in in the shared history. A success wakes the work waiting on refused credentials, in
-   * every process (it is due now in the store; this process's idle workers are woken at once, the others' at their
-   * next poll).
-   */
-  private signedIn(target: string, result: SignInResult) {
-    const { db, logger } = this.opts;
-    const write = (this.signInWrites.get(target) ?? Promise.resolve())
-      .then(() => recordSignIn(db, target, result, SIGNIN_WAITING_CODES))
-      .then(
-        (woken) => {
-          if (!woken) return;
-          logger.info(
-            { target, jobs: woken },
-            "sign-in works again; work waiting on refused credentials resumes",
-          );
-          this.kick(target);
-        },
-        (err: unknown) =>
-          logger.warn({ err: loggableError(err), target }, "could not record a sign-in in the store"),
-      );
-    this.signInWrites.set(target, write);
+    await this.signIns.stop();
   }
 
   /**
@@ -195,7 +171,7 @@ export class Dispatcher {
       this.waitingFor.set(t, (this.waitingFor.get(t) ?? 0) + 1);
       this.urgent.get(t)?.abort();
       this.events.emit(SLOT_FREED, t);
-      this.events.emit(HURRY, t);
+      this.fill.hurry(t);
     }
     return new Promise((resolve) => {
       const done = () => {
@@ -251,8 +227,8 @@ export class Dispatcher {
         const slot = await this.giveWay(t);
         try {
           if (!this.running) break;
-          // Nothing to claim (or another worker claims it): the worker idles without claiming.
-          const claimed = await this.letBatchFill(t);
+          // Undefined when nothing is due: the worker idles without a claim query.
+          const claimed = await this.fill.beforeClaim(t.name, t.target.batchSize);
           if (claimed) {
             const token = `${this.workerId}:${++this.claims}`;
             try {
@@ -334,67 +310,6 @@ export class Dispatcher {
     return release;
   }
 
-  /**
-   * Before claiming a partial batch, waits until its longest-waiting job has waited `coalesceMs` (coalesce.ts), so
-   * that updates arriving one by one go out together; not while a client waits for a delivery to this target.
-   * One worker per target lets a batch fill and claims it; the others wait for that claim and then look again:
-   * several claiming together would each take a straggler that arrived just after the first claim. Resolves to the
-   * function to call once claimed, or to undefined when there is nothing to claim (that question replaces the claim
-   * query of an idle worker).
-   */
-  private async letBatchFill(t: ConfiguredTarget): Promise<(() => void) | undefined> {
-    const { coalesceMs, db } = this.opts;
-    const claimNow = () => {};
-    if (coalesceMs <= 0) return this.running ? claimNow : undefined;
-    for (;;) {
-      if (!this.running) return undefined;
-      if (this.waitingFor.has(t.name)) return claimNow;
-      const other = this.filling.get(t.name);
-      if (!other) break;
-      await other;
-    }
-    let release = () => {};
-    this.filling.set(t.name, new Promise<void>((resolve) => (release = resolve)));
-    const done = () => {
-      this.filling.delete(t.name);
-      release();
-    };
-    try {
-      for (;;) {
-        if (this.waitingFor.has(t.name)) return done;
-        const wait = this.running
-          ? coalesceWait(await dueWork(db, t.name, t.target.batchSize), {
-              windowMs: coalesceMs,
-              batchSize: t.target.batchSize,
-            })
-          : "nothing";
-        if (wait === "nothing") break;
-        if (wait <= 0) return done;
-        // Asked again after the wait: a client may now wait for the delivery, or a full batch be due.
-        await this.hurryOr(t, wait);
-      }
-    } catch (err) {
-      done();
-      throw err;
-    }
-    done();
-    return undefined;
-  }
-
-  /** Resolves after `ms`, or sooner when a client starts waiting for a delivery to `t` or the dispatcher stops. */
-  private hurryOr(t: ConfiguredTarget, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.events.off(HURRY, onHurry);
-        resolve();
-      };
-      const onHurry = (target: string) => (target === t.name || target === "*") && done();
-      const timer = setTimeout(done, ms);
-      this.events.on(HURRY, onHurry);
-    });
-  }
-
   /** Renews the claim every third of the lease until `work` settles. */
   private async withHeartbeat(token: string, work: () => Promise<void>) {
     const beat = setInterval(
@@ -466,7 +381,7 @@ export class Dispatcher {
       return { unit, facts: facts[i]!, plan, outcome };
     });
     // The sign-ins this batch made are in the store before its outcomes are decided from them.
-    await this.signInWrites.get(t.name);
+    await this.signIns.written(t.name);
     let soonest = Number.POSITIVE_INFINITY;
     const recorded = await recordOutcomes(db, t, delivered, token, this.opts.backoff, (ms) => {
       soonest = Math.min(soonest, ms);
