@@ -9,7 +9,10 @@
 // Phases, each timed until the outbox is empty:
 //   1. initial load: every user and group new to the targets;
 //   2. re-sync: every user and group delivered again with nothing changed (must write nothing);
-//   3. `--updates` users get a new title.
+//   3. `--updates` users get a new title, written together, then delivered;
+//   4. `--updates` users get another title one at a time at an IdP's pace (`--pace`, changes per second) while the
+//      dispatcher runs: calls per user, and accept → synced (p50, p95) from the outbox's own timestamps.
+// `--coalesce MS` sets SYNC_COALESCE_MS (the window that lets partial batches fill; default the configuration's).
 // Per target and phase: API calls (and per user), write calls, wall time, and the floor: calls × latency ÷
 // the requests the target may have in flight. `--baseline N` also times the seed script's one-call-per-user
 // shape against Salesforce (create + set password, sequential) on N users and extrapolates.
@@ -41,6 +44,8 @@ const { values: args } = parseArgs({
     workers: { type: "string" },
     updates: { type: "string", default: "1000" },
     baseline: { type: "string", default: "0" },
+    pace: { type: "string", default: "100" },
+    coalesce: { type: "string" },
   },
 });
 const USERS = Number(args.users);
@@ -51,6 +56,7 @@ const CONCURRENCY = Number(args.concurrency);
 const WORKERS = args.workers === undefined ? undefined : Number(args.workers);
 const OTHER_KINDS_WORKERS = 8;
 const UPDATES = Math.min(USERS, Number(args.updates));
+const PACE = Number(args.pace);
 const emulated = registeredKinds().filter((k) => k.demo);
 const kinds = ["both", "all"].includes(args.target)
   ? emulated
@@ -132,7 +138,11 @@ const store = await openDb();
 // The default poll: the dispatcher wakes itself for this process's work (a write's kick, a retry falling due), and
 // polling every 50 ms made 24 idle workers send ~1,900 claim queries per run, taking the 2 cores from the deliveries.
 const config = ConfigSchema.parse({
-  sync: { waitForDeliveryMs: 0, ...(WORKERS ? { workersPerTarget: WORKERS } : {}) },
+  sync: {
+    waitForDeliveryMs: 0,
+    ...(WORKERS ? { workersPerTarget: WORKERS } : {}),
+    ...(args.coalesce === undefined ? {} : { coalesceMs: Number(args.coalesce) }),
+  },
 });
 const bridge = await createBridge({
   config,
@@ -325,6 +335,53 @@ const updated = await phase(`${UPDATES} titles changed`, UPDATES, async () => {
   bridge.dispatcher.start();
 });
 
+// Phase 4: the same number of changes, one at a time at an IdP's pace, the dispatcher running (each write kicks it,
+// as a SCIM write does).
+const paceStarted = await store.db.query<{ now: Date }>("SELECT now() AS now");
+const paced = await phase(`${UPDATES} titles changed at ${PACE}/s`, UPDATES, async () => {
+  // Each change starts on schedule, whether or not the one before was answered (an IdP has several connections).
+  const t0 = performance.now();
+  const writes: Promise<void>[] = [];
+  for (const [i, id] of userIds.slice(0, UPDATES).entries()) {
+    const ahead = t0 + (i * 1000) / PACE - performance.now();
+    if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    writes.push(
+      bridge.directory
+        .update(
+          "User",
+          id,
+          { mutate: async (current) => ({ data: { ...current, title: `Lead Analyst ${i}` } }) },
+          {},
+        )
+        .then(() => bridge.dispatcher.kick()),
+    );
+  }
+  await Promise.all(writes);
+});
+const { rows: latencies } = await store.db.query<{ target: string; p50: number; p95: number; max: number }>(
+  `SELECT target,
+     (percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::float8 AS p50,
+     (percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))::float8 AS p95, max(ms)::float8 AS max
+   FROM (SELECT target, extract(epoch FROM finished - created) * 1000 AS ms FROM outbox
+          WHERE state = 'done' AND resource_type = 'User' AND created >= $1) j
+   GROUP BY target ORDER BY target`,
+  [paceStarted.rows[0]!.now],
+);
+const pacedReport = Object.fromEntries(
+  Object.entries(paced).map(([kind, f]) => {
+    const l = latencies.find((r) => r.target === kind);
+    return [
+      kind,
+      {
+        ...f,
+        acceptToSyncedMs: l
+          ? { p50: Math.round(l.p50), p95: Math.round(l.p95), max: Math.round(l.max) }
+          : undefined,
+      },
+    ];
+  }),
+);
+
 const { rows: states } = await store.db.query<{ target: string; state: string; n: number }>(
   "SELECT target, state, count(*)::int AS n FROM links GROUP BY target, state ORDER BY 1, 2",
 );
@@ -351,6 +408,12 @@ const report = {
   initialLoad: initial,
   resyncUnchanged: resync,
   titleUpdates: { users: UPDATES, ...updated },
+  titleUpdatesPaced: {
+    users: UPDATES,
+    perSecond: PACE,
+    coalesceMs: config.sync.coalesceMs,
+    ...pacedReport,
+  },
   links: states.map((s) => `${s.target} ${s.state}: ${s.n}`),
   ...(baseline
     ? {

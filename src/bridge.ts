@@ -11,7 +11,7 @@ import { AuthFailureLimiter, type NamedToken } from "./http/auth.ts";
 import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
 import { CredentialSet, ScimAuth } from "./http/scim-auth/index.ts";
-import { protectServer } from "./http/server.ts";
+import { closeGracefully, protectServer } from "./http/server.ts";
 import { targetHealth } from "./http/target-health.ts";
 import { bridgeSchemaSet } from "./schemas.ts";
 import { type Db, linksFor, openStore } from "./store/index.ts";
@@ -117,6 +117,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       metrics: createSyncMetrics(metrics.registry, db),
       foreground,
       yieldMs: s.yieldMs,
+      coalesceMs: s.coalesceMs,
     });
 
     // One cache of target health checks for the admin API and the console.
@@ -230,12 +231,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       stop() {
         stopping ??= (async () => {
           if (server) {
-            const srv = server;
-            const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
-            srv.closeIdleConnections();
-            const timer = setTimeout(() => srv.closeAllConnections(), config.shutdownTimeoutMs);
-            await closed;
-            clearTimeout(timer);
+            await closeGracefully(server, config.shutdownTimeoutMs);
           }
           for (const timer of kicks.values()) clearTimeout(timer);
           await scheduler?.stop();

@@ -53,6 +53,8 @@ export const DELIVERY_ERRORS = {
   TARGET_RATE_LIMITED: "the target answered 429; retried after its Retry-After",
   TARGET_CREDENTIALS_REJECTED:
     "the target refused the bridge's credentials (the vendor's code is in the message); work waits, the target shows unhealthy",
+  TARGET_SIGNIN_REFUSED:
+    "the target refused a sign-in with credentials that worked lately; retried with the usual backoff, and parked as TARGET_CREDENTIALS_REJECTED only when refusals go on",
   TARGET_SESSION_LOST:
     "the target ended a session right after a fresh sign-in (another process signing in with the same credentials)",
   TARGET_ERROR:

@@ -74,6 +74,11 @@ export const ConfigSchema = z.object({
        * each turn while the burst lasts (up to 8×), so an IdP's burst is not slowed by deliveries (0: never give way).
        */
       yieldMs: z.coerce.number().int().min(0).max(60_000).default(1_000),
+      /**
+       * A worker about to claim a partial batch lets it fill until its longest-waiting job has waited this long, so
+       * updates arriving one by one share calls (0: claim at once). Never applies while a client waits for a delivery.
+       */
+      coalesceMs: z.coerce.number().int().min(0).max(250).default(250),
       breaker: z
         .object({
           windowMinutes: z.coerce.number().positive().default(60),
@@ -129,6 +134,7 @@ export const ENV_KEYS: Record<string, readonly string[]> = {
   SYNC_LEASE_MS: ["sync", "leaseMs"],
   SYNC_WORKERS_PER_TARGET: ["sync", "workersPerTarget"],
   SYNC_YIELD_MS: ["sync", "yieldMs"],
+  SYNC_COALESCE_MS: ["sync", "coalesceMs"],
   BREAKER_WINDOW_MINUTES: ["sync", "breaker", "windowMinutes"],
   BREAKER_MAX_DEPROVISIONS: ["sync", "breaker", "maxDeprovisions"],
   BREAKER_MAX_PERCENT: ["sync", "breaker", "maxPercent"],

@@ -12,6 +12,7 @@ export {
   type Tx,
 } from "./db.ts";
 export * from "./delivery.ts";
+export * from "./due-work.ts";
 export type { FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
 export * from "./limits.ts";
 export * from "./links.ts";
@@ -24,4 +25,5 @@ export * from "./outbox.ts";
 export * from "./reconcile.ts";
 export * from "./resources.ts";
 export * from "./signing-keys.ts";
+export * from "./signins.ts";
 export * from "./views.ts";

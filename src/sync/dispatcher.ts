@@ -10,6 +10,7 @@ import {
   type ClaimedUnit,
   claimUnits,
   type Db,
+  dueWork,
   extendClaims,
   type ResourceSchema,
   stillClaimed,
@@ -21,6 +22,7 @@ import {
   hasPreflight,
   type Outcome,
 } from "../targets/target.ts";
+import { BatchFill } from "./coalesce.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { gatherFacts } from "./facts.ts";
 import {
@@ -35,6 +37,7 @@ import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
+import { SignInHistoryWriter } from "./signin-history.ts";
 
 /** Batches a target runs at once when neither the configuration nor the target says. */
 const DEFAULT_WORKERS = 2;
@@ -66,6 +69,8 @@ export interface DispatcherOptions {
   foreground?: ForegroundLoad;
   /** While SCIM requests are in flight, each target claims at most one batch per this many ms (0: never yield). */
   yieldMs?: number;
+  /** How long a partial batch may wait to fill, counted from when its oldest job became due (0: never; coalesce.ts). */
+  coalesceMs?: number;
 }
 
 export class Dispatcher {
@@ -88,6 +93,10 @@ export class Dispatcher {
   private readonly waitingFor = new Map<string, number>();
   /** Per target: a wake-up for the soonest retry this process put back (a group waiting for its members). */
   private readonly alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** The short wait that lets a partial batch fill before it is claimed (coalesce.ts). */
+  private readonly fill: BatchFill;
+  /** The targets' sign-ins, written to the store's shared history (a batch awaits them before recording). */
+  private readonly signIns: SignInHistoryWriter;
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -97,9 +106,16 @@ export class Dispatcher {
       pollMs: 1_000,
       leaseMs: 30_000,
       yieldMs: 1_000,
+      coalesceMs: 0,
       ...opts,
     };
     this.events.setMaxListeners(0);
+    this.fill = new BatchFill(this.opts.coalesceMs, (target, limit) => dueWork(this.opts.db, target, limit), {
+      running: () => this.running,
+      waitedFor: (target) => this.waitingFor.has(target),
+    });
+    // A success wakes this process's idle workers at once (the store makes the work due for the others).
+    this.signIns = new SignInHistoryWriter(this.opts.db, this.opts.logger, (target) => this.kick(target));
   }
 
   get targets() {
@@ -109,6 +125,7 @@ export class Dispatcher {
   start() {
     if (this.running) return;
     this.running = true;
+    this.signIns.listen(this.opts.targets);
     for (const t of this.opts.targets) {
       const workers = this.opts.workersPerTarget ?? t.target.workers ?? DEFAULT_WORKERS;
       for (let i = 0; i < workers; i++) this.loops.push(this.loop(t, i));
@@ -120,11 +137,13 @@ export class Dispatcher {
     this.running = false;
     for (const u of this.urgent.values()) u.abort();
     this.events.emit(SLOT_FREED, "*");
+    this.fill.hurry("*");
     for (const a of this.alarms.values()) clearTimeout(a.timer);
     this.alarms.clear();
     this.kick();
     await Promise.all(this.loops);
     this.loops = [];
+    await this.signIns.stop();
   }
 
   /**
@@ -152,6 +171,7 @@ export class Dispatcher {
       this.waitingFor.set(t, (this.waitingFor.get(t) ?? 0) + 1);
       this.urgent.get(t)?.abort();
       this.events.emit(SLOT_FREED, t);
+      this.fill.hurry(t);
     }
     return new Promise((resolve) => {
       const done = () => {
@@ -207,9 +227,17 @@ export class Dispatcher {
         const slot = await this.giveWay(t);
         try {
           if (!this.running) break;
-          const token = `${this.workerId}:${++this.claims}`;
-          units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
-          if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
+          // Undefined when nothing is due: the worker idles without a claim query.
+          const claimed = await this.fill.beforeClaim(t.name, t.target.batchSize);
+          if (claimed) {
+            const token = `${this.workerId}:${++this.claims}`;
+            try {
+              units = await claimUnits(this.opts.db, t.name, t.target.batchSize, token, this.opts.leaseMs);
+            } finally {
+              claimed();
+            }
+            if (units.length) await this.withHeartbeat(token, () => this.runBatch(t, units, token));
+          }
         } finally {
           slot?.();
         }
@@ -352,6 +380,8 @@ export class Dispatcher {
       const outcome = plan.kind === "apply" ? outcomes[next++]! : plan.outcome;
       return { unit, facts: facts[i]!, plan, outcome };
     });
+    // The sign-ins this batch made are in the store before its outcomes are decided from them.
+    await this.signIns.written(t.name);
     let soonest = Number.POSITIVE_INFINITY;
     const recorded = await recordOutcomes(db, t, delivered, token, this.opts.backoff, (ms) => {
       soonest = Math.min(soonest, ms);

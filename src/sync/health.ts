@@ -15,7 +15,7 @@ export async function credentialsParked(q: Queryable): Promise<Map<string, Check
       check: "credentials",
       ok: false,
       detail: `${p.jobs} job(s) parked: the target refused the bridge's credentials (${p.message ?? CODE})`,
-      fix: `fix the target's auth settings (token, secret, client id, user); parked work is retried every ${CREDENTIALS_RETRY_MS / 60_000} minutes and resumes by itself once sign-in works`,
+      fix: `fix the target's auth settings (token, secret, client id, user); parked work is retried every ${CREDENTIALS_RETRY_MS / 60_000} minutes and resumes at once when a sign-in works`,
     });
   }
   return out;

@@ -17,6 +17,7 @@ import {
   recordLinks,
   refusedSince,
   retryJobs,
+  signInHistory,
   stillClaimed,
   type TargetAuditEntry,
   WAKE_GROUPS_MS,
@@ -79,6 +80,10 @@ export async function recordOutcomes(
     /** Pre-flight refusals, audited as a write's are (target.preflight, with the fields to fix). */
     const refusals: TargetAuditEntry[] = [];
     const membershipChanged: string[] = [];
+    // Whether a refused sign-in parks the work depends on how the target's sign-ins went lately, in every process.
+    const signIns = recorded.some((d) => d.outcome.status === "retry" && d.outcome.blocked === "credentials")
+      ? await signInHistory(tx, t.name)
+      : undefined;
     for (const d of recorded) {
       const { unit, plan, outcome: o } = d;
       const ids = unit.jobs.map((j) => j.id);
@@ -91,6 +96,7 @@ export async function recordOutcomes(
       const next = early ?? o;
       const decision = nextJobState(next, head.attempts, backoff, {
         waiting: (plan.kind === "skip" && !!plan.waiting) || !!created,
+        ...(signIns ? { signIns } : {}),
       });
       // Any other recorded attempt of the group may have sent members: the "created empty" mark goes.
       const unmark =
@@ -119,7 +125,12 @@ export async function recordOutcomes(
         } else links.push({ ...base, state: "synced", targetId });
         continue;
       }
-      const code = next.status === "done" ? "" : next.code;
+      const code =
+        decision.state === "pending" && decision.code
+          ? decision.code
+          : next.status === "done"
+            ? ""
+            : next.code;
       // An engine message ("Cannot read properties of undefined") describes a bug of ours or a library's, not the
       // target's answer: it is logged by the dispatcher, and shown to SCIM clients and admins as what it is.
       const raw = next.status === "done" ? "" : next.message;

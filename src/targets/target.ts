@@ -1,6 +1,7 @@
 // The contract between the dispatcher and a provisioning target (Tableau site, Salesforce org, ...).
 // A target declares what it can do by what it implements; the dispatcher never branches on a target's kind.
 import type { BridgeCode, OutcomeCode } from "./codes.ts";
+import type { SignIns } from "./shared/signins.ts";
 
 /** A user as the bridge wants it to be in every target: the SCIM body plus what targets derive fields from. */
 export interface DesiredUser {
@@ -133,6 +134,13 @@ export interface Target {
    * membership change queues no work for the members' accounts here (the group's own job carries the membership).
    */
   readonly usesGroups?: boolean;
+
+  /**
+   * A target that signs in (opens sessions or fetches tokens with its credentials) reports each sign-in here: the
+   * bridge keeps a history shared by every process, so that one refusal among successes does not park the work, and
+   * a success anywhere wakes the work parked on refused credentials.
+   */
+  readonly signIns?: SignIns;
 
   /** Group operations reach only a `GroupTarget` (the outbox queues none for any other target). */
   apply(ops: Operation[]): Promise<Outcome[]>;

@@ -27,8 +27,10 @@ export async function startTestBridge(opts: {
   config?: Record<string, unknown>;
   backend?: Backend;
   foreground?: ForegroundLoad;
+  /** Another bridge's store, shared as several processes share one PostgreSQL (left open by stop). */
+  store?: TestDb;
 }): Promise<TestBridge> {
-  const store = await openTestDb(opts.backend);
+  const store = opts.store ?? (await openTestDb(opts.backend));
   const logs: string[] = [];
   const logger = pino(
     { level: "debug" },
@@ -45,6 +47,8 @@ export async function startTestBridge(opts: {
       backoffBaseMs: 20,
       backoffMaxMs: 200,
       waitForDeliveryMs: 3000,
+      // Each delivery at once (coalesce-updates.test.ts turns the window on).
+      coalesceMs: 0,
       ...(opts.config?.sync as object),
     },
     ...opts.config,
@@ -69,7 +73,7 @@ export async function startTestBridge(opts: {
     url,
     async stop() {
       await bridge.stop();
-      await store.close();
+      if (!opts.store) await store.close();
     },
   };
 }

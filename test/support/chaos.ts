@@ -1,7 +1,8 @@
 // The chaos scenario of issue #10, shared by test/sync/chaos.test.ts (CI size) and bench/chaos.ts (larger): both
 // emulators behind our fault proxy, two bridge processes on one PostgreSQL schema, a load of creates, updates,
 // deactivations, reactivations, deletes and group changes under faults, one process SIGKILLed mid-load, then
-// faults off. The outcome is read back through the emulators' own REST APIs and compared with the store.
+// faults off. Sessions end now and then and the sign-in after each is refused once (refuseSomeSignIns). The outcome
+// is read back through the emulators' own REST APIs and compared with the store.
 import {
   type RunningSalesforceEmulator,
   salesforceEmulatorTargetConfig,
@@ -81,6 +82,26 @@ async function findId(url: string, type: "Users" | "Groups", attr: string, value
   return found?.id;
 }
 
+/** How many sessions end during the load, per target, each followed by a sign-in that is refused once. */
+const SIGN_IN_REFUSALS = 4;
+
+/**
+ * Sessions end now and then during the load (every so many calls), and the sign-in after each is refused once while
+ * the same credentials keep signing in fine: as in issue #26, where one refused Tableau sign-in parked 7 jobs for 5
+ * minutes. Scripted faults come before the random ones and stop with them.
+ */
+function refuseSomeSignIns(tproxy: FaultProxy, sproxy: FaultProxy) {
+  const tableauSignIn = { method: "POST", path: /\/auth\/signin$/ };
+  const salesforceToken = { method: "POST", path: /\/services\/oauth2\/token$/ };
+  for (let i = 0; i < SIGN_IN_REFUSALS; i++) {
+    tproxy.once({ path: /\/sites\/[^/]+\// }, "401-tableau", 1, 25);
+    sproxy.once({ path: /\/services\/data\// }, "401-salesforce-session", 1, 10);
+    // The two processes' first sign-ins work; then every other sign-in is refused.
+    tproxy.once(tableauSignIn, "401-tableau-signin", 1, i === 0 ? 2 : 1);
+    sproxy.once(salesforceToken, "400-salesforce-token", 1, i === 0 ? 2 : 1);
+  }
+}
+
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const log = opts.log ?? (() => {});
   let store: TestDb | undefined;
@@ -135,6 +156,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     tproxy.random(opts.faultRate);
     sproxy.random(opts.faultRate);
+    refuseSomeSignIns(tproxy, sproxy);
     log(
       `faults on (${Math.round(opts.faultRate * 100)}% of target calls), ${opts.users} users, ${opts.groups} groups`,
     );

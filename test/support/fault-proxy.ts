@@ -20,7 +20,13 @@ export type Fault =
   | "429-date"
   | "slow"
   /** A Tableau session ended (401002), as when another process signs in with the same PAT. */
-  | "401-tableau";
+  | "401-tableau"
+  /** Tableau refuses a sign-in (401001), as an overloaded identity service or a proxy may do once. */
+  | "401-tableau-signin"
+  /** Salesforce's token endpoint refuses a login (400 invalid_grant). */
+  | "400-salesforce-token"
+  /** A Salesforce session ended (401 INVALID_SESSION_ID): jsforce logs in again. */
+  | "401-salesforce-session";
 
 export const RANDOM_FAULTS: Fault[] = [
   "reset-before",
@@ -145,6 +151,23 @@ export async function startFaultProxy(upstream: string, opts: { slowMs?: number 
           .end(
             '{"error":{"code":"401002","summary":"Unauthorized Access","detail":"Invalid authentication credentials were provided."}}',
           );
+        return;
+      case "401-tableau-signin":
+        res
+          .writeHead(401, { "content-type": "application/json" })
+          .end(
+            '{"error":{"code":"401001","summary":"Signin Error","detail":"Error signing in to Tableau Server"}}',
+          );
+        return;
+      case "400-salesforce-token":
+        res
+          .writeHead(400, { "content-type": "application/json" })
+          .end('{"error":"invalid_grant","error_description":"authentication failure"}');
+        return;
+      case "401-salesforce-session":
+        res
+          .writeHead(401, { "content-type": "application/json" })
+          .end('[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]');
         return;
       case "slow":
         await new Promise((r) => setTimeout(r, opts.slowMs ?? 300));

@@ -27,8 +27,9 @@ export function schemaUrl(url: string, schema: string): string {
   return u.toString();
 }
 
+/** Without `databaseUrl` the process keeps its store in embedded PGlite in its own data directory. */
 export async function spawnBridge(opts: {
-  databaseUrl: string;
+  databaseUrl?: string;
   config: Record<string, unknown>;
   env?: Record<string, string>;
   token: string;
@@ -36,12 +37,13 @@ export async function spawnBridge(opts: {
   const dir = mkdtempSync(join(tmpdir(), "bridge-proc-"));
   const file = join(dir, "bridge.yaml");
   writeFileSync(file, stringify(opts.config));
+  const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
   const child = spawn(BIN, ["serve"], {
     env: {
-      ...process.env,
+      ...parentEnv,
       PORT: "0",
       DATA_DIR: dir,
-      DATABASE_URL: opts.databaseUrl,
+      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
       BRIDGE_CONFIG: file,
       SCIM_BEARER_TOKEN: opts.token,
       DEMO: "false",

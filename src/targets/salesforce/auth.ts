@@ -5,6 +5,7 @@ import { sign } from "node:crypto";
 import jsforce from "jsforce";
 import { type HttpAnswer, httpExchange, NoAnswer, redirectAdvice } from "../shared/http.ts";
 import { parseRetryAfter } from "../shared/retry.ts";
+import { SignIns } from "../shared/signins.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 
 type Connection = InstanceType<typeof jsforce.Connection>;
@@ -168,6 +169,8 @@ export interface SalesforceSession {
   readonly logins: number;
   /** Why the last re-login failed: jsforce replaces it with a bare "Unable to refresh session" Error. */
   readonly lastRefreshError: unknown;
+  /** Each login's result, for the bridge's shared sign-in history. */
+  readonly signIns: SignIns;
 }
 
 export function createSession(
@@ -177,9 +180,17 @@ export function createSession(
   let logins = 0;
   let loggedIn: Promise<void> | undefined;
   let lastRefreshError: unknown;
+  const signIns = new SignIns();
   const authorize = async (conn: Connection) => {
     logins++;
-    const token = await requestToken(config);
+    let token: TokenAnswer;
+    try {
+      token = await requestToken(config);
+    } catch (e) {
+      if (e instanceof SalesforceAuthError) signIns.failed(e.status);
+      throw e;
+    }
+    signIns.report("ok");
     conn.accessToken = token.access_token;
     conn.instanceUrl = token.instance_url;
     if (token.id) {
@@ -209,6 +220,7 @@ export function createSession(
   });
   return {
     conn,
+    signIns,
     get logins() {
       return logins;
     },

@@ -99,6 +99,7 @@ export function createSalesforceTarget(
     name: config.name,
     kind: "salesforce",
     batchSize: config.batchSize,
+    signIns: client.session.signIns,
     get apiCalls() {
       return client.calls;
     },

@@ -1,6 +1,7 @@
 // HTTP to the peer's SCIM API: bearer or OAuth client-credentials auth, JSON bodies, a timeout per call. The
 // client never decides what an answer means for a job; see outcome.ts.
 import { type HttpAnswer, httpExchange, redirectAdvice } from "../shared/http.ts";
+import { SignIns } from "../shared/signins.ts";
 import type { ScimTargetConfig } from "./config.ts";
 
 export const SCIM_JSON = "application/scim+json";
@@ -34,6 +35,8 @@ export class ScimClient {
   private pendingToken: Promise<Token> | undefined;
   /** Calls sent, for diagnostics and tests (Bulk counts once). */
   calls = 0;
+  /** Each token request's result (OAuth client credentials), for the bridge's shared sign-in history. */
+  readonly signIns = new SignIns();
 
   private readonly config: ScimTargetConfig;
   constructor(config: ScimTargetConfig) {
@@ -128,6 +131,7 @@ export class ScimClient {
       // Not JSON: the status says what happened.
     }
     if (!res.ok || typeof json.access_token !== "string") {
+      this.signIns.failed(res.status);
       throw new TokenRefused(
         res.status,
         redirectAdvice(res.status, res.headers, `The token endpoint ${cc.tokenUrl}`, "tokenUrl") ??
@@ -136,6 +140,7 @@ export class ScimClient {
             (typeof json.error_description === "string" ? `: ${json.error_description}` : ""),
       );
     }
+    this.signIns.report("ok");
     const lifetimeS = typeof json.expires_in === "number" ? json.expires_in : 3600;
     return { value: json.access_token, renewAt: Date.now() + Math.max(0, lifetimeS - 60) * 1000 };
   }

@@ -124,6 +124,7 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     kind: "scim",
     batchSize: config.batchSize,
     client,
+    signIns: client.signIns,
     async apply(ops) {
       // Reads (correlation, current state) one by one, then the writes together: Bulk needs them in one request.
       const plans = await planAll(ops.map((op) => ({ op, plan: () => plan(op) })));

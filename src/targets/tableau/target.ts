@@ -166,6 +166,7 @@ export function createTableauTarget(
     // 10,000 users at concurrency 8: 8 workers 6.5 s, 16 workers 4.8 s, 24 workers 3.8 s; floor 2.2 s).
     workers: Math.min(64, 3 * config.concurrency),
     client,
+    signIns: client.auth.results,
     apply,
     check: () => checkTableau(ctx),
     listUsers: () => listUsers(ctx),

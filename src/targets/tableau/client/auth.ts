@@ -7,6 +7,7 @@
 // kills the others' sessions and they keep evicting each other. A connected app (JWT) has no such
 // limit, since every JWT sign-in opens an independent session: use JWT when several processes run.
 import { createHmac, randomUUID } from "node:crypto";
+import { SignIns } from "../../shared/signins.ts";
 import type { TableauTargetConfig } from "../config.ts";
 import { TableauError } from "./errors.ts";
 
@@ -49,6 +50,8 @@ export function connectedAppJwt(
 export class TableauAuth {
   /** Sign-ins performed by this target (for logs and tests). */
   signIns = 0;
+  /** Each sign-in's result, for the bridge's shared sign-in history. */
+  readonly results = new SignIns();
   readonly method: "pat" | "jwt";
   private readonly auth: TableauAuthConfig;
   private readonly site: string;
@@ -110,11 +113,15 @@ export class TableauAuth {
         if (!c?.token || !c.site?.id) throw new Error("Tableau's sign-in answer has no token or site id");
         const s: TableauSession = { token: c.token, siteId: c.site.id, userId: c.user?.id ?? "" };
         if (this.current === p) this.currentToken = s.token;
+        this.results.report("ok");
         return s;
       },
       (e: unknown) => {
         // A refusal here is about the credentials, not about any one operation.
-        if (e instanceof TableauError) e.phase = "signin";
+        if (e instanceof TableauError) {
+          e.phase = "signin";
+          this.results.failed(e.status);
+        }
         throw e;
       },
     );
