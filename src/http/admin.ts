@@ -170,8 +170,6 @@ export function adminRouter(opts: AdminOptions): Router {
 
   router.post("/targets/:name/release", async (req, res) => {
     const name = String(req.params.name);
-    if (!opts.targets.some((t) => t.name === name))
-      throw new BridgeError("SCIM_NOT_FOUND", `No target named ${name}`);
     const ids = Array.isArray(req.body?.ids) ? (req.body.ids as unknown[]).map(Number) : undefined;
     if (ids?.some((id) => !Number.isSafeInteger(id))) {
       throw new BridgeError(

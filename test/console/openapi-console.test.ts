@@ -186,9 +186,9 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
 
   it("pages and filters the audit log, and answers bad filters with a page that says what to fix", async () => {
     const all = await get("/console/audit", "/console/audit");
-    expect(all.text).toContain("console.release");
+    expect(all.text).toContain("operator.release");
     const mine = await get("/console/audit", "/console/audit?actor=admin");
-    expect(mine.text).toContain("console.retry");
+    expect(mine.text).toContain("operator.retry");
     expect(mine.text).not.toContain("scim.user.create");
     const failed = await get(
       "/console/audit",
