@@ -2,6 +2,7 @@
 // can switch off. Tokens are compared as SHA-256 digests in constant time, so a config file may hold only the hash.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
+import type { Logger } from "pino";
 import type { Counter } from "prom-client";
 import type { AdminTokenConfig } from "../config/operator-auth.ts";
 import { BridgeError } from "../errors.ts";
@@ -54,10 +55,13 @@ export function adminAuth(opts: AdminAuthOptions): RequestHandler {
     const cred = m ? matchAdminToken(opts.credentials(), m[1]!) : undefined;
     if (!cred) {
       const wait = opts.limiter?.fail(clientAddress(req));
-      opts.failures?.inc({
-        door: "admin",
-        reason: wait !== undefined ? "rate-limited" : m ? "invalid-token" : "missing",
-      });
+      const reason = wait !== undefined ? "rate-limited" : m ? "invalid-token" : "missing";
+      opts.failures?.inc({ door: "admin", reason });
+      // Never the presented token: the door, the reason and where it came from.
+      (res.locals.logger as Logger | undefined)?.warn(
+        { door: "admin", reason, source: clientAddress(req) },
+        "authentication refused",
+      );
       if (wait !== undefined)
         return next(
           new BridgeError(

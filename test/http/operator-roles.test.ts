@@ -141,5 +141,9 @@ describe.each([
     expect(metrics).toMatch(/scim_bridge_auth_failures_total\{door="admin",reason="missing"\} 1/);
     expect(metrics).toMatch(/scim_bridge_auth_failures_total\{door="console",reason="invalid-token"\} [1-9]/);
     expect(metrics).not.toContain("wrong-token");
+    const refusals = t.logs.filter((l) => l.includes("refused")).join("\n");
+    expect(refusals).toContain('"door":"admin","reason":"invalid-token"');
+    expect(refusals).toContain('"door":"console","method":"token","reason":"invalid-token"');
+    expect(t.logs.join("\n")).not.toContain("wrong-token");
   });
 });

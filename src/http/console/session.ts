@@ -4,6 +4,7 @@
 // CSRF token. Sign-in, sign-out and refused sign-ins are audited.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Logger } from "pino";
 import type { Counter } from "prom-client";
 import {
   type ConsoleSessionKind,
@@ -124,6 +125,11 @@ export function consoleSessions(opts: SessionOptions) {
     who?: Partial<SignedIn>,
   ) {
     opts.failures?.inc({ door: "console", reason });
+    // Never the presented token: the door, the reason and where it came from.
+    (res.locals.logger as Logger | undefined)?.warn(
+      { door: "console", method: how, reason, source: clientAddress(req) },
+      "sign-in refused",
+    );
     await writeAudit(opts.db, [
       {
         requestId: res.locals.requestId,
