@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConfigError, loadConfig } from "../../src/config/index.ts";
 import { roleFromClaim } from "../../src/http/console/oidc.ts";
+import { listAudit } from "../../src/store/index.ts";
 import { ADMIN_TOKEN, startTestBridge, type TestBridge } from "../support/bridge.ts";
 
 const ROLES = { viewer: ["v", "shared"], operator: ["o"], admin: ["a"] };
@@ -145,5 +146,65 @@ describe.each([
     expect(refusals).toContain('"door":"admin","reason":"invalid-token"');
     expect(refusals).toContain('"door":"console","method":"token","reason":"invalid-token"');
     expect(t.logs.join("\n")).not.toContain("wrong-token");
+  });
+});
+
+describe("refused IdP sign-ins are pages that say why, audited and counted", () => {
+  let t: TestBridge;
+  beforeAll(async () => {
+    // An issuer nothing answers at: the refusals below happen before or without it.
+    t = await startTestBridge({
+      targets: [],
+      config: {
+        auth: {
+          console: {
+            oidc: { issuer: "http://127.0.0.1:9/", clientId: "console", roles: { viewer: ["v"] } },
+          },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it.each([
+    [
+      "the IdP's error",
+      "?error=access_denied&error_description=User%20cancelled",
+      401,
+      "idp-refused",
+      "access_denied: User cancelled",
+    ],
+    [
+      "an answer to a sign-in not started here",
+      "?code=abc&state=forged",
+      401,
+      "state-mismatch",
+      "does not belong to a sign-in started here",
+    ],
+  ])("%s", async (_name, query, status, reason, text) => {
+    const res = await t.request.get(`/console/oidc/callback${query}`);
+    expect(res.status).toBe(status);
+    expect(res.text).toContain(text);
+    const rows = await listAudit(t.store.db, { limit: 5 });
+    expect(rows[0]).toMatchObject({
+      action: "console.sign-in",
+      outcome: "refused",
+      detail: { method: "oidc", reason },
+    });
+    const metrics = (await t.request.get("/metrics")).text;
+    expect(metrics).toContain(`scim_bridge_auth_failures_total{door="console",reason="${reason}"} 1`);
+  });
+
+  it("says so when the IdP cannot be reached", async () => {
+    const res = await t.request.get("/console/oidc/start");
+    expect(res.status).toBe(503);
+    expect(res.text).toContain("cannot be reached");
+    expect((await listAudit(t.store.db, { limit: 1 }))[0]).toMatchObject({
+      action: "console.sign-in",
+      outcome: "refused",
+      detail: { reason: "idp-unreachable" },
+    });
   });
 });

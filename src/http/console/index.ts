@@ -111,7 +111,13 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   });
   if (oidc) {
     router.get("/oidc/start", async (req, res) => {
-      await oidc.start(req, res, nextPath(req.query.next));
+      try {
+        await oidc.start(req, res, nextPath(req.query.next));
+      } catch {
+        const message = `The sign-in service (${opts.oidc?.issuer}) cannot be reached or did not answer its discovery document; try again, or use the break-glass admin token.`;
+        await sessions.refused(req, res, "oidc", "idp-unreachable", message);
+        page(res, signInPage(choices(), message, nextPath(req.query.next), 503));
+      }
     });
     router.get("/oidc/callback", async (req, res) => {
       const { result, next } = await oidc.callback(req, res);
