@@ -98,7 +98,7 @@ describeInBrowser("console: operators sign in through the IdP (OpenID Connect)",
     const { page } = b;
     await signInAs(page, "vera");
     await page.waitForURL(`${t.url}/console/work`);
-    await expect.poll(() => page.locator("header").textContent()).toContain("vera@example.com");
+    await expect.poll(() => page.locator("header").textContent()).toContain("vera@example.com (viewer)");
     // The held deprovisions are shown, without the means to release them.
     await expect
       .poll(() => page.getByRole("table", { name: "Held deprovisions for accounts" }).count())

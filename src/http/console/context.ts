@@ -27,7 +27,7 @@ export function sendPage(res: Response, page: Omit<Page, "actor" | "csrf" | "fla
   res
     .type("html")
     .setHeader("Cache-Control", "no-store")
-    .send(layout({ ...page, actor: s.actor, csrf: s.csrf, flash: s.flash }));
+    .send(layout({ ...page, actor: `${s.actor} (${s.role})`, csrf: s.csrf, flash: s.flash }));
 }
 
 /** Answers a live region's poll with just its content. */
