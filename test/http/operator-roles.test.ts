@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminToken } from "../../src/cli/running-server.ts";
 import { type ConfigError, loadConfig } from "../../src/config/index.ts";
 import { roleFromClaim } from "../../src/http/console/oidc.ts";
 import { listAudit } from "../../src/store/index.ts";
@@ -45,6 +46,17 @@ describe("operator sign-in configuration", () => {
       clientSecret: "secret",
       roleClaim: "groups",
     });
+  });
+
+  it("gives the CLI a named token that may act when the break-glass token is off", () => {
+    const tokens = [
+      { name: "dashboards", token: "viewer-token-0123456789", role: "viewer" },
+      { name: "runbook", token: "operator-token-0123456789", role: "operator" },
+    ];
+    const env = { ADMIN_TOKEN: "break-glass-token-0123456789" };
+    expect(adminToken(loadConfigWith(env, { auth: { admin: { tokens } } }))).toBe(env.ADMIN_TOKEN);
+    const off = loadConfigWith({ ...env, ADMIN_BREAK_GLASS: "false" }, { auth: { admin: { tokens } } });
+    expect(adminToken(off)).toBe("operator-token-0123456789");
   });
 
   it.each([
