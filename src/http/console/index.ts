@@ -120,7 +120,10 @@ export function consoleRouter(opts: ConsoleOptions): Router {
       }
     });
     router.get("/oidc/callback", async (req, res) => {
-      const { result, next } = await oidc.callback(req, res);
+      const answer = await oidc.callback(req, res);
+      const { result } = answer;
+      // Checked again: the pending cookie is ours, but a path is only ever followed after checking it.
+      const next = nextPath(answer.next);
       if ("refused" in result) {
         await sessions.refused(req, res, "oidc", result.reason, result.refused, result.who);
         page(res, signInPage(choices(), result.refused, next, result.reason === "no-role" ? 403 : 401));
