@@ -1,4 +1,6 @@
-// The admin API (/admin, its own token): targets and their health, the queue, jobs, held deprovisions, audit.
+// The admin API (/admin, its own tokens, each with a role): targets and their health, the queue, jobs, held
+// deprovisions, audit. Its POSTs are thin doors over the operator actions (src/sync/actions), which check the
+// role and write the audit row.
 import express, { Router } from "express";
 import type { Counter } from "prom-client";
 import type { Directory } from "../directory/index.ts";
@@ -196,8 +198,9 @@ export function adminRouter(opts: AdminOptions): Router {
 }
 
 /**
- * Reconcile and import on the admin API, mounted through `extend`: POST /reconcile {target, apply},
- * POST /import {from, apply, includeInactive}, and GET /deliveries?since=&target= for what they queued.
+ * Reconcile, import and provision now on the admin API, mounted through `extend` (they need the sync
+ * dependencies): POST /reconcile {target, apply}, POST /import {from, apply, includeInactive},
+ * POST /resources/:id/provision {target, type}, and GET /deliveries?since=&target= for what they queued.
  * Each answer carries `mark`, the first outbox job id the call could have queued, for /deliveries.
  */
 export function reconcileAdminRoutes(router: Router, deps: ActionDeps) {
