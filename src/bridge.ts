@@ -10,7 +10,8 @@ import { createApp } from "./http/app.ts";
 import { AuthFailureLimiter, type NamedToken } from "./http/auth.ts";
 import { consoleRouter } from "./http/console/index.ts";
 import { createHttpMetrics } from "./http/metrics.ts";
-import { CredentialSet, ScimAuth } from "./http/scim-auth/index.ts";
+import { adminCredentials } from "./http/operator-auth.ts";
+import { authFailureCounter, CredentialSet, ScimAuth } from "./http/scim-auth/index.ts";
 import { closeGracefully, protectServer } from "./http/server.ts";
 import { targetHealth } from "./http/target-health.ts";
 import { bridgeSchemaSet } from "./schemas.ts";
@@ -32,6 +33,7 @@ export interface BridgeOptions {
   /** Target configs (file + environment shorthands + demo emulators), already gathered. */
   targetConfigs: Record<string, unknown>[];
   tokens: NamedToken[];
+  /** The break-glass admin token(s), role admin; ignored when config.auth.admin.breakGlass is false. */
   adminTokens: NamedToken[];
   /** An already open store (tests); otherwise opened from the config. */
   db?: Db;
@@ -123,6 +125,16 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     // One cache of target health checks for the admin API and the console.
     const health = targetHealth(db);
     const authLimiter = new AuthFailureLimiter(config.rateLimit.authFailuresPerMinute);
+    const authFailures = authFailureCounter(metrics.registry);
+    // Named admin tokens carry their role; the break-glass token is an admin unless configuration switches it off.
+    const adminCreds = adminCredentials(
+      config.auth.admin.tokens,
+      config.auth.admin.breakGlass ? opts.adminTokens : [],
+    );
+    const actionDeps = {
+      ...syncDeps({ db, directory, targets, dispatcher }, config),
+      deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
+    };
     // Nobody waits for this delivery: one wake-up per target per KICK_DELAY_MS, so an IdP's burst of writes makes
     // a few large batches instead of a claim transaction per write per worker.
     const kicks = new Map<string, NodeJS.Timeout>();
@@ -181,25 +193,25 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
           adminRouter({
             directory,
             targets,
-            tokens: () => opts.adminTokens,
+            credentials: () => adminCreds,
             authLimiter,
+            authFailures,
             kick: (t) => dispatcher.kick(t),
             health,
-            extend: (router) =>
-              reconcileAdminRoutes(router, {
-                ...syncDeps({ db, directory, targets, dispatcher }, config),
-                deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
-              }),
+            extend: (router) => reconcileAdminRoutes(router, actionDeps),
           }),
         );
         a.use(
           "/console",
           consoleRouter({
-            sync: syncDeps({ db, directory, targets, dispatcher }, config),
+            sync: actionDeps,
             health,
             waitForAttempt: (id, names, ms) => dispatcher.waitForAttempt(id, names, ms),
             deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
-            adminTokens: () => opts.adminTokens,
+            adminTokens: () => adminCreds,
+            oidc: config.auth.console.oidc,
+            publicUrl: config.publicUrl,
+            authFailures,
             scimTokens: () => opts.tokens,
             sessionMinutes: config.consoleSessionMinutes,
           }),

@@ -10,6 +10,9 @@ export interface RunningServer {
 }
 
 export function adminToken(config: Config): string | undefined {
+  // With the break-glass token switched off, a named admin token that may act (and whose secret is configured).
+  if (!config.auth.admin.breakGlass)
+    return config.auth.admin.tokens.find((t) => t.token && t.role !== "viewer")?.token;
   const configured = config.adminTokens[0]?.token;
   if (configured) return configured;
   const file = join(config.dataDir, "admin-token");
@@ -56,7 +59,7 @@ export async function findRunningServer(
     if (cause === "ECONNREFUSED" || (e as Error).name === "TimeoutError") return undefined;
     if ((e as Error).message.includes("answered 401"))
       throw new Error(
-        `a bridge is running at ${url} but refused the admin token; set ADMIN_TOKEN to its admin token (kept in ${join(config.dataDir, "admin-token")})`,
+        `a bridge is running at ${url} but refused the admin token; set ADMIN_TOKEN to its admin token (kept in ${join(config.dataDir, "admin-token")}), or configure a named admin token of the role operator`,
       );
     return undefined;
   }

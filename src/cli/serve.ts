@@ -72,7 +72,10 @@ export async function startServer(
   const scim = config.auth.scim.length
     ? { tokens: config.tokens }
     : keptToken(config.tokens, config.dataDir, "scim-bearer-token", "default");
-  const admin = keptToken(config.adminTokens, config.dataDir, "admin-token", "admin");
+  // The break-glass admin token; switched off, none is read or generated (named admin tokens and the IdP remain).
+  const admin: ReturnType<typeof keptToken> = config.auth.admin.breakGlass
+    ? keptToken(config.adminTokens, config.dataDir, "admin-token", "admin")
+    : { tokens: [] };
   const configs = targetConfigs(config.targets, env);
   let demo: DemoEmulators | undefined;
   if (config.demo) {
@@ -111,7 +114,9 @@ export async function startServer(
           : `SCIM credentials: from configuration (${[...config.auth.scim, ...scim.tokens].map((c) => c.name).join(", ")})`,
         admin.generated
           ? `Admin API token (kept in ${admin.path}): ${admin.generated}`
-          : "Admin API token: from configuration",
+          : config.auth.admin.breakGlass
+            ? "Admin API token: from configuration"
+            : "Admin API break-glass token: switched off (ADMIN_BREAK_GLASS=false)",
         bridge.targets.length
           ? `Targets: ${bridge.targets.map((t) => `${t.name} (${t.target.kind})`).join(", ")}`
           : "Targets: none configured (users are stored, nothing is provisioned)",

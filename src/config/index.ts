@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { OPERATOR_AUTH_ENV, OPERATOR_AUTH_SECRET_ENV, OperatorAuthSchema } from "./operator-auth.ts";
 import { ScimCredentialsSchema } from "./scim-auth.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -27,8 +28,11 @@ export const ConfigSchema = z.object({
   /** Several tokens may be valid at once, so a rotation never has a window where the IdP is locked out. */
   tokens: z.array(NamedToken).default([]),
   adminTokens: z.array(NamedToken).default([]),
-  /** Named SCIM credentials (bearer, basic, clientCredentials, jwt): src/config/scim-auth.ts. */
-  auth: z.object({ scim: ScimCredentialsSchema }).prefault({}),
+  /**
+   * Named SCIM credentials (bearer, basic, clientCredentials, jwt): src/config/scim-auth.ts. Operators: the console's
+   * OpenID Connect sign-in, named admin tokens with roles, the break-glass token: src/config/operator-auth.ts.
+   */
+  auth: z.object({ scim: ScimCredentialsSchema, ...OperatorAuthSchema }).prefault({}),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   bodyLimit: z
     .string()
@@ -146,6 +150,7 @@ export const ENV_KEYS: Record<string, readonly string[]> = {
   RECONCILE_DEPROVISION_UNMANAGED: ["reconcile", "deprovisionUnmanaged"],
   IMPORT_FROM: ["import", "from"],
   IMPORT_INTERVAL_MINUTES: ["import", "intervalMinutes"],
+  ...OPERATOR_AUTH_ENV,
 };
 
 function setPath(o: Record<string, unknown>, path: readonly string[], value: unknown) {
@@ -157,7 +162,14 @@ function setPath(o: Record<string, unknown>, path: readonly string[], value: unk
   cur[path.at(-1)!] = value;
 }
 
-const SECRET_ENV = ["SCIM_BEARER_TOKEN", "SCIM_BEARER_TOKENS", "ADMIN_TOKEN", "DATABASE_URL", "OUTBOX_KEY"];
+const SECRET_ENV = [
+  "SCIM_BEARER_TOKEN",
+  "SCIM_BEARER_TOKENS",
+  "ADMIN_TOKEN",
+  "DATABASE_URL",
+  "OUTBOX_KEY",
+  ...OPERATOR_AUTH_SECRET_ENV,
+];
 
 export class ConfigError extends Error {
   readonly problems: string[];

@@ -1,5 +1,8 @@
-// The admin API (/admin, its own token): targets and their health, the queue, jobs, held deprovisions, audit.
+// The admin API (/admin, its own tokens, each with a role): targets and their health, the queue, jobs, held
+// deprovisions, audit. Its POSTs are thin doors over the operator actions (src/sync/actions), which check the
+// role and write the audit row.
 import express, { Router } from "express";
+import type { Counter } from "prom-client";
 import type { Directory } from "../directory/index.ts";
 import { BridgeError, excerpt } from "../errors.ts";
 import { integerInput } from "../input.ts";
@@ -10,22 +13,36 @@ import {
   listAudit,
   listJobs,
   queueDepth,
-  releaseHeld,
-  reviveJob,
+  type ResourceType,
 } from "../store/index.ts";
-import { importFrom } from "../sync/import/index.ts";
+import {
+  type ActionDeps,
+  nameOf,
+  provisionNow,
+  releaseHeld,
+  retryAll,
+  retryJob,
+  retryResource,
+  startImport,
+  startReconcile,
+} from "../sync/actions/index.ts";
 import type { ConfiguredTarget } from "../sync/index.ts";
-import { openJobsSince, outboxMark, reconcile, type SyncDeps } from "../sync/reconcile/index.ts";
-import { type AuthFailureLimiter, bearerAuth, type NamedToken } from "./auth.ts";
+import { openJobsSince } from "../sync/reconcile/index.ts";
+import type { AuthFailureLimiter, NamedToken } from "./auth.ts";
 import { edgeValidation } from "./edge.ts";
+import { type AdminCredential, adminAuth, adminCredentials, operatorOf } from "./operator-auth.ts";
 import { type TargetHealth, targetHealth } from "./target-health.ts";
 
 export interface AdminOptions {
   directory: Directory;
   targets: ConfiguredTarget[];
-  tokens: () => NamedToken[];
+  /** The admin credentials (named tokens with roles, break-glass); or `tokens`, each of the role admin. */
+  credentials?: () => AdminCredential[];
+  tokens?: () => NamedToken[];
   /** Failed authentications per client address, shared with the SCIM API. */
   authLimiter?: AuthFailureLimiter;
+  /** Counts failed authentications (door "admin"). */
+  authFailures?: Counter<"door" | "reason">;
   /** Wakes the dispatcher after a retry or release. */
   kick: (target?: string) => void;
   /** Target health checks, shared with the console (one cache). */
@@ -48,10 +65,24 @@ function resourceIdOf(value: unknown, name: string): string | undefined {
   return id;
 }
 
+function resourceTypeOf(v: unknown): ResourceType {
+  if (v === undefined || v === "User") return "User";
+  if (v === "Group") return "Group";
+  throw new BridgeError("SCIM_INVALID_VALUE", 'type must be "User" (the default) or "Group"');
+}
+
 export function adminRouter(opts: AdminOptions): Router {
   const router = Router();
   const db = opts.directory.db;
-  router.use(bearerAuth(opts.tokens, "the admin API", opts.authLimiter));
+  const tokens = opts.tokens;
+  router.use(
+    adminAuth({
+      credentials: opts.credentials ?? (() => adminCredentials([], tokens?.() ?? [])),
+      limiter: opts.authLimiter,
+      failures: opts.authFailures,
+    }),
+  );
+  const jobs = { db, targets: opts.targets, kick: opts.kick };
   router.use(express.json({ limit: "100kb" }));
   router.use(edgeValidation());
 
@@ -101,14 +132,33 @@ export function adminRouter(opts: AdminOptions): Router {
 
   router.post("/jobs/:id/retry", async (req, res) => {
     const id = /^\d{1,15}$/.test(req.params.id) ? Number(req.params.id) : undefined;
-    if (id === undefined || !(await reviveJob(db, id))) {
-      throw new BridgeError(
-        "SCIM_NOT_FOUND",
-        `No dead job ${excerpt(req.params.id)}; only dead jobs can be retried`,
-      );
-    }
-    opts.kick();
+    if (id === undefined)
+      throw new BridgeError("SCIM_NOT_FOUND", `No job ${excerpt(req.params.id)}; job ids are integers`);
+    const done = await retryJob(jobs, operatorOf(res), id);
+    if (!done.value) throw new BridgeError("SCIM_NOT_FOUND", done.message ?? `No dead job ${id}`);
     res.json({ retried: id });
+  });
+
+  router.post("/jobs/retry", async (req, res) => {
+    const text = (v: unknown, field: string) => {
+      if (v === undefined || v === null || v === "") return undefined;
+      if (typeof v !== "string") throw new BridgeError("SCIM_INVALID_VALUE", `${field} must be text`);
+      return v;
+    };
+    const target = text(req.body?.target, "target");
+    const code = text(req.body?.code, "code");
+    const done = await retryAll(jobs, operatorOf(res), {
+      ...(target ? { target } : {}),
+      ...(code ? { code } : {}),
+    });
+    res.json({ retried: done.value });
+  });
+
+  router.post("/resources/:id/retry", async (req, res) => {
+    const id = resourceIdOf(req.params.id, "id")!;
+    const type = resourceTypeOf(req.body?.type);
+    const done = await retryResource(jobs, operatorOf(res), type, id);
+    res.json({ resourceId: id, targets: done.value });
   });
 
   router.get("/held", async (req, res) => {
@@ -122,8 +172,6 @@ export function adminRouter(opts: AdminOptions): Router {
 
   router.post("/targets/:name/release", async (req, res) => {
     const name = String(req.params.name);
-    if (!opts.targets.some((t) => t.name === name))
-      throw new BridgeError("SCIM_NOT_FOUND", `No target named ${name}`);
     const ids = Array.isArray(req.body?.ids) ? (req.body.ids as unknown[]).map(Number) : undefined;
     if (ids?.some((id) => !Number.isSafeInteger(id))) {
       throw new BridgeError(
@@ -131,8 +179,7 @@ export function adminRouter(opts: AdminOptions): Router {
         "ids must be a list of job ids (integers) from GET /admin/held",
       );
     }
-    const released = await releaseHeld(db, name, ids);
-    opts.kick(name);
+    const released = (await releaseHeld(jobs, operatorOf(res), name, ids)).value;
     res.json({ target: name, released });
   });
 
@@ -151,11 +198,12 @@ export function adminRouter(opts: AdminOptions): Router {
 }
 
 /**
- * Reconcile and import on the admin API, mounted through `extend`: POST /reconcile {target, apply},
- * POST /import {from, apply, includeInactive}, and GET /deliveries?since=&target= for what they queued.
+ * Reconcile, import and provision now on the admin API, mounted through `extend` (they need the sync
+ * dependencies): POST /reconcile {target, apply}, POST /import {from, apply, includeInactive},
+ * POST /resources/:id/provision {target, type}, and GET /deliveries?since=&target= for what they queued.
  * Each answer carries `mark`, the first outbox job id the call could have queued, for /deliveries.
  */
-export function reconcileAdminRoutes(router: Router, deps: SyncDeps & { deprovisionUnmanaged?: boolean }) {
+export function reconcileAdminRoutes(router: Router, deps: ActionDeps) {
   const flag = (v: unknown) => v === true || v === "true";
   const name = (v: unknown, field: string) => {
     if (typeof v !== "string" || !v)
@@ -163,25 +211,31 @@ export function reconcileAdminRoutes(router: Router, deps: SyncDeps & { deprovis
     return v;
   };
   router.post("/reconcile", async (req, res) => {
-    const target = name(req.body?.target, "target");
-    const mark = await outboxMark(deps.db);
-    const report = await reconcile(deps, {
-      target,
+    const run = await startReconcile(deps, operatorOf(res), {
+      target: name(req.body?.target, "target"),
       apply: flag(req.body?.apply),
-      deprovisionUnmanaged: !!deps.deprovisionUnmanaged,
     });
-    res.json({ ...report, mark });
+    res.json({ ...(await run.finished), mark: run.mark });
   });
   router.post("/import", async (req, res) => {
-    const from = name(req.body?.from, "from");
-    const mark = await outboxMark(deps.db);
-    const report = await importFrom(deps, {
-      from,
+    const run = await startImport(deps, operatorOf(res), {
+      from: name(req.body?.from, "from"),
       apply: flag(req.body?.apply),
       includeInactive: flag(req.body?.includeInactive),
     });
-    deps.kick?.();
-    res.json({ ...report, mark });
+    res.json({ ...(await run.finished), mark: run.mark });
+  });
+  router.post("/resources/:id/provision", async (req, res) => {
+    const id = resourceIdOf(req.params.id, "id")!;
+    const done = await provisionNow(
+      deps,
+      operatorOf(res),
+      resourceTypeOf(req.body?.type),
+      id,
+      name(req.body?.target, "target"),
+    );
+    if (!done.value.queued) throw new BridgeError("SCIM_INVALID_VALUE", done.message ?? "Nothing was sent");
+    res.json({ resourceId: id, name: nameOf(done.value.view), target: req.body.target, queued: true });
   });
   router.get("/deliveries", async (req, res) => {
     const since = integerInput(

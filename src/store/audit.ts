@@ -6,6 +6,10 @@ import type { ResourceType } from "./resources.ts";
 export interface AuditRecord {
   requestId?: string | null | undefined;
   actor?: string | null | undefined;
+  /** A person's IdP subject (OpenID Connect `sub`) when the actor is a person signed in through the IdP. */
+  actorSubject?: string | null | undefined;
+  /** The client address an operator's action came from. */
+  source?: string | null | undefined;
   action: string;
   target?: string | null | undefined;
   resourceType?: ResourceType | null | undefined;
@@ -29,12 +33,14 @@ export async function writeAudit(q: Queryable, events: readonly AuditRecord[]): 
       e.resourceId ?? null,
       e.outcome,
       e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
+      e.actorSubject ?? null,
+      e.source ?? null,
     ];
-    const [a, b, c, d, f, g, h, i] = values.map((v) => `$${params.push(v)}`);
-    return `(${a}, ${b}, ${c}, ${d}, ${f}, ${g}::uuid, ${h}, ${i}::jsonb)`;
+    const [a, b, c, d, f, g, h, i, j, k] = values.map((v) => `$${params.push(v)}`);
+    return `(${a}, ${b}, ${c}, ${d}, ${f}, ${g}::uuid, ${h}, ${i}::jsonb, ${j}, ${k})`;
   });
   await q.query(
-    `INSERT INTO audit (request_id, actor, action, target, resource_type, resource_id, outcome, detail)
+    `INSERT INTO audit (request_id, actor, action, target, resource_type, resource_id, outcome, detail, actor_subject, source)
      VALUES ${tuples.join(", ")}`,
     params,
   );

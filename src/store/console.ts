@@ -4,43 +4,54 @@ import type { Queryable } from "./db.ts";
 import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
 
+/** How a session was opened: with an admin token (break-glass or named), or by a person through the IdP. */
+export type ConsoleSessionKind = "token" | "oidc";
+
 export interface ConsoleSession {
   actor: string;
   csrf: string;
   expires: Date;
   flash: string | null;
+  kind: ConsoleSessionKind;
+  role: string;
+  subject: string | null;
+  email: string | null;
 }
 
 export async function createConsoleSession(
   q: Queryable,
-  s: { idHash: string; actor: string; csrf: string; expires: Date },
+  s: {
+    idHash: string;
+    actor: string;
+    csrf: string;
+    expires: Date;
+    kind: ConsoleSessionKind;
+    role: string;
+    subject?: string | undefined;
+    email?: string | undefined;
+  },
 ) {
   // Expired sessions are swept at sign-in, which is rare enough to cost nothing and frequent enough to keep
   // the table small.
   await q.query("DELETE FROM console_sessions WHERE expires < now()");
-  await q.query("INSERT INTO console_sessions (id_hash, actor, csrf, expires) VALUES ($1, $2, $3, $4)", [
-    s.idHash,
-    s.actor,
-    s.csrf,
-    s.expires,
-  ]);
+  await q.query(
+    `INSERT INTO console_sessions (id_hash, actor, csrf, expires, kind, role, subject, email)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [s.idHash, s.actor, s.csrf, s.expires, s.kind, s.role, s.subject ?? null, s.email ?? null],
+  );
 }
 
 /** The live session with this id hash; its flash notice is taken (cleared) in the same statement. */
 export async function takeConsoleSession(q: Queryable, idHash: string): Promise<ConsoleSession | undefined> {
-  const { rows } = await q.query<{
-    actor: string;
-    csrf: string;
-    expires: Date | string;
-    flash: string | null;
-  }>(
+  const { rows } = await q.query<Omit<ConsoleSession, "expires"> & { expires: Date | string }>(
     `WITH s AS (SELECT id_hash, flash FROM console_sessions WHERE id_hash = $1 AND expires > now()),
           u AS (UPDATE console_sessions c SET flash = NULL FROM s WHERE c.id_hash = s.id_hash AND s.flash IS NOT NULL)
-     SELECT c.actor, c.csrf, c.expires, s.flash FROM console_sessions c JOIN s ON s.id_hash = c.id_hash`,
+     SELECT c.actor, c.csrf, c.expires, s.flash, c.kind, c.role, c.subject, c.email
+       FROM console_sessions c JOIN s ON s.id_hash = c.id_hash`,
     [idHash],
   );
   const r = rows[0];
-  return r ? { actor: r.actor, csrf: r.csrf, expires: new Date(r.expires), flash: r.flash } : undefined;
+  return r ? { ...r, expires: new Date(r.expires) } : undefined;
 }
 
 export async function setConsoleFlash(q: Queryable, idHash: string, flash: string) {
@@ -103,6 +114,10 @@ export interface AuditEvent extends ResourceNames {
   at: Date;
   requestId: string | null;
   actor: string | null;
+  /** The person's IdP subject when the actor signed in through the IdP. */
+  actorSubject: string | null;
+  /** The client address of an operator's action. */
+  source: string | null;
   action: string;
   resourceType: ResourceType | null;
   resourceId: string | null;
@@ -127,7 +142,8 @@ export async function listAudit(q: Queryable, f: AuditFilter): Promise<AuditEven
   const { rows } = await q.query<
     Omit<AuditEvent, keyof ResourceNames> & NameRow & { id: number | string; at: Date | string }
   >(
-    `SELECT a.id, a.at, a.request_id AS "requestId", a.actor, a.action, a.resource_type AS "resourceType",
+    `SELECT a.id, a.at, a.request_id AS "requestId", a.actor, a.actor_subject AS "actorSubject",
+            a.source, a.action, a.resource_type AS "resourceType",
             a.resource_id AS "resourceId", a.target, a.outcome, a.detail, ${names.columns}
        FROM (SELECT * FROM audit
               WHERE ($1::uuid IS NULL OR resource_id = $1) AND ($2::text IS NULL OR target = $2)

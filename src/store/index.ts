@@ -21,6 +21,7 @@ export * from "./memberships.ts";
 export { migrate, migrationStatus, pingStore } from "./migrate.ts";
 export * from "./names.ts";
 export { openStore } from "./open.ts";
+export * from "./operator.ts";
 export * from "./outbox.ts";
 export * from "./reconcile.ts";
 export * from "./resources.ts";

@@ -184,11 +184,16 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     await get("/console/runs/{id}", "/console/runs/00000000-0000-4000-8000-000000000000", 404);
   });
 
+  it("has no IdP sign-in pages when OpenID Connect is not configured", async () => {
+    await get("/console/oidc/start", "/console/oidc/start", 404);
+    await get("/console/oidc/callback", "/console/oidc/callback?code=x&state=y", 404);
+  });
+
   it("pages and filters the audit log, and answers bad filters with a page that says what to fix", async () => {
     const all = await get("/console/audit", "/console/audit");
-    expect(all.text).toContain("console.release");
+    expect(all.text).toContain("operator.release");
     const mine = await get("/console/audit", "/console/audit?actor=admin");
-    expect(mine.text).toContain("console.retry");
+    expect(mine.text).toContain("operator.retry");
     expect(mine.text).not.toContain("scim.user.create");
     const failed = await get(
       "/console/audit",

@@ -12,6 +12,7 @@ import { type RunningTestTarget, startTestTarget } from "../support/test-target.
 
 const PROVISIONING = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
 const UNKNOWN_ID = "6f1c1d7e-0000-4000-8000-000000000000";
+const VIEWER_TOKEN = "viewer-token-for-dashboards-0123";
 
 /** Every admin operation, as [method, spec template, a concrete path]. */
 const OPERATIONS: [string, string, string][] = [
@@ -19,6 +20,9 @@ const OPERATIONS: [string, string, string][] = [
   ["get", "/admin/queue", "/admin/queue"],
   ["get", "/admin/jobs", "/admin/jobs"],
   ["post", "/admin/jobs/{id}/retry", "/admin/jobs/1/retry"],
+  ["post", "/admin/jobs/retry", "/admin/jobs/retry"],
+  ["post", "/admin/resources/{id}/retry", `/admin/resources/${UNKNOWN_ID}/retry`],
+  ["post", "/admin/resources/{id}/provision", `/admin/resources/${UNKNOWN_ID}/provision`],
   ["get", "/admin/held", "/admin/held"],
   ["post", "/admin/targets/{name}/release", "/admin/targets/accounts/release"],
   ["get", "/admin/resources/{id}/status", `/admin/resources/${UNKNOWN_ID}/status`],
@@ -45,7 +49,10 @@ describe("the admin API conforms to openapi/scim-bridge.yaml", () => {
         { name: "accounts", kind: "test", url: target.url },
         { name: "offline", kind: "test", url: offlineUrl, scope: 'userName eq "nobody@example.com"' },
       ],
-      config: { sync: { breaker: { maxDeprovisions: 1, maxPercent: 0, windowMinutes: 60 } } },
+      config: {
+        sync: { breaker: { maxDeprovisions: 1, maxPercent: 0, windowMinutes: 60 } },
+        auth: { admin: { tokens: [{ name: "dashboards", token: VIEWER_TOKEN, role: "viewer" }] } },
+      },
     });
     for (const name of ["ada@example.com", "bob@example.com", "cy@example.com"]) {
       const res = await t.request.post("/scim/v2/Users").set(AUTH).send(user(name));
@@ -69,6 +76,59 @@ describe("the admin API conforms to openapi/scim-bridge.yaml", () => {
         conforms(method, template, res);
       }
     }
+  });
+
+  it("refuses every action to a viewer token with 403 naming the role needed", async () => {
+    for (const [method, template, path] of OPERATIONS.filter(([m]) => m === "post")) {
+      const res = await t.request
+        .post(path)
+        .set({ Authorization: `Bearer ${VIEWER_TOKEN}` })
+        .send({ target: "accounts", from: "accounts" });
+      expect(res.status, path).toBe(403);
+      expect(res.body.detail).toMatch(/needs the role (operator|admin); dashboards has the role viewer/);
+      conforms(method, template, res);
+    }
+    const read = await t.request.get("/admin/queue").set({ Authorization: `Bearer ${VIEWER_TOKEN}` });
+    expect(read.status).toBe(200);
+  });
+
+  it("retries all matching dead jobs, retries one resource now, and provisions one now", async () => {
+    const all = await t.request.post("/admin/jobs/retry").set(ADMIN).send({ target: "accounts" });
+    expect(all.body).toEqual({ retried: 0 });
+    conforms("post", "/admin/jobs/retry", all);
+    const nowhere = await t.request.post("/admin/jobs/retry").set(ADMIN).send({ target: "nowhere" });
+    expect(nowhere.status).toBe(404);
+    conforms("post", "/admin/jobs/retry", nowhere);
+
+    const id = ids["ada@example.com"]!;
+    const retry = await t.request.post(`/admin/resources/${id}/retry`).set(ADMIN).send({});
+    expect(retry.body).toEqual({ resourceId: id, targets: [] });
+    conforms("post", "/admin/resources/{id}/retry", retry);
+
+    const provision = await t.request
+      .post(`/admin/resources/${id}/provision`)
+      .set(ADMIN)
+      .send({ target: "accounts" });
+    expect(provision.body).toEqual({
+      resourceId: id,
+      name: "ada@example.com",
+      target: "accounts",
+      queued: true,
+    });
+    conforms("post", "/admin/resources/{id}/provision", provision);
+    const outOfScope = await t.request
+      .post(`/admin/resources/${id}/provision`)
+      .set(ADMIN)
+      .send({ target: "offline" });
+    expect(outOfScope.status).toBe(400);
+    expect(outOfScope.body.detail).toContain("is not in the scope of offline");
+    conforms("post", "/admin/resources/{id}/provision", outOfScope);
+    const unknown = await t.request
+      .post(`/admin/resources/${UNKNOWN_ID}/provision`)
+      .set(ADMIN)
+      .send({ target: "accounts" });
+    expect(unknown.status).toBe(404);
+    conforms("post", "/admin/resources/{id}/provision", unknown);
   });
 
   it("lists targets with health checks (cached or fresh) and their open jobs", async () => {

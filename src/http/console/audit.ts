@@ -65,7 +65,7 @@ export function auditRoutes(router: Router, deps: ConsoleDeps) {
   <span class="field"><label for="f-target">Target</label> <select id="f-target" name="target"><option value="">any</option>${deps.sync.targets.map(
     (t) => html`<option${t.name === target ? html` selected` : ""}>${t.name}</option>`,
   )}</select></span>
-  <span class="field"><label for="f-actor">Actor (token name)</label> <input type="text" id="f-actor" name="actor" value="${actor ?? ""}"></span>
+  <span class="field"><label for="f-actor">Actor (email or token name)</label> <input type="text" id="f-actor" name="actor" value="${actor ?? ""}"></span>
   <span class="field"><label for="f-outcome">Outcome</label> <select id="f-outcome" name="outcome"><option value="">any</option>${OUTCOMES.map(
     (o) => html`<option${o === outcome ? html` selected` : ""}>${o}</option>`,
   )}</select></span>
@@ -77,7 +77,7 @@ ${
     : empty(
         before ? "No older events." : "No audit events match.",
         Object.keys(filter).length
-          ? "Clear a filter to see more; the actor is the name of the token that acted (e.g. default, admin, dispatcher)."
+          ? "Clear a filter to see more; the actor is the email of the person or the name of the token that acted (e.g. ada@example.com, default, admin, dispatcher)."
           : "Events appear as SCIM writes are accepted and delivered.",
       )
 }

@@ -1,6 +1,7 @@
 // What every console page gets: the bridge's parts it reads and acts on, and helpers to answer with a page.
 import type { Request, Response } from "express";
 import { BridgeError } from "../../errors.ts";
+import { mayAct, type OperatorAction } from "../../sync/actions/index.ts";
 import type { SyncDeps } from "../../sync/reconcile/index.ts";
 import type { TargetHealth } from "../target-health.ts";
 import { type Html, layout, type Page } from "./html.ts";
@@ -17,13 +18,16 @@ export interface ConsoleDeps {
 
 export const session = (res: Response) => res.locals.session as SessionLocals;
 
+/** Whether the signed-in operator's role allows the action: the console shows only the buttons that do. */
+export const may = (res: Response, action: OperatorAction) => mayAct(session(res).role, action);
+
 /** Answers with a full page, in the layout, for the signed-in admin. */
 export function sendPage(res: Response, page: Omit<Page, "actor" | "csrf" | "flash">) {
   const s = session(res);
   res
     .type("html")
     .setHeader("Cache-Control", "no-store")
-    .send(layout({ ...page, actor: s.actor, csrf: s.csrf, flash: s.flash }));
+    .send(layout({ ...page, actor: `${s.actor} (${s.role})`, csrf: s.csrf, flash: s.flash }));
 }
 
 /** Answers a live region's poll with just its content. */

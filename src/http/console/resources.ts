@@ -1,6 +1,5 @@
 // Find a user or group (userName / displayName / externalId), and one resource's page: its SCIM record, its state in
 // each target with the last error and what to do, its open jobs and its history; "retry now" and "provision now".
-import { randomUUID } from "node:crypto";
 import type { Request, Response, Router } from "express";
 import type { ResourceView } from "../../directory/index.ts";
 import { BridgeError } from "../../errors.ts";
@@ -16,24 +15,20 @@ import {
   listAudit,
   listJobs,
   type ResourceType,
-  retryResourceNow,
-  writeAudit,
 } from "../../store/index.ts";
-import { usersInScope } from "../../sync/index.ts";
-import { enqueueRepairs } from "../../sync/reconcile/repairs.ts";
-import { handlesGroups } from "../../targets/target.ts";
+import { nameOf, provisionNow, retryResource } from "../../sync/actions/index.ts";
 import { whatToDo } from "./advice.ts";
 import { auditTable } from "./audit.ts";
-import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
+import { type ConsoleDeps, may, param, sendFragment, sendPage, session } from "./context.ts";
 import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
+import { consoleActor } from "./session.ts";
 
 const KINDS: Record<string, ResourceType> = { users: "User", groups: "Group" };
 const PATH: Record<ResourceType, string> = { User: "users", Group: "groups" };
 /** How long "provision now" waits for the delivery's outcome before answering "still running". */
 const ON_DEMAND_WAIT_MS = 10_000;
 
-const nameOf = (v: ResourceView) =>
-  String(v.resource.data.userName ?? v.resource.data.displayName ?? v.resource.id);
+const provisionCsrf = (res: Response) => (may(res, "operator.provision") ? session(res).csrf : undefined);
 
 function stateBadge(state: string) {
   return html`<span class="badge state-${state}" data-state="${state}">${state}</span>`;
@@ -89,11 +84,12 @@ function resourceOf(kind: string, req: Request): { type: ResourceType; id: strin
   return { type: KINDS[kind]!, id };
 }
 
+/** `csrf` is absent when the operator may not provision (the buttons are not shown). */
 async function statusSection(
   deps: ConsoleDeps,
   type: ResourceType,
   id: string,
-  csrf: string,
+  csrf: string | undefined,
   deleted = false,
 ): Promise<Html> {
   const [links, jobs] = await Promise.all([
@@ -117,7 +113,7 @@ async function statusSection(
           : "Provision now sends it if it is in the target's scope."
     }</td>
 <td>${
-      deleted
+      deleted || !csrf
         ? ""
         : html`<form method="post" action="/console/${PATH[type]}/${id}/provision">${csrfField(csrf)}
   <input type="hidden" name="target" value="${t.name}">
@@ -248,12 +244,16 @@ ${results.map(
         title: nameOf(view),
         nav: "find",
         body: html`<h1>${type} ${nameOf(view)}</h1>
-<form method="post" action="/console/${kind}/${id}/retry" class="actions">${csrfField(s.csrf)}
+${
+  may(res, "operator.retry-resource")
+    ? html`<form method="post" action="/console/${kind}/${id}/retry" class="actions">${csrfField(s.csrf)}
   <button type="submit">Retry now</button>
   <span class="muted">Failed jobs get a fresh set of attempts; jobs waiting out a backoff are tried at once.</span>
-</form>
+</form>`
+    : ""
+}
 <h2>State in each target</h2>
-<div data-live="/console/live/${kind}/${id}" data-every="3000">${await statusSection(deps, type, id, s.csrf)}</div>
+<div data-live="/console/live/${kind}/${id}" data-every="3000">${await statusSection(deps, type, id, provisionCsrf(res))}</div>
 <h2>${type === "User" ? "Groups" : "Members"}</h2>
 ${
   view.relations?.length
@@ -272,23 +272,12 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
     router.get(`/live/${kind}/:id`, async (req, res) => {
       const { type, id } = resourceOf(kind, req);
       const deleted = !!(await deletedNames(deps.sync.db, id));
-      sendFragment(res, await statusSection(deps, type, id, session(res).csrf, deleted));
+      sendFragment(res, await statusSection(deps, type, id, provisionCsrf(res), deleted));
     });
 
     router.post(`/${kind}/:id/retry`, async (req, res) => {
       const { type, id } = resourceOf(kind, req);
-      const woke = await retryResourceNow(deps.sync.db, id);
-      for (const t of woke) deps.sync.kick?.(t);
-      await writeAudit(deps.sync.db, [
-        {
-          outcome: "accepted",
-          actor: session(res).actor,
-          action: "console.retry",
-          resourceType: type,
-          resourceId: id,
-          detail: { targets: woke },
-        },
-      ]);
+      const woke = (await retryResource(deps.sync, consoleActor(req, res), type, id)).value;
       await deps.flash(
         res,
         woke.length
@@ -300,44 +289,15 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
 
     router.post(`/${kind}/:id/provision`, async (req, res) => {
       const { type, id } = resourceOf(kind, req);
-      const target = targetParam(deps, req, "target", "body");
+      const target = param(req, "target", "body");
       if (!target) throw new BridgeError("SCIM_INVALID_VALUE", "Choose the target to provision into");
-      const view = await deps.sync.directory.get(type, id, { relations: false });
-      const t = deps.sync.targets.find((x) => x.name === target)!;
-      if (type === "Group" && !handlesGroups(t.target)) {
-        await deps.flash(res, `${target} does not manage groups, so there is nothing to provision there.`);
+      const done = await provisionNow(deps.sync, consoleActor(req, res), type, id, target);
+      const view = done.value.view;
+      if (!done.value.queued) {
+        await deps.flash(res, done.message ?? "Nothing was sent.");
         res.redirect(303, `/console/${kind}/${id}`);
         return;
       }
-      if (
-        type === "User" &&
-        !(await usersInScope(deps.sync.db, deps.sync.directory.schemas.User, t, [id])).has(id)
-      ) {
-        await deps.flash(
-          res,
-          `${nameOf(view)} is not in the scope of ${target} (${t.scope}); the bridge would deprovision it there, so nothing was sent. Change the user's groups or attributes in the IdP to bring it into scope.`,
-        );
-        res.redirect(303, `/console/${kind}/${id}`);
-        return;
-      }
-      await enqueueRepairs(
-        deps.sync.db,
-        target,
-        [{ type, resourceId: id, action: "provision" }],
-        deps.sync.breaker,
-        `console-${randomUUID()}`,
-      );
-      await writeAudit(deps.sync.db, [
-        {
-          outcome: "accepted",
-          actor: session(res).actor,
-          action: "console.provision",
-          target,
-          resourceType: type,
-          resourceId: id,
-        },
-      ]);
-      deps.sync.kick?.(target);
       await deps.waitForAttempt(id, [target], ON_DEMAND_WAIT_MS);
       const l = (await linksFor(deps.sync.db, [id], target))[0];
       await deps.flash(

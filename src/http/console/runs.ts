@@ -2,19 +2,14 @@
 // fields), Apply runs it again for real and follows the repairs through the outbox. Runs happen in the background
 // of this process, so a long one shows its progress; the page polls it.
 import { randomUUID } from "node:crypto";
-import type { Response, Router } from "express";
+import type { Request, Response, Router } from "express";
 import { BridgeError } from "../../errors.ts";
-import { writeAudit } from "../../store/index.ts";
-import { type ImportReport, importFrom } from "../../sync/import/index.ts";
-import {
-  openJobsSince,
-  outboxMark,
-  RECONCILE_STATUSES,
-  type ReconcileReport,
-  reconcile,
-} from "../../sync/reconcile/index.ts";
-import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
+import { startImport, startReconcile } from "../../sync/actions/index.ts";
+import type { ImportReport } from "../../sync/import/index.ts";
+import { openJobsSince, RECONCILE_STATUSES, type ReconcileReport } from "../../sync/reconcile/index.ts";
+import { type ConsoleDeps, may, param, sendFragment, sendPage, session } from "./context.ts";
 import { csrfField, empty, type Html, html, time } from "./html.ts";
+import { consoleActor } from "./session.ts";
 
 type Deps = ConsoleDeps & { flash(res: Response, m: string): Promise<void> };
 type Kind = "reconcile" | "import";
@@ -43,58 +38,48 @@ const IMPORT_RESULTS = ["created", "linked", "updated", "skipped", "failed"] as 
 export function runRoutes(router: Router, deps: Deps) {
   const runs = new Map<string, Run>();
 
-  function start(kind: Kind, target: string, apply: boolean, includeInactive: boolean, actor: string): Run {
+  /** Starts a run through the operator actions (which check the role and audit it), then follows it here. */
+  async function start(
+    req: Request,
+    res: Response,
+    kind: Kind,
+    target: string,
+    apply: boolean,
+    includeInactive: boolean,
+  ): Promise<Run> {
+    const actor = consoleActor(req, res);
     const run: Run = {
       id: randomUUID(),
       kind,
       target,
       apply,
       includeInactive,
-      actor,
+      actor: actor.name,
       started: new Date(),
       progress: { phase: "starting", seen: 0 },
     };
+    const onProgress = (p: { phase: string; seen: number }) => {
+      run.progress = { phase: p.phase, seen: p.seen };
+    };
+    const deps2 = { ...deps.sync, deprovisionUnmanaged: deps.deprovisionUnmanaged };
+    const started =
+      kind === "reconcile"
+        ? await startReconcile(deps2, actor, { target, apply, onProgress })
+        : await startImport(deps2, actor, { from: target, apply, includeInactive, onProgress });
+    run.mark = started.mark;
     runs.set(run.id, run);
     for (const old of [...runs.keys()].slice(0, Math.max(0, runs.size - KEEP))) runs.delete(old);
-    void (async () => {
-      try {
-        if (apply) run.mark = await outboxMark(deps.sync.db);
-        if (kind === "reconcile") {
-          run.reconcile = await reconcile(deps.sync, {
-            target,
-            apply,
-            deprovisionUnmanaged: deps.deprovisionUnmanaged,
-            onProgress: (p) => {
-              run.progress = { phase: p.phase, seen: p.seen };
-            },
-          });
-        } else {
-          run.import = await importFrom(deps.sync, {
-            from: target,
-            apply,
-            includeInactive,
-            onProgress: (p) => {
-              run.progress = { phase: p.phase, seen: p.seen };
-            },
-          });
-          if (apply) deps.sync.kick?.();
-        }
-        if (apply)
-          await writeAudit(deps.sync.db, [
-            {
-              outcome: "accepted",
-              actor,
-              action: `console.${kind}.apply`,
-              target,
-              detail: run.reconcile?.enqueued ?? { users: run.import?.users, groups: run.import?.groups },
-            },
-          ]);
-      } catch (e) {
+    void (started.finished as Promise<ReconcileReport | ImportReport>)
+      .then((report) => {
+        if (kind === "reconcile") run.reconcile = report as ReconcileReport;
+        else run.import = report as ImportReport;
+      })
+      .catch((e) => {
         run.error = e instanceof BridgeError ? e.message : `The run failed: ${(e as Error).message}`;
-      } finally {
+      })
+      .finally(() => {
         run.finished = new Date();
-      }
-    })();
+      });
     return run;
   }
 
@@ -108,7 +93,8 @@ export function runRoutes(router: Router, deps: Deps) {
     return run;
   }
 
-  async function runContent(run: Run, csrf: string): Promise<Html> {
+  /** `csrf` is absent when the operator may not apply (the button is not shown). */
+  async function runContent(run: Run, csrf: string | undefined): Promise<Html> {
     const what = run.kind === "reconcile" ? `Reconcile ${run.target}` : `Import from ${run.target}`;
     const head = html`<p>${what}, ${run.apply ? "applied" : "dry run"}, started ${time(run.started)} by ${run.actor}.</p>`;
     if (!run.finished)
@@ -122,11 +108,11 @@ Reading ${run.progress.phase}: ${run.progress.seen} read so far…</p>`;
         : run.import!.users.created + run.import!.users.linked + run.import!.users.updated > 0;
       return html`${head}<div data-live-done>${table}
 ${
-  work
+  work && csrf
     ? html`<form method="post" action="/console/runs/${run.id}/apply" class="actions">${csrfField(csrf)}
   <button type="submit" data-confirm="Apply this plan to ${run.target}?">Apply</button>
   <span class="muted">Runs it again for real: repairs go through the outbox and the circuit breaker.</span></form>`
-    : html`<p class="muted">Nothing to apply.</p>`
+    : html`<p class="muted">${work ? "Applying needs the role operator." : "Nothing to apply."}</p>`
 }</div>`;
     }
     const d = await openJobsSince(deps.sync.db, run.mark ?? 0);
@@ -138,6 +124,7 @@ ${enq ? html`<p>Queued: ${enq.provision} provision, ${enq.deprovision} deprovisi
 ${delivered ? (d.dead ? html` <a href="/console/work">See the failures</a>.` : " Done.") : html`<progress aria-label="Delivery in progress"></progress>`}</p>`;
   }
 
+  const applyCsrf = (res: Response) => (may(res, "operator.reconcile.apply") ? session(res).csrf : undefined);
   router.get("/runs", async (_req, res) => {
     const csrf = session(res).csrf;
     const targets = deps.sync.targets;
@@ -149,14 +136,16 @@ ${delivered ? (d.dead ? html` <a href="/console/work">See the failures</a>.` : "
 <p class="muted">Reconcile compares every account of a target with the store; import brings a target's accounts into the
 store (and from there into the other targets). Both start as a dry run: nothing changes until you apply the plan.</p>
 ${
-  targets.length
-    ? html`<form method="post" action="/console/runs" class="filters">${csrfField(csrf)}
+  !may(res, "operator.reconcile.dry-run")
+    ? html`<p class="muted">Starting a reconcile or import needs the role operator.</p>`
+    : targets.length
+      ? html`<form method="post" action="/console/runs" class="filters">${csrfField(csrf)}
   <span class="field"><label for="f-kind">What</label> <select id="f-kind" name="kind"><option value="reconcile">Reconcile a target</option><option value="import">Import from a target</option></select></span>
   <span class="field"><label for="f-target">Target</label> <select id="f-target" name="target">${targets.map((t) => html`<option>${t.name}</option>`)}</select></span>
   <label class="inline"><span><input type="checkbox" name="includeInactive" value="true"> import inactive accounts too</span></label>
   <button type="submit">Dry run</button>
 </form>`
-    : empty("No targets are configured.", 'Configure a target first (README "Targets").')
+      : empty("No targets are configured.", 'Configure a target first (README "Targets").')
 }
 <h2>Recent runs</h2>
 ${
@@ -177,15 +166,9 @@ ${recent.map(
     const kind = param(req, "kind", "body") ?? "reconcile";
     if (kind !== "reconcile" && kind !== "import")
       throw new BridgeError("SCIM_INVALID_VALUE", "kind must be reconcile or import");
-    const target = targetParam(deps, req, "target", "body");
+    const target = param(req, "target", "body");
     if (!target) throw new BridgeError("SCIM_INVALID_VALUE", "Choose a target");
-    const run = start(
-      kind,
-      target,
-      false,
-      param(req, "includeInactive", "body") === "true",
-      session(res).actor,
-    );
+    const run = await start(req, res, kind, target, false, param(req, "includeInactive", "body") === "true");
     res.redirect(303, `/console/runs/${run.id}`);
   });
 
@@ -193,13 +176,13 @@ ${recent.map(
     const dry = find(String(req.params.id));
     if (!dry.finished || dry.apply || dry.error)
       throw new BridgeError("SCIM_INVALID_VALUE", "Only a finished dry run can be applied");
-    const run = start(dry.kind, dry.target, true, dry.includeInactive, session(res).actor);
+    const run = await start(req, res, dry.kind, dry.target, true, dry.includeInactive);
     res.redirect(303, `/console/runs/${run.id}`);
   });
 
   router.get("/runs/:id", async (req, res) => {
     const run = find(String(req.params.id));
-    const csrf = session(res).csrf;
+    const csrf = applyCsrf(res);
     sendPage(res, {
       title: `${run.kind} ${run.target}`,
       nav: "runs",
@@ -210,7 +193,7 @@ ${recent.map(
   });
 
   router.get("/live/runs/:id", async (req, res) => {
-    sendFragment(res, await runContent(find(String(req.params.id)), session(res).csrf));
+    sendFragment(res, await runContent(find(String(req.params.id)), applyCsrf(res)));
   });
 }
 

@@ -2,21 +2,25 @@
 // matching; deprovisions held by the circuit breaker, released selected or all, per target.
 import type { Request, Response, Router } from "express";
 import { BridgeError } from "../../errors.ts";
-import {
-  deadJobCodes,
-  listDeadJobs,
-  listJobs,
-  queueDepth,
-  releaseHeld,
-  reviveDeadJobs,
-  reviveJob,
-  writeAudit,
-} from "../../store/index.ts";
-import { type ConsoleDeps, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
+import { deadJobCodes, listDeadJobs, listJobs, queueDepth } from "../../store/index.ts";
+import { releaseHeld, retryAll, retryJob } from "../../sync/actions/index.ts";
+import { type ConsoleDeps, may, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
 import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
+import { consoleActor } from "./session.ts";
 import { who } from "./who.ts";
 
 type Deps = ConsoleDeps & { flash(res: Response, m: string): Promise<void> };
+/** What this operator may do here (buttons for the rest are not shown). */
+interface Can {
+  csrf: string;
+  retry: boolean;
+  release: boolean;
+}
+const can = (res: Response): Can => ({
+  csrf: session(res).csrf,
+  retry: may(res, "operator.retry"),
+  release: may(res, "operator.release"),
+});
 const LIMIT = 100;
 
 function filters(req: Request, deps: Deps) {
@@ -25,7 +29,8 @@ function filters(req: Request, deps: Deps) {
   return { target, code };
 }
 
-async function deadSection(deps: Deps, f: { target?: string; code?: string }, csrf: string): Promise<Html> {
+async function deadSection(deps: Deps, f: { target?: string; code?: string }, c: Can): Promise<Html> {
+  const csrf = c.csrf;
   const [jobs, codes] = await Promise.all([
     listDeadJobs(deps.sync.db, { ...f, limit: LIMIT }),
     deadJobCodes(deps.sync.db),
@@ -40,22 +45,27 @@ async function deadSection(deps: Deps, f: { target?: string; code?: string }, cs
         ? "Clear the filter to see every failed job."
         : "Jobs land here when a target refuses a change permanently or retries run out.",
     );
-  return html`<form method="post" action="/console/work/retry-all" class="actions">${csrfField(csrf)}
+  return html`${
+    c.retry
+      ? html`<form method="post" action="/console/work/retry-all" class="actions">${csrfField(csrf)}
   <input type="hidden" name="target" value="${f.target ?? ""}"><input type="hidden" name="code" value="${f.code ?? ""}">
   <button type="submit" data-confirm="Retry all ${matching} matching failed jobs?">Retry all ${matching} matching</button>
-</form>
+</form>`
+      : html`<p class="muted">${matching} matching failed jobs. Retrying needs the role operator.</p>`
+  }
 <form method="post" action="/console/work/retry">${csrfField(csrf)}
 <div class="scroll"><table aria-label="Failed jobs">
 <tr><th class="num">job</th><th>target</th><th>resource</th><th>action</th><th>error code</th><th>message</th><th>failed at</th><th></th></tr>
 ${jobs.map(
   (j) => html`<tr data-job="${j.id}"><td class="num">${j.id}</td><td>${j.target}</td><td>${who(j)}</td>
 <td>${j.action}</td><td><code data-error-code>${j.errorCode ?? "—"}</code></td><td>${j.errorMessage ?? ""}</td><td>${time(j.finished)}</td>
-<td><button type="submit" name="job" value="${j.id}" class="secondary" aria-label="Retry job ${j.id}">Retry</button></td></tr>`,
+<td>${c.retry ? html`<button type="submit" name="job" value="${j.id}" class="secondary" aria-label="Retry job ${j.id}">Retry</button>` : ""}</td></tr>`,
 )}</table></div></form>
 ${jobs.length >= LIMIT ? html`<p class="muted">Showing the newest ${LIMIT}; "Retry all matching" covers all ${matching}.</p>` : ""}`;
 }
 
-async function heldSection(deps: Deps, only: string | undefined, csrf: string): Promise<Html> {
+async function heldSection(deps: Deps, only: string | undefined, c: Can): Promise<Html> {
+  const csrf = c.csrf;
   const b = deps.sync.breaker;
   const why = `more than ${[b.maxCount ? `${b.maxCount} deprovisions` : "", b.maxPercent ? `${b.maxPercent}% of linked accounts` : ""].filter(Boolean).join(" or ")} in ${Math.round(b.windowMs / 60_000)} minutes`;
   const sections: Html[] = [];
@@ -69,17 +79,21 @@ async function heldSection(deps: Deps, only: string | undefined, csrf: string): 
 <p class="muted">Held because ${t.name} was about to get ${why}. Nothing is changed in ${t.name} until you release them.</p>
 <form method="post" action="/console/work/release">${csrfField(csrf)}<input type="hidden" name="target" value="${t.name}">
 <div class="scroll"><table aria-label="Held deprovisions for ${t.name}">
-<tr><th><input type="checkbox" data-select-all aria-label="Select all held deprovisions for ${t.name}"></th><th class="num">job</th><th>resource</th><th>held since</th></tr>
+<tr><th>${c.release ? html`<input type="checkbox" data-select-all aria-label="Select all held deprovisions for ${t.name}">` : ""}</th><th class="num">job</th><th>resource</th><th>held since</th></tr>
 ${jobs.map(
   (
     j,
-  ) => html`<tr><td><input type="checkbox" name="ids" value="${j.id}" id="held-${j.id}" aria-label="Select job ${j.id}"></td>
+  ) => html`<tr><td>${c.release ? html`<input type="checkbox" name="ids" value="${j.id}" id="held-${j.id}" aria-label="Select job ${j.id}">` : ""}</td>
 <td class="num"><label for="held-${j.id}">${j.id}</label></td><td>${who(j)}
 <a href="/console/audit${qs({ resource: j.resourceId })}" aria-label="History of ${j.resourceType} ${j.userName ?? j.displayName ?? j.resourceId}">history</a></td><td>${time(j.created)}</td></tr>`,
 )}</table></div>
 ${total > jobs.length ? html`<p class="muted">Showing the newest ${jobs.length}; "Release all" releases all ${total}.</p>` : ""}
-<p class="actions"><button type="submit" name="scope" value="selected">Release selected</button>
-<button type="submit" name="scope" value="all" class="danger" data-confirm="Release all held deprovisions for ${t.name}? They will be deactivated there.">Release all for ${t.name}</button></p>
+${
+  c.release
+    ? html`<p class="actions"><button type="submit" name="scope" value="selected">Release selected</button>
+<button type="submit" name="scope" value="all" class="danger" data-confirm="Release all held deprovisions for ${t.name}? They will be deactivated there.">Release all for ${t.name}</button></p>`
+    : html`<p class="muted">Releasing held deprovisions needs the role admin.</p>`
+}
 </form></section>`);
   }
   return sections.length
@@ -90,17 +104,16 @@ ${total > jobs.length ? html`<p class="muted">Showing the newest ${jobs.length};
       );
 }
 
-async function content(deps: Deps, req: Request, csrf: string): Promise<Html> {
+async function content(deps: Deps, req: Request, c: Can): Promise<Html> {
   const f = filters(req, deps);
-  return html`<h2>Failed jobs</h2>${await deadSection(deps, f, csrf)}
-<h2 id="held">Held deprovisions</h2>${await heldSection(deps, f.target, csrf)}`;
+  return html`<h2>Failed jobs</h2>${await deadSection(deps, f, c)}
+<h2 id="held">Held deprovisions</h2>${await heldSection(deps, f.target, c)}`;
 }
 
 export function workRoutes(router: Router, deps: Deps) {
   router.get("/work", async (req, res) => {
     const f = filters(req, deps);
     const codes = await deadJobCodes(deps.sync.db);
-    const csrf = session(res).csrf;
     sendPage(res, {
       title: "Failed & held",
       nav: "work",
@@ -114,53 +127,41 @@ export function workRoutes(router: Router, deps: Deps) {
   ].map((c) => html`<option${c === f.code ? html` selected` : ""}>${c}</option>`)}</select></span>
   <button type="submit">Filter</button> <a href="/console/work">Clear</a>
 </form>
-<div data-live="/console/live/work${qs({ target: f.target, code: f.code })}" data-every="15000">${await content(deps, req, csrf)}</div>`,
+<div data-live="/console/live/work${qs({ target: f.target, code: f.code })}" data-every="15000">${await content(deps, req, can(res))}</div>`,
     });
   });
 
   router.get("/live/work", async (req, res) => {
-    sendFragment(res, await content(deps, req, session(res).csrf));
+    sendFragment(res, await content(deps, req, can(res)));
   });
 
   router.post("/work/retry", async (req, res) => {
     const id = Number(param(req, "job", "body"));
     if (!Number.isSafeInteger(id)) throw new BridgeError("SCIM_INVALID_VALUE", "job must be a job id");
-    const ok = await reviveJob(deps.sync.db, id);
-    if (ok) {
-      deps.sync.kick?.();
-      await writeAudit(deps.sync.db, [
-        { outcome: "accepted", actor: session(res).actor, action: "console.retry", detail: { jobs: [id] } },
-      ]);
-    }
+    const done = await retryJob(deps.sync, consoleActor(req, res), id);
     await deps.flash(
       res,
-      ok ? `Job ${id} is queued again.` : `Job ${id} is no longer failed (someone retried it already?).`,
+      done.value
+        ? `Job ${id} is queued again.`
+        : `Job ${id} is no longer failed (someone retried it already?).`,
     );
     res.redirect(303, "/console/work");
   });
 
   router.post("/work/retry-all", async (req, res) => {
-    const f = { target: targetParam(deps, req, "target", "body"), code: param(req, "code", "body") };
-    const n = await reviveDeadJobs(deps.sync.db, {
-      ...(f.target ? { target: f.target } : {}),
-      ...(f.code ? { code: f.code } : {}),
-    });
-    deps.sync.kick?.(f.target);
-    await writeAudit(deps.sync.db, [
-      {
-        outcome: "accepted",
-        actor: session(res).actor,
-        action: "console.retry",
+    const f = { target: param(req, "target", "body"), code: param(req, "code", "body") };
+    const n = (
+      await retryAll(deps.sync, consoleActor(req, res), {
         ...(f.target ? { target: f.target } : {}),
-        detail: { matching: f, count: n },
-      },
-    ]);
+        ...(f.code ? { code: f.code } : {}),
+      })
+    ).value;
     await deps.flash(res, `${n} failed job${n === 1 ? " is" : "s are"} queued again.`);
     res.redirect(303, `/console/work${qs({ target: f.target, code: f.code })}`);
   });
 
   router.post("/work/release", async (req, res) => {
-    const target = targetParam(deps, req, "target", "body");
+    const target = param(req, "target", "body");
     if (!target)
       throw new BridgeError("SCIM_INVALID_VALUE", "Choose the target whose held deprovisions to release");
     const all = param(req, "scope", "body") === "all";
@@ -168,22 +169,13 @@ export function workRoutes(router: Router, deps: Deps) {
     const ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(Number);
     if (ids.some((id) => !Number.isSafeInteger(id)))
       throw new BridgeError("SCIM_INVALID_VALUE", "ids must be job ids from the held list");
-    if (!all && !ids.length) {
+    if (!all && !ids.length && may(res, "operator.release")) {
       await deps.flash(res, "Select the held deprovisions to release first (or use Release all).");
       res.redirect(303, "/console/work#held");
       return;
     }
-    const released = await releaseHeld(deps.sync.db, target, all ? undefined : ids);
-    deps.sync.kick?.(target);
-    await writeAudit(deps.sync.db, [
-      {
-        outcome: "accepted",
-        actor: session(res).actor,
-        action: "console.release",
-        target,
-        detail: all ? { all: true, count: released } : { jobs: ids, count: released },
-      },
-    ]);
+    const released = (await releaseHeld(deps.sync, consoleActor(req, res), target, all ? undefined : ids))
+      .value;
     await deps.flash(res, `Released ${released} held deprovision${released === 1 ? "" : "s"} for ${target}.`);
     res.redirect(303, "/console/work#held");
   });

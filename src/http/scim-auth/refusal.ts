@@ -29,7 +29,7 @@ export function authFailureCounter(registry: Registry): AuthFailures {
     (registry.getSingleMetric(METRIC) as AuthFailures | undefined) ??
     new Counter({
       name: METRIC,
-      help: "Refused authentications by door (scim, token) and reason",
+      help: "Refused authentications by door (scim, token, admin, console) and reason; never the secret",
       labelNames: ["door", "reason"],
       registers: [registry],
     })
