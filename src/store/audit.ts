@@ -1,6 +1,7 @@
-// Writing the audit log: who did what to which resource, and what came of it. One writer, so every caller's
-// rows carry the same columns (reading it: listAudit in console.ts).
-import type { Queryable } from "./db.ts";
+// The audit log's one writer: who did what to which resource, and what came of it. Every row, whoever writes it
+// (a SCIM write, a delivery, a pre-flight refusal, an operator's action, a sign-in), is built by `auditValues` into
+// the same columns and inserted by one of the two statements below (reading it: listAudit in console.ts).
+import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
 export interface AuditRecord {
@@ -19,29 +20,62 @@ export interface AuditRecord {
   detail?: unknown;
 }
 
-/** Appends events in one statement. */
+/** The audit table's columns, in the order `auditValues` gives them, with the SQL type of each. */
+const COLUMNS = [
+  ["request_id", "text"],
+  ["actor", "text"],
+  ["action", "text"],
+  ["target", "text"],
+  ["resource_type", "text"],
+  ["resource_id", "uuid"],
+  ["outcome", "text"],
+  ["detail", "jsonb"],
+  ["actor_subject", "text"],
+  ["source", "text"],
+] as const;
+const NAMES = COLUMNS.map(([name]) => name).join(", ");
+const RESOURCE_ID = COLUMNS.findIndex(([name]) => name === "resource_id");
+
+/** One row's values, in COLUMNS' order: the only place a record becomes a row. */
+function auditValues(e: AuditRecord): unknown[] {
+  return [
+    e.requestId ?? null,
+    e.actor ?? null,
+    e.action,
+    e.target ?? null,
+    e.resourceType ?? null,
+    e.resourceId ?? null,
+    e.outcome,
+    e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
+    e.actorSubject ?? null,
+    e.source ?? null,
+  ];
+}
+
+/**
+ * Appends events in one statement whose text does not depend on how many there are (one array per column), so it
+ * is prepared once per connection: a delivery batch writes one row per outcome.
+ */
+const INSERT = prepared(
+  `INSERT INTO audit (${NAMES}) SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")})`,
+);
+
 export async function writeAudit(q: Queryable, events: readonly AuditRecord[]): Promise<void> {
   if (!events.length) return;
-  const params: unknown[] = [];
-  const tuples = events.map((e) => {
-    const values = [
-      e.requestId ?? null,
-      e.actor ?? null,
-      e.action,
-      e.target ?? null,
-      e.resourceType ?? null,
-      e.resourceId ?? null,
-      e.outcome,
-      e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
-      e.actorSubject ?? null,
-      e.source ?? null,
-    ];
-    const [a, b, c, d, f, g, h, i, j, k] = values.map((v) => `$${params.push(v)}`);
-    return `(${a}, ${b}, ${c}, ${d}, ${f}, ${g}::uuid, ${h}, ${i}::jsonb, ${j}, ${k})`;
-  });
+  const rows = events.map(auditValues);
   await q.query(
-    `INSERT INTO audit (request_id, actor, action, target, resource_type, resource_id, outcome, detail, actor_subject, source)
-     VALUES ${tuples.join(", ")}`,
-    params,
+    INSERT,
+    COLUMNS.map((_, i) => rows.map((r) => r[i])),
   );
+}
+
+/**
+ * A CTE for a data-modifying statement `w` (`… RETURNING id`) that records `e` for each row it wrote, in the same
+ * statement as the change (one round trip less per SCIM write); the resource id is the written row's.
+ */
+export function auditWrittenRows(params: unknown[], e: Omit<AuditRecord, "resourceId">): string {
+  const values = auditValues(e).map((v, i) =>
+    i === RESOURCE_ID ? "w.id" : `$${params.push(v)}::${COLUMNS[i]![1]}`,
+  );
+  return `a AS (INSERT INTO audit (${NAMES}) SELECT ${values.join(", ")} FROM w)`;
 }

@@ -2,6 +2,7 @@
 // the member links a group delivery sends, which resources a target may hold, group work a member's change
 // calls for, and the delivery audit.
 import type { DeliveryCode } from "../errors.ts";
+import { writeAudit } from "./audit.ts";
 import { prepared, type Queryable } from "./db.ts";
 import { pendingByResource } from "./outbox.ts";
 import type { ResourceType } from "./resources.ts";
@@ -224,21 +225,18 @@ export interface TargetAuditEntry {
 
 /** Audit rows about one target (e.g. `target.preflight` refusals recorded with the write). */
 export async function auditTarget(q: Queryable, target: string, action: string, rows: TargetAuditEntry[]) {
-  if (!rows.length) return;
-  await q.query(
-    prepared(`INSERT INTO audit (action, target, resource_type, resource_id, outcome, request_id, actor, detail)
-     SELECT $1, $2, a.rt, a.rid, a.oc, a.req, a.act, a.d::jsonb
-       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(rt, rid, oc, req, act, d)`),
-    [
+  await writeAudit(
+    q,
+    rows.map((r) => ({
       action,
       target,
-      rows.map((r) => r.resourceType),
-      rows.map((r) => r.resourceId),
-      rows.map((r) => r.outcome),
-      rows.map((r) => r.requestId ?? null),
-      rows.map((r) => r.actor ?? null),
-      rows.map((r) => JSON.stringify(r.detail)),
-    ],
+      resourceType: r.resourceType,
+      resourceId: r.resourceId,
+      outcome: r.outcome,
+      requestId: r.requestId,
+      actor: r.actor,
+      detail: r.detail,
+    })),
   );
 }
 

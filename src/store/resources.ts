@@ -1,4 +1,5 @@
 // Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
+import { auditWrittenRows } from "./audit.ts";
 import { prepared, type Queryable } from "./db.ts";
 import { STORE_LIMITS, unstorableText } from "./limits.ts";
 import { type NewJob, outboxCtes } from "./outbox.ts";
@@ -75,12 +76,18 @@ function withSideWrites(
   jobs: readonly NewJob[] | undefined,
   existing: boolean,
 ): string {
-  const p = (v: unknown) => `$${params.push(v)}`;
   const ctes: string[] = [];
   if (audit)
-    ctes.push(`a AS (INSERT INTO audit (request_id, actor, action, resource_type, resource_id, outcome, detail)
-          SELECT ${p(audit.requestId ?? null)}, ${p(audit.actor ?? null)}, ${p(audit.action)}, ${p(type)}, w.id, 'accepted',
-                 ${p(audit.detail === undefined ? null : JSON.stringify(audit.detail))}::jsonb FROM w)`);
+    ctes.push(
+      auditWrittenRows(params, {
+        requestId: audit.requestId,
+        actor: audit.actor,
+        action: audit.action,
+        resourceType: type,
+        outcome: "accepted",
+        detail: audit.detail,
+      }),
+    );
   // The jobs only for a row actually written (a conditional update may find none).
   if (jobs?.length)
     ctes.push(outboxCtes(params, jobs, { onlyIf: "EXISTS (SELECT 1 FROM w)", coalesce: existing }));
