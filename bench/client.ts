@@ -27,7 +27,23 @@ export interface ScenarioResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Answers other than 2xx, connection errors and timeouts included. */
   non2xx: number;
+  /** 2xx answers. */
+  ok: number;
+}
+
+/**
+ * Throws when most of a scenario's answers are not 2xx: a rate of 404s or 401s measures nothing (a PATCH of ids that
+ * were never loaded answered 404s at full speed, and looked like a figure).
+ */
+export function checkAnswers(name: string, r: ScenarioResult): ScenarioResult {
+  if (r.non2xx >= r.ok)
+    throw new Error(
+      `${name}: ${r.non2xx} of ${r.ok + r.non2xx} answers were not 2xx (errors and timeouts included); ` +
+        "the scenario measured failures, not the server",
+    );
+  return r;
 }
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -127,5 +143,6 @@ export async function runClient(s: Scenario): Promise<ScenarioResult> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx + result.errors,
+    ok: result["2xx"],
   };
 }

@@ -2,6 +2,7 @@
 // group, each scenario beside a plain Express JSON endpoint measured in the same run (this machine's ceiling).
 //
 //   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped afterwards)
+//   BENCH_PEER=<url> BENCH_PEER_TOKEN=<token>  instead: the bridge beside a peer SCIM server (bench/peer.ts)
 //   BENCH_SECONDS  seconds per scenario (default 8)   BENCH_USERS  users to load (default 100000)
 //   BENCH_ONLY     comma-separated scenario kinds (createUser,filterUser,getUser,getUserJwt,getUserOAuth,getUserBasic,
 //                  patchUser,page,addMember,
@@ -50,7 +51,7 @@ import {
 import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
 import { migrate, openPostgres } from "../src/store/index.ts";
 import { startBenchIssuer } from "./auth-issuer.ts";
-import { runClient, type Scenario, type ScenarioResult } from "./client.ts";
+import { checkAnswers, runClient, type Scenario, type ScenarioResult } from "./client.ts";
 import { postgresCpu } from "./pg-cpu.ts";
 import { tracePostgres } from "./pg-trace.ts";
 import { startProfile } from "./profile.ts";
@@ -60,6 +61,12 @@ const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tes
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const GROUP_MEMBERS = Math.min(50_000, Math.floor(USERS / 2));
+/**
+ * The users outside the group, in ten slots of SLOT: PATCH without and with targets each take one per round, two
+ * slots further on each round (fresh users for five rounds); the warm-up PATCHes a slot inside the group. At 100,000
+ * users: 50,000–55,000 and 55,000–60,000, then 10,000 further on each round.
+ */
+const SLOT = Math.max(1, Math.floor((USERS - GROUP_MEMBERS) / 10));
 const TOKEN = randomBytes(16).toString("hex");
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
@@ -126,6 +133,9 @@ if (process.argv.includes("--client")) {
   });
 } else if (process.env.BENCH_SCALE) {
   await runScale(URL_, Number(process.env.BENCH_SCALE));
+} else if (process.env.BENCH_PEER) {
+  // The same scenarios against a peer SCIM server and the bridge, side by side (bench/peer.ts).
+  await import("./peer.ts");
 } else {
   await main();
 }
@@ -239,7 +249,11 @@ function client(s: Scenario, onStart?: () => void): Promise<ScenarioResult> {
       if ((m as { started?: boolean }).started) return onStart?.();
       child.off("message", onMessage);
       child.off("error", reject);
-      resolve(m as ScenarioResult);
+      try {
+        resolve(checkAnswers(s.name, m as ScenarioResult));
+      } catch (e) {
+        reject(e);
+      }
     };
     child.on("message", onMessage);
     child.once("error", reject);
@@ -326,7 +340,7 @@ async function main() {
     const targetsBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const common = { seconds: SECONDS, token: TOKEN, connections: 10 };
     // The users the no-target PATCH changes in its first round, and the bridge with targets in its warm-up.
-    const firstPatchIds = ids.slice(50_000, 55_000);
+    const firstPatchIds = ids.slice(GROUP_MEMBERS, GROUP_MEMBERS + SLOT);
 
     type Kind =
       | Scenario["kind"]
@@ -381,7 +395,7 @@ async function main() {
         name: `PATCH /Users/{id}, both targets configured (${TARGET_LATENCY_MS} ms per call)`,
         kind: "patchUserTargets",
         url: targetsBase,
-        ids: ids.slice(55_000, 60_000),
+        ids: ids.slice(GROUP_MEMBERS + SLOT, GROUP_MEMBERS + 2 * SLOT),
         goal: "≥ 0.8× PATCH without targets",
       },
       {
@@ -425,7 +439,7 @@ async function main() {
         name: `warm-up ${kind}`,
         kind,
         url: base,
-        ids: ids.slice(40_000, 45_000),
+        ids: ids.slice(Math.max(0, GROUP_MEMBERS - 2 * SLOT), GROUP_MEMBERS - SLOT),
       });
     const rows: string[] = [];
     const results = new Map<string, ScenarioResult & { cpuMs: number }>();
@@ -458,7 +472,7 @@ async function main() {
         .map((s) => ({
           ...s,
           round,
-          ...(s.ids && compared.has(s.kind) ? { ids: shifted(ids, s.ids, round * 10_000) } : {}),
+          ...(s.ids && compared.has(s.kind) ? { ids: shifted(ids, s.ids, round * 2 * SLOT) } : {}),
         })),
     ).flat();
     // What one delivery job costs this process and PostgreSQL, measured while the queue drains with no SCIM traffic.
