@@ -24,14 +24,10 @@ import {
 } from "../targets/target.ts";
 import { BatchFill } from "./coalesce.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
+import { DeliveryWaiters } from "./delivery-waiters.ts";
 import { gatherFacts } from "./facts.ts";
-import {
-  batchesInFlight,
-  type ForegroundLoad,
-  nextBusyTurns,
-  turnInterval,
-  untilMoreInFlight,
-} from "./foreground.ts";
+import type { ForegroundLoad } from "./foreground.ts";
+import { GiveWay } from "./give-way.ts";
 import type { SyncMetrics } from "./metrics.ts";
 import { planUnit, type UnitPlan } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
@@ -44,8 +40,6 @@ const DEFAULT_WORKERS = 2;
 
 /** The event after each recorded batch (the other events are keyed by resource id). */
 const BATCH_RECORDED = Symbol("batch recorded");
-/** A target's batch slot was released, or a waiter should look again (`*`: every target, as on stop). */
-const SLOT_FREED = Symbol("slot freed");
 
 export interface DispatcherOptions {
   db: Db;
@@ -82,15 +76,10 @@ export class Dispatcher {
   private readonly wakers = new Map<string, () => void>();
   private readonly workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private claims = 0;
-  /** When each target last claimed a batch, for giving way to SCIM requests. */
-  private readonly lastClaim = new Map<string, number>();
-  /** Per target: workers past giveWay (claiming or running a batch). */
-  private readonly inFlight = new Map<string, number>();
-  /** Per target: turns taken in a row while the SCIM traffic stayed saturated. */
-  private readonly busyTurns = new Map<string, number>();
-  /** Per target: aborted when a client starts waiting for a delivery there, which ends any giving way. */
-  private readonly urgent = new Map<string, AbortController>();
-  private readonly waitingFor = new Map<string, number>();
+  /** Deliveries give way to SCIM requests (give-way.ts). */
+  private readonly giveWay: GiveWay;
+  /** Clients waiting for a delivery attempt (delivery-waiters.ts). */
+  private readonly waiters = new DeliveryWaiters();
   /** Per target: a wake-up for the soonest retry this process put back (a group waiting for its members). */
   private readonly alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   /** The short wait that lets a partial batch fill before it is claimed (coalesce.ts). */
@@ -112,7 +101,11 @@ export class Dispatcher {
     this.events.setMaxListeners(0);
     this.fill = new BatchFill(this.opts.coalesceMs, (target, limit) => dueWork(this.opts.db, target, limit), {
       running: () => this.running,
-      waitedFor: (target) => this.waitingFor.has(target),
+      waitedFor: (target) => this.waiters.has(target),
+    });
+    this.giveWay = new GiveWay(this.opts.foreground, this.opts.yieldMs, {
+      running: () => this.running,
+      waitedFor: (target) => this.waiters.has(target),
     });
     // A success wakes this process's idle workers at once (the store makes the work due for the others).
     this.signIns = new SignInHistoryWriter(this.opts.db, this.opts.logger, (target) => this.kick(target));
@@ -135,8 +128,7 @@ export class Dispatcher {
   /** Stops claiming; resolves when in-flight batches are recorded. */
   async stop() {
     this.running = false;
-    for (const u of this.urgent.values()) u.abort();
-    this.events.emit(SLOT_FREED, "*");
+    this.giveWay.hurry("*");
     this.fill.hurry("*");
     for (const a of this.alarms.values()) clearTimeout(a.timer);
     this.alarms.clear();
@@ -165,31 +157,9 @@ export class Dispatcher {
    * answer with the outcome when the target is quick. Never rejects.
    */
   waitForAttempt(resourceId: string, targets: string[], timeoutMs: number): Promise<void> {
-    if (!targets.length || timeoutMs <= 0) return Promise.resolve();
-    const left = new Set(targets);
-    for (const t of targets) {
-      this.waitingFor.set(t, (this.waitingFor.get(t) ?? 0) + 1);
-      this.urgent.get(t)?.abort();
-      this.events.emit(SLOT_FREED, t);
+    return this.waiters.wait(resourceId, targets, timeoutMs, (t) => {
+      this.giveWay.hurry(t);
       this.fill.hurry(t);
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.events.off(resourceId, onAttempt);
-        for (const t of targets) {
-          const n = (this.waitingFor.get(t) ?? 1) - 1;
-          if (n > 0) this.waitingFor.set(t, n);
-          else this.waitingFor.delete(t);
-        }
-        resolve();
-      };
-      const onAttempt = (target: string) => {
-        left.delete(target);
-        if (!left.size) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.events.on(resourceId, onAttempt);
     });
   }
 
@@ -224,7 +194,7 @@ export class Dispatcher {
     while (this.running) {
       let units: ClaimedUnit[] = [];
       try {
-        const slot = await this.giveWay(t);
+        const slot = await this.giveWay.acquire(t.name);
         try {
           if (!this.running) break;
           // Undefined when nothing is due: the worker idles without a claim query.
@@ -249,65 +219,6 @@ export class Dispatcher {
       }
       if (!units.length && this.running) await this.idle(t, i);
     }
-  }
-
-  /**
-   * Waits for a quiet moment in the SCIM traffic before claiming, but no longer than until this target's next
-   * turn, and not at all when a client waits for a delivery to this target. A turn taken while the traffic
-   * stayed saturated makes the next one come twice as late (turnInterval); a pause of `yieldMs` starts over.
-   * While the traffic was saturated within the last `yieldMs`, a target has one batch in flight at a time, then
-   * twice as many every `yieldMs / 2` (batchesInFlight): a short gap in an IdP's push does not set every worker
-   * going at once, to run on into its next burst. Returns the release of that slot.
-   */
-  private async giveWay(t: ConfiguredTarget): Promise<(() => void) | undefined> {
-    const { foreground, yieldMs } = this.opts;
-    if (!foreground || yieldMs <= 0) return undefined;
-    while (
-      this.running &&
-      !this.waitingFor.has(t.name) &&
-      (this.inFlight.get(t.name) ?? 0) >= batchesInFlight(foreground.quietFor(), yieldMs)
-    ) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.events.off(SLOT_FREED, onFreed);
-          resolve();
-        };
-        const onFreed = (target: string) => (target === t.name || target === "*") && done();
-        const timer = setTimeout(done, Math.ceil(untilMoreInFlight(foreground.quietFor(), yieldMs)));
-        this.events.on(SLOT_FREED, onFreed);
-      });
-    }
-    this.inFlight.set(t.name, (this.inFlight.get(t.name) ?? 0) + 1);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.inFlight.set(t.name, (this.inFlight.get(t.name) ?? 1) - 1);
-      this.events.emit(SLOT_FREED, t.name);
-    };
-    let held = false;
-    while (this.running && foreground.busy && !this.waitingFor.has(t.name)) {
-      const interval = turnInterval(yieldMs, this.busyTurns.get(t.name) ?? 0);
-      const turn = (this.lastClaim.get(t.name) ?? 0) + interval;
-      let urgent = this.urgent.get(t.name);
-      if (!urgent || urgent.signal.aborted) {
-        urgent = new AbortController();
-        this.urgent.set(t.name, urgent);
-      }
-      if (await foreground.whenQuiet(turn - Date.now(), urgent.signal)) break;
-      // Another worker of this target may have taken the turn while this one waited.
-      if ((this.lastClaim.get(t.name) ?? 0) + interval <= Date.now()) {
-        held = true;
-        break;
-      }
-    }
-    this.busyTurns.set(
-      t.name,
-      nextBusyTurns(this.busyTurns.get(t.name) ?? 0, { held, busyLately: foreground.busyWithin(yieldMs) }),
-    );
-    this.lastClaim.set(t.name, Date.now());
-    return release;
   }
 
   /** Renews the claim every third of the lease until `work` settles. */
@@ -394,7 +305,7 @@ export class Dispatcher {
         "claim taken over by another worker before the outcome was recorded; its outcome stands",
       );
     this.opts.metrics?.batch(t.name, recorded, Date.now() - started);
-    for (const d of delivered) this.events.emit(d.unit.resourceId, t.name);
+    for (const d of delivered) this.waiters.attempted(d.unit.resourceId, t.name);
     this.events.emit(BATCH_RECORDED, t.name);
   }
 }
