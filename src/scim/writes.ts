@@ -6,6 +6,7 @@ import { FILTER_LIMITS, FilterError, formatPatchPath, parsePatchPath } from "../
 import type { Member, ResourceType } from "../store/index.ts";
 import { normalisePatchOperations, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
 import { applyPatch } from "./patch.ts";
+import { withoutReadOnly } from "./read-only.ts";
 import { toMembers, validateGroup, validateUser } from "./resource-codec.ts";
 import { CORE_GROUP, CORE_USER, PATCH_OP, userExtensionIds } from "./schemas.ts";
 
@@ -15,8 +16,9 @@ export interface ValidatedResource {
   members?: Member[];
 }
 
+/** A POST or PUT body (also in /Bulk), validated; its readOnly attributes are ignored (RFC 7644 §3.3, §3.5.1). */
 export function validateResource(type: ResourceType, body: unknown): ValidatedResource {
-  const normalised = normaliseResourceBody(body);
+  const normalised = withoutReadOnly(type, normaliseResourceBody(body));
   if (type === "User") return { ...validateUser(normalised) };
   const g = validateGroup(normalised);
   return { data: g.data, ...(g.members ? { members: g.members } : {}) };
