@@ -6,7 +6,6 @@ import { FILTER_LIMITS, FilterError, formatPatchPath, parsePatchPath } from "../
 import type { Member, ResourceType } from "../store/index.ts";
 import { normalisePatchOperations, normaliseResourceBody, type PatchOperation } from "./dialects.ts";
 import { applyPatch } from "./patch.ts";
-import { withoutReadOnly } from "./read-only.ts";
 import { toMembers, validateGroup, validateUser } from "./resource-codec.ts";
 import { CORE_GROUP, CORE_USER, PATCH_OP, userExtensionIds } from "./schemas.ts";
 
@@ -18,7 +17,7 @@ export interface ValidatedResource {
 
 /** A POST or PUT body (also in /Bulk), validated; its readOnly attributes are ignored (RFC 7644 §3.3, §3.5.1). */
 export function validateResource(type: ResourceType, body: unknown): ValidatedResource {
-  const normalised = withoutReadOnly(type, normaliseResourceBody(body));
+  const normalised = normaliseResourceBody(body);
   if (type === "User") return { ...validateUser(normalised) };
   const g = validateGroup(normalised);
   return { data: g.data, ...(g.members ? { members: g.members } : {}) };

@@ -119,6 +119,40 @@ describe.each(BACKENDS)("GET → change → PUT with a target configured, on %s"
   });
 });
 
+describe.each(BACKENDS)("a PATCH value carrying a readOnly sub-attribute, on %s", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ["no path", { op: "replace", value: { [ENTERPRISE]: { manager: { value: "m1", displayName: "X" } } } }],
+    [
+      "the extension's URN",
+      { op: "add", path: ENTERPRISE, value: { manager: { value: "m1", displayName: "X" } } },
+    ],
+    [
+      "the manager's path",
+      { op: "replace", path: `${ENTERPRISE}:manager`, value: { value: "m1", displayName: "X" } },
+    ],
+  ])("%s: the writable part is applied, the readOnly part ignored, never stored", async (_, op) => {
+    const u = (
+      await t.request
+        .post("/scim/v2/Users")
+        .set(APP_AUTH)
+        .send(user(`ro-${Math.random()}@example.com`))
+    ).body;
+    const res = await t.request
+      .patch(`/scim/v2/Users/${u.id}`)
+      .set(APP_AUTH)
+      .send({ schemas: [PATCH], Operations: [op] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const read = (await t.request.get(`/scim/v2/Users/${u.id}`).set(APP_AUTH)).body;
+    expect(read[ENTERPRISE].manager).toEqual({ value: "m1" });
+  });
+});
+
 /** A value at `path` (`a`, `a.b`, `urn:…:a.b`) laid over `body`, the way a client would send it. */
 function setAt(body: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
   const urn = path.startsWith("urn:") ? path.slice(0, path.lastIndexOf(":")) : undefined;
