@@ -33,7 +33,7 @@ export interface KeyMatch {
 /**
  * Store resources whose userName (User) or displayName (Group) is one of `keys` by nameKey (ignoring case,
  * normalisation form and width), keyed by each given key lower-cased. Of rows that shared a name before names had
- * keys (migration 010), the oldest answers.
+ * keys (migration 011), the oldest answers.
  */
 export async function resourcesByKeys(
   q: Queryable,

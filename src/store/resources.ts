@@ -61,7 +61,7 @@ export const NAME_KEY_COLUMN: Record<ResourceType, string> = {
 };
 
 /**
- * `name_clash` numbers the rows that already shared a key when keys were introduced (migration 010): 0 for every
+ * `name_clash` numbers the rows that already shared a key when keys were introduced (migration 011): 0 for every
  * other row, so a new name equal to a taken one breaks the unique index on (key, name_clash). A row renamed to
  * another key loses its number.
  */

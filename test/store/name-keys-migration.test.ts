@@ -1,4 +1,4 @@
-// Migration 010 on a store written before names had keys: it never fails on names that now clash. Both rows stay,
+// Migration 011 on a store written before names had keys: it never fails on names that now clash. Both rows stay,
 // the later one is numbered and audited, the admin gets a note; filters find both; a new user with that name is
 // refused; renaming the later one clears its number.
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,10 +8,10 @@ import { toListRequest } from "../../src/scim/list-query.ts";
 import { migrate } from "../../src/store/index.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
-const BEFORE = "009_outbox_due_groups.sql";
+const BEFORE = "010_signing_keys.sql";
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
-describe.each(BACKENDS)("migration 010 (name keys) on %s", (backend) => {
+describe.each(BACKENDS)("migration 011 (name keys) on %s", (backend) => {
   let store: TestDb | undefined;
   afterEach(async () => {
     await store?.close();
@@ -41,7 +41,7 @@ describe.each(BACKENDS)("migration 010 (name keys) on %s", (backend) => {
       { id: C, userName: "someone@example.com", created: "2024-03-01T00:00:00Z" },
     ]);
     const result = await migrate(db);
-    expect(result.applied).toContain("010_name_keys.ts");
+    expect(result.applied).toContain("011_name_keys.ts");
     expect(result.notes).toEqual([expect.stringMatching(/^1 users share a userName .*store\.name_clash/)]);
 
     const { rows } = await db.query<{ id: string; user_name: string; name_clash: number }>(

@@ -46,7 +46,11 @@ describe("refusal()", () => {
       field: fc.stringMatching(/^[A-Za-z]{1,12}$/),
       text: fc.string({ minLength: 60, maxLength: 400 }),
     })
-    .map(({ field, text }) => ({ field, code: "X", detail: `field ${field} ${text}` }));
+    .map(({ field, text }) => ({
+      field,
+      code: "REQUIRED_FIELD_MISSING" as const,
+      detail: `field ${field} ${text}`,
+    }));
   const plan = fc.record({
     name: fc.stringMatching(/^[a-z]{1,12}$/),
     problems: fc.array(problem, { minLength: 1, maxLength: 4 }),

@@ -64,7 +64,7 @@ export async function up(tx: Tx): Promise<string[]> {
     if (clashes.length) {
       await tx.query(
         `INSERT INTO audit (actor, action, resource_type, resource_id, outcome, detail)
-         SELECT 'migration 010', 'store.name_clash', $1, c.id, 'kept', jsonb_build_object('sameNameAs', c.first)
+         SELECT 'migration 011', 'store.name_clash', $1, c.id, 'kept', jsonb_build_object('sameNameAs', c.first)
            FROM unnest($2::uuid[], $3::uuid[]) AS c(id, first)`,
         [t.type, clashes.map((c) => c.id), clashes.map((c) => c.first)],
       );
