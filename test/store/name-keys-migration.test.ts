@@ -8,7 +8,7 @@ import { toListRequest } from "../../src/scim/list-query.ts";
 import { migrate } from "../../src/store/index.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
-const BEFORE = "010_signing_keys.sql";
+const BEFORE = "011_deleted_names.sql";
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 describe.each(BACKENDS)("migration 011 (name keys) on %s", (backend) => {
