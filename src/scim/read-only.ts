@@ -170,11 +170,13 @@ export function withoutReadOnly(type: ResourceType, body: unknown): unknown {
   }
   for (const ext of extensions) if (ext.wholly) drop(ext.id);
   if (dropUrns.size && Array.isArray(out.schemas)) {
-    out.schemas = out.schemas.filter((s) => {
+    const schemas = out.schemas.filter((s) => {
       if (typeof s !== "string" || !dropUrns.has(s.toLowerCase())) return true;
       // Still named when the body sets one of its attributes as "urn:…:attr".
       return Object.keys(out).some((k) => k.toLowerCase().startsWith(`${s.toLowerCase()}:`));
     });
+    // A list of nothing else is the client's mistake to hear about (no core schema), not one to hide.
+    if (schemas.length) out.schemas = schemas;
   }
   return out;
 }

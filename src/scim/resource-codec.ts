@@ -87,11 +87,11 @@ export function validateUser(raw: unknown): ValidatedUser {
   return { data, ...(fast.password ? { password: fast.password } : {}) };
 }
 
-/** scimmy's path alone (the reference the compiled plan is tested against). */
+/** scimmy's path alone (the reference the compiled plan is tested against), readOnly attributes ignored too. */
 export function validateUserWithScimmy(body: unknown): ValidatedUser {
   notAnObject(body, "User");
   try {
-    const instance = new SCIMMY.Schemas.User(body as Record<string, unknown>, "in");
+    const instance = new SCIMMY.Schemas.User(withoutReadOnly("User", body) as Record<string, unknown>, "in");
     const data = applyResourceRules("User", plain(instance));
     delete data.groups;
     const password = (instance as unknown as { password?: string }).password;
@@ -109,11 +109,14 @@ export function validateGroup(raw: unknown): ValidatedGroup {
   return fast ? groupOf(body, applyResourceRules("Group", fast.data)) : validateGroupWithScimmy(body);
 }
 
-/** scimmy's path alone (the reference the compiled plan is tested against). */
+/** scimmy's path alone (the reference the compiled plan is tested against), readOnly attributes ignored too. */
 export function validateGroupWithScimmy(body: unknown): ValidatedGroup {
   notAnObject(body, "Group");
   try {
-    const instance = new SCIMMY.Schemas.Group(body as Record<string, unknown>, "in");
+    const instance = new SCIMMY.Schemas.Group(
+      withoutReadOnly("Group", body) as Record<string, unknown>,
+      "in",
+    );
     return groupOf(body, applyResourceRules("Group", plain(instance)));
   } catch (e) {
     throw fromScimmyError(e);
