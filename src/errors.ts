@@ -103,6 +103,9 @@ export const isEngineMessage = (message: string) => ENGINE_MESSAGE.test(message)
  * Client input as shown in an error detail: JSON-quoted (so control characters are escaped) and cut to a short
  * excerpt, so a detail never echoes a long value (or a password) back.
  */
+/** Longest `detail` a SCIM error body carries: longer ones are cut (src/scim/errors.ts). */
+export const MAX_DETAIL_LENGTH = 500;
+
 export function excerpt(value: unknown, max = 40): string {
   const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > max ? `${text.slice(0, max)}…` : text;

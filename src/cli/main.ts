@@ -40,10 +40,11 @@ program
       migrate: false,
     });
     try {
-      const { applied, current } = await migrate(db);
+      const { applied, current, notes } = await migrate(db);
       process.stdout.write(
         applied.length ? `applied ${applied.join(", ")}\n` : `up to date (${current ?? "no migrations"})\n`,
       );
+      for (const note of notes) process.stdout.write(`${note}\n`);
     } finally {
       await db.close();
     }

@@ -70,7 +70,7 @@ export class Directory {
     return understands(this.schemas[type], filter);
   }
 
-  /** Which of these userNames (Users) or displayNames (Groups) are taken, lower-cased (a bulk's pre-check). */
+  /** Which of these userNames (Users) or displayNames (Groups) are taken, as their nameKeys (a bulk's pre-check). */
   takenNames(type: ResourceType, names: string[]): Promise<Set<string>> {
     return takenNames(this.db, type, names);
   }

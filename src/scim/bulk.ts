@@ -4,6 +4,7 @@ import { type Request, type Response, Router } from "express";
 import type { Directory, Queued, ResourceType, WriteContext } from "../directory/index.ts";
 import { BridgeError, excerpt } from "../errors.ts";
 import { jsonProblem } from "../input.ts";
+import { nameKey } from "../store/index.ts";
 import { scimErrorBody, toBridgeError } from "./errors.ts";
 import { versionTag } from "./resource-codec.ts";
 import { BULK_REQUEST, BULK_RESPONSE } from "./schemas.ts";
@@ -354,7 +355,7 @@ async function createUsers(
   const valid: { i: number; data: Record<string, unknown>; password?: string }[] = [];
   const names = run.map((i) => {
     const n = (ops[i]!.data as { userName?: unknown } | undefined)?.userName;
-    return typeof n === "string" ? n.toLowerCase() : "";
+    return typeof n === "string" ? n : "";
   });
   // Names that cannot be stored are taken by nobody; they fail their own operation's validation below.
   const taken = await directory.takenNames("User", names);
@@ -365,7 +366,7 @@ async function createUsers(
       if (!op.bulkId) throw new BridgeError("SCIM_INVALID_SYNTAX", "A bulk POST operation needs a bulkId");
       storable(op.data);
       const v = validateResource("User", op.data);
-      const name = String(v.data.userName).toLowerCase();
+      const name = nameKey(String(v.data.userName));
       if (taken.has(name)) {
         throw new BridgeError(
           "SCIM_UNIQUENESS",

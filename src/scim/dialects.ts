@@ -1,13 +1,21 @@
 // Identity providers' deviations from RFC 7644, normalised before anything is validated, so that the rest of the
 // SCIM layer sees one dialect. Sources: ../shared/reference/idp-dialects.md and tableau-salesforce-api.md.
 import { isPrototypeKey } from "../input.ts";
+import { readOnlyTopLevel } from "./read-only.ts";
 import { userExtensionAliases } from "./schemas.ts";
 
 const BOOLEAN_ATTRS = new Set(["active", "primary"]);
 /** Entra's extra group schema: it carries nothing we store, so it is accepted and dropped. */
 export const MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
-/** Read-only attributes that clients echo back in PUT bodies and no-path PATCH values (Okta): not a change. */
-export const ECHOED_READ_ONLY = new Set(["id", "meta", "schemas", "groups"]);
+/**
+ * Keys clients echo back in no-path PATCH values (Okta): `schemas` and the core readOnly attributes (id, meta,
+ * groups, as declared): not a change. Computed on first use, once the schemas are declared.
+ */
+let echoed: Set<string> | undefined;
+const echoedKeys = () =>
+  (echoed ??= new Set(
+    ["schemas", ...readOnlyTopLevel("User"), ...readOnlyTopLevel("Group")].map((k) => k.toLowerCase()),
+  ));
 
 /** Entra sends "True"/"False" for booleans, in PATCH values and sometimes in bodies. */
 function toBoolean(v: unknown): unknown {
@@ -153,7 +161,7 @@ export function normalisePatchOperations(o: PatchOperation, declaredUrns: string
   for (const [rawKey, v] of Object.entries(o.value)) {
     if (isPrototypeKey(rawKey)) continue;
     const key = extensionKey(rawKey);
-    if (ECHOED_READ_ONLY.has(key.toLowerCase()) || key.toLowerCase() === MICROSOFT_GROUP_URN.toLowerCase())
+    if (echoedKeys().has(key.toLowerCase()) || key.toLowerCase() === MICROSOFT_GROUP_URN.toLowerCase())
       continue;
     if (isPathKey(key, declaredUrns) || isEmptyValue(v)) out.push(pathOp(op, key, v, true));
     else rest[key] = v;

@@ -1,11 +1,11 @@
 // Any failure as a SCIM error (RFC 7644 §3.12): a BridgeError with status and scimType, rendered as an error body.
 // Used by the HTTP error handler and by /Bulk, where each operation's failure is that operation's response.
-import { BridgeError, isEngineMessage } from "../errors.ts";
+import { BridgeError, isEngineMessage, MAX_DETAIL_LENGTH } from "../errors.ts";
 import { isStoreUnavailable } from "../store/index.ts";
 import { ERROR_SCHEMA } from "./schemas.ts";
 
 /** Longest detail sent: a message that quotes client input (a library's, say) is cut rather than echoed whole. */
-const MAX_DETAIL = 500;
+const MAX_DETAIL = MAX_DETAIL_LENGTH;
 
 export function scimErrorBody(status: number, detail: string, scimType?: string) {
   const shown = detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;

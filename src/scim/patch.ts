@@ -7,6 +7,7 @@ import { BridgeError } from "../errors.ts";
 import type { ResourceType } from "../store/index.ts";
 import type { PatchOperation } from "./dialects.ts";
 import { applyExtensionOp, type ExtensionInfo, splitExtensionOps } from "./patch-extensions.ts";
+import { isReadOnlyPath } from "./read-only.ts";
 import { fromScimmyError, validateGroup, validateUser } from "./resource-codec.ts";
 import { applyResourceRules } from "./resource-rules.ts";
 import { CORE_GROUP, CORE_USER, PATCH_OP } from "./schemas.ts";
@@ -157,9 +158,6 @@ function setExtension(data: Record<string, unknown>, urn: string, ext: Record<st
   }
 }
 
-/** Server-assigned attributes: a PATCH path naming one is refused (scimmy would ignore it silently). */
-const READ_ONLY = new Set(["id", "meta", "groups"]);
-
 const TYPED_VALUE_PATH = /^(\w+)\[\s*type\s+eq\s+"([^"]*)"\s*\]\.(\w+)$/i;
 
 /**
@@ -200,11 +198,9 @@ export async function applyPatch(
   data: Record<string, unknown>,
   ops: PatchOperation[],
 ): Promise<PatchResult> {
+  // A readOnly attribute (as the schemas declare it): refused, where scimmy would ignore some silently.
   ops.forEach((o, i) => {
-    const top = o.path
-      ?.replace(/^urn:ietf:params:scim:schemas:core:2\.0:(User|Group):/i, "")
-      .split(/[.[]/)[0];
-    if (top && READ_ONLY.has(top.toLowerCase())) {
+    if (o.path && isReadOnlyPath(type, o.path)) {
       throw new BridgeError(
         "SCIM_MUTABILITY",
         `Attribute '${o.path}' is read-only; '${o.op}' op of operation ${i + 1} in PatchOp request body`,

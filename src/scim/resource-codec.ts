@@ -4,6 +4,7 @@ import SCIMMY from "scimmy";
 import { BridgeError, type ErrorCode, isEngineMessage } from "../errors.ts";
 import { isResourceId, type Member, type ResourceType, type StoredResource } from "../store/index.ts";
 import { fastGroup, fastUser } from "./compiled-schema.ts";
+import { withoutReadOnly } from "./read-only.ts";
 import { applyResourceRules } from "./resource-rules.ts";
 import { CORE_GROUP, CORE_USER } from "./schemas.ts";
 
@@ -72,20 +73,25 @@ const notAnObject = (body: unknown, what: string) => {
   }
 };
 
-/** The body as stored and its password: the compiled plan when it recognises the body, scimmy otherwise. */
-export function validateUser(body: unknown): ValidatedUser {
-  notAnObject(body, "User");
-  const fast = fastUser(body as Record<string, unknown>);
+/**
+ * The body as stored and its password: the compiled plan when it recognises the body, scimmy otherwise. Its
+ * readOnly attributes are ignored (RFC 7644 §3.3, §3.5.1), also one a PATCH value carries inside a writable
+ * attribute (`manager.displayName`); a PATCH path naming one was refused before this (patch.ts).
+ */
+export function validateUser(raw: unknown): ValidatedUser {
+  notAnObject(raw, "User");
+  const body = withoutReadOnly("User", raw) as Record<string, unknown>;
+  const fast = fastUser(body);
   if (!fast) return validateUserWithScimmy(body);
   const data = applyResourceRules("User", fast.data);
   return { data, ...(fast.password ? { password: fast.password } : {}) };
 }
 
-/** scimmy's path alone (the reference the compiled plan is tested against). */
+/** scimmy's path alone (the reference the compiled plan is tested against), readOnly attributes ignored too. */
 export function validateUserWithScimmy(body: unknown): ValidatedUser {
   notAnObject(body, "User");
   try {
-    const instance = new SCIMMY.Schemas.User(body as Record<string, unknown>, "in");
+    const instance = new SCIMMY.Schemas.User(withoutReadOnly("User", body) as Record<string, unknown>, "in");
     const data = applyResourceRules("User", plain(instance));
     delete data.groups;
     const password = (instance as unknown as { password?: string }).password;
@@ -95,17 +101,22 @@ export function validateUserWithScimmy(body: unknown): ValidatedUser {
   }
 }
 
-export function validateGroup(body: unknown): ValidatedGroup {
-  notAnObject(body, "Group");
-  const fast = fastGroup(body as Record<string, unknown>);
+/** As validateUser, for a Group. */
+export function validateGroup(raw: unknown): ValidatedGroup {
+  notAnObject(raw, "Group");
+  const body = withoutReadOnly("Group", raw) as Record<string, unknown>;
+  const fast = fastGroup(body);
   return fast ? groupOf(body, applyResourceRules("Group", fast.data)) : validateGroupWithScimmy(body);
 }
 
-/** scimmy's path alone (the reference the compiled plan is tested against). */
+/** scimmy's path alone (the reference the compiled plan is tested against), readOnly attributes ignored too. */
 export function validateGroupWithScimmy(body: unknown): ValidatedGroup {
   notAnObject(body, "Group");
   try {
-    const instance = new SCIMMY.Schemas.Group(body as Record<string, unknown>, "in");
+    const instance = new SCIMMY.Schemas.Group(
+      withoutReadOnly("Group", body) as Record<string, unknown>,
+      "in",
+    );
     return groupOf(body, applyResourceRules("Group", plain(instance)));
   } catch (e) {
     throw fromScimmyError(e);

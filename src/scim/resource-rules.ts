@@ -1,7 +1,7 @@
 // Rules on resource bodies that scimmy's schema validation does not know: what the store indexes must fit, and a
 // userName an admin can recognise (trimmed, no control characters). Applied after every POST, PUT and PATCH.
 import { BridgeError, excerpt } from "../errors.ts";
-import type { ResourceType } from "../store/index.ts";
+import { nameKey, type ResourceType } from "../store/index.ts";
 import { STORE_LIMITS } from "../store/limits.ts";
 
 /** Attributes kept in indexed columns (store/migrations): their length is bounded by the index. */
@@ -14,8 +14,8 @@ const CONTROL = /\p{Cc}/u;
 
 /**
  * The body as stored: userName trimmed (leading and trailing white space is never meant), refused when it holds a
- * control character; indexed attributes no longer than STORE_LIMITS.indexedTextLength. Unicode is kept as sent
- * (no NFC normalisation): two userNames that differ only in normalisation form are two userNames.
+ * control character; indexed attributes no longer than STORE_LIMITS.indexedTextLength. Unicode is kept as sent;
+ * uniqueness compares names by nameKey (store/name-key.ts), so two that differ only in normalisation form are one.
  */
 export function applyResourceRules(
   type: ResourceType,
@@ -42,6 +42,14 @@ export function applyResourceRules(
         `${name} is ${value.length} characters long; the limit is ${STORE_LIMITS.indexedTextLength}`,
       );
     }
+  }
+  const unique = type === "User" ? "userName" : "displayName";
+  const name = out[unique];
+  if (typeof name === "string" && nameKey(name).length > STORE_LIMITS.nameKeyLength) {
+    throw new BridgeError(
+      "SCIM_INVALID_VALUE",
+      `${unique} is too long once case and Unicode normalisation are applied (its characters expand); shorten it`,
+    );
   }
   return out;
 }

@@ -15,6 +15,7 @@ export interface ValidatedResource {
   members?: Member[];
 }
 
+/** A POST or PUT body (also in /Bulk), validated; its readOnly attributes are ignored (RFC 7644 §3.3, §3.5.1). */
 export function validateResource(type: ResourceType, body: unknown): ValidatedResource {
   const normalised = normaliseResourceBody(body);
   if (type === "User") return { ...validateUser(normalised) };

@@ -19,6 +19,7 @@ export * from "./links.ts";
 export { checkListRequest, type ListRequest, usersMatching } from "./list-query.ts";
 export * from "./memberships.ts";
 export { migrate, migrationStatus, pingStore } from "./migrate.ts";
+export { nameKey } from "./name-key.ts";
 export * from "./names.ts";
 export { openStore } from "./open.ts";
 export * from "./operator.ts";

@@ -8,6 +8,11 @@ export const STORE_LIMITS = {
    * each, so even lower() of the longest value stays far below the 2,704-byte btree entry limit.
    */
   indexedTextLength: 512,
+  /**
+   * UTF-16 code units of a unique name's key (nameKey: lower-casing and NFC may lengthen a name, up to threefold
+   * for rare characters), so that the key's index entry (at most 3 bytes a unit) stays below that limit too.
+   */
+  nameKeyLength: 800,
   /** Largest integer accepted for offsets and ids (2^53 - 1: exact in JavaScript and within bigint). */
   maxInteger: Number.MAX_SAFE_INTEGER,
 } as const;

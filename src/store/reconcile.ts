@@ -2,6 +2,7 @@
 // target's links and the store's users (so nothing is ever loaded whole), and the outbox marks callers wait on.
 import type { Queryable } from "./db.ts";
 import { linksByTargetIds } from "./links.ts";
+import { nameKey } from "./name-key.ts";
 import { pendingByResource } from "./outbox.ts";
 
 /** Where a keyset walk over uuids starts, and how many store rows one step reads. */
@@ -23,13 +24,17 @@ export async function linkedIdsOf(
 
 export interface KeyMatch {
   id: string;
-  /** lower(userName) or lower(displayName) */
+  /** The key asked for, lower-cased. */
   key: string;
   /** The target id this resource is already linked to in the target, if any. */
   linkedTo: string | null;
 }
 
-/** Store resources whose userName (User) or displayName (Group) equals one of `keys`, ignoring case. */
+/**
+ * Store resources whose userName (User) or displayName (Group) is one of `keys` by nameKey (ignoring case,
+ * normalisation form and width), keyed by each given key lower-cased. Of rows that shared a name before names had
+ * keys (migration 011), the oldest answers.
+ */
 export async function resourcesByKeys(
   q: Queryable,
   type: "User" | "Group",
@@ -38,14 +43,21 @@ export async function resourcesByKeys(
 ): Promise<Map<string, KeyMatch>> {
   const out = new Map<string, KeyMatch>();
   if (!keys.length) return out;
-  const [table, col] = type === "User" ? ["users", "user_name"] : ["groups", "display_name"];
+  const asked = new Map<string, string[]>();
+  for (const k of keys) {
+    const nk = nameKey(k);
+    asked.set(nk, [...(asked.get(nk) ?? []), k.toLowerCase()]);
+  }
+  const [table, col] = type === "User" ? ["users", "user_name_key"] : ["groups", "display_name_key"];
   const { rows } = await q.query<{ id: string; k: string; target_id: string | null }>(
-    `SELECT r.id, lower(r.${col}) AS k, l.target_id FROM ${table} r
+    `SELECT r.id, r.${col} AS k, l.target_id FROM ${table} r
        LEFT JOIN links l ON l.resource_id = r.id AND l.target = $2 AND NOT l.deprovisioned
-      WHERE lower(r.${col}) = ANY($1::text[])`,
-    [keys.map((k) => k.toLowerCase()), target],
+      WHERE r.${col} = ANY($1::text[]) ORDER BY r.name_clash DESC`,
+    [[...asked.keys()], target],
   );
-  for (const r of rows) out.set(r.k, { id: r.id, key: r.k, linkedTo: r.target_id });
+  for (const r of rows) {
+    for (const key of asked.get(r.k) ?? []) out.set(key, { id: r.id, key, linkedTo: r.target_id });
+  }
   return out;
 }
 

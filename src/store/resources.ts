@@ -2,6 +2,7 @@
 import { auditWrittenRows } from "./audit.ts";
 import { prepared, type Queryable } from "./db.ts";
 import { STORE_LIMITS, unstorableText } from "./limits.ts";
+import { nameKey } from "./name-key.ts";
 import { type NewJob, outboxCtes } from "./outbox.ts";
 import { TABLE } from "./tables.ts";
 
@@ -30,19 +31,42 @@ interface Row {
   last_modified: Date | string;
 }
 
-/** The indexed columns derived from a resource body; the single place that knows which attributes are columns. */
+/**
+ * The indexed columns derived from a resource body; the single place that knows which attributes are columns. The
+ * unique name (userName, a group's displayName) is stored as sent and, beside it, as its nameKey.
+ */
 function columns(type: ResourceType, data: Record<string, unknown>) {
   const str = (v: unknown) => (typeof v === "string" ? v : null);
+  const key = (v: unknown) => (typeof v === "string" ? nameKey(v) : null);
   if (type === "User") {
     return {
       user_name: str(data.userName),
+      user_name_key: key(data.userName),
       external_id: str(data.externalId),
       display_name: str(data.displayName),
       active: data.active !== false,
     };
   }
-  return { display_name: str(data.displayName), external_id: str(data.externalId) };
+  return {
+    display_name: str(data.displayName),
+    display_name_key: key(data.displayName),
+    external_id: str(data.externalId),
+  };
 }
+
+/** The column holding the unique name's key. */
+export const NAME_KEY_COLUMN: Record<ResourceType, string> = {
+  User: "user_name_key",
+  Group: "display_name_key",
+};
+
+/**
+ * `name_clash` numbers the rows that already shared a key when keys were introduced (migration 011): 0 for every
+ * other row, so a new name equal to a taken one breaks the unique index on (key, name_clash). A row renamed to
+ * another key loses its number.
+ */
+const keepClash = (type: ResourceType, keyParam: string) =>
+  `name_clash = CASE WHEN ${NAME_KEY_COLUMN[type]} = ${keyParam} THEN name_clash ELSE 0 END`;
 
 export const rowToResource = (type: ResourceType, r: Row): StoredResource => ({
   id: r.id,
@@ -182,7 +206,10 @@ export async function updateResourceAt(
   const cols = columns(type, data);
   const names = Object.keys(cols);
   const params: unknown[] = [id, JSON.stringify(data), now, ...Object.values(cols)];
-  const sets = names.map((n, i) => `${n} = $${i + 4}`).join(", ");
+  const sets = [
+    ...names.map((n, i) => `${n} = $${i + 4}`),
+    keepClash(type, `$${names.indexOf(NAME_KEY_COLUMN[type]) + 4}`),
+  ].join(", ");
   const at = version === undefined ? "" : ` AND version = $${params.push(version)}`;
   const sql = `UPDATE ${TABLE[type]} SET data = $2, last_modified = $3, version = version + 1, ${sets} WHERE id = $1${at} RETURNING ${SELECT}`;
   const { rows } = await q.query<Row>(
@@ -241,16 +268,17 @@ export async function existingIds(q: Queryable, type: ResourceType, ids: string[
 }
 
 /**
- * Which of the given userNames (Users) or displayNames (Groups) are taken, compared case-insensitively. A name the
- * store could not hold (a NUL, longer than the index allows) is taken by nobody: its write fails validation.
+ * Which of the given userNames (Users) or displayNames (Groups) are taken, as their nameKeys (case, normalisation
+ * form and width do not make another name). A name the store could not hold (a NUL, longer than the index allows)
+ * is taken by nobody: its write fails validation.
  */
 export async function takenNames(q: Queryable, type: ResourceType, names: string[]): Promise<Set<string>> {
   const storable = names.filter((n) => n && !unstorableText(n) && n.length <= STORE_LIMITS.indexedTextLength);
   if (!storable.length) return new Set();
-  const column = type === "User" ? "user_name" : "display_name";
+  const column = NAME_KEY_COLUMN[type];
   const { rows } = await q.query<{ name: string }>(
-    prepared(`SELECT lower(${column}) AS name FROM ${TABLE[type]} WHERE lower(${column}) = ANY($1::text[])`),
-    [storable.map((n) => n.toLowerCase())],
+    prepared(`SELECT ${column} AS name FROM ${TABLE[type]} WHERE ${column} = ANY($1::text[])`),
+    [storable.map(nameKey)],
   );
   return new Set(rows.map((r) => r.name));
 }

@@ -5,7 +5,7 @@
 // an imported resource is linked to the account it came from and sent to the other targets only.
 import { isDeepStrictEqual } from "node:util";
 import type { Change, PlannedLink, WritePlan, WritePlanner } from "../directory/index.ts";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, MAX_DETAIL_LENGTH } from "../errors.ts";
 import {
   auditTarget,
   countRecentDeprovisions,
@@ -267,8 +267,29 @@ export function refusal(
   const blocking = refusing.filter((p) => p.reject);
   const named = blocking.length ? blocking : refusing.length === inScope.length ? refusing : [];
   if (!named.length) return undefined;
-  return named
+  const full = named
     .map((p) => `Target "${p.name}" would reject this user: ${p.problems.map((x) => x.detail).join("; ")}`)
+    .join(". ");
+  return full.length <= MAX_DETAIL_LENGTH ? full : briefRefusal(named);
+}
+
+/**
+ * Every refusing target within one SCIM detail (which is cut at MAX_DETAIL_LENGTH): each names its fields, then as
+ * much of its reasons as an equal share of the room allows, so no target's reason is cut off by another's.
+ */
+function briefRefusal(named: { name: string; problems: Problem[] }[]): string {
+  const heads = named.map(
+    (p) =>
+      `Target "${p.name}" would reject this user: ${[...new Set(p.problems.map((x) => x.field))].join(", ")}`,
+  );
+  const fixed = heads.reduce((n, h) => n + h.length, 0) + (named.length - 1) * ". ".length;
+  const share = Math.floor((MAX_DETAIL_LENGTH - fixed) / named.length) - " — …".length;
+  return named
+    .map((p, i) => {
+      if (share < 20) return heads[i];
+      const reasons = p.problems.map((x) => x.detail).join("; ");
+      return `${heads[i]} — ${reasons.length <= share ? reasons : `${reasons.slice(0, share).trimEnd()}…`}`;
+    })
     .join(". ");
 }
 

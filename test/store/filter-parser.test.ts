@@ -113,11 +113,11 @@ describe("parseFilter: errors say what and where", () => {
 });
 
 describe("compileFilter: SQL shape", () => {
-  it("compiles userName eq to the indexed lower(user_name) expression with a bound value", () => {
+  it("compiles userName eq to the indexed name key, with the value bound as its key (case and NFC folded)", () => {
     const params: unknown[] = ["already-there"];
-    const sql = compileFilter(SCHEMAS.User, 'UserName eq "Alice"', params);
-    expect(sql).toBe("lower(t.user_name) = lower($2::text)");
-    expect(params).toEqual(["already-there", "Alice"]);
+    const sql = compileFilter(SCHEMAS.User, 'UserName eq "JOSÉ"', params);
+    expect(sql).toBe("t.user_name_key = $2::text");
+    expect(params).toEqual(["already-there", "josé"]);
   });
 
   it("compiles externalId eq to an exact comparison on its column", () => {
@@ -136,7 +136,7 @@ describe("compileFilter: SQL shape", () => {
     );
     expect(sql).not.toContain("1=1");
     expect(sql).not.toContain("DROP");
-    expect(params).toEqual(["x' OR 1=1 --", "%'; DROP%"]);
+    expect(params).toEqual(["x' or 1=1 --", "%'; DROP%"]);
   });
 
   it("escapes LIKE wildcards and backslashes in co/sw/ew values", () => {
@@ -196,8 +196,9 @@ describe("compileSort", () => {
     expect(compileSort(SCHEMAS.Group, undefined, "descending", "g")).toBe("g.created ASC, g.id ASC");
   });
 
-  it("sorts case-insensitive strings by lower() and always ends with the id", () => {
-    expect(compileSort(SCHEMAS.User, "userName", "descending")).toBe("lower(t.user_name) DESC, t.id ASC");
+  it("sorts case-insensitive strings by lower() (userName by its key) and always ends with the id", () => {
+    expect(compileSort(SCHEMAS.User, "userName", "descending")).toBe("t.user_name_key DESC, t.id ASC");
+    expect(compileSort(SCHEMAS.User, "displayName")).toBe("lower(t.display_name) ASC NULLS LAST, t.id ASC");
     expect(compileSort(SCHEMAS.User, "externalId")).toBe("t.external_id ASC NULLS LAST, t.id ASC");
     expect(compileSort(SCHEMAS.User, "meta.lastModified", "Descending")).toBe(
       "t.last_modified DESC, t.id ASC",

@@ -15,10 +15,16 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-export async function openTestDb(backend: Backend = "pglite", limits: SessionLimits = {}): Promise<TestDb> {
+/** `migrateThrough`: migrate only up to that migration, to test the next one on a store as it left it. */
+export async function openTestDb(
+  backend: Backend = "pglite",
+  limits: SessionLimits = {},
+  opts: { migrateThrough?: string } = {},
+): Promise<TestDb> {
+  const through = opts.migrateThrough ? { through: opts.migrateThrough } : {};
   if (backend === "pglite") {
     const db = await openPglite(undefined, limits);
-    await migrate(db);
+    await migrate(db, through);
     return { db, close: () => db.close() };
   }
   const url = process.env.DATABASE_URL;
@@ -29,7 +35,7 @@ export async function openTestDb(backend: Backend = "pglite", limits: SessionLim
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const db = await openPostgres(url, { schema, max: 5, ...limits });
-  await migrate(db);
+  await migrate(db, through);
   return {
     db,
     schema,

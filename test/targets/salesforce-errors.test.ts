@@ -169,8 +169,8 @@ describe("Salesforce target: errors from the org", () => {
       upsert(scimUser("mars@example.com", { [SF_URN]: { TimeZoneSidKey: "Mars/Olympus_Mons" } })),
       upsert(scimUser("ok@example.com")),
     ];
-    // This one user has no profile at all: the mapping's default is replaced by an empty one.
-    const noProfile = salesforceTarget(emu, { mapping: { fields: {} } });
+    // This one user has no profile at all: no mapped profile and no default profile.
+    const noProfile = salesforceTarget(emu, { mapping: { fields: {} }, defaultProfile: null });
     const [missing] = await noProfile.apply([ops[1] as (typeof ops)[number]]);
     expect(missing).toMatchObject({
       status: "failed",

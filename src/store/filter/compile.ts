@@ -1,4 +1,5 @@
 import { toTimestamp } from "../limits.ts";
+import { nameKey } from "../name-key.ts";
 import { isResourceId } from "../resources.ts";
 import type { AttributePath, CompareOperator, CompareValue, FilterAst } from "./ast.ts";
 import { FilterError } from "./errors.ts";
@@ -187,6 +188,7 @@ class Compiler {
       case "text":
         if (typeof value === "boolean")
           fail(`Attribute '${path.text}' is a string; compare it with a "string"`);
+        if (scalar.key) return textCondition(scalar.key, true, op, nameKey(String(value)), bind);
         return guard(scalar, textCondition(scalar.sql, scalar.caseExact, op, String(value), bind));
       case "uuid": {
         // Ids are UUIDs: compare them as uuid for index use; a non-UUID can equal no id.

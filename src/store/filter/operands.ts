@@ -2,7 +2,7 @@ import type { AttributeDef, Fail, ResolvedPath, ResourceKind } from "./schemas.t
 
 /**
  * Where a resolved attribute lives in the store, as SQL. Column-backed attributes compile to their column
- * (so the indexes on lower(user_name), lower(display_name) and external_id are used); `members` and a
+ * (so the indexes on the name keys, lower(display_name) and external_id are used); `members` and a
  * user's `groups` live in group_members; everything else is a path into the `data` JSONB.
  */
 
@@ -14,6 +14,11 @@ export interface Scalar {
   type: ValueType;
   caseExact: boolean;
   nullable: boolean;
+  /**
+   * A column holding nameKey(value) (userName, a group's displayName): text comparisons and sorting use it, with
+   * the operand mapped the same way, so case, normalisation form and width do not matter (and its index is used).
+   */
+  key?: string;
 }
 
 /** The sub-attributes of one element of a complex or multi-valued attribute. */
@@ -93,12 +98,19 @@ function columns(kind: ResourceKind, alias: string): Record<string, Scalar> {
     caseExact: false,
     nullable: kind === "User",
   };
-  if (kind === "Group") return { id, externalId, displayName };
+  if (kind === "Group")
+    return { id, externalId, displayName: { ...displayName, key: `${alias}.display_name_key` } };
   return {
     id,
     externalId,
     displayName,
-    userName: { sql: `${alias}.user_name`, type: "text", caseExact: false, nullable: false },
+    userName: {
+      sql: `${alias}.user_name`,
+      type: "text",
+      caseExact: false,
+      nullable: false,
+      key: `${alias}.user_name_key`,
+    },
     active: { sql: `${alias}.active`, type: "boolean", caseExact: true, nullable: false },
   };
 }

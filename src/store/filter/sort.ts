@@ -131,5 +131,6 @@ function parseSortOrder(sortOrder: string | undefined): "ASC" | "DESC" {
 }
 
 function sortExpression(scalar: Scalar): string {
+  if (scalar.key) return scalar.key;
   return scalar.type === "text" && !scalar.caseExact ? `lower(${scalar.sql})` : scalar.sql;
 }

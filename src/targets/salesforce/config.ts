@@ -53,7 +53,10 @@ export const SalesforceBudget = z.strictObject({
   parkMs: z.coerce.number().int().positive().default(3_600_000),
 });
 
-export const SalesforceTargetConfig = z.strictObject({
+/** The profile of users no group rule, extension value, entitlement or mapped field gives one. */
+export const DEFAULT_PROFILE = "Standard User";
+
+const SalesforceTargetFields = z.strictObject({
   name: text,
   kind: z.literal("salesforce"),
   /** https://login.salesforce.com, https://test.salesforce.com (sandboxes) or the org's My Domain URL. */
@@ -71,6 +74,11 @@ export const SalesforceTargetConfig = z.strictObject({
   }),
   scope: z.string().min(1).optional(),
   mapping: SalesforceMappingSpec.optional(),
+  /**
+   * ProfileId for users nothing else gives one (a profile name or an 00e… Id); null: none, such a user is refused.
+   * The lowest precedence: group rules, the extension, entitlements and a mapped fields.ProfileId override it.
+   */
+  defaultProfile: z.string().trim().min(1).nullable().default(DEFAULT_PROFILE),
   correlation: z
     .array(z.enum(CORRELATION_KEYS))
     .min(1)
@@ -81,6 +89,19 @@ export const SalesforceTargetConfig = z.strictObject({
   batchSize: z.coerce.number().int().positive().max(200).default(200),
   concurrency: z.coerce.number().int().positive().max(25).default(4),
   timeoutMs: z.coerce.number().int().positive().default(60_000),
+});
+
+/**
+ * One rule however the target is configured (YAML or SALESFORCE_* variables): the default profile is the mapping's
+ * fields.ProfileId unless the mapping names one itself, so the doctor checks it exists like any mapped profile.
+ */
+export const SalesforceTargetConfig = SalesforceTargetFields.transform((c) => {
+  if (c.defaultProfile === null || c.mapping?.fields?.ProfileId !== undefined) return c;
+  const mapping = c.mapping ?? SalesforceMappingSpec.parse({});
+  return {
+    ...c,
+    mapping: { ...mapping, fields: { ...mapping.fields, ProfileId: { const: c.defaultProfile } } },
+  };
 });
 
 export type SalesforceTargetConfig = z.output<typeof SalesforceTargetConfig>;
@@ -151,8 +172,7 @@ export function salesforceConfigFromEnv(env: Env = process.env): SalesforceTarge
     loginUrl: env.SALESFORCE_LOGIN_URL ?? env.SALESFORCE_INSTANCE_URL,
     ...(env.SALESFORCE_INSTANCE_URL ? { instanceUrl: env.SALESFORCE_INSTANCE_URL } : {}),
     ...(env.SALESFORCE_API_VERSION ? { apiVersion: env.SALESFORCE_API_VERSION } : {}),
-    // ProfileId is required by Salesforce; without a default every user would need a group rule or extension.
-    mapping: { fields: { ProfileId: { const: env.SALESFORCE_DEFAULT_PROFILE ?? "Standard User" } } },
+    ...(env.SALESFORCE_DEFAULT_PROFILE ? { defaultProfile: env.SALESFORCE_DEFAULT_PROFILE } : {}),
     auth,
   });
   if (!result.success) {
