@@ -11,9 +11,15 @@ export const ACTIONS = [
   ...["user", "group"].flatMap((t) => ["create", "update", "delete"].map((a) => `scim.${t}.${a}`)),
   "target.deliver",
   "target.preflight",
-  "console.retry",
-  "console.release",
-  "console.provision",
+  "operator.retry",
+  "operator.retry-all",
+  "operator.retry-resource",
+  "operator.release",
+  "operator.provision",
+  "operator.reconcile.dry-run",
+  "operator.reconcile.apply",
+  "operator.import.dry-run",
+  "operator.import.apply",
   "oauth.token",
 ];
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
