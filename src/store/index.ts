@@ -1,6 +1,7 @@
 // The store: SQL only. Everything else reaches the database through these functions.
 
 export * from "./audit.ts";
+export * from "./audit-query.ts";
 export * from "./console.ts";
 export {
   type Db,

@@ -194,7 +194,7 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     expect(all.text).toContain("operator.release");
     const mine = await get("/console/audit", "/console/audit?actor=admin");
     expect(mine.text).toContain("operator.retry");
-    expect(mine.text).not.toContain("scim.user.create");
+    expect(mine.text).not.toContain("<td>scim.user.create</td>");
     const failed = await get(
       "/console/audit",
       `/console/audit?outcome=failed&target=accounts&resource=${ids.bob}`,
@@ -207,6 +207,36 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
       "no target named &quot;nowhere&quot;",
     );
     expect((await get("/console/audit", "/console/audit?before=1")).text).toContain("No older events");
+    const byName = await get(
+      "/console/audit",
+      "/console/audit?resource=bob%40example.com&from=2000-01-01&to=2999-12-31",
+    );
+    expect(byName.text).toContain(ids.bob);
+    for (const format of ["csv", "ndjson"]) {
+      const template = `/console/audit/export.${format}`;
+      // Read as text whatever the type (supertest leaves an NDJSON body unparsed).
+      const file = await t.request
+        .get(`${template}?resource=bob%40example.com&action=scim.user.create`)
+        .set("Cookie", cookie)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = "";
+          res.on("data", (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on("end", () => done(null, text));
+        });
+      expect(file.status).toBe(200);
+      conforms("get", template, {
+        status: file.status,
+        headers: file.headers,
+        body: file.body,
+        text: String(file.body),
+      });
+      expect(String(file.body)).toContain(ids.bob);
+      expect(file.headers["content-disposition"]).toContain("attachment");
+      expect((await get(template, `${template}?from=someday`, 400)).text).toContain("from must be a date");
+    }
   });
 
   it("signs out", async () => {

@@ -11,6 +11,7 @@ import type { NamedToken } from "../auth.ts";
 import type { AdminCredential } from "../operator-auth.ts";
 import { auditRoutes } from "./audit.ts";
 import { type ConsoleDeps, sendPage } from "./context.ts";
+import { exportRoutes } from "./export.ts";
 import { type Html, html, layout } from "./html.ts";
 import { oidcSignIn } from "./oidc.ts";
 import { overviewRoutes } from "./overview.ts";
@@ -186,6 +187,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   resourceRoutes(router, ctx);
   workRoutes(router, ctx);
   runRoutes(router, ctx);
+  exportRoutes(router, ctx);
   auditRoutes(router, ctx);
 
   router.use((req, _res, next) => {

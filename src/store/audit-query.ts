@@ -1,0 +1,119 @@
+// Reading the audit like a log: filters (date range, action, outcome, target, actor, person), keyset pages newest
+// first on (at, id), and batched reads for exports. The statement names only the filters given, so each combination
+// is planned on its own index (migration 016): each index ends in (at, id) and the keyset is a range on it.
+import type { Queryable } from "./db.ts";
+import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
+import type { ResourceType } from "./resources.ts";
+
+export interface AuditQuery {
+  /** Events about any of these resources (a person's ids: several when a userName was reused after a delete). */
+  resourceIds?: readonly string[];
+  target?: string;
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  /** Inclusive lower bound on the event's time. */
+  from?: Date;
+  /** Exclusive upper bound on the event's time. */
+  to?: Date;
+}
+
+export interface AuditRow extends ResourceNames {
+  id: number;
+  at: Date;
+  requestId: string | null;
+  actor: string | null;
+  /** Present once the audit records it (operators' sign-in); null before. */
+  actorSubject: string | null;
+  source: string | null;
+  action: string;
+  resourceType: ResourceType | null;
+  resourceId: string | null;
+  target: string | null;
+  outcome: string;
+  detail: unknown;
+}
+
+/** The WHERE conditions and their parameters for a query; `before` is the id of the last row of the page before. */
+function conditions(f: AuditQuery, before: number | undefined, params: unknown[]): string[] {
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const where: string[] = [];
+  if (f.resourceIds) where.push(`resource_id = ANY(${p(f.resourceIds)}::uuid[])`);
+  if (f.target !== undefined) where.push(`target = ${p(f.target)}`);
+  if (f.actor !== undefined) where.push(`actor = ${p(f.actor)}`);
+  if (f.action !== undefined) where.push(`action = ${p(f.action)}`);
+  if (f.outcome !== undefined) where.push(`outcome = ${p(f.outcome)}`);
+  if (f.from) where.push(`at >= ${p(f.from.toISOString())}::timestamptz`);
+  if (f.to) where.push(`at < ${p(f.to.toISOString())}::timestamptz`);
+  if (before !== undefined) {
+    // The cursor row's own time, read exactly (microseconds, which a JavaScript Date would round).
+    const b = p(before);
+    where.push(`(at, id) < ((SELECT at FROM audit WHERE id = ${b}::bigint), ${b}::bigint)`);
+  }
+  return where;
+}
+
+/**
+ * Up to `limit` events matching `f`, newest first by (at, id), after the row whose id is `before` (keyset: page
+ * 2,000 costs what page 1 does). A `before` id that is not in the audit yields no rows.
+ */
+export async function queryAudit(
+  q: Queryable,
+  f: AuditQuery,
+  page: { before?: number | undefined; limit: number },
+): Promise<AuditRow[]> {
+  if (f.resourceIds && f.resourceIds.length === 0) return [];
+  const params: unknown[] = [];
+  const where = conditions(f, page.before, params);
+  const names = namesOf("a");
+  const { rows } = await q.query<Record<string, unknown> & NameRow>(
+    `SELECT a.*, ${names.columns}
+       FROM (SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+              ORDER BY at DESC, id DESC LIMIT $${params.push(page.limit)}) a
+       ${names.joins}
+      ORDER BY a.at DESC, a.id DESC`,
+    params,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: new Date(r.at as string | Date),
+    requestId: (r.request_id as string | null) ?? null,
+    actor: (r.actor as string | null) ?? null,
+    actorSubject: (r.actor_subject as string | null | undefined) ?? null,
+    source: (r.source as string | null | undefined) ?? null,
+    action: r.action as string,
+    resourceType: (r.resource_type as ResourceType | null) ?? null,
+    resourceId: (r.resource_id as string | null) ?? null,
+    target: (r.target as string | null) ?? null,
+    outcome: r.outcome as string,
+    detail: r.detail ?? null,
+    ...toNames(r),
+  }));
+}
+
+/** Every event matching `f`, newest first, read `batch` rows per statement so no more than a batch is held. */
+export async function* auditBatches(q: Queryable, f: AuditQuery, batch: number): AsyncGenerator<AuditRow[]> {
+  let before: number | undefined;
+  for (;;) {
+    const rows = await queryAudit(q, f, { before, limit: batch });
+    if (rows.length) yield rows;
+    if (rows.length < batch) return;
+    before = rows.at(-1)!.id;
+  }
+}
+
+/**
+ * The ids of the users and groups a person typed in a filter is: a resource id as is; else every user whose
+ * userName or displayName, and every group whose displayName, is `text` (case-insensitive), live or deleted.
+ */
+export async function resolvePerson(q: Queryable, text: string): Promise<string[]> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text))
+    return [text.toLowerCase()];
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM users WHERE lower(user_name) = lower($1) OR lower(display_name) = lower($1)
+     UNION SELECT id FROM groups WHERE lower(display_name) = lower($1)
+     UNION SELECT resource_id FROM deleted_names WHERE lower(user_name) = lower($1) OR lower(display_name) = lower($1)`,
+    [text],
+  );
+  return rows.map((r) => r.id);
+}
