@@ -13,6 +13,7 @@ export {
 } from "./db.ts";
 export * from "./delivery.ts";
 export * from "./due-work.ts";
+export * from "./failures.ts";
 export type { FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
 export * from "./limits.ts";
 export * from "./links.ts";

@@ -11,6 +11,7 @@ import type { NamedToken } from "../auth.ts";
 import type { AdminCredential } from "../operator-auth.ts";
 import { auditRoutes } from "./audit.ts";
 import { type ConsoleDeps, sendPage } from "./context.ts";
+import { failureRoutes } from "./failures.ts";
 import { type Html, html, layout } from "./html.ts";
 import { oidcSignIn } from "./oidc.ts";
 import { overviewRoutes } from "./overview.ts";
@@ -185,6 +186,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   overviewRoutes(router, ctx);
   resourceRoutes(router, ctx);
   workRoutes(router, ctx);
+  failureRoutes(router, ctx);
   runRoutes(router, ctx);
   auditRoutes(router, ctx);
 
