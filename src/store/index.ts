@@ -24,6 +24,7 @@ export * from "./names.ts";
 export { openStore } from "./open.ts";
 export * from "./operator.ts";
 export * from "./outbox.ts";
+export * from "./people.ts";
 export * from "./reconcile.ts";
 export * from "./resources.ts";
 export * from "./signing-keys.ts";

@@ -82,6 +82,16 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     expect(page.text).toContain('data-health="accounts"');
     const live = await get("/console/live/overview", "/console/live/overview");
     expect(live.text).toContain('data-queue="accounts:dead"');
+    // People apart from the connection: three users synced, each a managed account, no one failing.
+    const people = (k: string) => new RegExp(`data-people="accounts:${k}">(\\d+)<`).exec(live.text)?.[1];
+    expect([
+      people("managed"),
+      people("synced"),
+      people("pending"),
+      people("failed"),
+      people("held"),
+    ]).toEqual(["3", "3", "0", "0", "0"]);
+    expect(live.text).toMatch(/data-people-failing="accounts">no one failing</);
   });
 
   it("finds users and groups, shows their pages, retries and provisions on demand", async () => {
@@ -179,6 +189,11 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     const people = new Set(failing.map((j) => j.resourceId)).size;
     expect(page.text).toContain(`Retry all ${failing.length} matching (${people} people)`);
 
+    const failingBefore = /data-people-failing="accounts"[^>]*>(\d+) (?:person|people) failing/.exec(
+      (await get("/console/live/overview", "/console/live/overview")).text,
+    )?.[1];
+    expect(Number(failingBefore)).toBeGreaterThanOrEqual(1);
+
     const noNote = await t.request
       .post("/console/work/acknowledge")
       .set("Cookie", cookie)
@@ -196,6 +211,11 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     const after = await get("/console/work", "/console/work");
     expect(after.text).not.toContain(`data-job="${dead!.id}"`);
     expect(after.text).toContain(`(${people - 1} people)`);
+    const overview = (await get("/console/live/overview", "/console/live/overview")).text;
+    const failingAfter = /data-people-failing="accounts"[^>]*>(\d+) (?:person|people) failing/.exec(
+      overview,
+    )?.[1];
+    expect(Number(failingAfter ?? 0)).toBe(Number(failingBefore) - 1);
     const [event] = await listAudit(t.store.db, { resourceId: dee, limit: 1 });
     expect(event).toMatchObject({
       action: "operator.acknowledge",
