@@ -16,6 +16,6 @@ export function failingBadge(target: string, p: PeopleCounts | undefined): Html 
 export function peopleTable(target: string, p: PeopleCounts | undefined, held: number): Html {
   const c = p ?? { managed: 0, synced: 0, pending: 0, failed: 0, held: 0 };
   const cell = (k: string, n: number) => html`<td class="num" data-people="${target}:${k}">${n}</td>`;
-  return html`<table aria-label="People in ${target}"><tr><th class="num">managed accounts</th><th class="num">synced</th><th class="num">pending</th><th class="num">failed</th><th class="num">held deprovisions</th></tr>
-<tr>${cell("managed", c.managed)}${cell("synced", c.synced)}${cell("pending", c.pending)}${cell("failed", c.failed)}${cell("held", held)}</tr></table>`;
+  return html`<div class="scroll"><table aria-label="People in ${target}"><tr><th class="num" title="managed accounts: people with an account there">accounts</th><th class="num">synced</th><th class="num">pending</th><th class="num">failed</th><th class="num" title="held deprovisions">held</th></tr>
+<tr>${cell("managed", c.managed)}${cell("synced", c.synced)}${cell("pending", c.pending)}${cell("failed", c.failed)}${cell("held", held)}</tr></table></div>`;
 }
