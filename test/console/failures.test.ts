@@ -54,7 +54,7 @@ describeInBrowser("console: acknowledging a failure", () => {
 
     const [event] = await listAudit(t.store.db, { resourceId: id, limit: 1 });
     expect(event).toMatchObject({
-      action: "console.acknowledge",
+      action: "operator.acknowledge",
       target: "accounts",
       detail: { job: dead!.id, note: "Eve is a contractor; accounts refuses her on purpose" },
     });
