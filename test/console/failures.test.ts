@@ -8,6 +8,8 @@ import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from 
 import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
 import { type RunningTestTarget, startTestTarget } from "../support/test-target.ts";
 
+const OPERATOR_TOKEN = "operator-token-0123456789abcdef";
+
 describeInBrowser("console: acknowledging a failure", () => {
   let target: RunningTestTarget;
   let t: TestBridge;
@@ -16,7 +18,10 @@ describeInBrowser("console: acknowledging a failure", () => {
     target = await startTestTarget();
     t = await startTestBridge({
       targets: [{ name: "accounts", kind: "test", url: target.url }],
-      config: { sync: { maxAttempts: 1 } },
+      config: {
+        sync: { maxAttempts: 1 },
+        auth: { admin: { tokens: [{ name: "ops", token: OPERATOR_TOKEN, role: "operator" }] } },
+      },
     });
     b = await openBrowser();
     await signIn(b.page, t.url, ADMIN_TOKEN);
@@ -58,5 +63,32 @@ describeInBrowser("console: acknowledging a failure", () => {
       target: "accounts",
       detail: { job: dead!.id, note: "Eve is a contractor; accounts refuses her on purpose" },
     });
+  });
+
+  it("is an admin's: an operator sees no Acknowledge button and is refused with 403", async () => {
+    target.rejectKeys.add("fay@example.com");
+    const id = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("fay@example.com"))).body
+      .id as string;
+    const [dead] = await eventually(async () => {
+      const jobs = await listJobs(t.store.db, { state: "dead", resourceId: id });
+      return jobs.length ? jobs : undefined;
+    });
+    const signedIn = await t.request.post("/console/sign-in").type("form").send({ token: OPERATOR_TOKEN });
+    const cookie = String(signedIn.headers["set-cookie"]?.[0]).split(";")[0]!;
+    const page = await t.request.get("/console/work").set("Cookie", cookie);
+    expect(page.text).toContain(`data-job="${dead!.id}"`);
+    expect(page.text).toContain("Retry job");
+    expect(page.text).not.toContain("Acknowledge");
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const refused = await t.request
+      .post("/console/work/acknowledge")
+      .set("Cookie", cookie)
+      .type("form")
+      .send({ _csrf: csrf, job: String(dead!.id), note: "not mine to leave" });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain("acknowledge needs the role admin");
+    expect((await t.request.get("/console/work").set("Cookie", cookie)).text).toContain(
+      `data-job="${dead!.id}"`,
+    );
   });
 });
