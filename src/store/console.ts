@@ -1,6 +1,7 @@
 // SQL for the browser console: sessions, the last-hour activity chart, the audit browser and bulk retry of dead
 // jobs. Everything else the console shows comes from the same store functions the admin API uses.
 import type { Queryable } from "./db.ts";
+import { notAcknowledged } from "./failures.ts";
 import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
 
@@ -169,6 +170,8 @@ export interface DeadJob extends ResourceNames {
   resourceId: string;
   action: string;
   attempts: number;
+  /** When the failing job was queued: the resource has been failing in this target since then. */
+  created: Date;
   finished: Date | null;
   errorCode: string | null;
   errorMessage: string | null;
@@ -184,12 +187,13 @@ export async function listDeadJobs(
   const names = namesOf("o");
   const { rows } = await q.query<
     Omit<DeadJob, keyof ResourceNames | "name"> &
-      NameRow & { id: number | string; finished: Date | string | null }
+      NameRow & { id: number | string; created: Date | string; finished: Date | string | null }
   >(
     `SELECT o.id, o.target, o.resource_type AS "resourceType", o.resource_id AS "resourceId", o.action, o.attempts,
-            o.finished, o.last_error_code AS "errorCode", o.last_error_message AS "errorMessage", ${names.columns}
+            o.created, o.finished, o.last_error_code AS "errorCode", o.last_error_message AS "errorMessage", ${names.columns}
        FROM outbox o ${names.joins}
       WHERE o.state = 'dead' AND ($1::text IS NULL OR o.target = $1) AND ($2::text IS NULL OR o.last_error_code = $2)
+        AND ${notAcknowledged("o")}
       ORDER BY o.id DESC LIMIT $3`,
     [f.target ?? null, f.code ?? null, f.limit],
   );
@@ -200,6 +204,7 @@ export async function listDeadJobs(
       ...n,
       name: r.resourceType === "User" ? n.userName : n.displayName,
       id: Number(r.id),
+      created: new Date(r.created),
       finished: r.finished ? new Date(r.finished) : null,
     };
   });
@@ -208,7 +213,8 @@ export async function listDeadJobs(
 /** How many dead jobs there are per target and error code (for the filter). */
 export async function deadJobCodes(q: Queryable): Promise<{ target: string; code: string; count: number }[]> {
   const { rows } = await q.query<{ target: string; code: string | null; n: number }>(
-    `SELECT target, last_error_code AS code, count(*)::int AS n FROM outbox WHERE state = 'dead'
+    `SELECT o.target, o.last_error_code AS code, count(*)::int AS n FROM outbox o
+      WHERE o.state = 'dead' AND ${notAcknowledged("o")}
       GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
   );
   return rows.map((r) => ({ target: r.target, code: r.code ?? "", count: Number(r.n) }));
@@ -217,8 +223,9 @@ export async function deadJobCodes(q: Queryable): Promise<{ target: string; code
 /** Dead jobs matching the filter go back to pending with a fresh attempt budget, like POST /admin/jobs/{id}/retry. */
 export async function reviveDeadJobs(q: Queryable, f: { target?: string; code?: string }): Promise<number> {
   const { rowCount } = await q.query(
-    `UPDATE outbox SET state = 'pending', attempts = 0, not_before = now(), finished = NULL
-      WHERE state = 'dead' AND ($1::text IS NULL OR target = $1) AND ($2::text IS NULL OR last_error_code = $2)`,
+    `UPDATE outbox o SET state = 'pending', attempts = 0, not_before = now(), finished = NULL
+      WHERE o.state = 'dead' AND ($1::text IS NULL OR o.target = $1) AND ($2::text IS NULL OR o.last_error_code = $2)
+        AND ${notAcknowledged("o")}`,
     [f.target ?? null, f.code ?? null],
   );
   return rowCount;

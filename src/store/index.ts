@@ -14,6 +14,7 @@ export {
 } from "./db.ts";
 export * from "./delivery.ts";
 export * from "./due-work.ts";
+export * from "./failures.ts";
 export type { FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
 export * from "./limits.ts";
 export * from "./links.ts";
@@ -25,6 +26,7 @@ export * from "./names.ts";
 export { openStore } from "./open.ts";
 export * from "./operator.ts";
 export * from "./outbox.ts";
+export * from "./people.ts";
 export * from "./reconcile.ts";
 export * from "./resources.ts";
 export * from "./signing-keys.ts";

@@ -1,7 +1,7 @@
 // Drives every console endpoint of a whole bridge over plain HTTP, signed in, and checks each answer against
 // openapi/scim-bridge.yaml; the actions' effects (retry, release, provision, apply) are checked on the store too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linksFor, listJobs } from "../../src/store/index.ts";
+import { linksFor, listAudit, listJobs } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import {
@@ -82,6 +82,16 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     expect(page.text).toContain('data-health="accounts"');
     const live = await get("/console/live/overview", "/console/live/overview");
     expect(live.text).toContain('data-queue="accounts:dead"');
+    // People apart from the connection: three users synced, each a managed account, no one failing.
+    const people = (k: string) => new RegExp(`data-people="accounts:${k}">(\\d+)<`).exec(live.text)?.[1];
+    expect([
+      people("managed"),
+      people("synced"),
+      people("pending"),
+      people("failed"),
+      people("held"),
+    ]).toEqual(["3", "3", "0", "0", "0"]);
+    expect(live.text).toMatch(/data-people-failing="accounts">no one failing</);
   });
 
   it("finds users and groups, shows their pages, retries and provisions on demand", async () => {
@@ -160,6 +170,79 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     });
     expect(await notice()).toContain("Released 1 held deprovision for accounts");
     expect(await listJobs(t.store.db, { state: "held" })).toEqual([]);
+  });
+
+  it("lists failures per person with attempts and since when, and acknowledges one with an audited note", async () => {
+    target.rejectKeys.add("dee@example.com");
+    const dee = (await t.request.post("/scim/v2/Users").set(AUTH).send(user("dee@example.com"))).body
+      .id as string;
+    const [dead] = await eventually(async () => {
+      const jobs = await listJobs(t.store.db, { state: "dead", resourceId: dee });
+      return jobs.length ? jobs : undefined;
+    });
+    const page = await get("/console/work", "/console/work");
+    const row = new RegExp(`<tr data-job="${dead!.id}">[\\s\\S]*?</tr>`).exec(page.text)?.[0] ?? "";
+    expect(row).toContain(">dee@example.com</a>");
+    expect(row).toMatch(/data-attempts>1</);
+    expect(row).toContain(`form="ack-${dead!.id}"`);
+    const failing = await listJobs(t.store.db, { state: "dead" });
+    const people = new Set(failing.map((j) => j.resourceId)).size;
+    expect(page.text).toContain(`Retry all ${failing.length} matching (${people} people)`);
+
+    const failingBefore = /data-people-failing="accounts"[^>]*>(\d+) (?:person|people) failing/.exec(
+      (await get("/console/live/overview", "/console/live/overview")).text,
+    )?.[1];
+    expect(Number(failingBefore)).toBeGreaterThanOrEqual(1);
+
+    const noNote = await t.request
+      .post("/console/work/acknowledge")
+      .set("Cookie", cookie)
+      .type("form")
+      .send({ _csrf: csrf, job: String(dead!.id), note: " " });
+    expect(noNote.status).toBe(400);
+    expect(noNote.text).toContain("note is required");
+    conforms("post", "/console/work/acknowledge", noNote);
+
+    await post("/console/work/acknowledge", "/console/work/acknowledge", {
+      job: String(dead!.id),
+      note: "Dee left; the target keeps refusing",
+    });
+    expect(await notice()).toContain("Failure acknowledged");
+    const after = await get("/console/work", "/console/work");
+    expect(after.text).not.toContain(`data-job="${dead!.id}"`);
+    expect(after.text).toContain(`(${people - 1} people)`);
+    const overview = (await get("/console/live/overview", "/console/live/overview")).text;
+    const failingAfter = /data-people-failing="accounts"[^>]*>(\d+) (?:person|people) failing/.exec(
+      overview,
+    )?.[1];
+    expect(Number(failingAfter ?? 0)).toBe(Number(failingBefore) - 1);
+    const [event] = await listAudit(t.store.db, { resourceId: dee, limit: 1 });
+    expect(event).toMatchObject({
+      action: "operator.acknowledge",
+      target: "accounts",
+      actor: expect.any(String),
+      detail: { job: dead!.id, note: "Dee left; the target keeps refusing" },
+    });
+    // Acknowledged once: a second time finds nothing to acknowledge, and retry all leaves it alone.
+    await post("/console/work/acknowledge", "/console/work/acknowledge", {
+      job: String(dead!.id),
+      note: "again",
+    });
+    expect(await notice()).toContain("no longer failed");
+    await post("/console/work/retry-all", "/console/work/retry-all", { target: "", code: "" });
+    expect(await notice()).toMatch(new RegExp(`^${failing.length - 1} failed jobs? (is|are) queued again`));
+    expect((await listJobs(t.store.db, { state: "dead", resourceId: dee })).map((j) => j.id)).toEqual([
+      dead!.id,
+    ]);
+
+    // Failing again (a retry of that person that fails) brings the person back to the list.
+    await post("/console/users/{id}/retry", `/console/users/${dee}/retry`);
+    const [again] = await eventually(async () => {
+      const jobs = await listJobs(t.store.db, { state: "dead", resourceId: dee });
+      return jobs.length && jobs[0]!.attempts > 0 ? jobs : undefined;
+    });
+    expect((await get("/console/work", "/console/work")).text).toContain(`data-job="${again!.id}"`);
+    target.rejectKeys.clear();
   });
 
   it("runs a reconcile dry run, then applies it", async () => {

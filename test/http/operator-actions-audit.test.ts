@@ -210,6 +210,7 @@ describe.each(BACKENDS)("operator actions are audited once, whichever door (%s)"
     "operator.reconcile.apply": "operator",
     "operator.import.dry-run": "operator",
     "operator.import.apply": "operator",
+    "operator.acknowledge": "admin",
   };
   const WHO: [string, Role, string][] = [
     ["viewer", "viewer", "viewer-token"],

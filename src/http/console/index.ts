@@ -12,6 +12,7 @@ import type { AdminCredential } from "../operator-auth.ts";
 import { auditRoutes } from "./audit.ts";
 import { type ConsoleDeps, sendPage } from "./context.ts";
 import { exportRoutes } from "./export.ts";
+import { failureRoutes } from "./failures.ts";
 import { type Html, html, layout } from "./html.ts";
 import { oidcSignIn } from "./oidc.ts";
 import { overviewRoutes } from "./overview.ts";
@@ -186,6 +187,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   overviewRoutes(router, ctx);
   resourceRoutes(router, ctx);
   workRoutes(router, ctx);
+  failureRoutes(router, ctx);
   runRoutes(router, ctx);
   exportRoutes(router, ctx);
   auditRoutes(router, ctx);

@@ -8,6 +8,8 @@ import {
   latencyPerMinute,
   type MinuteActivity,
   type MinuteLatency,
+  type PeopleCounts,
+  peopleByTarget,
   queueDepth,
 } from "../../store/index.ts";
 import type { ConfiguredTarget } from "../../sync/index.ts";
@@ -15,6 +17,7 @@ import type { CheckResult } from "../../targets/target.ts";
 import { deliveriesChart, latencyChart, perMinute } from "./chart.ts";
 import { type ConsoleDeps, sendFragment, sendPage } from "./context.ts";
 import { empty, type Html, html } from "./html.ts";
+import { failingBadge, peopleTable } from "./people.ts";
 
 const MINUTES = 60;
 /**
@@ -30,6 +33,7 @@ interface TargetView {
   checks: CheckResult[];
   queue: Partial<Record<JobState, number>>;
   recentDeprovisions: number;
+  people: PeopleCounts | undefined;
 }
 
 function breakerLine(deps: ConsoleDeps, v: TargetView): Html {
@@ -52,13 +56,15 @@ function targetCard(deps: ConsoleDeps, v: TargetView): Html {
   const healthy = v.checks.every((c) => c.ok);
   return html`<section class="card" aria-labelledby="t-${v.t.name}">
 <h3 id="t-${v.t.name}">${v.t.name} <span class="muted">(${v.t.target.kind})</span>
-  <span class="badge ${healthy ? "ok" : "bad"}" data-health="${v.t.name}">${healthy ? "healthy" : "unhealthy"}</span></h3>
+  <span class="muted">connection</span> <span class="badge ${healthy ? "ok" : "bad"}" data-health="${v.t.name}">${healthy ? "healthy" : "unhealthy"}</span>
+  ${failingBadge(v.t.name, v.people)}</h3>
 ${v.t.scope ? html`<p class="muted">Scope: <code>${v.t.scope}</code></p>` : ""}
 <ul class="checks" aria-label="Health checks of ${v.t.name}">${v.checks.map(
     (c) => html`<li><span class="${c.ok ? "pass" : "fail"}" aria-hidden="true">${c.ok ? "✓" : "✗"}</span>
       <span class="visually-hidden">${c.ok ? "passed:" : "failed:"}</span> <strong>${c.check}</strong> ${c.detail}
       ${!c.ok && c.fix ? html`<span class="fix">Fix: ${c.fix}</span>` : ""}</li>`,
   )}</ul>
+${peopleTable(v.t.name, v.people, v.queue.held ?? 0)}
 <table aria-label="Queue of ${v.t.name}"><tr>${STATES.map((s) => html`<th class="num">${s}</th>`)}</tr>
 <tr>${STATES.map((s) => {
     const n = v.queue[s] ?? 0;
@@ -83,8 +89,9 @@ async function overviewContent(
 ): Promise<Html> {
   const { db, targets, breaker } = deps.sync;
   const since = new Date(Date.now() - breaker.windowMs);
-  const [depth, [activity, latency], views] = await Promise.all([
+  const [depth, people, [activity, latency], views] = await Promise.all([
     queueDepth(db),
+    peopleByTarget(db),
     chart(),
     Promise.all(
       targets.map(async (t) => ({
@@ -97,6 +104,7 @@ async function overviewContent(
   const cards = views.map((v) =>
     targetCard(deps, {
       ...v,
+      people: people.get(v.t.name),
       queue: Object.fromEntries(depth.filter((d) => d.target === v.t.name).map((d) => [d.state, d.count])),
     }),
   );

@@ -2,9 +2,10 @@
 // matching; deprovisions held by the circuit breaker, released selected or all, per target.
 import type { Request, Response, Router } from "express";
 import { BridgeError } from "../../errors.ts";
-import { deadJobCodes, listDeadJobs, listJobs, queueDepth } from "../../store/index.ts";
+import { countFailingPeople, deadJobCodes, listDeadJobs, listJobs, queueDepth } from "../../store/index.ts";
 import { releaseHeld, retryAll, retryJob } from "../../sync/actions/index.ts";
 import { type ConsoleDeps, may, param, sendFragment, sendPage, session, targetParam } from "./context.ts";
+import { acknowledgeControls, acknowledgeForm } from "./failures.ts";
 import { csrfField, empty, type Html, html, qs, time } from "./html.ts";
 import { consoleActor } from "./session.ts";
 import { who } from "./who.ts";
@@ -15,11 +16,13 @@ interface Can {
   csrf: string;
   retry: boolean;
   release: boolean;
+  acknowledge: boolean;
 }
 const can = (res: Response): Can => ({
   csrf: session(res).csrf,
   retry: may(res, "operator.retry"),
   release: may(res, "operator.release"),
+  acknowledge: may(res, "operator.acknowledge"),
 });
 const LIMIT = 100;
 
@@ -31,9 +34,10 @@ function filters(req: Request, deps: Deps) {
 
 async function deadSection(deps: Deps, f: { target?: string; code?: string }, c: Can): Promise<Html> {
   const csrf = c.csrf;
-  const [jobs, codes] = await Promise.all([
+  const [jobs, codes, people] = await Promise.all([
     listDeadJobs(deps.sync.db, { ...f, limit: LIMIT }),
     deadJobCodes(deps.sync.db),
+    countFailingPeople(deps.sync.db, f),
   ]);
   const matching = codes
     .filter((c) => (!f.target || c.target === f.target) && (!f.code || c.code === f.code))
@@ -45,22 +49,28 @@ async function deadSection(deps: Deps, f: { target?: string; code?: string }, c:
         ? "Clear the filter to see every failed job."
         : "Jobs land here when a target refuses a change permanently or retries run out.",
     );
+  const whom = `${people} ${people === 1 ? "person" : "people"}`;
+  // One row per person and target (a resource's failures in a target are kept as one, store/outbox.ts).
   return html`${
     c.retry
       ? html`<form method="post" action="/console/work/retry-all" class="actions">${csrfField(csrf)}
   <input type="hidden" name="target" value="${f.target ?? ""}"><input type="hidden" name="code" value="${f.code ?? ""}">
-  <button type="submit" data-confirm="Retry all ${matching} matching failed jobs?">Retry all ${matching} matching</button>
+  <button type="submit" data-confirm="Retry all ${matching} matching failures of ${whom}?" data-retry-all>Retry all ${matching} matching (${whom})</button>
 </form>`
-      : html`<p class="muted">${matching} matching failed jobs. Retrying needs the role operator.</p>`
+      : html`<p class="muted">${matching} matching failures of ${whom}. Retrying needs the role operator.</p>`
   }
 <form method="post" action="/console/work/retry">${csrfField(csrf)}
 <div class="scroll"><table aria-label="Failed jobs">
-<tr><th class="num">job</th><th>target</th><th>resource</th><th>action</th><th>error code</th><th>message</th><th>failed at</th><th></th></tr>
-${jobs.map(
-  (j) => html`<tr data-job="${j.id}"><td class="num">${j.id}</td><td>${j.target}</td><td>${who(j)}</td>
-<td>${j.action}</td><td><code data-error-code>${j.errorCode ?? "—"}</code></td><td>${j.errorMessage ?? ""}</td><td>${time(j.finished)}</td>
-<td>${c.retry ? html`<button type="submit" name="job" value="${j.id}" class="secondary" aria-label="Retry job ${j.id}">Retry</button>` : ""}</td></tr>`,
-)}</table></div></form>
+<tr><th>person</th><th>target</th><th>action</th><th>latest error</th><th class="num">attempts</th><th>failing since</th><th>last failed</th><th class="num">job</th><th></th></tr>
+${jobs.map((j) => {
+  const person = j.name ?? j.resourceId;
+  return html`<tr data-job="${j.id}"><td>${who(j)}</td><td>${j.target}</td>
+<td>${j.action}</td><td><code data-error-code>${j.errorCode ?? "—"}</code> <span data-error-message>${j.errorMessage ?? ""}</span></td>
+<td class="num" data-attempts>${j.attempts}</td><td>${time(j.created)}</td><td>${time(j.finished)}</td><td class="num">${j.id}</td>
+<td>${c.retry ? html`<button type="submit" name="job" value="${j.id}" class="secondary" aria-label="Retry job ${j.id}">Retry</button>` : ""}
+${c.acknowledge ? acknowledgeControls(j.id, person) : ""}</td></tr>`;
+})}</table></div></form>
+${c.acknowledge ? jobs.map((j) => acknowledgeForm(j.id, csrf)) : ""}
 ${jobs.length >= LIMIT ? html`<p class="muted">Showing the newest ${LIMIT}; "Retry all matching" covers all ${matching}.</p>` : ""}`;
 }
 

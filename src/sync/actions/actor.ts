@@ -30,6 +30,7 @@ export const ACTION_ROLES = {
   "operator.import.dry-run": "operator",
   "operator.import.apply": "operator",
   "operator.release": "admin",
+  "operator.acknowledge": "admin",
 } as const satisfies Record<string, Role>;
 export type OperatorAction = keyof typeof ACTION_ROLES;
 

@@ -3,6 +3,7 @@
 //
 //   retryJob, retryAll, retryResource, releaseHeld      — queued work (jobs.ts)
 //   provisionNow, startReconcile, startImport           — sending work to a target (runs.ts)
+//   acknowledgeFailure                                  — leave a failure, with a note (failures.ts)
 //   mayAct(role, action)                                — what a role may do (the console hides the rest)
 
 export {
@@ -14,6 +15,7 @@ export {
   type Role,
   roleAtLeast,
 } from "./actor.ts";
+export { acknowledgeFailure, NOTE_MAX } from "./failures.ts";
 export { releaseHeld, retryAll, retryJob, retryResource } from "./jobs.ts";
 export { nameOf, provisionNow, type Started, startImport, startReconcile } from "./runs.ts";
 export type { ActionDeps } from "./types.ts";
