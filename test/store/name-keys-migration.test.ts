@@ -8,7 +8,7 @@ import { toListRequest } from "../../src/scim/list-query.ts";
 import { migrate } from "../../src/store/index.ts";
 import { BACKENDS, openTestDb, type TestDb } from "../support/store.ts";
 
-const BEFORE = "011_deleted_names.sql";
+const BEFORE = "012_deleted_names.sql";
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 describe.each(BACKENDS)("migration 011 (name keys) on %s", (backend) => {
@@ -41,7 +41,7 @@ describe.each(BACKENDS)("migration 011 (name keys) on %s", (backend) => {
       { id: C, userName: "someone@example.com", created: "2024-03-01T00:00:00Z" },
     ]);
     const result = await migrate(db);
-    expect(result.applied).toContain("011_name_keys.ts");
+    expect(result.applied).toContain("013_name_keys.ts");
     expect(result.notes).toEqual([expect.stringMatching(/^1 users share a userName .*store\.name_clash/)]);
 
     const { rows } = await db.query<{ id: string; user_name: string; name_clash: number }>(
