@@ -10,8 +10,8 @@ import {
   isResourceId,
   type JobState,
   linksFor,
-  listAudit,
   listJobs,
+  queryAudit,
   queueDepth,
   type ResourceType,
 } from "../store/index.ts";
@@ -190,7 +190,7 @@ export function adminRouter(opts: AdminOptions): Router {
   router.get("/audit", async (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
     const resourceId = resourceIdOf(req.query.resourceId, "resourceId");
-    res.json({ events: await listAudit(db, { ...(resourceId ? { resourceId } : {}), limit }) });
+    res.json({ events: await queryAudit(db, resourceId ? { resourceIds: [resourceId] } : {}, { limit }) });
   });
 
   opts.extend?.(router);

@@ -1,6 +1,6 @@
 // The audit log's one writer: who did what to which resource, and what came of it. Every row, whoever writes it
 // (a SCIM write, a delivery, a pre-flight refusal, an operator's action, a sign-in), is built by `auditValues` into
-// the same columns and inserted by one of the two statements below (reading it: listAudit in console.ts).
+// the same columns and inserted by one of the two statements below (reading it: queryAudit in audit-query.ts).
 import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 

@@ -110,59 +110,6 @@ export async function latencyPerMinute(q: Queryable, minutes: number): Promise<M
   return rows.map((r) => ({ ago: Number(r.ago), p50: Number(r.p50), p95: Number(r.p95) }));
 }
 
-export interface AuditEvent extends ResourceNames {
-  id: number;
-  at: Date;
-  requestId: string | null;
-  actor: string | null;
-  /** The person's IdP subject when the actor signed in through the IdP. */
-  actorSubject: string | null;
-  /** The client address of an operator's action. */
-  source: string | null;
-  action: string;
-  resourceType: ResourceType | null;
-  resourceId: string | null;
-  target: string | null;
-  outcome: string;
-  detail: unknown;
-}
-
-export interface AuditFilter {
-  resourceId?: string;
-  target?: string;
-  actor?: string;
-  outcome?: string;
-  /** Keyset paging: events older than this id. */
-  before?: number;
-  limit: number;
-}
-
-/** Newest first, keyset-paged by id, so page 500 costs what page 1 does. */
-export async function listAudit(q: Queryable, f: AuditFilter): Promise<AuditEvent[]> {
-  const names = namesOf("a");
-  const { rows } = await q.query<
-    Omit<AuditEvent, keyof ResourceNames> & NameRow & { id: number | string; at: Date | string }
-  >(
-    `SELECT a.id, a.at, a.request_id AS "requestId", a.actor, a.actor_subject AS "actorSubject",
-            a.source, a.action, a.resource_type AS "resourceType",
-            a.resource_id AS "resourceId", a.target, a.outcome, a.detail, ${names.columns}
-       FROM (SELECT * FROM audit
-              WHERE ($1::uuid IS NULL OR resource_id = $1) AND ($2::text IS NULL OR target = $2)
-                AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR outcome = $4)
-                AND ($5::bigint IS NULL OR id < $5)
-              ORDER BY id DESC LIMIT $6) a
-       ${names.joins}
-      ORDER BY a.id DESC`,
-    [f.resourceId ?? null, f.target ?? null, f.actor ?? null, f.outcome ?? null, f.before ?? null, f.limit],
-  );
-  return rows.map(({ user_name, display_name, deleted, ...r }) => ({
-    ...r,
-    ...toNames({ user_name, display_name, deleted }),
-    id: Number(r.id),
-    at: new Date(r.at),
-  }));
-}
-
 export interface DeadJob extends ResourceNames {
   id: number;
   target: string;

@@ -2,7 +2,7 @@
 // count; the admin acknowledges it with a note (no JavaScript needed: the note and button belong to their own form),
 // it leaves the list and the audit says who acknowledged it and why.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { listAudit, listJobs } from "../../src/store/index.ts";
+import { listJobs, queryAudit } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
@@ -57,7 +57,7 @@ describeInBrowser("console: acknowledging a failure", () => {
     expect(await page.locator(`tr[data-job="${dead!.id}"]`).count()).toBe(0);
     expect(await page.getByText("No failed jobs.").count()).toBe(1);
 
-    const [event] = await listAudit(t.store.db, { resourceId: id, limit: 1 });
+    const [event] = await queryAudit(t.store.db, { resourceIds: [id] }, { limit: 1 });
     expect(event).toMatchObject({
       action: "operator.acknowledge",
       target: "accounts",

@@ -5,7 +5,7 @@
 // the person's email and IdP subject.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { linksFor, listAudit } from "../../src/store/index.ts";
+import { linksFor, queryAudit } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { describeInBrowser, openBrowser, type TestBrowser } from "../support/browser.ts";
@@ -85,7 +85,7 @@ describeInBrowser("console: operators sign in through the IdP (OpenID Connect)",
   }
 
   const auditOf = async (actor: string) =>
-    (await listAudit(t.store.db, { actor, limit: 100 })).map((e) => [e.action, e.outcome]);
+    (await queryAudit(t.store.db, { actor }, { limit: 100 })).map((e) => [e.action, e.outcome]);
 
   async function signOut(page: Page) {
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -126,7 +126,7 @@ describeInBrowser("console: operators sign in through the IdP (OpenID Connect)",
     expect(forged.text).toContain("needs the role operator");
 
     await signOut(page);
-    const rows = await listAudit(t.store.db, { actor: "vera@example.com", limit: 100 });
+    const rows = await queryAudit(t.store.db, { actor: "vera@example.com" }, { limit: 100 });
     expect(rows.map((e) => [e.action, e.outcome])).toEqual([
       ["console.sign-out", "ok"],
       ["operator.provision", "refused"],

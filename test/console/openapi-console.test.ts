@@ -1,7 +1,7 @@
 // Drives every console endpoint of a whole bridge over plain HTTP, signed in, and checks each answer against
 // openapi/scim-bridge.yaml; the actions' effects (retry, release, provision, apply) are checked on the store too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linksFor, listAudit, listJobs } from "../../src/store/index.ts";
+import { linksFor, listJobs, queryAudit } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import {
@@ -216,7 +216,7 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
       overview,
     )?.[1];
     expect(Number(failingAfter ?? 0)).toBe(Number(failingBefore) - 1);
-    const [event] = await listAudit(t.store.db, { resourceId: dee, limit: 1 });
+    const [event] = await queryAudit(t.store.db, { resourceIds: [dee] }, { limit: 1 });
     expect(event).toMatchObject({
       action: "operator.acknowledge",
       target: "accounts",

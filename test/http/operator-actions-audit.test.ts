@@ -2,7 +2,7 @@
 // by that token), leaves exactly one audit row naming its actor: ok for a role that may take it, refused (403,
 // naming the role needed) for one that may not. A table of actions × doors × roles.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuditEvent, listAudit } from "../../src/store/index.ts";
+import { type AuditRow, queryAudit } from "../../src/store/index.ts";
 import type { OperatorAction, Role } from "../../src/sync/actions/index.ts";
 import { user } from "../support/app.ts";
 import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
@@ -221,9 +221,10 @@ describe.each(BACKENDS)("operator actions are audited once, whichever door (%s)"
   const rank = (r: Role) => ["viewer", "operator", "admin"].indexOf(r);
 
   /** Rows naming this actor after `mark`, except the dispatcher's deliveries and SCIM writes. */
-  const rowsOf = async (actor: string, mark: number): Promise<AuditEvent[]> =>
-    (await listAudit(t.store.db, { actor, limit: 1000 })).filter((e) => e.id > mark);
-  const lastId = async () => (await listAudit(t.store.db, { limit: 1 }))[0]?.id ?? 0;
+  const rowsOf = async (actor: string, mark: number): Promise<AuditRow[]> =>
+    (await queryAudit(t.store.db, { actor }, { limit: 1000 })).filter((e) => e.id > mark);
+  const lastId = async () =>
+    Number((await t.store.db.query<{ n: number }>("SELECT coalesce(max(id), 0) AS n FROM audit")).rows[0]?.n);
 
   for (const { action, send, background } of ACTIONS)
     for (const door of ["admin-api", "console"] as Door[])

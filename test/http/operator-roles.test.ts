@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminToken } from "../../src/cli/running-server.ts";
 import { type ConfigError, loadConfig } from "../../src/config/index.ts";
 import { roleFromClaim } from "../../src/http/console/oidc.ts";
-import { listAudit } from "../../src/store/index.ts";
+import { queryAudit } from "../../src/store/index.ts";
 import { ADMIN_TOKEN, startTestBridge, type TestBridge } from "../support/bridge.ts";
 
 const ROLES = { viewer: ["v", "shared"], operator: ["o"], admin: ["a"] };
@@ -199,7 +199,7 @@ describe("refused IdP sign-ins are pages that say why, audited and counted", () 
     const res = await t.request.get(`/console/oidc/callback${query}`);
     expect(res.status).toBe(status);
     expect(res.text).toContain(text);
-    const rows = await listAudit(t.store.db, { limit: 5 });
+    const rows = await queryAudit(t.store.db, {}, { limit: 5 });
     expect(rows[0]).toMatchObject({
       action: "console.sign-in",
       outcome: "refused",
@@ -213,7 +213,7 @@ describe("refused IdP sign-ins are pages that say why, audited and counted", () 
     const res = await t.request.get("/console/oidc/start");
     expect(res.status).toBe(503);
     expect(res.text).toContain("cannot be reached");
-    expect((await listAudit(t.store.db, { limit: 1 }))[0]).toMatchObject({
+    expect((await queryAudit(t.store.db, {}, { limit: 1 }))[0]).toMatchObject({
       action: "console.sign-in",
       outcome: "refused",
       detail: { reason: "idp-unreachable" },

@@ -7,7 +7,7 @@ import {
   startTableauEmulator,
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
-import { listAudit } from "../../src/store/console.ts";
+import { queryAudit } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
 import { eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { BACKENDS } from "../support/store.ts";
@@ -59,8 +59,8 @@ describe.each(BACKENDS)("%s", (backend) => {
     await site.close?.();
     expect(groups.find((x) => x.displayName === "Early birds")?.memberTargetIds).toHaveLength(12);
 
-    const audit = (await listAudit(t.bridge.db, { resourceId: g.view.resource.id, limit: 50 })).map((e) =>
-      String((e.detail as { detail?: string })?.detail ?? ""),
+    const audit = (await queryAudit(t.bridge.db, { resourceIds: [g.view.resource.id] }, { limit: 50 })).map(
+      (e) => String((e.detail as { detail?: string })?.detail ?? ""),
     );
     expect(audit).toContainEqual(expect.stringMatching(/^created; members follow once provisioned/));
     expect(audit).toContainEqual(expect.stringMatching(/members \+12 -0/));

@@ -2,7 +2,7 @@
 // date range, keyset-paged on (time, id), exportable as CSV or NDJSON (export.ts).
 import type { Router } from "express";
 import { BridgeError } from "../../errors.ts";
-import { type AuditEvent, queryAudit } from "../../store/index.ts";
+import { type AuditRow, queryAudit } from "../../store/index.ts";
 import { ACTIONS, auditFilter, OUTCOMES } from "./audit-filter.ts";
 import { type ConsoleDeps, param, sendPage } from "./context.ts";
 import { empty, type Html, html, qs, time } from "./html.ts";
@@ -17,7 +17,7 @@ function detailText(detail: unknown): string {
   return JSON.stringify(detail);
 }
 
-export function auditTable(events: AuditEvent[]): Html {
+export function auditTable(events: AuditRow[]): Html {
   return html`<div class="scroll"><table aria-label="Audit events">
 <tr><th>when</th><th>actor</th><th>action</th><th>resource</th><th>target</th><th>outcome</th><th>detail</th></tr>
 ${events.map(

@@ -12,8 +12,8 @@ import {
   type Link,
   type LinkStatus,
   linksFor,
-  listAudit,
   listJobs,
+  queryAudit,
   type ResourceType,
 } from "../../store/index.ts";
 import { nameOf, provisionNow, retryResource } from "../../sync/actions/index.ts";
@@ -145,7 +145,7 @@ const deletedName = (d: DeletedResource) =>
 /** A deleted user's or group's page: who it was, its state in each target (deprovisioned or on its way), its history. */
 async function sendDeletedPage(deps: ConsoleDeps, res: Response, kind: string, d: DeletedResource) {
   const s = session(res);
-  const history = await listAudit(deps.sync.db, { resourceId: d.id, limit: 50 });
+  const history = await queryAudit(deps.sync.db, { resourceIds: [d.id] }, { limit: 50 });
   sendPage(res, {
     title: deletedName(d),
     nav: "find",
@@ -230,7 +230,7 @@ ${results.map(
         return;
       }
       const s = session(res);
-      const history = await listAudit(deps.sync.db, { resourceId: id, limit: 50 });
+      const history = await queryAudit(deps.sync.db, { resourceIds: [id] }, { limit: 50 });
       const record = {
         id,
         ...view.resource.data,
