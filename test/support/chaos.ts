@@ -94,8 +94,9 @@ function refuseSomeSignIns(tproxy: FaultProxy, sproxy: FaultProxy) {
   const tableauSignIn = { method: "POST", path: /\/auth\/signin$/ };
   const salesforceToken = { method: "POST", path: /\/services\/oauth2\/token$/ };
   for (let i = 0; i < SIGN_IN_REFUSALS; i++) {
-    tproxy.once({ path: /\/sites\/[^/]+\// }, "401-tableau", 1, 25);
-    sproxy.once({ path: /\/services\/data\// }, "401-salesforce-session", 1, 10);
+    // Early enough that a small load, its updates coalesced into few calls, still ends each session.
+    tproxy.once({ path: /\/sites\/[^/]+\// }, "401-tableau", 1, 6);
+    sproxy.once({ path: /\/services\/data\// }, "401-salesforce-session", 1, 4);
     // The two processes' first sign-ins work; then every other sign-in is refused.
     tproxy.once(tableauSignIn, "401-tableau-signin", 1, i === 0 ? 2 : 1);
     sproxy.once(salesforceToken, "400-salesforce-token", 1, i === 0 ? 2 : 1);
