@@ -1,7 +1,7 @@
 // Who a resource is, by id, for lists that otherwise show only a UUID (held deprovisions, jobs, the audit): its
 // userName and displayName while it exists, and after it is deleted from deleted_names (written with the delete).
 import type { Queryable } from "./db.ts";
-import type { ResourceType } from "./resources.ts";
+import { isResourceId, type ResourceType } from "./resources.ts";
 
 export interface ResourceNames {
   /** A user's userName (null for a group, or for an id the store never held). */
@@ -38,6 +38,25 @@ export const toNames = (r: NameRow): ResourceNames => ({
   deleted: !!r.deleted,
 });
 
+interface DeletedRow {
+  resource_id: string;
+  resource_type: ResourceType;
+  user_name: string | null;
+  display_name: string | null;
+  external_id: string | null;
+  deleted: Date | string;
+}
+
+const toDeleted = (r: DeletedRow): DeletedResource => ({
+  id: r.resource_id,
+  type: r.resource_type,
+  userName: r.user_name,
+  displayName: r.display_name,
+  externalId: r.external_id,
+  deleted: true,
+  deletedAt: new Date(r.deleted),
+});
+
 export interface DeletedResource extends ResourceNames {
   id: string;
   type: ResourceType;
@@ -57,15 +76,8 @@ export async function findDeleted(
   query: string,
   limit: number,
 ): Promise<DeletedResource[]> {
-  const id = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query) ? query : null;
-  const { rows } = await q.query<{
-    resource_id: string;
-    resource_type: ResourceType;
-    user_name: string | null;
-    display_name: string | null;
-    external_id: string | null;
-    deleted: Date | string;
-  }>(
+  const id = isResourceId(query) ? query : null;
+  const { rows } = await q.query<DeletedRow>(
     `SELECT resource_id, resource_type, user_name, display_name, external_id, deleted FROM deleted_names
       WHERE resource_type = $1
         AND (lower(user_name) LIKE $2 ESCAPE '\\' OR lower(display_name) LIKE $2 ESCAPE '\\' OR external_id = $3
@@ -73,39 +85,15 @@ export async function findDeleted(
       ORDER BY lower(COALESCE(user_name, display_name)), resource_id LIMIT $5`,
     [type, likePrefix(query), query, id, limit],
   );
-  return rows.map((r) => ({
-    id: r.resource_id,
-    type: r.resource_type,
-    userName: r.user_name,
-    displayName: r.display_name,
-    externalId: r.external_id,
-    deleted: true,
-    deletedAt: new Date(r.deleted),
-  }));
+  return rows.map(toDeleted);
 }
 
 /** The names a deleted resource had, if it is one. */
 export async function deletedNames(q: Queryable, id: string): Promise<DeletedResource | undefined> {
-  const { rows } = await q.query<{
-    resource_type: ResourceType;
-    user_name: string | null;
-    display_name: string | null;
-    external_id: string | null;
-    deleted: Date | string;
-  }>(
-    "SELECT resource_type, user_name, display_name, external_id, deleted FROM deleted_names WHERE resource_id = $1",
+  const { rows } = await q.query<DeletedRow>(
+    "SELECT resource_id, resource_type, user_name, display_name, external_id, deleted FROM deleted_names WHERE resource_id = $1",
     [id],
   );
   const r = rows[0];
-  return r
-    ? {
-        id,
-        type: r.resource_type,
-        userName: r.user_name,
-        displayName: r.display_name,
-        externalId: r.external_id,
-        deleted: true,
-        deletedAt: new Date(r.deleted),
-      }
-    : undefined;
+  return r ? toDeleted(r) : undefined;
 }
