@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { type DeliveryCode, loggableError } from "../errors.ts";
+import { loggableError } from "../errors.ts";
 import {
   type ClaimedUnit,
   claimUnits,
@@ -13,15 +13,8 @@ import {
   dueWork,
   extendClaims,
   type ResourceSchema,
-  stillClaimed,
 } from "../store/index.ts";
-import {
-  createsGroupsApart,
-  type DesiredUser,
-  handlesGroups,
-  hasPreflight,
-  type Outcome,
-} from "../targets/target.ts";
+import type { Outcome } from "../targets/target.ts";
 import { BatchFill } from "./coalesce.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import { DeliveryWaiters } from "./delivery-waiters.ts";
@@ -29,7 +22,7 @@ import { gatherFacts } from "./facts.ts";
 import type { ForegroundLoad } from "./foreground.ts";
 import { GiveWay } from "./give-way.ts";
 import type { SyncMetrics } from "./metrics.ts";
-import { planUnit, type UnitPlan } from "./plan.ts";
+import { planOptions, planUnit } from "./plan.ts";
 import { type Delivered, recordOutcomes } from "./record.ts";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "./retry.ts";
 import type { SecretBox } from "./secrets.ts";
@@ -241,37 +234,9 @@ export class Dispatcher {
   private async runBatch(t: ConfiguredTarget, units: ClaimedUnit[], token: string) {
     const started = Date.now();
     const { db, logger, secrets, userSchema } = this.opts;
-    // A worker that stalled past its lease (a pause, a lost database connection) may have been taken over while it
-    // read these facts: a unit no longer ours is not sent from them, since an old "active" would undo the newer
-    // worker's deactivation, and fencing would only stop the outcome, not the write. Asked beside the facts (one
-    // round trip less per batch): a claim lost before either answer is seen by the check.
-    const [facts, owned] = await Promise.all([
-      gatherFacts(db, t, userSchema, units, secrets, logger),
-      stillClaimed(
-        db,
-        token,
-        units.flatMap((u) => u.jobs.map((j) => j.id)),
-      ),
-    ]);
-    const groups = handlesGroups(t.target);
-    const groupsApart = createsGroupsApart(t.target);
-    const target = t.target;
-    const preflight = hasPreflight(target) ? (u: DesiredUser) => target.preflight(u) : undefined;
-    const plans = facts.map((f, i): UnitPlan => {
-      if (!units[i]!.jobs.every((j) => owned.has(j.id)))
-        return {
-          kind: "skip",
-          outcome: {
-            status: "retry",
-            code: "CLAIM_LOST" satisfies DeliveryCode,
-            message: "taken over by another worker",
-          },
-        };
-      // Group work queued before the target stopped handling groups (its config changed) is not its to do.
-      if (f.resourceType === "Group" && !groups)
-        return { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } };
-      return planUnit(f, { createsGroupsApart: groupsApart, ...(preflight ? { preflight } : {}) });
-    });
+    const facts = await gatherFacts(db, t, userSchema, units, token, secrets, logger);
+    const opts = planOptions(t.target);
+    const plans = facts.map((f) => planUnit(f, opts));
     const ops = plans.flatMap((p) => (p.kind === "apply" ? [p.op] : []));
     let outcomes: Outcome[] = [];
     if (ops.length) {

@@ -1,10 +1,26 @@
 // What one claimed unit (a resource in a target) calls for, from the resource's current state and its link:
 // a pure function, so every case has a row in test/sync/plan-unit.test.ts.
-import type { DesiredGroup, DesiredUser, Operation, Outcome, Problem } from "../targets/target.ts";
+import type { DeliveryCode } from "../errors.ts";
+import {
+  createsGroupsApart,
+  type DesiredGroup,
+  type DesiredUser,
+  handlesGroups,
+  hasPreflight,
+  type Operation,
+  type Outcome,
+  type Problem,
+  type Target,
+} from "../targets/target.ts";
 
 export interface UnitFacts {
   resourceType: "User" | "Group";
   resourceId: string;
+  /**
+   * Another worker took the unit over (its lease ran out) before these facts were read: nothing is sent from them,
+   * since an old "active" would undo the newer worker's deactivation.
+   */
+  claimLost?: boolean;
   /** The current SCIM body; undefined once the resource is deleted. */
   current?: Record<string, unknown>;
   /** The last body of a deleted resource, kept until every target has confirmed. */
@@ -27,6 +43,8 @@ export interface UnitFacts {
 
 /** What the dispatcher plans with besides the facts: what the target can do. */
 export interface PlanOptions {
+  /** False: the target does not handle groups (GroupTarget); group work queued before it stopped is not its to do. */
+  handlesGroups?: boolean;
   /** The target creates a group in a call apart from adding its members (GroupTarget.createsGroupsApart). */
   createsGroupsApart?: boolean;
   /**
@@ -35,6 +53,15 @@ export interface PlanOptions {
    * fails with its reason, naming the attribute to fix, and the target is not called.
    */
   preflight?: (user: DesiredUser) => Problem[];
+}
+
+/** What `target` can do, as planUnit plans with it. */
+export function planOptions(target: Target): PlanOptions {
+  return {
+    handlesGroups: handlesGroups(target),
+    createsGroupsApart: createsGroupsApart(target),
+    ...(hasPreflight(target) ? { preflight: (u: DesiredUser) => target.preflight(u) } : {}),
+  };
 }
 
 /** A pre-flight's objections as the failure they record (the dead job, the failed status, the audit row). */
@@ -83,6 +110,17 @@ export function planUnit(f: UnitFacts, opts: PlanOptions = {}): UnitPlan {
   const key = f.resourceId;
   const targetId = f.link?.targetId ?? undefined;
   const withId = targetId ? { targetId } : {};
+  if (f.claimLost)
+    return {
+      kind: "skip",
+      outcome: {
+        status: "retry",
+        code: "CLAIM_LOST" satisfies DeliveryCode,
+        message: "taken over by another worker",
+      },
+    };
+  if (f.resourceType === "Group" && opts.handlesGroups === false)
+    return { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } };
   if (f.resourceType === "User") {
     if (f.current && f.inScope) {
       const user: DesiredUser = {

@@ -54,7 +54,15 @@ describe.each(BACKENDS)("%s", (backend) => {
       { target: "site", resourceType: "Group", resourceId: GROUP_ID, action: "provision" },
     ]);
     const units = await claimUnits(store.db, "site", 10, `tok-${outcome.status}`, 30_000);
-    const [facts] = await gatherFacts(store.db, target, undefined as never, units, undefined, silent);
+    const [facts] = await gatherFacts(
+      store.db,
+      target,
+      undefined as never,
+      units,
+      `tok-${outcome.status}`,
+      undefined,
+      silent,
+    );
     const plan = planUnit(facts!, { createsGroupsApart: true });
     expect(plan).toMatchObject({ kind: "apply", op: { group: { knownEmpty: true } } });
     await recordOutcomes(

@@ -1,7 +1,13 @@
 // planUnit: what a resource's current state and link call for in one target, one row per case.
 import { describe, expect, it } from "vitest";
-import { CREATED_EMPTY_AT, planUnit, type UnitFacts } from "../../src/sync/plan.ts";
-import type { DesiredUser, Problem } from "../../src/targets/target.ts";
+import {
+  CREATED_EMPTY_AT,
+  type PlanOptions,
+  planOptions,
+  planUnit,
+  type UnitFacts,
+} from "../../src/sync/plan.ts";
+import type { DesiredUser, Problem, Target } from "../../src/targets/target.ts";
 
 const ID = "7d3e5b0c-8a51-4b0e-9d52-2f1f6f5c9a10";
 const ann = { userName: "ann@example.com", active: true };
@@ -193,6 +199,74 @@ describe("planUnit", () => {
       ],
     ])("%s", (_, facts, expected) => {
       expect(planUnit(facts, { preflight })).toMatchObject(expected);
+    });
+  });
+
+  describe("whose the unit is to deliver", () => {
+    it.each<[string, UnitFacts, PlanOptions, object]>([
+      [
+        "a unit taken over by another worker while its facts were read is not sent: an old active would undo a deactivation",
+        user({ claimLost: true, current: { ...ann, active: true }, inScope: true }),
+        {},
+        {
+          kind: "skip",
+          outcome: { status: "retry", code: "CLAIM_LOST", message: "taken over by another worker" },
+        },
+      ],
+      [
+        "a lost claim is not sent even when the target would take the group",
+        group({ claimLost: true, current: { displayName: "Sales" }, members: { linked: [], waiting: 0 } }),
+        { handlesGroups: true },
+        { kind: "skip", outcome: { status: "retry", code: "CLAIM_LOST" } },
+      ],
+      [
+        "group work queued before the target stopped handling groups is done without a call",
+        group({ current: { displayName: "Sales" }, members: { linked: ["u1"], waiting: 0 } }),
+        { handlesGroups: false },
+        { kind: "skip", outcome: { status: "done", detail: "this target does not handle groups" } },
+      ],
+      [
+        "a deleted group in a target without groups: done, nothing deleted",
+        group({ tombstone: { displayName: "Sales" }, link: { targetId: "g1", deprovisioned: false } }),
+        { handlesGroups: false },
+        { kind: "skip", outcome: { status: "done" } },
+      ],
+      [
+        "a target without groups still takes users",
+        user({ current: ann, inScope: true }),
+        { handlesGroups: false },
+        { kind: "apply", op: { kind: "user.upsert" } },
+      ],
+      [
+        "a target that handles groups takes the group",
+        group({ current: { displayName: "Sales" }, members: { linked: ["u1"], waiting: 0 } }),
+        { handlesGroups: true },
+        { kind: "apply", op: { kind: "group.upsert", group: { memberTargetIds: ["u1"] } } },
+      ],
+    ])("%s", (_why, facts, opts, expected) => {
+      expect(planUnit(facts, opts)).toMatchObject(expected);
+    });
+  });
+
+  it("plans with what the target can do: groups, groups created apart, its pre-flight", () => {
+    const noGroups = { kind: "test", apply: async () => [] } as unknown as Target;
+    expect(planOptions(noGroups)).toEqual({ handlesGroups: false, createsGroupsApart: false });
+    const objection: Problem = {
+      field: "Email",
+      code: "REQUIRED_FIELD_MISSING",
+      detail: "Email is required",
+    };
+    const full = {
+      ...noGroups,
+      listGroups: async function* () {},
+      createsGroupsApart: true,
+      preflight: () => [objection],
+    } as unknown as Target;
+    const opts = planOptions(full);
+    expect(opts).toMatchObject({ handlesGroups: true, createsGroupsApart: true });
+    expect(planUnit(user({ current: ann, inScope: true }), opts)).toMatchObject({
+      kind: "skip",
+      refusal: [objection],
     });
   });
 
