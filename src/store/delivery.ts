@@ -206,14 +206,6 @@ export async function linkedUserCount(q: Queryable, target: string): Promise<num
   return Number(rows[0]?.n ?? 0);
 }
 
-export interface DeliveryAudit {
-  resourceType: string;
-  resourceId: string;
-  outcome: string;
-  detail: string;
-  requestId: string | null;
-}
-
 export interface TargetAuditEntry {
   resourceType: ResourceType;
   resourceId: string;
@@ -236,23 +228,6 @@ export async function auditTarget(q: Queryable, target: string, action: string, 
       requestId: r.requestId,
       actor: r.actor,
       detail: r.detail,
-    })),
-  );
-}
-
-/** One audit row per delivery outcome of a batch, in one statement. */
-export async function auditDeliveries(q: Queryable, target: string, entries: DeliveryAudit[]): Promise<void> {
-  await auditTarget(
-    q,
-    target,
-    "target.deliver",
-    entries.map((e) => ({
-      resourceType: e.resourceType as ResourceType,
-      resourceId: e.resourceId,
-      outcome: e.outcome,
-      detail: { detail: e.detail },
-      actor: "dispatcher",
-      ...(e.requestId ? { requestId: e.requestId } : {}),
     })),
   );
 }

@@ -1,30 +1,27 @@
-// Records a batch's outcomes in one transaction: job states (nextJobState), links, the group work a member's
-// change calls for, tombstones no longer needed, and the audit. Only jobs still held under the batch's claim
+// Records a batch's outcomes in one transaction. What each unit's jobs, link and audit row become is decided by pure
+// functions (nextJobState in retry.ts, recordDecision in record-decision.ts); this persists it, with the group work
+// a member's change calls for and the tombstones no longer needed. Only jobs still held under the batch's claim
 // token are written (fencing): a worker whose lease was taken over leaves the newer worker's outcome alone.
 
-import { isEngineMessage } from "../errors.ts";
 import {
-  auditDeliveries,
-  auditTarget,
   type ClaimedUnit,
   completeJobs,
   type Db,
-  type DeliveryAudit,
   dropSettledTombstones,
   killJobs,
-  type LinkOutcome,
   queueGroupsOfMembers,
   recordLinks,
   refusedSince,
   retryJobs,
   signInHistory,
   stillClaimed,
-  type TargetAuditEntry,
   WAKE_GROUPS_MS,
+  writeAudit,
 } from "../store/index.ts";
 import { createsGroupsApart, handlesGroups, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
-import { CREATED_EMPTY_AT, type UnitFacts, type UnitPlan } from "./plan.ts";
+import type { UnitFacts, UnitPlan } from "./plan.ts";
+import { attemptOutcome, recordDecision, type UnitAttempt } from "./record-decision.ts";
 import { type BackoffPolicy, nextJobState } from "./retry.ts";
 
 export interface Delivered {
@@ -32,17 +29,6 @@ export interface Delivered {
   facts: UnitFacts;
   plan: UnitPlan;
   outcome: Outcome;
-}
-
-/** Whether a user counts as a member in the target's groups: linked there and not deprovisioned. */
-function memberBefore(f: UnitFacts): boolean {
-  return !!f.link?.targetId && !f.link.deprovisioned;
-}
-
-function memberAfter(d: Delivered): boolean {
-  if (d.plan.kind !== "apply" || d.outcome.status !== "done") return memberBefore(d.facts);
-  const targetId = d.outcome.targetId ?? d.facts.link?.targetId;
-  return !!targetId && !d.plan.deprovisioning;
 }
 
 /**
@@ -73,120 +59,61 @@ export async function recordOutcomes(
       recorded.map((d) => d.unit.resourceId),
       recorded.map((d) => Math.max(...d.unit.jobs.map((j) => j.id))),
     );
-    const links: LinkOutcome[] = [];
-    // Completed in one statement for the batch (one per unit cost ~1 ms each: 2 s per 1,000 users).
-    const doneIds: number[] = [];
-    const audit: DeliveryAudit[] = [];
-    /** Pre-flight refusals, audited as a write's are (target.preflight, with the fields to fix). */
-    const refusals: TargetAuditEntry[] = [];
-    const membershipChanged: string[] = [];
     // Whether a refused sign-in parks the work depends on how the target's sign-ins went lately, in every process.
     const signIns = recorded.some((d) => d.outcome.status === "retry" && d.outcome.blocked === "credentials")
       ? await signInHistory(tx, t.name)
       : undefined;
-    for (const d of recorded) {
-      const { unit, plan, outcome: o } = d;
-      const ids = unit.jobs.map((j) => j.id);
-      const head = unit.jobs[0]!;
-      const base = { resourceType: unit.resourceType, resourceId: unit.resourceId };
-      const audited = { ...base, requestId: head.requestId };
-      // A group created while it waits for its members: linked now, and back to waiting.
-      const early = plan.kind === "apply" && o.status === "done" ? plan.thenWait : undefined;
-      const created = early && o.status === "done" ? o : undefined;
-      const next = early ?? o;
-      const decision = nextJobState(next, head.attempts, backoff, {
-        waiting: (plan.kind === "skip" && !!plan.waiting) || !!created,
+    const groups = handlesGroups(t.target);
+    const records = recorded.map((d) => {
+      const head = d.unit.jobs[0]!;
+      const attempt: UnitAttempt = {
+        resourceType: d.unit.resourceType,
+        resourceId: d.unit.resourceId,
+        requestId: head.requestId,
+        attempts: head.attempts,
+        ...(d.facts.link ? { link: d.facts.link } : {}),
+        plan: d.plan,
+        outcome: d.outcome,
+      };
+      const { outcome, waiting } = attemptOutcome(d.plan, d.outcome);
+      const decision = nextJobState(outcome, head.attempts, backoff, {
+        waiting,
         ...(signIns ? { signIns } : {}),
       });
-      // Any other recorded attempt of the group may have sent members: the "created empty" mark goes.
-      const unmark =
-        plan.kind === "apply" && !created && d.facts.link?.sent?.[CREATED_EMPTY_AT] !== undefined
-          ? { sent: {} }
-          : {};
-      if (decision.state === "done") {
-        doneIds.push(...ids);
-        const targetId = o.status === "done" ? (o.targetId ?? null) : null;
-        if (plan.kind === "apply") {
-          links.push({
-            ...base,
-            state: "synced",
-            targetId,
-            deprovisioned: plan.deprovisioning,
-            ...unmark,
-            ...(o.status === "done" && o.sent ? { sent: o.sent } : {}),
-          });
-          audit.push({
-            ...audited,
-            outcome: "synced",
-            detail: (o.status === "done" && o.detail) || plan.op.kind,
-          });
-          if (unit.resourceType === "User" && memberBefore(d.facts) !== memberAfter(d))
-            membershipChanged.push(unit.resourceId);
-        } else links.push({ ...base, state: "synced", targetId });
-        continue;
-      }
-      const code =
-        decision.state === "pending" && decision.code
-          ? decision.code
-          : next.status === "done"
-            ? ""
-            : next.code;
-      // An engine message ("Cannot read properties of undefined") describes a bug of ours or a library's, not the
-      // target's answer: it is logged by the dispatcher, and shown to SCIM clients and admins as what it is.
-      const raw = next.status === "done" ? "" : next.message;
-      const message = isEngineMessage(raw)
-        ? "the bridge failed unexpectedly while delivering; the bridge's log has the details"
-        : raw;
-      if (decision.state === "pending") {
-        await retryJobs(tx, ids, decision.delayMs, code, message, decision.countAttempt);
-        retryIn?.(decision.delayMs);
-        links.push({
-          ...base,
-          state: "pending",
-          errorCode: code,
-          errorMessage: message,
-          ...unmark,
-          ...(created
-            ? {
-                targetId: created.targetId ?? null,
-                sent: created.createdEmpty ? { [CREATED_EMPTY_AT]: head.attempts } : {},
-              }
-            : {}),
-        });
-        if (created) audit.push({ ...audited, outcome: "synced", detail: created.detail || "group.upsert" });
-        else if (decision.countAttempt)
-          audit.push({ ...audited, outcome: "retry", detail: `${code}: ${message}` });
-      } else {
-        await killJobs(tx, ids, code, message);
-        links.push({ ...base, state: "failed", errorCode: code, errorMessage: message, ...unmark });
-        if (plan.kind === "skip" && plan.refusal)
-          refusals.push({
-            ...base,
-            outcome: "failed",
-            detail: { detail: `${code}: ${message}`, fields: plan.refusal.map((p) => p.field) },
-            ...(head.requestId ? { requestId: head.requestId } : {}),
-            actor: "dispatcher",
-          });
-        else audit.push({ ...audited, outcome: "failed", detail: `${code}: ${message}` });
-      }
+      const refusal = refused.get(d.unit.resourceId);
+      return {
+        ids: d.unit.jobs.map((j) => j.id),
+        ...recordDecision(attempt, decision, {
+          target: t.name,
+          handlesGroups: groups,
+          ...(refusal ? { refused: refusal } : {}),
+        }),
+      };
+    });
+    for (const { ids, job } of records) {
+      if (job.state === "pending") {
+        await retryJobs(tx, ids, job.delayMs, job.code, job.message, job.countAttempt);
+        retryIn?.(job.delayMs);
+      } else if (job.state === "dead") await killJobs(tx, ids, job.code, job.message);
     }
+    // Completed in one statement for the batch (one per unit cost ~1 ms each: 2 s per 1,000 users).
+    const doneIds = records.flatMap((r) => (r.job.state === "done" ? r.ids : []));
     if (doneIds.length) await completeJobs(tx, doneIds);
     await recordLinks(
       tx,
       t.name,
-      links.map((l) => {
-        const r = refused.get(l.resourceId);
-        return r ? { ...l, state: "failed" as const, errorCode: r.code, errorMessage: r.message } : l;
-      }),
+      records.map((r) => r.link),
     );
-    await auditDeliveries(tx, t.name, audit);
-    await auditTarget(tx, t.name, "target.preflight", refusals);
+    await writeAudit(
+      tx,
+      records.flatMap((r) => (r.audit ? [r.audit] : [])),
+    );
     // A member who appeared, left, was deactivated or came back changes what its groups hold in this target. Late
     // in the transaction: it holds the groups' pending jobs (FOR SHARE) until the commit.
+    const members = records.filter((r) => r.queueGroups).map((r) => r.link.resourceId);
     if (
-      handlesGroups(t.target) &&
-      membershipChanged.length &&
-      (await queueGroupsOfMembers(tx, t.name, membershipChanged, null, createsGroupsApart(t.target)))
+      members.length &&
+      (await queueGroupsOfMembers(tx, t.name, members, null, createsGroupsApart(t.target)))
     )
       retryIn?.(WAKE_GROUPS_MS); // a worker wakes for them instead of at its next poll
     // After queueing: a deleted member's tombstone says which groups it was in.
