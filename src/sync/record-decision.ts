@@ -4,7 +4,7 @@
 // test/sync/record-decision.test.ts.
 import { isEngineMessage } from "../errors.ts";
 import type { AuditRecord, LinkOutcome, ResourceType } from "../store/index.ts";
-import type { Outcome, Problem } from "../targets/target.ts";
+import type { Outcome } from "../targets/target.ts";
 import { CREATED_EMPTY_AT, type UnitFacts, type UnitPlan } from "./plan.ts";
 import type { JobDecision } from "./retry.ts";
 
@@ -83,7 +83,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     outcome,
     detail,
     actor: "dispatcher",
-    requestId: a.requestId ?? null,
+    requestId: a.requestId || null,
   });
   const delivered = (outcome: string, detail: string) => audit("target.deliver", outcome, { detail });
   const withRefusal = (link: LinkOutcome): LinkOutcome =>
@@ -161,11 +161,9 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
       plan.kind === "skip" && plan.refusal
         ? audit("target.preflight", "failed", {
             detail: `${code}: ${message}`,
-            fields: fieldsOf(plan.refusal),
+            fields: plan.refusal.map((p) => p.field),
           })
         : delivered("failed", `${code}: ${message}`),
     queueGroups: false,
   };
 }
-
-const fieldsOf = (problems: Problem[]) => problems.map((p) => p.field);
