@@ -2,6 +2,7 @@
 // runs in a child process, so the figures are the bridge's own. Targets: the Tableau emulator (pages of
 // 1,000; the default) or the Salesforce emulator (SOQL query batches of 2,000). Usage:
 //   npm run bench:reconcile [-- --target tableau|salesforce] [--users 100000]
+
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { Directory } from "../src/directory/index.ts";
 import { bridgeSchemaSet } from "../src/schemas.ts";
 import { insertResources, type LinkOutcome, recordLinks } from "../src/store/index.ts";
 import { reconcile } from "../src/sync/reconcile/index.ts";
+import { retryPolicy } from "../src/sync/retry.ts";
 import { buildTargets } from "../src/targets/registry.ts";
 import { openBenchStore } from "./reconcile-store.ts";
 import { BENCH_TARGETS, userName } from "./reconcile-targets.ts";
@@ -108,7 +110,7 @@ async function main() {
     }
     await recordLinks(db, bench!.name, batch);
 
-    const [built] = buildTargets([bench!.config(url)]);
+    const [built] = buildTargets([bench!.config(url)], { retry: retryPolicy });
     const deps = {
       db,
       directory: new Directory(db, bridgeSchemaSet()),

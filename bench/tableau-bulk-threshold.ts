@@ -1,8 +1,10 @@
 // Where Tableau's CSV import starts to pay: n new users added one by one (add + update) versus one import
 // job (import + polls + lookup), at a per-call latency, with the target's default concurrency.
 //   bin/node22 bench/tableau-bulk-threshold.ts [--latency 50] [--job-ms-per-row 0.2]
+
 import { parseArgs } from "node:util";
 import { startTableauEmulator, tableauEmulatorTargetConfig } from "../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../src/sync/retry.ts";
 import { createTableauTarget, TableauTargetConfig } from "../src/targets/tableau/index.ts";
 
 const { values: args } = parseArgs({
@@ -24,7 +26,7 @@ for (const n of [2, 5, 10, 15, 20, 50, 100]) {
       ...tableauEmulatorTargetConfig(emu.url),
       bulkThreshold: path === "CSV import" ? 0 : 1_000_000,
     });
-    const target = createTableauTarget(config);
+    const target = createTableauTarget(config, { retry: retryPolicy });
     await target.check();
     const ops = Array.from({ length: n }, () => {
       const userName = `t${++seq}@example.com`;

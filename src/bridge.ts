@@ -22,6 +22,7 @@ import {
   Dispatcher,
   ForegroundLoad,
   outboxWriter,
+  retryPolicy,
   SecretBox,
 } from "./sync/index.ts";
 import { startSyncScheduler, syncDeps } from "./sync/reconcile/index.ts";
@@ -83,6 +84,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     }));
   try {
     const deps: TargetDeps = {
+      retry: retryPolicy,
       logger,
       resolveLink: async (target, scimId) => (await linksFor(db, [scimId], target))[0]?.targetId ?? undefined,
     };

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { type Config, ConfigError, loadConfig } from "../config/index.ts";
 import { migrationStatus, openStore } from "../store/index.ts";
-import { credentialsParked } from "../sync/index.ts";
+import { credentialsParked, retryPolicy } from "../sync/index.ts";
 import { buildTargets, targetConfigs } from "../targets/registry.ts";
 import type { CheckResult } from "../targets/target.ts";
 import { table } from "./progress.ts";
@@ -99,7 +99,7 @@ export async function runDoctor(env: Record<string, string | undefined> = proces
   rows.push(...(await storeChecks(config)));
   let targets: ReturnType<typeof buildTargets> = [];
   try {
-    targets = buildTargets(targetConfigs(config.targets, env));
+    targets = buildTargets(targetConfigs(config.targets, env), { retry: retryPolicy });
   } catch (e) {
     const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
     for (const p of problems)

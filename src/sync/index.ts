@@ -10,6 +10,7 @@ export {
   DEFAULT_BACKOFF,
   nextJobState,
   parseRetryAfter,
+  retryPolicy,
 } from "./retry.ts";
 export { usersInScope } from "./scope.ts";
 export { SecretBox } from "./secrets.ts";

@@ -4,9 +4,57 @@ import type { Command } from "commander";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { ExtensionSchema } from "../mapping/index.ts";
-import type { Target, TargetAccount } from "./target.ts";
+import type { VendorCode } from "./codes.ts";
+import type { Outcome, Target, TargetAccount } from "./target.ts";
+
+/** An outcome that asks for another attempt. */
+export type Retry = Extract<Outcome, { status: "retry" }>;
+
+/** What a failed call's transport said besides its status, for RetryPolicy.transport. */
+export interface TransportFacts {
+  /** The target's own code when it sent one (kept, e.g. SERVER_UNAVAILABLE); else a registry code names the case. */
+  targetCode?: VendorCode;
+  /** The target's Retry-After, in milliseconds. */
+  retryAfterMs?: number;
+  /** Status 0 because the call timed out (not refused or reset). */
+  timedOut?: boolean;
+}
+
+/** How a kind that opts into short retries in place runs a call (RetryPolicy.shortRetry). */
+export interface ShortRetryOptions {
+  /** What a failure means: only a "retry" outcome is tried again here (its delayMs is the target's Retry-After). */
+  classify(e: unknown): Outcome | undefined;
+  /** Calls in all, the first included (default 3). */
+  maxAttempts?: number;
+  /** A wait longer than this (a long Retry-After) is not waited out here: the failure goes back (default 10 s). */
+  maxWaitMs?: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Told before each wait (a debug log line). */
+  onRetry?(e: unknown, waitMs: number): void;
+}
+
+/**
+ * The bridge's retry policy as every kind receives it (KindDeps.retry; its one implementation is sync/retry.ts,
+ * which targets do not import): which answers are transient, how Retry-After reads, what a refused sign-in is,
+ * and short retries in place for the kinds that opt in.
+ */
+export interface RetryPolicy {
+  /** Whether an HTTP status (0 = no answer) is transient by itself: no answer, 408, 429 and every 5xx. */
+  transient(status: number): boolean;
+  /** An HTTP Retry-After as milliseconds from `now`, or undefined when absent or unreadable. */
+  retryAfterMs(value: string | null | undefined, now?: number): number | undefined;
+  /** The retry a transient status calls for (whatever the body says), or undefined when it is not transient. */
+  transport(status: number, message: string, facts?: TransportFacts): Retry | undefined;
+  /** A sign-in refused (wrong secret, revoked token, unknown client): parked, and the target shows unhealthy. */
+  credentialsRejected(vendorCode: string, message: string, delayMs?: number): Retry;
+  /** Runs `fn`, retrying a transient failure a few times in place with a short backoff, then throws it. */
+  shortRetry<T>(fn: () => Promise<T>, options: ShortRetryOptions): Promise<T>;
+}
 
 export interface KindDeps {
+  /** The retry policy (transport classification, short retries in place): every kind gets it from the bridge. */
+  retry: RetryPolicy;
   logger?: Logger;
   /** The target id of another SCIM resource in the same target (e.g. a user's manager), when linked. */
   resolveLink?: (scimId: string) => Promise<string | undefined>;

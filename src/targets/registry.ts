@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "../config/index.ts";
 import type { ExtensionSchema } from "../mapping/index.ts";
-import type { TargetKind } from "./kind.ts";
+import type { RetryPolicy, TargetKind } from "./kind.ts";
 import { salesforceKind } from "./salesforce/kind.ts";
 import { scimKind } from "./scim/kind.ts";
 import { tableauKind } from "./tableau/kind.ts";
@@ -50,6 +50,8 @@ const TargetPolicy = z.object({
 });
 
 export interface TargetDeps {
+  /** The bridge's retry policy (sync/retry.ts's retryPolicy), handed to every kind. */
+  retry: RetryPolicy;
   logger?: Logger;
   /** The target id of another SCIM resource in the same target (e.g. a user's manager). */
   resolveLink?: (target: string, scimId: string) => Promise<string | undefined>;
@@ -83,7 +85,7 @@ export function targetConfigs(
   return configs;
 }
 
-export function buildTargets(configs: Record<string, unknown>[], deps: TargetDeps = {}): ConfiguredTarget[] {
+export function buildTargets(configs: Record<string, unknown>[], deps: TargetDeps): ConfiguredTarget[] {
   const problems: string[] = [];
   const out: ConfiguredTarget[] = [];
   const names = new Set<string>();
@@ -114,6 +116,7 @@ export function buildTargets(configs: Record<string, unknown>[], deps: TargetDep
       ...(config.scope ? { scope: config.scope } : {}),
       preflight: policy.data.preflight,
       target: k.create(config, {
+        retry: deps.retry,
         ...(deps.logger ? { logger: deps.logger } : {}),
         ...(resolveLink ? { resolveLink: (scimId: string) => resolveLink(config.name, scimId) } : {}),
       }),

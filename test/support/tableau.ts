@@ -1,5 +1,7 @@
 // Shared by the tests that read the Tableau emulator's site back through a target of their own.
+
 import type { RunningTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import {
   createTableauTarget,
   type TableauTarget,
@@ -15,5 +17,6 @@ export function tableauCheckSite(emulator: RunningTableauEmulator): TableauTarge
       serverUrl: emulator.url,
       auth: { pat: { name: emulator.options.patName, secret: emulator.options.patSecret } },
     }),
+    { retry: retryPolicy },
   );
 }

@@ -1,14 +1,14 @@
 // The "test" target kind, for tests only: provisions into the plain accounts API of test-target.ts. It proves
 // the delivery engine end to end; idempotency lives here as in every real target: find by correlation key
 // before creating, link if found. Importing this module registers the kind (vitest's setup file does, and
-// bridge processes started by tests get it through NODE_OPTIONS=--import, see process.ts).
+// bridge processes started by tests get it through NODE_OPTIONS=--import, see process.ts). What an answer means
+// and the short retries in place are the bridge's retry policy, received like every kind's (KindDeps.retry).
 import { z } from "zod";
 import { diffFields } from "../../src/mapping/index.ts";
 import { scimUserFromParts, text } from "../../src/targets/account-to-scim.ts";
 import { vendorCode } from "../../src/targets/codes.ts";
-import { defineKind } from "../../src/targets/kind.ts";
+import { defineKind, type RetryPolicy } from "../../src/targets/kind.ts";
 import { registerTargetKind, targetKind } from "../../src/targets/registry.ts";
-import { parseRetryAfter } from "../../src/targets/shared/retry.ts";
 import type {
   CheckResult,
   DesiredUser,
@@ -31,6 +31,11 @@ export const TestTargetConfig = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(8),
   acceptsPasswords: z.boolean().default(false),
   timeoutMs: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Calls per request through the retry policy's short retries in place (1: none, every failure goes back to the
+   * dispatcher, which the delivery-engine tests count on).
+   */
+  attemptsInPlace: z.coerce.number().int().min(1).max(10).default(1),
 });
 export type TestTargetConfig = z.infer<typeof TestTargetConfig>;
 
@@ -49,21 +54,22 @@ class HttpFailure extends Error {
   }
 }
 
-/** Pure: what an HTTP answer from the accounts API means for the job. */
+/**
+ * Pure: what an HTTP answer from the accounts API means for the job. Transient answers are the policy's (its own
+ * code is HTTP_<status>); any other is permanent with the body's error.
+ */
 export function classifyTestTargetResponse(
+  retry: RetryPolicy,
   status: number,
   body: string,
   retryAfter?: string | null,
 ): Outcome {
-  if (status === 429 || status >= 500) {
-    const delay = parseRetryAfter(retryAfter);
-    return {
-      status: "retry",
-      code: vendorCode(`HTTP_${status}`),
-      message: body.slice(0, 200),
-      ...(delay !== undefined ? { delayMs: delay } : {}),
-    };
-  }
+  const retryAfterMs = retry.retryAfterMs(retryAfter);
+  const transient = retry.transport(status, body.slice(0, 200), {
+    targetCode: vendorCode(`HTTP_${status}`),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+  if (transient) return transient;
   let code = vendorCode(`HTTP_${status}`);
   let message = body.slice(0, 200);
   try {
@@ -80,10 +86,17 @@ const isGone = (e: unknown) =>
 
 export type TestTarget = Target & GroupTarget & DriftTarget & Partial<PasswordTarget>;
 
-export function createTestTarget(config: TestTargetConfig): TestTarget {
+export function createTestTarget(config: TestTargetConfig, deps: { retry: RetryPolicy }): TestTarget {
   const base = config.url.replace(/\/$/, "");
+  const { retry } = deps;
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const call = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    retry.shortRetry(() => exchange<T>(method, path, body), {
+      classify: (e) => (e instanceof HttpFailure ? e.outcome : undefined),
+      maxAttempts: config.attemptsInPlace,
+    });
+
+  async function exchange<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await fetch(base + path, {
@@ -93,11 +106,14 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
         signal: AbortSignal.timeout(config.timeoutMs),
       });
     } catch (e) {
-      throw new HttpFailure({ status: "retry", code: "TARGET_NETWORK_ERROR", message: (e as Error).message });
+      // No answer (status 0): the policy's TARGET_NETWORK_ERROR.
+      throw new HttpFailure(retry.transport(0, (e as Error).message)!);
     }
     const text = await res.text();
     if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
-    throw new HttpFailure(classifyTestTargetResponse(res.status, text, res.headers.get("retry-after")));
+    throw new HttpFailure(
+      classifyTestTargetResponse(retry, res.status, text, res.headers.get("retry-after")),
+    );
   }
 
   const findByKey = async (key: string, kind: "user" | "group") =>
@@ -225,7 +241,7 @@ export function createTestTarget(config: TestTargetConfig): TestTarget {
 export const testKind = defineKind({
   name: "test",
   schema: TestTargetConfig,
-  create: (c) => createTestTarget(c),
+  create: (c, d) => createTestTarget(c, d),
   // Its accounts hold the SCIM body as it was sent (plus the group names).
   scimUserFromAccount(a) {
     const f = a.fields;

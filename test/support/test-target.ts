@@ -17,6 +17,10 @@ export interface TestTargetFaults {
   /** Share of mutating calls answered 503 (retryable). */
   errorRate: number;
   latencyMs: number;
+  /** The next this many mutating calls are answered 429 with `retryAfter` (it counts down). */
+  rateLimitNext: number;
+  /** The Retry-After (seconds) sent with those 429s. */
+  retryAfter: string;
 }
 
 export interface TestTargetLogEntry {
@@ -56,7 +60,13 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function startTestTarget(
   opts: { port?: number; faults?: Partial<TestTargetFaults> } = {},
 ): Promise<RunningTestTarget> {
-  const faults: TestTargetFaults = { errorRate: 0, latencyMs: 0, ...opts.faults };
+  const faults: TestTargetFaults = {
+    errorRate: 0,
+    latencyMs: 0,
+    rateLimitNext: 0,
+    retryAfter: "0",
+    ...opts.faults,
+  };
   const accounts = new Map<string, TestAccount>();
   const log: TestTargetLogEntry[] = [];
   const rejectKeys = new Set<string>();
@@ -75,6 +85,11 @@ export async function startTestTarget(
       const mutating = req.method !== "GET";
       if (mutating && faults.errorRate && Math.random() < faults.errorRate) {
         return send(res, 503, { error: "injected fault" });
+      }
+      if (mutating && faults.rateLimitNext > 0) {
+        faults.rateLimitNext--;
+        res.setHeader("Retry-After", faults.retryAfter);
+        return send(res, 429, { error: "rate limited" });
       }
       const id = parts[1];
       if (req.method === "GET" && !id) {

@@ -2,9 +2,11 @@
 // no email) is stored and delivered to Tableau, and Salesforce shows `failed` with the pre-flight's reason in the
 // SCIM status, the admin API and the audit log; the write that fixes the user delivers it. The write is refused
 // only when no in-scope target could take it, or when the refusing target is configured `preflight: reject`.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { salesforceEmulatorTargetConfig } from "../../src/emulators/salesforce/index.ts";
 import { refusal } from "../../src/sync/enqueue.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { buildTargets } from "../../src/targets/registry.ts";
 import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { bothEmulators } from "../support/emulators.ts";
@@ -59,9 +61,11 @@ describe("refusal: when a pre-flight objection refuses the whole write", () => {
 describe("the preflight setting", () => {
   it("is record by default, reject when asked, and anything else is a configuration error naming it", () => {
     const sf = salesforceEmulatorTargetConfig("http://127.0.0.1:9");
-    expect(buildTargets([sf])[0]!.preflight).toBe("record");
-    expect(buildTargets([{ ...sf, preflight: "reject" }])[0]!.preflight).toBe("reject");
-    expect(() => buildTargets([{ ...sf, preflight: "sometimes" }])).toThrow(
+    expect(buildTargets([sf], { retry: retryPolicy })[0]!.preflight).toBe("record");
+    expect(buildTargets([{ ...sf, preflight: "reject" }], { retry: retryPolicy })[0]!.preflight).toBe(
+      "reject",
+    );
+    expect(() => buildTargets([{ ...sf, preflight: "sometimes" }], { retry: retryPolicy })).toThrow(
       /targets\[0\] \(salesforce\)\.preflight/,
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, nextJobState, parseRetryAfter } from "../../src/sync/retry.ts";
+import { backoffDelay, nextJobState, parseRetryAfter, retryPolicy } from "../../src/sync/retry.ts";
 import { vendorCode } from "../../src/targets/codes.ts";
 import type { Outcome } from "../../src/targets/target.ts";
 import { classifyTestTargetResponse } from "../support/test-kind.ts";
@@ -102,6 +102,6 @@ describe("test target failure classification", () => {
     [404, '{"error":"no such account"}', null, { status: "failed", code: "no such account" }],
     [400, "not json", null, { status: "failed", code: "HTTP_400", message: "not json" }],
   ])("HTTP %i %s → %o", (status, body, retryAfter, expected) => {
-    expect(classifyTestTargetResponse(status, body, retryAfter)).toMatchObject(expected);
+    expect(classifyTestTargetResponse(retryPolicy, status, body, retryAfter)).toMatchObject(expected);
   });
 });

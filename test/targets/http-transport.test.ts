@@ -1,9 +1,11 @@
 // The targets' HTTP exchange (shared/http.ts) against a server that misbehaves as networks and gateways do: what
 // reaches the dispatcher (the target's error, a timeout, a dropped connection) must say what happened, and a redirect
 // must not be followed silently to another address.
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { SalesforceTargetConfig } from "../../src/targets/salesforce/config.ts";
 import { createSalesforceTarget } from "../../src/targets/salesforce/index.ts";
 import { createScimTarget, ScimTargetConfig } from "../../src/targets/scim/index.ts";
@@ -44,7 +46,7 @@ async function clientOf(handler: (req: IncomingMessage, res: ServerResponse) => 
     auth: { pat: { name: "n", secret: "s" } },
     timeoutMs,
   });
-  return new TableauClient(config, { maxAttempts: 1 });
+  return new TableauClient(config, { retry: retryPolicy, maxAttempts: 1 });
 }
 
 /** The error the first call (serverInfo, the version probe) fails with. */
@@ -148,6 +150,7 @@ describe("the SCIM peer's HTTP exchange", () => {
     );
     const target = createScimTarget(
       ScimTargetConfig.parse({ name: "peer", kind: "scim", url, auth: { bearer: { token: "t" } } }),
+      { retry: retryPolicy },
     );
     const [outcome] = await target.apply([
       {
@@ -176,6 +179,7 @@ describe("a token endpoint's redirect", () => {
         loginUrl,
         auth: { password: { clientId: "c", clientSecret: "s", username: "u", password: "p" } },
       }),
+      { retry: retryPolicy },
     );
     const [outcome] = await target.apply([
       {
@@ -205,6 +209,7 @@ describe("a token endpoint's redirect", () => {
           clientCredentials: { tokenUrl: `${base}/token`, clientId: "bridge", clientSecret: "s3cret" },
         },
       }),
+      { retry: retryPolicy },
     );
     const [outcome] = await target.apply([
       {

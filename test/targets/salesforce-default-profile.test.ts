@@ -1,6 +1,7 @@
 // One default-profile rule however a Salesforce target is configured: a user no rule gives a profile gets the
 // target's `defaultProfile` ("Standard User" unless set) whether the target is in bridge.yaml or in SALESFORCE_*
 // variables (SALESFORCE_DEFAULT_PROFILE); a group rule, the extension or a mapped fields.ProfileId still wins.
+
 import type jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,6 +9,7 @@ import {
   salesforceEmulatorTargetConfig,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { buildTargets } from "../../src/targets/registry.ts";
 import { salesforceConfigFromEnv } from "../../src/targets/salesforce/index.ts";
 import type { PreflightTarget } from "../../src/targets/target.ts";
@@ -35,10 +37,15 @@ const someone = (extra: Record<string, unknown> = {}) => ({
 });
 
 const problemsOf = (config: Record<string, unknown>, extra?: Record<string, unknown>) =>
-  (buildTargets([config])[0]!.target as unknown as PreflightTarget).preflight(someone(extra));
+  (buildTargets([config], { retry: retryPolicy })[0]!.target as unknown as PreflightTarget).preflight(
+    someone(extra),
+  );
 const profileOf = (config: Record<string, unknown>) =>
-  (buildTargets([config])[0]!.config as { mapping?: { fields?: { ProfileId?: unknown } } }).mapping?.fields
-    ?.ProfileId;
+  (
+    buildTargets([config], { retry: retryPolicy })[0]!.config as {
+      mapping?: { fields?: { ProfileId?: unknown } };
+    }
+  ).mapping?.fields?.ProfileId;
 
 describe("the Salesforce default profile", () => {
   it("a target from bridge.yaml gives a user no rule covers the same default as one from the environment", () => {
@@ -69,7 +76,9 @@ describe("the Salesforce default profile", () => {
   });
 
   it("an empty defaultProfile is a configuration error naming the key", () => {
-    expect(() => buildTargets([{ ...yamlEntry(), defaultProfile: " " }])).toThrow(/defaultProfile/);
+    expect(() => buildTargets([{ ...yamlEntry(), defaultProfile: " " }], { retry: retryPolicy })).toThrow(
+      /defaultProfile/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSalesforceEmulator } from "../../src/emulators/salesforce/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { SubrequestError } from "../../src/targets/salesforce/composite.ts";
 import { classifySalesforceError } from "../../src/targets/salesforce/index.ts";
 import { doneId, salesforceTarget, scimUser, startOrg, upsert } from "./salesforce-fixtures.ts";
@@ -146,7 +147,7 @@ describe("classifySalesforceError", () => {
     ],
   ];
   it.each(cases)("%s", (_, error, expected) => {
-    expect(classifySalesforceError(error, { parkMs })).toMatchObject(expected);
+    expect(classifySalesforceError(error, { parkMs, retry: retryPolicy })).toMatchObject(expected);
   });
 });
 

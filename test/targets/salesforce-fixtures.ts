@@ -1,4 +1,5 @@
 // Shared by the salesforce-*.test.ts files: an emulated org, a target pointed at it, and SCIM users.
+
 import { generateKeyPairSync } from "node:crypto";
 import {
   SALESFORCE_EMULATOR_DEFAULTS as DEMO,
@@ -6,6 +7,7 @@ import {
   type SalesforceEmulatorOptions,
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import {
   createSalesforceTarget,
   type SalesforceTarget,
@@ -49,9 +51,9 @@ export function targetConfig(
 export function salesforceTarget(
   emu: RunningSalesforceEmulator,
   overrides: Partial<SalesforceTargetConfigInput> = {},
-  deps: SalesforceTargetDeps = {},
+  deps: Omit<SalesforceTargetDeps, "retry"> = {},
 ): SalesforceTarget {
-  return createSalesforceTarget(targetConfig(emu, overrides), deps);
+  return createSalesforceTarget(targetConfig(emu, overrides), { retry: retryPolicy, ...deps });
 }
 
 let serial = 0;

@@ -1,6 +1,8 @@
 // Runs against a real Salesforce org (a sandbox!) when SALESFORCE_LOGIN_URL and credentials are set.
 // It creates users named scim-bridge-test-<time>@<your domain> and leaves them deactivated.
+
 import { describe, expect, it } from "vitest";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { createSalesforceTarget, salesforceConfigFromEnv } from "../../src/targets/salesforce/index.ts";
 import { doneId, scimUser, upsert } from "./salesforce-fixtures.ts";
 
@@ -21,10 +23,13 @@ if (!config) {
 
 describe.skipIf(!config)("Salesforce target against a real sandbox", () => {
   const target = config
-    ? createSalesforceTarget({
-        ...config,
-        mapping: { fields: { ProfileId: { const: profile } }, groupRules: [] },
-      })
+    ? createSalesforceTarget(
+        {
+          ...config,
+          mapping: { fields: { ProfileId: { const: profile } }, groupRules: [] },
+        },
+        { retry: retryPolicy },
+      )
     : undefined;
 
   it("passes check()", async () => {

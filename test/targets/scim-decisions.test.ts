@@ -1,7 +1,9 @@
 // The scim target's pure decisions: what a peer's answer means, how writes are cut into Bulk requests, and
 // the single-peer configuration from environment variables.
+
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { classifyPeerAnswer, scimConfigFromEnv } from "../../src/targets/scim/index.ts";
 import { bulkAnswers, bulkChunks } from "../../src/targets/scim/send.ts";
 
@@ -31,7 +33,7 @@ describe("scim peer answers", () => {
     ],
     [403, undefined, null, { status: "failed", code: "HTTP_403" }],
   ] as const)("%i %j → %j", (status, body, retryAfter, want) => {
-    expect(classifyPeerAnswer(status, body, retryAfter)).toMatchObject(want);
+    expect(classifyPeerAnswer(retryPolicy, status, body, retryAfter)).toMatchObject(want);
   });
 });
 

@@ -1,5 +1,7 @@
 // The scim target against a small in-test SCIM peer: what it sends for each capability the peer advertises.
+
 import { afterEach, describe, expect, it } from "vitest";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import {
   createScimTarget,
   ScimTargetConfig,
@@ -20,6 +22,7 @@ async function setUp(opts: PeerOptions, config: Partial<ScimTargetConfigInput> =
       : { bearer: { token: peer.token } };
   return createScimTarget(
     ScimTargetConfig.parse({ name: "peer", kind: "scim", url: peer.url, auth, ...config }),
+    { retry: retryPolicy },
   );
 }
 
@@ -200,6 +203,7 @@ describe("scim target", () => {
         url: peer.url,
         auth: { clientCredentials: { tokenUrl: peer.tokenUrl, clientId: "bridge", clientSecret: "wrong" } },
       }),
+      { retry: retryPolicy },
     );
     const [out] = await target.apply([upsert(desired("x@example.com"))]);
     expect(out).toMatchObject({
@@ -300,6 +304,7 @@ describe("scim target", () => {
     expect(checks[0]?.detail).toMatch(/PATCH, Bulk \(2 operations\), 2 User schema/);
     const wrong = createScimTarget(
       ScimTargetConfig.parse({ name: "p", kind: "scim", url: peer.url, auth: { bearer: { token: "nope" } } }),
+      { retry: retryPolicy },
     );
     const [bad] = await wrong.check();
     expect(bad).toMatchObject({ ok: false });

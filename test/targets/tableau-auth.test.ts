@@ -4,6 +4,7 @@ import {
   rawCall,
   startTableauEmulator,
 } from "../../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { createTableauTarget, TABLEAU_JWT_SCOPES } from "../../src/targets/tableau/index.ts";
 import type { Outcome } from "../../src/targets/target.ts";
 import { emulatorConfig, jwtAuth, scimUser, upsertUser } from "./tableau-fixtures.ts";
@@ -24,7 +25,7 @@ beforeEach(() => {
 
 describe("personal access token", () => {
   it("detects the API version once and shares one session across concurrent operations", async () => {
-    const target = createTableauTarget(emulatorConfig(e, { concurrency: 8 }));
+    const target = createTableauTarget(emulatorConfig(e, { concurrency: 8 }), { retry: retryPolicy });
     const outcomes = await target.apply(users("shared", 30));
     expect(outcomes.every((o) => o.status === "done")).toBe(true);
     expect(signIns()).toBe(1);
@@ -33,7 +34,7 @@ describe("personal access token", () => {
   });
 
   it("signs in again only once when another sign-in with the same PAT ends the session mid-batch", async () => {
-    const target = createTableauTarget(emulatorConfig(e, { concurrency: 8 }));
+    const target = createTableauTarget(emulatorConfig(e, { concurrency: 8 }), { retry: retryPolicy });
     await target.check();
     // Someone else (another process, a script) signs in with the same PAT: our token is now dead.
     const other = await rawCall(e.url, "POST", "/api/3.25/auth/signin", {
@@ -56,8 +57,8 @@ describe("personal access token", () => {
 
   it("keeps two bridge processes sharing one PAT working: every operation ends done after retries", async () => {
     e.setFaults({ latencyMs: 3 });
-    const a = createTableauTarget(emulatorConfig(e, { concurrency: 6 }));
-    const b = createTableauTarget(emulatorConfig(e, { concurrency: 6 }));
+    const a = createTableauTarget(emulatorConfig(e, { concurrency: 6 }), { retry: retryPolicy });
+    const b = createTableauTarget(emulatorConfig(e, { concurrency: 6 }), { retry: retryPolicy });
     const opsA = users("proc-a-", 40);
     const opsB = users("proc-b-", 40);
     let [outA, outB] = await Promise.all([a.apply(opsA), b.apply(opsB)]);
@@ -84,6 +85,7 @@ describe("personal access token", () => {
   it("parks every operation as a credentials failure (401001) with a clear check when the PAT is wrong", async () => {
     const target = createTableauTarget(
       emulatorConfig(e, { auth: { pat: { name: e.options.patName, secret: "wrong" } } }),
+      { retry: retryPolicy },
     );
     const [outcome] = await target.apply(users("nope", 1));
     expect(outcome).toMatchObject({
@@ -102,8 +104,8 @@ describe("personal access token", () => {
 
 describe("connected app (JWT)", () => {
   it("signs in with a fresh JWT each time, without ending other sessions", async () => {
-    const a = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e) }));
-    const b = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e) }));
+    const a = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e) }), { retry: retryPolicy });
+    const b = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e) }), { retry: retryPolicy });
     const [ra, rb] = await Promise.all([a.apply(users("jwt-a-", 10)), b.apply(users("jwt-b-", 10))]);
     expect([...ra, ...rb].every((o) => o.status === "done")).toBe(true);
     expect(signIns()).toBe(2);
@@ -113,7 +115,9 @@ describe("connected app (JWT)", () => {
 
   it("parks an operation whose scope the JWT lacks as a credentials failure, and check() names the missing scopes", async () => {
     const readOnly = ["tableau:users:read", "tableau:groups:read"];
-    const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, readOnly) }));
+    const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, readOnly) }), {
+      retry: retryPolicy,
+    });
     const [outcome] = await target.apply(users("unscoped", 1));
     expect(outcome).toMatchObject({
       status: "retry",
@@ -129,7 +133,9 @@ describe("connected app (JWT)", () => {
   });
 
   it("check() says what to fix when the JWT cannot even list groups", async () => {
-    const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, ["tableau:users:read"]) }));
+    const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, ["tableau:users:read"]) }), {
+      retry: retryPolicy,
+    });
     const checks = await target.check();
     expect(checks.find((c) => c.check.endsWith("list groups"))).toMatchObject({
       ok: false,
@@ -141,7 +147,7 @@ describe("connected app (JWT)", () => {
 
 describe("check()", () => {
   it("passes every check for a site administrator's PAT and describes the site", async () => {
-    const target = createTableauTarget(emulatorConfig(e));
+    const target = createTableauTarget(emulatorConfig(e), { retry: retryPolicy });
     const checks = await target.check();
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.check.replace("tableau-test: ", ""))).toEqual([
@@ -157,7 +163,9 @@ describe("check()", () => {
   });
 
   it("passes with a JWT carrying every scope", async () => {
-    const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, [...TABLEAU_JWT_SCOPES]) }));
+    const target = createTableauTarget(emulatorConfig(e, { auth: jwtAuth(e, [...TABLEAU_JWT_SCOPES]) }), {
+      retry: retryPolicy,
+    });
     expect((await target.check()).filter((c) => !c.ok)).toEqual([]);
     await target.close?.();
   });
@@ -166,6 +174,7 @@ describe("check()", () => {
     e.server.site("").addUser({ name: "viewer-bot@example.com", siteRole: "Viewer" });
     const target = createTableauTarget(
       emulatorConfig(e, { auth: jwtAuth(e, undefined, "viewer-bot@example.com") }),
+      { retry: retryPolicy },
     );
     const role = (await target.check()).find((c) => c.check.endsWith("site role"));
     expect(role).toMatchObject({ ok: false, detail: expect.stringContaining("Viewer") });
@@ -176,7 +185,7 @@ describe("check()", () => {
     const gone = await startTableauEmulator({ port: 0 });
     const cfg = emulatorConfig(gone, { timeoutMs: 1000 });
     await gone.close();
-    const target = createTableauTarget(cfg, { sleep: async () => {} });
+    const target = createTableauTarget(cfg, { retry: retryPolicy, sleep: async () => {} });
     const checks = await target.check();
     expect(checks).toEqual([
       expect.objectContaining({ ok: false, fix: expect.stringContaining("serverUrl") }),

@@ -1,6 +1,8 @@
 // Tableau target: many new users in one CSV import job, many removals in one delete job; per-row outcomes.
+
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { createTableauTarget, type TableauTarget } from "../../src/targets/tableau/index.ts";
 import type { Operation } from "../../src/targets/target.ts";
 import {
@@ -21,7 +23,7 @@ async function start(
   config: Parameters<typeof emulatorConfig>[1] = {},
 ) {
   e = await startTableauEmulator({ port: 0, csvJobMsPerRow: 0.5, ...emu });
-  target = createTableauTarget(emulatorConfig(e, config), { jobPolling: FAST_POLL });
+  target = createTableauTarget(emulatorConfig(e, config), { retry: retryPolicy, jobPolling: FAST_POLL });
   await target.check();
   e.stats.reset();
 }
@@ -94,7 +96,10 @@ describe("adding users with the CSV import", () => {
     expect(callsByRoute(e)["POST /sites/:siteId/users/import"]).toBeUndefined();
     expect(callsByRoute(e)["POST /sites/:siteId/users"]).toBe(10);
     await target.close?.();
-    target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.14" }), { jobPolling: FAST_POLL });
+    target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.14" }), {
+      retry: retryPolicy,
+      jobPolling: FAST_POLL,
+    });
     e.stats.reset();
     const outcomes = await target.apply(newUsers(30, "old"));
     expect(outcomes.every((o) => o.status === "done")).toBe(true);

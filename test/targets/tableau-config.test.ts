@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { buildTargets } from "../../src/targets/registry.ts";
 import {
   TABLEAU_JWT_SCOPES,
@@ -68,8 +69,8 @@ describe("a Tableau target's group rules", () => {
       auth: { pat: { name: "n", secret: "s" } },
       mapping: { groupRules: [{ group: "Sales", set }] },
     });
-    expect(() => buildTargets([target({ siteRole: "Creator" })])).not.toThrow();
-    expect(() => buildTargets([target({ ProfileId: "Standard User" })])).toThrow(
+    expect(() => buildTargets([target({ siteRole: "Creator" })], { retry: retryPolicy })).not.toThrow();
+    expect(() => buildTargets([target({ ProfileId: "Standard User" })], { retry: retryPolicy })).toThrow(
       'targets[0] (site).mapping.groupRules.0.set: unknown key "ProfileId" in set; allowed: siteRole',
     );
   });

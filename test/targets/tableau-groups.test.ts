@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { createTableauTarget, type TableauTarget } from "../../src/targets/tableau/index.ts";
 import {
   callsByRoute,
@@ -29,7 +30,7 @@ describe.each([
   beforeAll(async () => {
     e = await startTableauEmulator({ port: 0, apiVersion });
     // No apiVersion configured: the target reads it from serverInfo.
-    target = createTableauTarget(emulatorConfig(e));
+    target = createTableauTarget(emulatorConfig(e), { retry: retryPolicy });
     await target.check();
     users = Array.from(
       { length: 6 },
@@ -180,6 +181,7 @@ describe("grant licence on sign-in", () => {
     const e = await startTableauEmulator({ port: 0 });
     const target = createTableauTarget(
       emulatorConfig(e, { policies: { grantLicenseOnSignIn: { minimumSiteRole: "Explorer" } } }),
+      { retry: retryPolicy },
     );
     try {
       const uid = targetIdOf((await target.apply([upsertUser(scimUser("onlogin@example.com"))]))[0]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { createTableauTarget, type TableauTarget } from "../../src/targets/tableau/index.ts";
 import type { TargetAccount, TargetGroup } from "../../src/targets/target.ts";
 import { emulatorConfig } from "./tableau-fixtures.ts";
@@ -16,7 +17,7 @@ beforeAll(async () => {
   for (const u of [...site.users.values()].slice(0, 3)) site.addMember(g.id, u.id);
   site.createGroup({ name: "Empty" });
   // Two per page, so paging is exercised.
-  target = createTableauTarget(emulatorConfig(e), { pageSize: 2 });
+  target = createTableauTarget(emulatorConfig(e), { retry: retryPolicy, pageSize: 2 });
 });
 afterAll(async () => {
   await target.close?.();

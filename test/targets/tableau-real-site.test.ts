@@ -1,6 +1,8 @@
 // The target suite against a real Tableau site: runs only when TABLEAU_SERVER_URL and credentials are
 // set (see tableauConfigFromEnv). It adds users and groups named scim-bridge-test-<run>… and removes them.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import type { TableauTargetConfig } from "../../src/targets/tableau/index.ts";
 import {
   createTableauTarget,
@@ -33,8 +35,11 @@ describe.skipIf(!enabled)("Tableau target against a real site", () => {
       ...config,
       mapping: { fields: {}, groupRules: [{ group: "Analysts", set: { siteRole: "Explorer" } }] },
     };
-    target = createTableauTarget(config);
-    remover = createTableauTarget({ ...config, policies: { ...config.policies, deprovision: "remove" } });
+    target = createTableauTarget(config, { retry: retryPolicy });
+    remover = createTableauTarget(
+      { ...config, policies: { ...config.policies, deprovision: "remove" } },
+      { retry: retryPolicy },
+    );
   });
   afterAll(async () => {
     // Clean up whatever the suite created, even after a failure.

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
-import {
-  classifyTableauError,
-  createTableauTarget,
-  parseRetryAfter,
-} from "../../src/targets/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
+import { classifyTableauError, createTableauTarget } from "../../src/targets/tableau/index.ts";
 import { emulatorConfig, scimUser, targetIdOf, upsertUser } from "./tableau-fixtures.ts";
 
 describe("classifyTableauError", () => {
@@ -33,23 +30,15 @@ describe("classifyTableauError", () => {
     [0, "NETWORK_ERROR", {}, { status: "retry", code: "TARGET_NETWORK_ERROR" }],
     [408, "408000", {}, { status: "retry", code: "TARGET_UNAVAILABLE" }],
   ] as const)("HTTP %i code %s → %o", (status, code, headers, expected) => {
-    expect(classifyTableauError(status, code, headers)).toMatchObject(expected);
+    expect(classifyTableauError(retryPolicy, status, code, headers)).toMatchObject(expected);
   });
 
   it("keeps Tableau's message", () => {
-    expect(classifyTableauError(400, "400013", {}, "Invalid site role: 'Overlord'")).toEqual({
+    expect(classifyTableauError(retryPolicy, 400, "400013", {}, "Invalid site role: 'Overlord'")).toEqual({
       status: "failed",
       code: "400013",
       message: "Invalid site role: 'Overlord'",
     });
-  });
-
-  it("reads Retry-After as seconds or as an HTTP date", () => {
-    const now = Date.parse("2026-03-01T10:00:00Z");
-    expect(parseRetryAfter("2", now)).toBe(2000);
-    expect(parseRetryAfter("Sun, 01 Mar 2026 10:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
 
@@ -66,6 +55,7 @@ describe("rate limits, server errors and timeouts against the emulator", () => {
     const waits: number[] = [];
     // The injected sleep moves the emulator's clock, so the wait is exactly what Retry-After said.
     const target = createTableauTarget(emulatorConfig(e), {
+      retry: retryPolicy,
       sleep: async (ms) => {
         waits.push(ms);
         clock += ms;
@@ -85,6 +75,7 @@ describe("rate limits, server errors and timeouts against the emulator", () => {
 
   it("hands a long Retry-After back to the dispatcher as a retry with that delay", async () => {
     const target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.25" }), {
+      retry: retryPolicy,
       sleep: async () => {
         throw new Error("must not wait in place");
       },
@@ -100,6 +91,7 @@ describe("rate limits, server errors and timeouts against the emulator", () => {
   it("retries server errors in place, then reports them as retryable", async () => {
     const waits: number[] = [];
     const target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.25" }), {
+      retry: retryPolicy,
       sleep: async (ms) => {
         waits.push(ms);
       },
@@ -114,6 +106,7 @@ describe("rate limits, server errors and timeouts against the emulator", () => {
 
   it("turns a call Tableau never answers into a retryable timeout", async () => {
     const target = createTableauTarget(emulatorConfig(e, { apiVersion: "3.25", timeoutMs: 100 }), {
+      retry: retryPolicy,
       sleep: async () => {},
       maxAttempts: 1,
     });

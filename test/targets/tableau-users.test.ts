@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { createTableauTarget, type TableauTarget } from "../../src/targets/tableau/index.ts";
 import {
   callsByRoute,
@@ -23,7 +24,7 @@ const site = () => e.server.site("");
 
 beforeAll(async () => {
   e = await startTableauEmulator({ port: 0 });
-  target = createTableauTarget(emulatorConfig(e, { mapping: { groupRules: RULES } }));
+  target = createTableauTarget(emulatorConfig(e, { mapping: { groupRules: RULES } }), { retry: retryPolicy });
   await target.check(); // signs in once, so call counts below are per operation
 });
 afterAll(async () => {
@@ -150,7 +151,9 @@ describe("site roles", () => {
 
   it("links a user added Unlicensed when no licence is free, saying so", async () => {
     const limited = await startTableauEmulator({ port: 0, licences: { Creator: 1 } });
-    const t = createTableauTarget(emulatorConfig(limited, { policies: { defaultSiteRole: "Creator" } }));
+    const t = createTableauTarget(emulatorConfig(limited, { policies: { defaultSiteRole: "Creator" } }), {
+      retry: retryPolicy,
+    });
     try {
       const [outcome] = await t.apply([upsertUser(scimUser("nolicence@example.com"))]);
       const id = targetIdOf(outcome);
@@ -206,6 +209,7 @@ describe("deprovision policy remove", () => {
         mapping: { groupRules: RULES },
         policies: { deprovision: "remove", mapAssetsTo: "heir@example.com" },
       }),
+      { retry: retryPolicy },
     );
   });
   afterAll(() => remover.close?.());
@@ -221,7 +225,9 @@ describe("deprovision policy remove", () => {
   });
 
   it("leaves a content owner Unlicensed when Tableau refuses to remove them, and reports done", async () => {
-    const keeper = createTableauTarget(emulatorConfig(e, { policies: { deprovision: "remove" } }));
+    const keeper = createTableauTarget(emulatorConfig(e, { policies: { deprovision: "remove" } }), {
+      retry: retryPolicy,
+    });
     try {
       const id = targetIdOf((await keeper.apply([upsertUser(scimUser("owner@example.com"))]))[0]);
       site().user(id).ownedContent = 1;
@@ -249,6 +255,7 @@ describe("deprovision policy remove", () => {
   it("fails clearly when mapAssetsTo names nobody on the site, having taken the user's licence all the same", async () => {
     const t = createTableauTarget(
       emulatorConfig(e, { policies: { deprovision: "remove", mapAssetsTo: "nobody@example.com" } }),
+      { retry: retryPolicy },
     );
     try {
       const id = site().addUser({ name: "stays@example.com", siteRole: "Viewer" }).id;

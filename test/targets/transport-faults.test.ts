@@ -1,10 +1,11 @@
 // Failures 2, 3, 4, 6 and 7 of issue #10, each reproduced with one fault from our own proxy between a target and
 // its emulator: what the target reports must lead to a retry (never a dead job) for a transient fault, honour
 // Retry-After, and park (not kill) work when the credentials are refused.
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSalesforceEmulator } from "../../src/emulators/salesforce/index.ts";
 import { type RunningTableauEmulator, startTableauEmulator } from "../../src/emulators/tableau/index.ts";
-import { DEFAULT_BACKOFF, nextJobState } from "../../src/sync/retry.ts";
+import { DEFAULT_BACKOFF, nextJobState, retryPolicy } from "../../src/sync/retry.ts";
 import { createSalesforceTarget } from "../../src/targets/salesforce/index.ts";
 import { createTableauTarget } from "../../src/targets/tableau/index.ts";
 import type { Outcome } from "../../src/targets/target.ts";
@@ -34,7 +35,10 @@ describe("Tableau through a faulty network", () => {
   });
 
   it("failure 2: a connected-app sign-in whose answer was lost is retried with a fresh JWT, not refused as a replay", async () => {
-    const target = createTableauTarget(viaProxy({ auth: jwtAuth(e) }), { sleep: async () => {} });
+    const target = createTableauTarget(viaProxy({ auth: jwtAuth(e) }), {
+      retry: retryPolicy,
+      sleep: async () => {},
+    });
     proxy.once({ method: "POST", path: /\/auth\/signin$/ }, "reset-after");
     const [outcome] = await target.apply([upsertUser(tUser("replay@example.com"))]);
     expect(outcome).toMatchObject({ status: "done" });
@@ -43,7 +47,7 @@ describe("Tableau through a faulty network", () => {
   });
 
   it("failure 4: a 401 again right after re-sign-in (a PAT shared with another process) is retried, never dead", async () => {
-    const target = createTableauTarget(viaProxy(), { sleep: async () => {} });
+    const target = createTableauTarget(viaProxy(), { retry: retryPolicy, sleep: async () => {} });
     await target.check();
     proxy.once({ path: /\/sites\/[^/]+\/users/ }, "401-tableau", 3);
     const [outcome] = await target.apply([upsertUser(tUser("evicted@example.com"))]);
@@ -55,6 +59,7 @@ describe("Tableau through a faulty network", () => {
   it("a wrong PAT parks the work as a credentials failure instead of killing it", async () => {
     const target = createTableauTarget(
       viaProxy({ auth: { pat: { name: e.options.patName, secret: "wrong" } } }),
+      { retry: retryPolicy },
     );
     const [outcome] = await target.apply([upsertUser(tUser("nope@example.com"))]);
     expect(outcome).toMatchObject({
@@ -66,7 +71,11 @@ describe("Tableau through a faulty network", () => {
   });
 
   it("a transient failure during sign-in gets the ordinary backoff, not the credentials delay", async () => {
-    const target = createTableauTarget(viaProxy(), { sleep: async () => {}, maxAttempts: 1 });
+    const target = createTableauTarget(viaProxy(), {
+      retry: retryPolicy,
+      sleep: async () => {},
+      maxAttempts: 1,
+    });
     proxy.once({ method: "POST", path: /\/auth\/signin$/ }, "502-html");
     const [outcome] = await target.apply([upsertUser(tUser("gateway@example.com"))]);
     expect(outcome).toMatchObject({ status: "retry", code: "TARGET_UNAVAILABLE" });
@@ -87,7 +96,8 @@ describe("Salesforce through a faulty network", () => {
     await emu.close();
   });
   afterEach(() => proxy.off());
-  const target = () => createSalesforceTarget(targetConfig(emu, { loginUrl: proxy.url }));
+  const target = () =>
+    createSalesforceTarget(targetConfig(emu, { loginUrl: proxy.url }), { retry: retryPolicy });
 
   it("failure 3: a 5xx HTML page at login is retried, not a dead UNEXPECTED_ERROR", async () => {
     proxy.once({ method: "POST", path: /\/services\/oauth2\/token$/ }, "502-html");
@@ -136,6 +146,7 @@ describe("Salesforce through a faulty network", () => {
           password: { clientId: "x", clientSecret: "y", username: "nobody@example.com", password: "no" },
         },
       }),
+      { retry: retryPolicy },
     );
     const [outcome] = await t.apply([upsert(sfUser("creds@example.com"))]);
     expect(outcome).toMatchObject({

@@ -2,8 +2,10 @@
 // says a change leaves the view as it was, the view must be exactly as it was, or an IdP's change would silently
 // never reach the target. Checked for each kind against its own userView, with its default mapping and with mappings
 // that read more (extensions, filters, group rules), on random users and random changes to them.
+
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { retryPolicy } from "../../src/sync/retry.ts";
 import { SalesforceTargetConfig } from "../../src/targets/salesforce/config.ts";
 import { createSalesforceTarget } from "../../src/targets/salesforce/index.ts";
 import { TableauTargetConfig } from "../../src/targets/tableau/config.ts";
@@ -139,6 +141,7 @@ const tableau = (mapping?: unknown) =>
       auth: { pat: { name: "n", secret: "s" } },
       ...(mapping ? { mapping } : {}),
     }),
+    { retry: retryPolicy },
   );
 const salesforce = (mapping?: unknown) =>
   createSalesforceTarget(
@@ -149,6 +152,7 @@ const salesforce = (mapping?: unknown) =>
       auth: { password: { clientId: "c", clientSecret: "s", username: "u", password: "p" } },
       ...(mapping ? { mapping } : {}),
     }),
+    { retry: retryPolicy },
   );
 
 const cases: [string, () => Target][] = [

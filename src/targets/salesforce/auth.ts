@@ -3,8 +3,8 @@
 // so every flow gets the same refresh function (reference §3).
 import { sign } from "node:crypto";
 import jsforce from "jsforce";
+import type { RetryPolicy } from "../kind.ts";
 import { type HttpAnswer, httpExchange, NoAnswer, redirectAdvice } from "../shared/http.ts";
-import { parseRetryAfter } from "../shared/retry.ts";
 import { SignIns } from "../shared/signins.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
 
@@ -114,7 +114,7 @@ interface TokenAnswer {
  * HTTP status and Retry-After survive: a 503 from the token endpoint is a transient failure, an `invalid_grant`
  * is a configuration one (jsforce reports both as a bare Error).
  */
-async function requestToken(config: SalesforceTargetConfig): Promise<TokenAnswer> {
+async function requestToken(config: SalesforceTargetConfig, retry: RetryPolicy): Promise<TokenAnswer> {
   const client = oauthClient(config);
   const form = new URLSearchParams(tokenParams(config));
   form.set("client_id", client.clientId);
@@ -155,7 +155,7 @@ async function requestToken(config: SalesforceTargetConfig): Promise<TokenAnswer
       res.ok ? 502 : res.status,
       code,
       `login refused (${code}): ${detail}`,
-      parseRetryAfter(res.headers.get("retry-after")),
+      retry.retryAfterMs(res.headers.get("retry-after")),
     );
   }
   return body as TokenAnswer;
@@ -175,17 +175,18 @@ export interface SalesforceSession {
 
 export function createSession(
   config: SalesforceTargetConfig,
+  retry: RetryPolicy,
   onLogin?: (why: "login" | "refresh") => void,
 ): SalesforceSession {
   let logins = 0;
   let loggedIn: Promise<void> | undefined;
   let lastRefreshError: unknown;
-  const signIns = new SignIns();
+  const signIns = new SignIns(retry);
   const authorize = async (conn: Connection) => {
     logins++;
     let token: TokenAnswer;
     try {
-      token = await requestToken(config);
+      token = await requestToken(config, retry);
     } catch (e) {
       if (e instanceof SalesforceAuthError) signIns.failed(e.status);
       throw e;

@@ -3,6 +3,7 @@
 
 import { HttpApi } from "jsforce/lib/http-api.js";
 import type { HttpResponse, Schema } from "jsforce/lib/types/index.js";
+import type { RetryPolicy } from "../kind.ts";
 import { Limiter } from "../shared/limiter.ts";
 import { createSession, type SalesforceSession } from "./auth.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
@@ -99,11 +100,11 @@ export class SalesforceClient {
   /** Data API calls made through this client. */
   calls = 0;
 
-  constructor(config: SalesforceTargetConfig, now: () => number = Date.now) {
+  constructor(config: SalesforceTargetConfig, retry: RetryPolicy, now: () => number = Date.now) {
     this.config = config;
     this.now = now;
     this.limiter = new Limiter(config.concurrency);
-    this.session = createSession(config);
+    this.session = createSession(config, retry);
   }
 
   get usage(): ApiUsage | undefined {

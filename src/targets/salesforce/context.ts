@@ -1,6 +1,7 @@
 // What the user, group and permission code share within one target: the client, the mapping,
 // name → Id lookups, and turning Salesforce errors into per-operation outcomes.
 import type { MappingSpec } from "../../mapping/index.ts";
+import type { RetryPolicy } from "../kind.ts";
 import type { Outcome } from "../target.ts";
 import type { SalesforceClient, SaveResult } from "./client.ts";
 import type { SalesforceTargetConfig } from "./config.ts";
@@ -16,6 +17,7 @@ export interface TargetLogger {
 export interface SalesforceContext {
   config: SalesforceTargetConfig;
   client: SalesforceClient;
+  retry: RetryPolicy;
   mapping: MappingSpec;
   profiles: NameLookup;
   permissionSets: NameLookup;
@@ -40,7 +42,10 @@ export function errorOutcome(ctx: SalesforceContext, error: unknown): Failure {
       blocked: "budget",
     };
   }
-  const decision = classifySalesforceError(asErrorLike(error), { parkMs: ctx.config.budget.parkMs });
+  const decision = classifySalesforceError(asErrorLike(error), {
+    parkMs: ctx.config.budget.parkMs,
+    retry: ctx.retry,
+  });
   if (!decision.retry) return { status: "failed", code: decision.code, message: decision.message };
   const delayMs =
     decision.blocked === "budget"

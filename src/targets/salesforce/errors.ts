@@ -1,8 +1,7 @@
 // What to do about a Salesforce error: retry (and when) or give up with Salesforce's own code.
 // Pure functions, so the decision table has its own unit test.
 import { type OutcomeCode, type VendorCode, vendorCode } from "../codes.ts";
-import { parseRetryAfter } from "../shared/retry.ts";
-import { credentialsRejected, type Retry, transportRetry } from "../shared/transport.ts";
+import type { Retry, RetryPolicy } from "../kind.ts";
 
 /**
  * An error as jsforce throws it (`errorCode`, plus `status` and `retryAfter` from our transport-aware HTTP layer),
@@ -33,6 +32,8 @@ export type ErrorDecision =
 export interface ClassifyOptions {
   /** How long work waits once the daily API allocation is used up. */
   parkMs: number;
+  /** The bridge's retry policy: the transport rule and the Retry-After parser. */
+  retry: RetryPolicy;
 }
 
 /** Salesforce codes that a later attempt can get past without anyone changing anything. */
@@ -88,21 +89,22 @@ const asDecision = (r: Retry): ErrorDecision => ({
  * 429 and 5xx are retried whatever the body says (after Retry-After); then Salesforce's own code decides.
  */
 export function classifySalesforceError(e: SalesforceErrorLike, options: ClassifyOptions): ErrorDecision {
+  const { retry } = options;
   const message = plainMessage(e.message ?? "").slice(0, 500);
   const code = salesforceErrorCode(e);
   if (e.name === "SalesforceAuthError") {
     const status = e.status ?? 0;
-    const transient = transportRetry(status, `login: ${message}`, {
+    const transient = retry.transport(status, `login: ${message}`, {
       ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
       timedOut: e.code === "TIMEOUT",
     });
-    return asDecision(transient ?? credentialsRejected(e.code ?? `HTTP_${status}`, message));
+    return asDecision(transient ?? retry.credentialsRejected(e.code ?? `HTTP_${status}`, message));
   }
   if (code === "REQUEST_LIMIT_EXCEEDED")
     return { retry: true, code, message, delayMs: options.parkMs, blocked: "budget" };
   if (e.status !== undefined) {
-    const retryAfterMs = parseRetryAfter(e.retryAfter);
-    const transient = transportRetry(e.status, message, {
+    const retryAfterMs = retry.retryAfterMs(e.retryAfter);
+    const transient = retry.transport(e.status, message, {
       ...(code ? { targetCode: code } : {}),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
@@ -114,7 +116,7 @@ export function classifySalesforceError(e: SalesforceErrorLike, options: Classif
   if (code) return { retry: false, code, message };
   const jsforceStatus = /^ERROR_HTTP_(\d+)$/.exec(e.errorCode ?? "")?.[1];
   if (jsforceStatus) {
-    const transient = transportRetry(Number(jsforceStatus), message);
+    const transient = retry.transport(Number(jsforceStatus), message);
     if (transient) return asDecision(transient);
   }
   // No answer at all.

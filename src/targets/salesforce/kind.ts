@@ -26,6 +26,7 @@ export const salesforceKind = defineKind({
   schema: SalesforceTargetConfig,
   create: (c, d) =>
     createSalesforceTarget(c, {
+      retry: d.retry,
       ...(d.logger ? { logger: d.logger } : {}),
       ...(d.resolveLink ? { resolveLink: d.resolveLink } : {}),
     }),

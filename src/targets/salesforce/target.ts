@@ -1,6 +1,7 @@
 // The Salesforce target: one org, reached with jsforce. apply() takes a dispatcher batch (≤ 200 ops),
 // syncs users first (so group members and assignments see them), then assignments, then groups.
 import { mappingUntouched, mergeMapping } from "../../mapping/index.ts";
+import type { RetryPolicy } from "../kind.ts";
 import type {
   DesiredUser,
   DriftTarget,
@@ -27,6 +28,8 @@ import { applyUserOps, type Indexed, SALESFORCE_VIEW_ALSO_READS, salesforceUserV
 import { validateSalesforceUser } from "./validate.ts";
 
 export interface SalesforceTargetDeps {
+  /** The bridge's retry policy (transport classification); Salesforce makes no retries in place (API budget). */
+  retry: RetryPolicy;
   logger?: TargetLogger;
   /** The Salesforce user id linked to a SCIM user id in this target, for ManagerId; without it ManagerId is not set. */
   resolveLink?: (scimId: string) => Promise<string | undefined>;
@@ -53,14 +56,15 @@ function byKind<K extends Operation["kind"]>(
 
 export function createSalesforceTarget(
   config: SalesforceTargetConfig,
-  deps: SalesforceTargetDeps = {},
+  deps: SalesforceTargetDeps,
 ): SalesforceTarget {
   const now = deps.now ?? Date.now;
-  const client = new SalesforceClient(config, now);
+  const client = new SalesforceClient(config, deps.retry, now);
   const mapping = mergeMapping(defaultSalesforceMapping, config.mapping);
   const ctx: SalesforceContext = {
     config,
     client,
+    retry: deps.retry,
     mapping,
     ...standardLookups(client, now),
     ...(deps.resolveLink ? { resolveLink: deps.resolveLink } : {}),

@@ -22,7 +22,7 @@ export async function checkScim(ctx: ScimContext): Promise<CheckResult[]> {
       detail: supports.join(", "),
     });
   } catch (e) {
-    const o = outcomeOfError(e);
+    const o = outcomeOfError(ctx.client.retry, e);
     const auth = o.status !== "done" && /^(TARGET_CREDENTIALS_REJECTED|HTTP_403)$/.test(o.code);
     out.push({
       check: "read the peer's ServiceProviderConfig and Schemas",
@@ -36,7 +36,7 @@ export async function checkScim(ctx: ScimContext): Promise<CheckResult[]> {
   }
   const res = await ctx.client.request("GET", "/Users?count=1").catch((e: unknown) => e);
   if (res instanceof Error || !ok((res as { status: number }).status)) {
-    const o = outcomeOfError(res);
+    const o = outcomeOfError(ctx.client.retry, res);
     const status = res instanceof Error ? undefined : (res as { status: number }).status;
     out.push({
       check: "list the peer's users",

@@ -1,5 +1,7 @@
 // HTTP to the peer's SCIM API: bearer or OAuth client-credentials auth, JSON bodies, a timeout per call. The
 // client never decides what an answer means for a job; see outcome.ts.
+
+import type { RetryPolicy } from "../kind.ts";
 import { type HttpAnswer, httpExchange, redirectAdvice } from "../shared/http.ts";
 import { SignIns } from "../shared/signins.ts";
 import type { ScimTargetConfig } from "./config.ts";
@@ -36,11 +38,15 @@ export class ScimClient {
   /** Calls sent, for diagnostics and tests (Bulk counts once). */
   calls = 0;
   /** Each token request's result (OAuth client credentials), for the bridge's shared sign-in history. */
-  readonly signIns = new SignIns();
+  readonly signIns: SignIns;
+  /** The bridge's retry policy, for what the peer's answers mean (outcome.ts). */
+  readonly retry: RetryPolicy;
 
   private readonly config: ScimTargetConfig;
-  constructor(config: ScimTargetConfig) {
+  constructor(config: ScimTargetConfig, retry: RetryPolicy) {
     this.config = config;
+    this.retry = retry;
+    this.signIns = new SignIns(retry);
     this.base = config.url;
   }
 

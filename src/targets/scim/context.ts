@@ -63,11 +63,11 @@ export type ScimResource = Record<string, unknown> & { id: string };
 export async function getResource(ctx: ScimContext, path: string): Promise<ScimResource | undefined> {
   const res = await ctx.client.request("GET", path);
   if (res.status === 404) return undefined;
-  return asResource(res, path);
+  return asResource(ctx, res, path);
 }
 
-function asResource(res: PeerResponse, what: string): ScimResource {
-  if (!ok(res.status)) throw refused(res);
+function asResource(ctx: ScimContext, res: PeerResponse, what: string): ScimResource {
+  if (!ok(res.status)) throw refused(ctx, res);
   const body = res.body as Partial<ScimResource> | undefined;
   if (!body || typeof body.id !== "string")
     throw new PeerRefused({
@@ -78,8 +78,10 @@ function asResource(res: PeerResponse, what: string): ScimResource {
   return body as ScimResource;
 }
 
-export const refused = (res: PeerResponse) =>
-  new PeerRefused(classifyPeerAnswer(res.status, res.body, res.headers.get("retry-after"), res.text));
+export const refused = (ctx: Pick<ScimContext, "client">, res: PeerResponse) =>
+  new PeerRefused(
+    classifyPeerAnswer(ctx.client.retry, res.status, res.body, res.headers.get("retry-after"), res.text),
+  );
 
 /** The one resource whose `attribute` equals `value` (a SCIM filter, the value as a JSON string). */
 export async function findOne(
@@ -90,7 +92,7 @@ export async function findOne(
 ): Promise<ScimResource | undefined> {
   const filter = `${attribute} eq ${JSON.stringify(value)}`;
   const res = await ctx.client.request("GET", `${endpoint}?filter=${encodeURIComponent(filter)}`);
-  if (!ok(res.status)) throw refused(res);
+  if (!ok(res.status)) throw refused(ctx, res);
   const list = (res.body as { Resources?: unknown })?.Resources;
   const found = (Array.isArray(list) ? list : []) as ScimResource[];
   // Some peers filter loosely (contains, or ignore the filter); only an exact match correlates.
@@ -108,5 +110,5 @@ export function createdId(answer: WriteAnswer): string | undefined {
   return last ? decodeURIComponent(last) : undefined;
 }
 
-export const answerOutcome = (a: WriteAnswer) =>
-  classifyPeerAnswer(a.status, a.body, a.retryAfter, a.text ?? "");
+export const answerOutcome = (ctx: Pick<ScimContext, "client">, a: WriteAnswer) =>
+  classifyPeerAnswer(ctx.client.retry, a.status, a.body, a.retryAfter, a.text ?? "");

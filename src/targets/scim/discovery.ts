@@ -65,7 +65,9 @@ export async function discover(client: ScimClient): Promise<PeerCapabilities> {
     const res = await client.request("GET", path);
     if (res.status >= 200 && res.status < 300) return res.body;
     if (res.status === 404 || res.status === 501) return undefined;
-    throw new PeerRefused(classifyPeerAnswer(res.status, res.body, res.headers.get("retry-after"), res.text));
+    throw new PeerRefused(
+      classifyPeerAnswer(client.retry, res.status, res.body, res.headers.get("retry-after"), res.text),
+    );
   };
   const [spc, schemas] = await Promise.all([read("/ServiceProviderConfig"), read("/Schemas")]);
   return capabilitiesFrom(spc, schemas);

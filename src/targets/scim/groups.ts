@@ -59,7 +59,7 @@ export async function planGroupUpsert(
         if (id) return { status: "done", targetId: id };
         if (a.status === 409)
           return {
-            ...answerOutcome(a),
+            ...answerOutcome(ctx, a),
             status: "retry" as const,
             message: `${group.displayName} exists already; linking it`,
           };
@@ -69,7 +69,7 @@ export async function planGroupUpsert(
               code: "SCIM_BAD_ANSWER",
               message: "the peer created the group but named no id",
             }
-          : answerOutcome(a);
+          : answerOutcome(ctx, a);
       },
     };
   }
@@ -82,7 +82,7 @@ export async function planGroupUpsert(
     write: patch
       ? { method: "PATCH", path, data: { schemas: [PATCH_OP], Operations: ops } }
       : { method: "PUT", path, data: { ...groupBody(group), id: current.id } },
-    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile("group") : answerOutcome(a)),
+    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile("group") : answerOutcome(ctx, a)),
     // Deleted on the peer since the read (an admin, or the peer lost it): found by name or created with its members.
     unlinked: () => planGroupUpsert(ctx, group),
   };
@@ -99,7 +99,7 @@ export async function planGroupDelete(
   if (!targetId) return { outcome: { status: "done", detail: "not on the peer; nothing to delete" } };
   return {
     write: { method: "DELETE", path: `/Groups/${encodeURIComponent(targetId)}` },
-    meaning: (a) => (ok(a.status) || a.status === 404 ? { status: "done" } : answerOutcome(a)),
+    meaning: (a) => (ok(a.status) || a.status === 404 ? { status: "done" } : answerOutcome(ctx, a)),
   };
 }
 

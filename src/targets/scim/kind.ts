@@ -10,6 +10,7 @@ export const scimKind = defineKind({
   schema: ScimTargetConfig,
   create: (c, d) =>
     createScimTarget(c, {
+      retry: d.retry,
       ...(d.logger ? { logger: d.logger } : {}),
       ...(d.resolveLink ? { resolveLink: d.resolveLink } : {}),
     }),

@@ -1,6 +1,7 @@
 // The SCIM target: provisions users and groups into any SCIM 2.0 service provider (an app's own SCIM API,
 // another scim-bridge), using what the peer advertises: PATCH or PUT, Bulk or one call per write.
 import type { Logger } from "pino";
+import type { RetryPolicy } from "../kind.ts";
 import { mapLimited } from "../shared/limiter.ts";
 import type {
   DesiredUser,
@@ -30,13 +31,15 @@ export interface ScimTarget extends Target, DriftTarget {
 }
 
 export interface ScimTargetOptions {
+  /** The bridge's retry policy (transport classification); the SCIM kind makes no retries in place. */
+  retry: RetryPolicy;
   logger?: Logger;
   /** The peer's id of another SCIM resource of this target (a user's manager), when it is linked. */
   resolveLink?: (scimId: string) => Promise<string | undefined>;
 }
 
-export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOptions = {}): ScimTarget {
-  const client = new ScimClient(config);
+export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOptions): ScimTarget {
+  const client = new ScimClient(config, options.retry);
   let known: PeerCapabilities | undefined;
   let pending: Promise<PeerCapabilities> | undefined;
   const ctx: ScimContext = {
@@ -77,7 +80,7 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
   }
 
   const failed = (op: Operation, e: unknown): Outcome => {
-    const outcome = outcomeOfError(e);
+    const outcome = outcomeOfError(options.retry, e);
     ctx.log?.warn({ target: config.name, op: op.kind, key: op.key, outcome }, "SCIM operation not applied");
     return outcome;
   };

@@ -45,11 +45,11 @@ export async function planUserUpsert(ctx: ScimContext, user: DesiredUser, target
         // A concurrent create (or one whose answer was lost) won: the next attempt finds it and links it.
         if (a.status === 409)
           return {
-            ...answerOutcome(a),
+            ...answerOutcome(ctx, a),
             status: "retry" as const,
             message: `${userName} exists already; linking it`,
           };
-        return answerOutcome(a);
+        return answerOutcome(ctx, a);
       },
     };
   }
@@ -72,7 +72,7 @@ async function planUpdate(
     : replaced(current, body, changes);
   return {
     write: { method: (await ctx.capabilities()).patch ? "PATCH" : "PUT", path, data },
-    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile("user") : answerOutcome(a)),
+    meaning: (a) => (ok(a.status) ? done : a.status === 404 ? goneMeanwhile("user") : answerOutcome(ctx, a)),
     unlinked,
   };
 }
@@ -89,7 +89,7 @@ export async function planUserDeprovision(
   const path = `/Users/${encodeURIComponent(targetId)}`;
   // Already gone is what deprovisioning wants.
   const meaning = (a: { status: number; body: unknown }) =>
-    ok(a.status) || a.status === 404 ? { status: "done" as const, targetId } : answerOutcome(a);
+    ok(a.status) || a.status === 404 ? { status: "done" as const, targetId } : answerOutcome(ctx, a);
   if (ctx.config.policies.deprovision === "delete") return { write: { method: "DELETE", path }, meaning };
   if ((await ctx.capabilities()).patch) {
     const data = { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] };
@@ -110,7 +110,7 @@ export async function* listPages(
 ): AsyncIterable<ScimResource[]> {
   for (let start = 1; ; ) {
     const res = await ctx.client.request("GET", `${endpoint}?startIndex=${start}&count=${pageSize}`);
-    if (!ok(res.status)) throw refused(res);
+    if (!ok(res.status)) throw refused(ctx, res);
     const body = (res.body ?? {}) as { schemas?: unknown; Resources?: unknown; totalResults?: unknown };
     if (Array.isArray(body.schemas) && !body.schemas.includes(LIST_RESPONSE))
       ctx.log?.debug({ target: ctx.config.name }, "list answer without the ListResponse schema");

@@ -1,6 +1,6 @@
 // A target's sign-ins as they happen, for the bridge's shared sign-in history (sync/retry.ts decides with it whether
 // a refused sign-in parks the work, and a successful one wakes the parked work at once).
-import { transientStatus } from "./transport.ts";
+import type { RetryPolicy } from "../kind.ts";
 
 /** "ok": a session or token was obtained with the configured credentials; "refused": the target said no to them. */
 export type SignInResult = "ok" | "refused";
@@ -10,6 +10,11 @@ export type SignInListener = (result: SignInResult) => void;
 /** Where a target that signs in reports each sign-in; the dispatcher listens. */
 export class SignIns {
   private readonly listeners = new Set<SignInListener>();
+  private readonly retry: RetryPolicy;
+
+  constructor(retry: RetryPolicy) {
+    this.retry = retry;
+  }
 
   /** Calls `listener` after each sign-in; returns the function that stops it. */
   on(listener: SignInListener): () => void {
@@ -26,6 +31,6 @@ export class SignIns {
    * answer, 408, 429 and 5xx say nothing about the credentials.
    */
   failed(status: number): void {
-    if (!transientStatus(status)) this.report("refused");
+    if (!this.retry.transient(status)) this.report("refused");
   }
 }

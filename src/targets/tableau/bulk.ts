@@ -157,7 +157,7 @@ export async function addUsersByCsv(ctx: TableauContext, adds: Indexed<UpsertOp>
       rows.map((r) => String(r.fields.name)),
     );
   } catch (e) {
-    const outcome = outcomeOfError(e);
+    const outcome = outcomeOfError(ctx, e);
     for (const r of rows) outcomes[r.index] = outcome;
     ctx.log?.warn({ target: ctx.config.name, users: rows.length, outcome }, "Tableau CSV import not applied");
     return;
@@ -177,7 +177,7 @@ export async function addUsersByCsv(ctx: TableauContext, adds: Indexed<UpsertOp>
                 `the import job (finish code ${job.finishCode}) did not add this user${job.notes.length ? `: ${job.notes.join("; ")}` : ""}`,
             } as Outcome);
       } catch (e) {
-        outcomes[r.index] = outcomeOfError(e);
+        outcomes[r.index] = outcomeOfError(ctx, e);
       }
     }),
   );
@@ -287,7 +287,7 @@ export async function removeUsersByCsv(ctx: TableauContext, removals: Removal[],
         );
     });
   } catch (e) {
-    const outcome = outcomeOfError(e);
+    const outcome = outcomeOfError(ctx, e);
     for (const r of removals) outcomes[r.index] ??= outcome;
   }
 }

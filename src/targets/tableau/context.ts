@@ -1,7 +1,6 @@
 // What the resource modules share: the client, the target's settings and its effective mapping.
 import type { MappingSpec } from "../../mapping/index.ts";
 import { vendorCode } from "../codes.ts";
-import { credentialsRejected } from "../shared/transport.ts";
 import type { Outcome } from "../target.ts";
 import { TableauError } from "./client/errors.ts";
 import type { TableauClient, TableauLogger } from "./client/request.ts";
@@ -25,12 +24,13 @@ export function describeError(e: TableauError): string {
 }
 
 /** The outcome of an operation that threw. Anything that is not Tableau's answer is retried. */
-export function outcomeOfError(e: unknown): Outcome {
+export function outcomeOfError(ctx: Pick<TableauContext, "client">, e: unknown): Outcome {
+  const retry = ctx.client.retry;
   if (e instanceof TableauError) {
-    const outcome = classifyTableauError(e.status, e.code, e.headers, describeError(e));
+    const outcome = classifyTableauError(retry, e.status, e.code, e.headers, describeError(e));
     // A refused sign-in (bad PAT, wrong connected-app secret, unknown site): parked, target unhealthy.
     if (e.phase === "signin" && outcome.status === "failed")
-      return credentialsRejected(e.code, `sign-in refused: ${describeError(e)}`);
+      return retry.credentialsRejected(e.code, `sign-in refused: ${describeError(e)}`);
     if (e.phase === "session-lost")
       return {
         status: "retry",

@@ -1,11 +1,11 @@
 // targets/tableau: one Tableau site (Server or Cloud) as a provisioning target.
 //
-//   createTableauTarget(config, { logger? }) → TableauTarget (a Target)
+//   createTableauTarget(config, { retry, logger? }) → TableauTarget (a Target)
 //   TableauTargetConfig (zod), tableauConfigFromEnv(env), TABLEAU_JWT_SCOPES
-//   classifyTableauError(status, code, headers) → Outcome, parseRetryAfter, TableauError
+//   classifyTableauError(retry, status, code, headers) → Outcome, TableauError
 export { TableauError } from "./client/errors.ts";
 export type { TableauLogger } from "./client/request.ts";
-export { classifyTableauError, parseRetryAfter } from "./client/retry.ts";
+export { classifyTableauError } from "./client/retry.ts";
 export {
   TABLEAU_JWT_SCOPES,
   TableauTargetConfig,

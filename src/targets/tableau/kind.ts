@@ -31,7 +31,7 @@ export function tableauScimUser(a: TargetAccount): Record<string, unknown> {
 export const tableauKind = defineKind({
   name: "tableau",
   schema: TableauTargetConfig,
-  create: (c, d) => createTableauTarget(c, d.logger ? { logger: d.logger } : {}),
+  create: (c, d) => createTableauTarget(c, { retry: d.retry, ...(d.logger ? { logger: d.logger } : {}) }),
   userExtension: tableauUserExtension,
   fromEnv: (env) => tableauConfigFromEnv(env),
   scimUserFromAccount: tableauScimUser,

@@ -45,7 +45,7 @@ export interface TableauTarget extends Target, GroupTarget, PreflightTarget, Dri
 
 export function createTableauTarget(
   config: TableauTargetConfig,
-  options: TableauTargetOptions = {},
+  options: TableauTargetOptions,
 ): TableauTarget {
   const client = new TableauClient(config, options);
   // The policy's default role is the mapping's base siteRole; a mapping of its own may replace it.
@@ -148,7 +148,7 @@ export function createTableauTarget(
           return await deleteGroup(ctx, op.targetId, op.displayName);
       }
     } catch (e) {
-      const outcome = outcomeOfError(e);
+      const outcome = outcomeOfError(ctx, e);
       ctx.log?.warn(
         { target: config.name, op: op.kind, key: op.key, outcome },
         "Tableau operation not applied",

@@ -7,6 +7,7 @@
 // kills the others' sessions and they keep evicting each other. A connected app (JWT) has no such
 // limit, since every JWT sign-in opens an independent session: use JWT when several processes run.
 import { createHmac, randomUUID } from "node:crypto";
+import type { RetryPolicy } from "../../kind.ts";
 import { SignIns } from "../../shared/signins.ts";
 import type { TableauTargetConfig } from "../config.ts";
 import { TableauError } from "./errors.ts";
@@ -51,7 +52,7 @@ export class TableauAuth {
   /** Sign-ins performed by this target (for logs and tests). */
   signIns = 0;
   /** Each sign-in's result, for the bridge's shared sign-in history. */
-  readonly results = new SignIns();
+  readonly results: SignIns;
   readonly method: "pat" | "jwt";
   private readonly auth: TableauAuthConfig;
   private readonly site: string;
@@ -59,7 +60,8 @@ export class TableauAuth {
   private current: Promise<TableauSession> | undefined;
   private currentToken: string | undefined;
 
-  constructor(auth: TableauAuthConfig, site: string, post: SignInPost) {
+  constructor(auth: TableauAuthConfig, site: string, post: SignInPost, retry: RetryPolicy) {
+    this.results = new SignIns(retry);
     this.auth = auth;
     this.site = site;
     this.post = post;

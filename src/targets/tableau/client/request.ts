@@ -1,9 +1,9 @@
 // JSON calls to the Tableau REST API: timeouts, a cap on requests in flight, the shared session with
-// one re-sign-in on 401, short retries in place, and paging.
+// one re-sign-in on 401, short retries in place (the retry policy's wrapper), and paging.
 import type { Logger } from "pino";
+import type { RetryPolicy } from "../../kind.ts";
 import { type HttpAnswer, httpExchange, NoAnswer } from "../../shared/http.ts";
 import { Limiter } from "../../shared/limiter.ts";
-import { backoffDelay } from "../../shared/retry.ts";
 import type { TableauTargetConfig } from "../config.ts";
 import { TableauAuth, type TableauSession } from "./auth.ts";
 import { errorFromResponse, TableauError } from "./errors.ts";
@@ -12,6 +12,8 @@ import { classifyTableauError } from "./retry.ts";
 export type TableauLogger = Pick<Logger, "debug" | "info" | "warn">;
 
 export interface TableauClientOptions {
+  /** The bridge's retry policy: transport classification and the short retries in place. */
+  retry: RetryPolicy;
   logger?: TableauLogger;
   /** Injectable for tests that drive the emulator's clock. */
   sleep?: (ms: number) => Promise<void>;
@@ -41,34 +43,34 @@ export class RawBody {
 
 type Query = CallOptions["query"];
 
-/** Short retries in place, before an operation is handed back to the dispatcher's own backoff. */
-const IN_PLACE_BACKOFF = { baseMs: 250, maxMs: 2_000 };
-
-const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export class TableauClient {
   readonly auth: TableauAuth;
   private readonly config: TableauTargetConfig;
   private readonly limiter: Limiter;
   private readonly log: TableauLogger | undefined;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
+  readonly retry: RetryPolicy;
   readonly pageSize: number;
-  private readonly maxAttempts: number;
-  private readonly maxInlineWaitMs: number;
+  private readonly maxAttempts: number | undefined;
+  private readonly maxInlineWaitMs: number | undefined;
   private version: Promise<string> | undefined;
   /** Calls sent, including retries and sign-ins. */
   calls = 0;
 
-  constructor(config: TableauTargetConfig, options: TableauClientOptions = {}) {
+  constructor(config: TableauTargetConfig, options: TableauClientOptions) {
     this.config = config;
     this.limiter = new Limiter(config.concurrency);
     this.log = options.logger;
-    this.sleep = options.sleep ?? sleepReal;
+    this.sleep = options.sleep;
+    this.retry = options.retry;
     this.pageSize = options.pageSize ?? 1000;
-    this.maxAttempts = options.maxAttempts ?? 3;
-    this.maxInlineWaitMs = options.maxInlineWaitMs ?? 10_000;
-    this.auth = new TableauAuth(config.auth, config.site, (path, body) =>
-      this.withRetries(async () => this.send("POST", await this.url(path), body())),
+    this.maxAttempts = options.maxAttempts;
+    this.maxInlineWaitMs = options.maxInlineWaitMs;
+    this.auth = new TableauAuth(
+      config.auth,
+      config.site,
+      (path, body) => this.withRetries(async () => this.send("POST", await this.url(path), body())),
+      options.retry,
     );
   }
 
@@ -157,20 +159,19 @@ export class TableauClient {
   }
 
   /** Retries rate limits, 5xx and timeouts in place while the wait is short; then hands the error back. */
-  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!(e instanceof TableauError) || attempt >= this.maxAttempts) throw e;
-        const outcome = classifyTableauError(e.status, e.code, e.headers);
-        if (outcome.status !== "retry") throw e;
-        const wait = backoffDelay(attempt, IN_PLACE_BACKOFF, outcome.delayMs);
-        if (wait > this.maxInlineWaitMs) throw e;
-        this.log?.debug({ target: this.config.name, code: e.code, waitMs: wait }, "Tableau call retried");
-        await this.sleep(wait);
-      }
-    }
+  private withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    return this.retry.shortRetry(fn, {
+      classify: (e) =>
+        e instanceof TableauError ? classifyTableauError(this.retry, e.status, e.code, e.headers) : undefined,
+      ...(this.maxAttempts === undefined ? {} : { maxAttempts: this.maxAttempts }),
+      ...(this.maxInlineWaitMs === undefined ? {} : { maxWaitMs: this.maxInlineWaitMs }),
+      ...(this.sleep ? { sleep: this.sleep } : {}),
+      onRetry: (e, waitMs) =>
+        this.log?.debug(
+          { target: this.config.name, code: (e as TableauError).code, waitMs },
+          "Tableau call retried",
+        ),
+    });
   }
 
   private async url(path: string, query?: Query): Promise<string> {

@@ -1,10 +1,7 @@
-// Pure retry decisions for Tableau responses: what the dispatcher should do with a failed call.
-
-export { parseRetryAfter };
-
+// Pure retry decisions for Tableau responses: what the dispatcher should do with a failed call. The transport rule
+// and the Retry-After parser are the bridge's retry policy (sync/retry.ts), handed in.
 import { vendorCode } from "../../codes.ts";
-import { parseRetryAfter } from "../../shared/retry.ts";
-import { transportRetry } from "../../shared/transport.ts";
+import type { RetryPolicy } from "../../kind.ts";
 import type { Outcome } from "../../target.ts";
 import { ALREADY_MEMBER, GROUP_EXISTS, USER_EXISTS } from "./errors.ts";
 
@@ -17,6 +14,7 @@ export const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
  * permanent and keeps Tableau's code.
  */
 export function classifyTableauError(
+  retry: RetryPolicy,
   status: number,
   code: string,
   headers: Headers | Record<string, string> = {},
@@ -27,10 +25,10 @@ export function classifyTableauError(
   }
   const h = headers instanceof Headers ? headers : new Headers(headers);
   const retryAfterMs =
-    parseRetryAfter(h.get("retry-after")) ?? (status === 429 ? DEFAULT_RATE_LIMIT_DELAY_MS : undefined);
+    retry.retryAfterMs(h.get("retry-after")) ?? (status === 429 ? DEFAULT_RATE_LIMIT_DELAY_MS : undefined);
   // Tableau's own code is kept when the body had one (status × 1000 + sub-code, not the bare status × 1000).
   const own = code !== String(status * 1000) && /^\d{6}$/.test(code) ? vendorCode(code) : undefined;
-  const transient = transportRetry(status, message || `Tableau did not answer (${code})`, {
+  const transient = retry.transport(status, message || `Tableau did not answer (${code})`, {
     ...(own ? { targetCode: own } : {}),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     timedOut: code === "TIMEOUT",
