@@ -101,7 +101,7 @@ describe("Salesforce target: users", () => {
     const spy = vi.spyOn(emu.org, "update");
     try {
       const before = { ...emu.stats.byRoute };
-      expect(await target.apply([upsert(scim, id)])).toEqual([{ status: "done", targetId: id }]);
+      expect(await target.apply([upsert(scim, id)])).toMatchObject([{ status: "done", targetId: id }]);
       expect(spy).not.toHaveBeenCalled();
       expect(routeDelta(before, emu.stats.byRoute)).toEqual({ "GET /query": 1 });
 
@@ -118,6 +118,41 @@ describe("Salesforce target: users", () => {
         Department: "R&D",
         Username: "ken@example.com",
       });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("writes what changed since the last delivery by Id without reading, reactivating too; with no change, reads and repairs", async () => {
+    const scim = scimUser("lin@example.com", { title: "Engineer" });
+    const [first] = await target.apply([upsert(scim)]);
+    const id = doneId(first);
+    const remembered = first?.status === "done" ? first.sent : undefined;
+    expect(remembered).toBeDefined();
+    // Deactivated since: the link's memory does not say so.
+    await target.apply([{ ...upsert({ ...scim, active: false }, id), sent: remembered }]);
+    expect(user(id).IsActive).toBe(false);
+
+    const spy = vi.spyOn(emu.org, "update");
+    try {
+      const before = { ...emu.stats.byRoute };
+      const changed = { ...scim, data: { ...scim.data, title: "Lead" } };
+      const [outcome] = await target.apply([{ ...upsert(changed, id), sent: remembered }]);
+      expect(outcome).toMatchObject({ status: "done", targetId: id });
+      expect(routeDelta(before, emu.stats.byRoute)).toEqual({ "PATCH /composite/sobjects": 1 });
+      const { attributes: _, ...sent } = spy.mock.calls[0]?.[2] ?? {};
+      expect(sent).toEqual({ Title: "Lead", IsActive: true });
+      expect(user(id)).toMatchObject({ Title: "Lead", IsActive: true, LastName: "Tester" });
+
+      // Changed in Salesforce by hand; delivered again with no SCIM change, the record is read and repaired.
+      emu.org.update("User", id, { LastName: "Drifted" });
+      const reread = { ...emu.stats.byRoute };
+      await target.apply([{ ...upsert(changed, id), sent: outcome?.status === "done" ? outcome.sent : {} }]);
+      expect(routeDelta(reread, emu.stats.byRoute)).toEqual({
+        "GET /query": 1,
+        "PATCH /composite/sobjects": 1,
+      });
+      expect(user(id).LastName).toBe("Tester");
     } finally {
       spy.mockRestore();
     }

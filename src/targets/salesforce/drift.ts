@@ -4,7 +4,7 @@ import type { DesiredUser, TargetAccount } from "../target.ts";
 import type { SalesforceContext } from "./context.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 import { isSalesforceProfileId, mapSalesforceUser } from "./mapping.ts";
-import { isPending } from "./users.ts";
+import { isPending } from "./memory.ts";
 
 /** Keys the mapping derives that are not User fields (assignments, names resolved to ids). */
 const DERIVED = new Set(["ProfileName", "permissionSets", "publicGroups", "siteRole", "authSetting"]);

@@ -1,13 +1,15 @@
 // user.upsert and user.deprovision for one batch: map, link (by Id, else by the correlation keys: all the
 // queries in one /composite call), then create and update through sObject Collections, together in one
-// more /composite call. Users are never deleted.
+// more /composite call. A linked user whose link remembers what was last written skips the read: what changed since
+// is written by Id. Users are never deleted.
 import { diffFields } from "../../mapping/index.ts";
 import type { DesiredUser, Operation, Outcome } from "../target.ts";
-import { type InQuery, queryInMany, writeCollections } from "./composite.ts";
-import type { CorrelationKey } from "./config.ts";
-import { errorOutcome, type SalesforceContext, saveOutcome } from "./context.ts";
+import { writeCollections } from "./composite.ts";
+import { errorOutcome, onlyErrors, type SalesforceContext, saveOutcome } from "./context.ts";
+import { BASE_FIELDS, linkExisting, type SalesforceUserRecord } from "./correlate.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 import { mapSalesforceUser, SALESFORCE_MAPPING_READS } from "./mapping.ts";
+import { changedSinceSynced, isPending, remembered } from "./memory.ts";
 
 type UpsertOp = Extract<Operation, { kind: "user.upsert" }>;
 type DeprovisionOp = Extract<Operation, { kind: "user.deprovision" }>;
@@ -17,11 +19,6 @@ const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:Us
 /** Keys a mapping derives that are not User fields: applied as assignments or resolved to an Id. */
 const DERIVED_KEYS = new Set(["ProfileName", "permissionSets", "publicGroups", "siteRole", "authSetting"]);
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-/** Always read, so correlation, reactivation and listing can use them. */
-const BASE_FIELDS = ["Id", "IsActive", "Username", "Email", "FederationIdentifier", "ProfileId"];
-
-export type SalesforceUserRecord = { Id: string; IsActive: boolean } & Record<string, unknown>;
-
 export interface UserPlan {
   index: number;
   op: UpsertOp;
@@ -130,120 +127,24 @@ async function resolveReferences(
   });
 }
 
-function selectList(plans: UserPlan[]): string {
-  const fields = new Set(BASE_FIELDS);
-  for (const plan of plans) for (const key of Object.keys(plan.fields)) fields.add(key);
-  return [...fields].join(", ");
-}
-
-const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : undefined);
-
-/**
- * Finds the Salesforce user of each plan: by its linked Id, else by each correlation key in order. All
- * the queries go in one /composite call (Id, FederationIdentifier, Username, Email); only plans whose
- * linked Id no longer exists need a second round. A key matching several users is ambiguous.
- */
-async function linkExisting(
-  ctx: SalesforceContext,
-  plans: UserPlan[],
-  outcomes: Outcome[],
-  /** The fields to read: the mapped ones, to compare them; a deprovision needs only the keys. */
-  select = selectList(plans),
-): Promise<Map<UserPlan, SalesforceUserRecord>> {
-  const keys = ctx.config.correlation as CorrelationKey[];
-  const linked = new Map<UserPlan, SalesforceUserRecord>();
-  const claimed = new Set<string>();
-  const claim = (plan: UserPlan, record: SalesforceUserRecord) => {
-    linked.set(plan, record);
-    claimed.add(record.Id);
-  };
-  const keyQueries = (unlinked: UserPlan[]): InQuery[] =>
-    keys.map((key) => ({
-      soql: `SELECT ${select} FROM User WHERE ${key} IN {IN}`,
-      values: unlinked.flatMap((p) => (lower(p.fields[key]) ? [String(p.fields[key]).trim()] : [])),
-    }));
-  const correlate = (unlinked: UserPlan[], rowsPerKey: SalesforceUserRecord[][]) => {
-    let pending = unlinked;
-    keys.forEach((key, k) => {
-      const byValue = new Map<string, SalesforceUserRecord[]>();
-      for (const row of rowsPerKey[k] ?? []) {
-        const v = lower(row[key]);
-        if (v) byValue.set(v, [...(byValue.get(v) ?? []), row]);
-      }
-      for (const plan of pending) {
-        const v = lower(plan.fields[key]);
-        if (!v) continue;
-        const matches = (byValue.get(v) ?? []).filter((r) => !claimed.has(r.Id));
-        if (matches.length === 1) claim(plan, matches[0] as SalesforceUserRecord);
-        else if (matches.length > 1) {
-          outcomes[plan.index] = {
-            status: "failed",
-            code: "AMBIGUOUS_MATCH",
-            message: `${matches.length} Salesforce users have ${key} "${String(plan.fields[key])}" (${matches.map((m) => m.Id).join(", ")}); link one by hand or correlate on another key`,
-          };
-        }
-      }
-      pending = pending.filter((p) => !linked.has(p) && outcomes[p.index] === undefined);
-    });
-  };
-
-  const withId = plans.filter((p) => p.op.targetId);
-  const withoutId = plans.filter((p) => !p.op.targetId);
-  const [byIdRows = [], ...rowsPerKey] = await queryInMany<SalesforceUserRecord>(ctx, [
-    {
-      soql: `SELECT ${select} FROM User WHERE Id IN {IN}`,
-      values: withId.map((p) => p.op.targetId as string),
-    },
-    ...keyQueries(withoutId),
-  ]);
-  const byId = new Map(byIdRows.map((r) => [r.Id.slice(0, 15), r]));
-  for (const plan of withId) {
-    const row = byId.get((plan.op.targetId as string).slice(0, 15));
-    if (row) claim(plan, row);
-  }
-  correlate(withoutId, rowsPerKey);
-  // A linked account that is gone (deleted in a sandbox refresh…) is looked for again by its keys.
-  const lost = withId.filter((p) => !linked.has(p));
-  if (lost.length > 0) correlate(lost, await queryInMany<SalesforceUserRecord>(ctx, keyQueries(lost)));
-  return linked;
-}
-
-/**
- * Salesforce holds an Email change until the user confirms it from the new address, so the record keeps
- * showing the old one. The value sent is remembered and not sent again (nor reported as drift) while unchanged.
- */
-export const PENDING_FIELDS = ["Email"] as const;
-
-const same = (a: unknown, b: unknown) => String(a ?? "").toLowerCase() === String(b ?? "").toLowerCase();
-
-/** True when `field` differs only because Salesforce still holds the value the bridge sent before. */
-export function isPending(
-  plan: { fields: Record<string, unknown>; op: { sent?: Record<string, unknown> } },
-  field: string,
-): boolean {
-  const sent = plan.op.sent;
-  return (
-    (PENDING_FIELDS as readonly string[]).includes(field) &&
-    sent !== undefined &&
-    Object.hasOwn(sent, field) &&
-    same(sent[field], plan.fields[field])
-  );
-}
-
-/** What this update sent of the fields Salesforce may hold, merged into what was remembered. */
-function sentNow(
-  plan: UserPlan | undefined,
-  record: Record<string, unknown>,
-): { sent?: Record<string, unknown> } {
-  const fields = PENDING_FIELDS.filter((f) => Object.hasOwn(record, f) && record[f] !== null);
-  if (!plan || fields.length === 0) return {};
-  return { sent: { ...plan.op.sent, ...Object.fromEntries(fields.map((f) => [f, record[f]])) } };
-}
-
 /** A new User: every mapped field that has a value. */
 function createRecord(plan: UserPlan): Record<string, unknown> {
   return Object.fromEntries(Object.entries(plan.fields).filter(([, v]) => v !== null && v !== undefined));
 }
+
+type UserRecord = { Id: string } & Record<string, unknown>;
+
+interface UserUpdate {
+  index: number;
+  /** Absent for a deactivation. */
+  plan?: UserPlan;
+  record: UserRecord;
+  /** Written by the linked Id without reading the record first (what changed since the link's last delivery). */
+  unread?: true;
+}
+
+/** How Salesforce refuses an update by an Id whose record is gone (deleted, or another org after a sandbox refresh). */
+const RECORD_GONE = ["ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"] as const;
 
 export async function applyUserOps(
   ctx: SalesforceContext,
@@ -275,41 +176,31 @@ export async function applyUserOps(
       outcomes[index] = { status: "failed", code: "MAPPING_ERROR", message: (e as Error).message };
     }
   }
-  let linked = new Map<UserPlan, SalesforceUserRecord>();
+  const synced: SyncedUser[] = [];
   const planned = plans;
   try {
     plans = await resolveReferences(ctx, plans, outcomes);
-    linked = await linkExisting(ctx, plans, outcomes);
   } catch (e) {
     for (const plan of plans) outcomes[plan.index] ??= errorOutcome(ctx, e);
     plans = [];
   }
-  const synced: SyncedUser[] = [];
-  // A linked user whose record this batch cannot write (an unknown profile, a refused field) still exists: its
-  // permission sets and public groups follow SCIM all the same, or access granted by a group the user has left
-  // would outlive the group. The outcome stays the refusal.
-  for (const plan of planned)
-    if (outcomes[plan.index]?.status === "failed" && plan.op.targetId)
-      synced.push({ plan, userId: plan.op.targetId, created: false });
+  keepAssignments(planned, outcomes, synced);
   plans = plans.filter((p) => outcomes[p.index] === undefined);
 
-  const toCreate: UserPlan[] = [];
-  const updates: { index: number; plan?: UserPlan; record: { Id: string } & Record<string, unknown> }[] = [];
+  // A linked user whose link remembers the fields last written gets what changed since, by Id, in the same call as
+  // the batch's other writes: no read. IsActive goes too (a deprovision since then is not remembered). Nothing
+  // changed (a re-sync, a repair) reads the record and writes what differs, so drift made in Salesforce is repaired.
+  const updates: UserUpdate[] = [];
+  const toRead: UserPlan[] = [];
   for (const plan of plans) {
-    const current = linked.get(plan);
-    if (!current) {
-      toCreate.push(plan);
+    const changed = plan.op.targetId ? changedSinceSynced(plan) : undefined;
+    if (!changed?.length) {
+      toRead.push(plan);
       continue;
     }
-    const changed = diffFields(plan.fields, current, SALESFORCE_FIELDS).filter((f) => !isPending(plan, f));
-    if (changed.length === 0) {
-      outcomes[plan.index] = { status: "done", targetId: current.Id };
-      synced.push({ plan, userId: current.Id, created: false });
-    } else {
-      const record: { Id: string } & Record<string, unknown> = { Id: current.Id };
-      for (const field of changed) record[field] = plan.fields[field] ?? null;
-      updates.push({ index: plan.index, plan, record });
-    }
+    const record: UserRecord = { Id: plan.op.targetId as string, IsActive: true };
+    for (const field of changed) record[field] = plan.fields[field] ?? null;
+    updates.push({ index: plan.index, plan, record, unread: true });
   }
   // Salesforce users cannot be deleted; deprovisioning takes their licence back by deactivating.
   for (const { index, targetId } of await deprovisionTargets(
@@ -319,7 +210,63 @@ export async function applyUserOps(
   ))
     updates.push({ index, record: { Id: targetId, IsActive: false } });
 
-  // Creates and updates travel together: one /composite call for a batch of 200.
+  const gone = await syncUsers(ctx, toRead, updates, outcomes, synced);
+  // Written by an Id whose record is gone: found again by the keys (or created) as an unknown account is.
+  if (gone.length > 0) await syncUsers(ctx, gone, [], outcomes, synced);
+  if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);
+  return synced;
+}
+
+/**
+ * A linked user whose record this batch cannot write (an unknown profile, a refused field) still exists: its
+ * permission sets and public groups follow SCIM all the same, or access granted by a group the user has left
+ * would outlive the group. The outcome stays the refusal.
+ */
+function keepAssignments(plans: UserPlan[], outcomes: Outcome[], synced: SyncedUser[]) {
+  for (const plan of plans)
+    if (outcomes[plan.index]?.status === "failed" && plan.op.targetId)
+      synced.push({ plan, userId: plan.op.targetId, created: false });
+}
+
+/**
+ * Reads the records of `toRead` (linkExisting), then creates the missing and updates what differs, together with
+ * `updates`, in one /composite call for a batch of 200. Returns the plans written unread whose record is gone.
+ */
+async function syncUsers(
+  ctx: SalesforceContext,
+  toRead: UserPlan[],
+  updates: UserUpdate[],
+  outcomes: Outcome[],
+  synced: SyncedUser[],
+): Promise<UserPlan[]> {
+  let plans = toRead;
+  let linked = new Map<UserPlan, SalesforceUserRecord>();
+  try {
+    linked = await linkExisting(ctx, plans, outcomes);
+  } catch (e) {
+    for (const plan of plans) outcomes[plan.index] ??= errorOutcome(ctx, e);
+  }
+  keepAssignments(plans, outcomes, synced);
+  plans = plans.filter((p) => outcomes[p.index] === undefined);
+
+  const toCreate: UserPlan[] = [];
+  for (const plan of plans) {
+    const current = linked.get(plan);
+    if (!current) {
+      toCreate.push(plan);
+      continue;
+    }
+    const changed = diffFields(plan.fields, current, SALESFORCE_FIELDS).filter((f) => !isPending(plan, f));
+    if (changed.length === 0) {
+      outcomes[plan.index] = { status: "done", targetId: current.Id, ...remembered(plan) };
+      synced.push({ plan, userId: current.Id, created: false });
+    } else {
+      const record: UserRecord = { Id: current.Id };
+      for (const field of changed) record[field] = plan.fields[field] ?? null;
+      updates.push({ index: plan.index, plan, record });
+    }
+  }
+
   const [created = [], updated = []] = await writeCollections(ctx, [
     { op: "create", type: "User", records: toCreate.map(createRecord) },
     { op: "update", type: "User", records: updates.map((u) => u.record) },
@@ -327,21 +274,29 @@ export async function applyUserOps(
   toCreate.forEach((plan, i) => {
     const result = created[i];
     const failure = saveOutcome(ctx, result);
-    outcomes[plan.index] = failure ?? { status: "done", targetId: String(result?.id) };
+    outcomes[plan.index] = failure ?? { status: "done", targetId: String(result?.id), ...remembered(plan) };
     if (!failure) synced.push({ plan, userId: String(result?.id), created: true });
   });
+  const lost: UserPlan[] = [];
   updates.forEach((u, i) => {
     const result = updated[i];
+    if (u.unread && u.plan && onlyErrors(result, RECORD_GONE)) {
+      lost.push(u.plan);
+      return;
+    }
     let failure = saveOutcome(ctx, result);
     const gone = !!failure && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code);
     // A deprovisioned user that no longer exists is as deprovisioned as it gets.
     if (gone && !u.plan && failure?.status === "failed") failure = undefined;
-    outcomes[u.index] = failure ?? { status: "done", targetId: u.record.Id, ...sentNow(u.plan, u.record) };
+    outcomes[u.index] = failure ?? {
+      status: "done",
+      targetId: u.record.Id,
+      ...(u.plan ? remembered(u.plan, u.record) : {}),
+    };
     // Refused or not, the user exists (unless Salesforce says it is gone): its assignments follow SCIM.
     if (u.plan && !gone) synced.push({ plan: u.plan, userId: u.record.Id, created: false });
   });
-  if (ctx.config.policies.resetPasswordEmailOnCreate) await sendPasswordEmails(ctx, synced);
-  return synced;
+  return lost;
 }
 
 /**
