@@ -80,11 +80,13 @@ export function scimUser(
   };
 }
 
-export const upsert = (user: DesiredUser, targetId?: string): Operation => ({
+/** `sent`: what the link remembers of the last delivery (a done outcome's `sent`). */
+export const upsert = (user: DesiredUser, targetId?: string, sent?: Record<string, unknown>): Operation => ({
   kind: "user.upsert",
   key: user.scimId,
   user,
   ...(targetId ? { targetId } : {}),
+  ...(sent ? { sent } : {}),
 });
 
 export const deprovision = (targetId: string): Operation => ({
