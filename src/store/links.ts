@@ -14,7 +14,7 @@ export interface Link {
   errorCode: string | null;
   errorMessage: string | null;
   deprovisioned: boolean;
-  /** Values of fields the target may hold back, as last sent (see Outcome `sent` in targets/target.ts). */
+  /** What the target kept of its last delivery (see Outcome `sent` in targets/target.ts). */
   sent: Record<string, unknown> | null;
 }
 

@@ -39,7 +39,7 @@ export type Operation =
       key: string;
       user: DesiredUser;
       targetId?: string;
-      /** What earlier deliveries sent of the fields this target may hold back (see Outcome `sent`). */
+      /** What the target kept of earlier deliveries (see Outcome `sent`). */
       sent?: Record<string, unknown>;
     }
   /**
@@ -62,9 +62,11 @@ export type Outcome =
       /** A `group.upsert` with `membersLater`: the group was created now, so it holds no members. */
       createdEmpty?: true;
       /**
-       * Values of fields the target may hold back (ignore, or keep pending a confirmation) as this delivery
-       * sent them; the bridge keeps them with the link and hands them back as `sent`, so that they are not
-       * sent again while unchanged and reconcile does not count them as drift.
+       * What the target keeps of this delivery; the bridge stores it with the link (replacing what was kept) and
+       * hands it back as `sent` with the next operation on the account. E.g. values of fields the target may hold
+       * back (ignore, or keep pending a confirmation) as this delivery sent them, so that they are not sent again
+       * while unchanged and reconcile does not count them as drift; or the fields as written, so that the next
+       * change is written without reading the account first (Salesforce).
        */
       sent?: Record<string, unknown>;
     }
