@@ -10,10 +10,13 @@
 // at random over the whole directory.
 //
 //   BENCH_SCALE          the large size (required to run this mode); the small one is 10,000
-//   BENCH_SCALE_REQUESTS requests per scenario and size (default 300; 20 for the OFFSET rows, which are slow by nature)
+//   BENCH_SCALE_REQUESTS requests per scenario and size (default 300; 20 for the rows slow by nature)
+//   BENCH_SCALE_ROUNDS   how many times the requests run over the same directories (default 1), a table each
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import pg from "pg";
@@ -30,6 +33,7 @@ import { listPageSql } from "../src/store/views.ts";
 
 const SMALL = 10_000;
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 300);
+const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 1);
 const CHUNK = 100_000;
 const GROUP_SIZE = 100;
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:";
@@ -37,6 +41,8 @@ const CORE = "urn:ietf:params:scim:schemas:core:2.0:";
 interface Sized {
   size: number;
   db: Db;
+  /** The application_name of the app's database connections (whose CPU time is read from /proc). */
+  name: string;
   base: string;
   headers: Record<string, string>;
   close(): Promise<void>;
@@ -55,6 +61,8 @@ interface Scenario {
 interface Figures {
   p50: number;
   p95: number;
+  /** CPU time per request, this process's (the SCIM app and the client) plus its PostgreSQL backends'. */
+  cpu: number;
   buffers: number;
 }
 
@@ -64,8 +72,17 @@ export async function runScale(url: string, large: number): Promise<void> {
   const directories: Sized[] = [];
   try {
     for (const size of sizes) directories.push(await open(url, size));
-    const results = await measure(directories);
-    print(sizes, results);
+    const load = () =>
+      loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ");
+    for (let round = 1; round <= ROUNDS; round++) {
+      const before = load();
+      const results = await measure(directories);
+      if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}`);
+      print(sizes, results);
+      console.log(`load average (1, 5, 15 min): ${before} before the requests, ${load()} after`);
+    }
   } finally {
     for (const d of directories) await d.close();
   }
@@ -76,7 +93,7 @@ function print(sizes: number[], results: { scenario: Scenario; at: Figures[] }[]
   const ms = (x: number) => `${x.toFixed(2).padStart(6)} ms`;
   const [a, b] = sizes.map((n) => n.toLocaleString("en"));
   console.log(
-    `\n${"scenario".padEnd(width)} | p95 goal | p50 @${a} | p95 @${a} | p50 @${b} | p95 @${b} | p95 ratio | buffers @${a} | buffers @${b}`,
+    `\n${"scenario".padEnd(width)} | p95 goal | p50 @${a} | p95 @${a} | p50 @${b} | p95 @${b} | p95 ratio | CPU/req @${a} | CPU/req @${b} | buffers @${a} | buffers @${b}`,
   );
   for (const { scenario, at } of results) {
     const [small, big] = at as [Figures, Figures];
@@ -92,13 +109,15 @@ function print(sizes: number[], results: { scenario: Scenario; at: Figures[] }[]
         ms(big.p50),
         ms(big.p95),
         `${(big.p95 / small.p95).toFixed(2)}×`,
+        ms(small.cpu),
+        ms(big.cpu),
         String(small.buffers),
         String(big.buffers),
       ].join(" | "),
     );
   }
   console.log(
-    "p50/p95: one request at a time over HTTP, the sizes' requests interleaved; buffers: the page statement's shared buffers (EXPLAIN).",
+    "p50/p95: one request at a time over HTTP, the sizes' requests interleaved; CPU/req: this process's (app and client) and its PostgreSQL backends' CPU time per request, which other work on the machine barely changes; buffers: the page statement's shared buffers (EXPLAIN).",
   );
 }
 
@@ -108,7 +127,9 @@ async function open(url: string, size: number): Promise<Sized> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const db = await openPostgres(url, { schema, max: 4 });
+  const named = new URL(url);
+  named.searchParams.set("application_name", schema);
+  const db = await openPostgres(named.toString(), { schema, max: 4 });
   let server: Server | undefined;
   const close = async () => {
     if (server) await new Promise((resolve) => server!.close(resolve));
@@ -137,7 +158,7 @@ async function open(url: string, size: number): Promise<Sized> {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`;
-    return { size, db, base, headers: { Authorization: `Bearer ${token}` }, close };
+    return { size, db, name: schema, base, headers: { Authorization: `Bearer ${token}` }, close };
   } catch (err) {
     await close();
     throw err;
@@ -197,10 +218,15 @@ export async function load(db: Db, size: number) {
 }
 
 const SCENARIOS: Scenario[] = [];
-const lookup = (name: string, goal: number | undefined, filter: (i: number) => string): Scenario => ({
+const lookup = (
+  name: string,
+  goal: number | undefined,
+  filter: (i: number) => string,
+  requests = REQUESTS,
+): Scenario => ({
   name,
   ...(goal ? { goal } : {}),
-  requests: REQUESTS,
+  requests,
   finds: true,
   make: (size) => ({ filter: filter(1 + Math.floor(Math.random() * size)), startIndex: 1, count: 100 }),
 });
@@ -210,8 +236,38 @@ SCENARIOS.push(
   lookup("emails.value eq", 5, (i) => `emails.value eq "USER${i}@bench.example.com"`),
   lookup("name.familyName eq", 5, (i) => `name.familyName eq "family${i}"`),
   lookup("externalId eq", undefined, (i) => `externalId eq "ext-${i}"`),
-  lookup("userName co", undefined, (i) => `userName co "r${i}@bench"`),
+  // Trigrams: each of the term's is a posting list to intersect, so a term sharing a part with every name
+  // ("@bench") reads lists as long as the directory (slow by nature, hence fewer requests).
+  lookup('userName co "r<i>@"', undefined, (i) => `userName co "r${i}@"`),
+  lookup('userName co "r<i>@bench"', undefined, (i) => `userName co "r${i}@bench"`, Math.min(REQUESTS, 20)),
 );
+
+/** Starts measuring the CPU time of `d`'s PostgreSQL backends (Linux /proc; 0 elsewhere); the function gives ms since. */
+async function backendCpu(d: Sized): Promise<() => Promise<number>> {
+  const ticks = async () => {
+    const { rows } = await d.db.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE application_name = $1",
+      [d.name],
+    );
+    const out = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(pid, Number(f[11]) + Number(f[12])); // utime, stime in 1/100 s
+      } catch {
+        // not on this machine, or ended
+      }
+    }
+    return out;
+  };
+  const before = await ticks();
+  return async () => {
+    let sum = 0;
+    for (const [pid, t] of await ticks()) sum += t - (before.get(pid) ?? 0);
+    return sum * 10;
+  };
+}
 
 async function measure(directories: Sized[]) {
   const schemas = bridgeSchemaSet();
@@ -277,30 +333,44 @@ async function measure(directories: Sized[]) {
   };
   const results: { scenario: Scenario; at: Figures[] }[] = [];
   for (const scenario of scenarios) {
-    const get = async (d: Sized) => {
-      const res = await fetch(d.base + pathOf(scenario.make(d.size)), { headers: d.headers });
-      const body = await res.text();
-      if (res.status !== 200) throw new Error(`${scenario.name}: ${res.status} ${body}`);
+    const check = (status: number, body: string) => {
+      if (status !== 200) throw new Error(`${scenario.name}: ${status} ${body}`);
       if (scenario.finds && !(JSON.parse(body).totalResults >= 1))
         throw new Error(`${scenario.name}: found nothing for a user who exists`);
-      return body;
+    };
+    const get = async (d: Sized) => {
+      const res = await fetch(d.base + pathOf(scenario.make(d.size)), { headers: d.headers });
+      return [res.status, await res.text()] as const;
     };
     const times = directories.map(() => [] as number[]);
+    const cpu = directories.map(() => 0);
     // Warm-up (connections, plans, caches), then the sizes alternate: ABBA, so neither always goes first.
-    for (let i = 0; i < Math.min(20, scenario.requests); i++) for (const d of directories) await get(d);
+    for (let i = 0; i < Math.min(20, scenario.requests); i++)
+      for (const d of directories) check(...(await get(d)));
+    const backends = await Promise.all(directories.map((d) => backendCpu(d)));
     for (let i = 0; i < scenario.requests; i++) {
       const order = i % 2 ? [...directories.keys()].reverse() : [...directories.keys()];
       for (const k of order) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
-        await get(directories[k]!);
+        const [status, body] = await get(directories[k]!);
         times[k]!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[k]! += (c.user + c.system) / 1000;
+        check(status, body);
       }
     }
+    const backendMs = await Promise.all(backends.map((since) => since()));
     const at: Figures[] = [];
     for (const [k, d] of directories.entries()) {
       const sorted = times[k]!.sort((x, y) => x - y);
       const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-      at.push({ p50: q(0.5), p95: q(0.95), buffers: await buffersOf(d, scenario.make(d.size)) });
+      at.push({
+        p50: q(0.5),
+        p95: q(0.95),
+        cpu: (cpu[k]! + backendMs[k]!) / scenario.requests,
+        buffers: await buffersOf(d, scenario.make(d.size)),
+      });
     }
     results.push({ scenario, at });
   }
