@@ -170,7 +170,7 @@ async function open(url: string, size: number): Promise<Sized> {
  * a work email, created a second apart: the default order's key), and groups of GROUP_SIZE members. The secondary
  * indexes are dropped and built again after the rows, from their own definitions (what the migrations made).
  */
-export async function load(db: Db, size: number) {
+async function load(db: Db, size: number) {
   const groups = Math.max(1, Math.ceil(size / GROUP_SIZE));
   await db.transaction(async (tx) => {
     await tx.exec("SET LOCAL statement_timeout = 0; SET LOCAL maintenance_work_mem = '256MB'");
