@@ -179,9 +179,12 @@ export async function listResourcesWithExtras(
 }
 
 /**
- * The statement reading one page: the page's ids first (an index-only scan can skip OFFSET rows cheaply; a cursor
- * page starts at its position in the sort's index), then the rows and their extras for those ids only: extras in
- * the select list of the paged query would be computed for every skipped row too.
+ * The statement reading one page. A page from the start of its order (a lookup, the first page, any cursor page
+ * read forwards) reads its rows and their extras in one scan that stops after the page: only the page's rows are
+ * read in full. A page after an OFFSET (startIndex) reads the page's ids first (an index-only scan skips the OFFSET
+ * rows cheaply), then the rows and their extras for those ids only: extras in the select list of the paged query
+ * would be computed for every skipped row too. A previousCursor's page is read backwards in the same two steps and
+ * put back in order.
  */
 export function listPageSql(
   type: ResourceType,
@@ -191,9 +194,16 @@ export function listPageSql(
   const { keyset } = query;
   const conditions = [query.where, keyset?.after].filter(Boolean);
   const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
-  const params = [...query.params, keyset ? query.limit + 1 : query.limit, query.offset];
+  const limit = keyset ? query.limit + 1 : query.limit;
   const sortKey = keyset ? `, (${keyset.sort.key})::text AS sort_key` : "";
   // Not prepared: the text depends on the request's filter and sort.
+  if (query.offset === 0 && !keyset?.position?.before) {
+    const params = [...query.params, limit];
+    const sql = `SELECT ${selectList(type, include)}${sortKey} FROM ${TABLE[type]} t ${where}
+      ORDER BY ${query.orderBy} LIMIT $${params.length}`;
+    return { sql, params };
+  }
+  const params = [...query.params, limit, query.offset];
   const sql = `SELECT ${selectList(type, include)}${keyset ? ", p.sort_key" : ""}
        FROM (SELECT t.id${sortKey} FROM ${TABLE[type]} t ${where}
               ORDER BY ${keyset?.position?.before ? keyset.sort.reverseOrderBy : query.orderBy}

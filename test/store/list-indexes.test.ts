@@ -100,7 +100,7 @@ describe.each(BACKENDS)("list filters use indexes on %s", (backend) => {
   it.each([
     ["the default order", undefined, "created::text"],
     ["sortBy userName", "userName", "lower(user_name)"],
-  ])("reads about one page of rows for a cursor page deep in %s", async (_name, sortBy, keyText) => {
+  ])("reads each row of a cursor page deep in %s once", async (_name, sortBy, keyText) => {
     const deep = await s.db.query<{ id: string; key: string }>(
       `SELECT id, ${keyText} AS key FROM users t ORDER BY ${compileSort(SCHEMAS.User, sortBy)} OFFSET ${USERS - 500} LIMIT 1`,
     );
@@ -114,11 +114,12 @@ describe.each(BACKENDS)("list filters use indexes on %s", (backend) => {
     );
     const nodes = [...walk(rows[0]!["QUERY PLAN"][0].Plan)];
     expect(seqScans(nodes)).toEqual([]);
-    // Rows the scans of users produced: the page (and its one-row look-ahead), not the 19,500 rows before it.
+    // Rows the scans of users produced: the page (and its one-row look-ahead), each once, not the 19,500 rows
+    // before it, nor a second time by id after finding them.
     const read = nodes
       .filter((n) => n["Relation Name"] === "users")
       .reduce((sum, n) => sum + (n["Actual Rows"] ?? 0) * (n["Actual Loops"] ?? 1), 0);
-    expect(read).toBeLessThanOrEqual(2 * 101 + 10);
+    expect(read).toBeLessThanOrEqual(101 + 10);
   });
 
   it("answers userName co through the trigram index where the store has pg_trgm", async () => {
