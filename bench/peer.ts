@@ -15,6 +15,12 @@
 //
 // The bridge runs in this process with no target and its rate limit lifted, as bench:scim runs it; a plain Express
 // GET is measured before and after the rounds, and the load average printed, so that a loaded machine shows.
+//
+// Without BENCH_PEER: the bridge alone, the same scenarios and rounds, with the CPU each request cost the bridge's
+// process (user + system; on PGlite the SQL engine's too, which runs in it) and PostgreSQL's server processes: the
+// figure to compare before and after a change on a shared machine, where req/s drift with the neighbours' load.
+//   BENCH_ONLY         comma-separated scenario kinds (createUser,filterUser,getUser,patchUser,page)
+//   BENCH_PROFILE      kinds to write a V8 CPU profile of during their first round (bench-<kind>-*.cpuprofile)
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,6 +37,8 @@ import { ConfigSchema } from "../src/config/index.ts";
 import { openPglite } from "../src/store/db.ts";
 import { type Db, migrate, openPostgres } from "../src/store/index.ts";
 import { checkAnswers, runClient, type Scenario, type ScenarioResult } from "./client.ts";
+import { postgresCpu } from "./pg-cpu.ts";
+import { startProfile } from "./profile.ts";
 
 const PEER = process.env.BENCH_PEER?.replace(/\/+$/, "") ?? "";
 const PEER_TOKEN = process.env.BENCH_PEER_TOKEN ?? "";
@@ -44,13 +52,16 @@ const TOKEN = randomBytes(16).toString("hex");
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 /** Each scenario and the ratio (bridge / peer) it should reach, per store (issue #27). */
-const SCENARIOS = [
+const ALL_SCENARIOS = [
   { kind: "createUser", name: "POST /Users", goal: { postgres: 1.6, pglite: 1.0 } },
   { kind: "filterUser", name: "GET filter userName eq", goal: { postgres: 3, pglite: 1.0 } },
   { kind: "getUser", name: "GET by id", goal: { postgres: 3, pglite: 1.0 } },
   { kind: "patchUser", name: "PATCH user", goal: { postgres: 2.5, pglite: 1.0 } },
   { kind: "page", name: "GET page of 100", goal: { postgres: 50, pglite: 30 } },
 ] as const;
+const ONLY = process.env.BENCH_ONLY?.split(",").map((k) => k.trim());
+const SCENARIOS = ALL_SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.kind));
+const PROFILE = new Set(process.env.BENCH_PROFILE?.split(",").map((k) => k.trim()) ?? []);
 
 let clientProcess: ChildProcess | undefined;
 
@@ -58,10 +69,8 @@ if (process.argv.includes("--client")) {
   process.on("message", async (s: Scenario) => process.send?.(await runClient(s)));
   process.once("disconnect", () => process.exit(0));
 } else {
-  if (!PEER || !PEER_TOKEN) {
-    console.error(
-      "bench:peer needs BENCH_PEER=<the peer's base URL> and BENCH_PEER_TOKEN=<its bearer token>",
-    );
+  if (PEER && !PEER_TOKEN) {
+    console.error("bench:peer needs BENCH_PEER_TOKEN=<the peer's bearer token> beside BENCH_PEER");
     process.exit(2);
   }
   await main();
@@ -196,8 +205,9 @@ async function main() {
     const bridgeIds = await loadBridge(db);
     console.log(`bridge (${STORE}): ${USERS} users loaded in ${Date.now() - t0} ms`);
     t0 = Date.now();
-    const peerIds = await loadPeer();
-    console.log(`peer ${PEER}: ${USERS} users preloaded through its SCIM API in ${Date.now() - t0} ms`);
+    const peerIds = PEER ? await loadPeer() : [];
+    if (PEER)
+      console.log(`peer ${PEER}: ${USERS} users preloaded through its SCIM API in ${Date.now() - t0} ms`);
 
     const bridge = await createBridge({
       config: ConfigSchema.parse({ rateLimit: { perMinute: 100_000_000 } }),
@@ -253,15 +263,29 @@ async function main() {
       });
       await res.arrayBuffer();
     };
+    /** The bridge's CPU per request (its process; PostgreSQL's server processes apart), in µs. */
     const run = async (
       side: keyof typeof sides,
       kind: Scenario["kind"],
       round: number,
       seconds = SECONDS,
     ) => {
+      const cpu0 = process.cpuUsage();
+      const pgCpu = STORE === "postgres" ? postgresCpu() : () => 0;
+      const stopProfile =
+        side === "bridge" && round === 0 && PROFILE.has(kind) ? await startProfile(kind) : undefined;
       const r = await client(scenario(side, kind, round, seconds));
+      const file = await stopProfile?.();
+      if (file) console.log(`profile of bridge ${kind}: ${file}`);
+      const cpu = process.cpuUsage(cpu0);
+      const pg = pgCpu();
       await settle(side);
-      return r;
+      const requests = Math.max(1, r.ok + r.non2xx);
+      return {
+        ...r,
+        cpuUs: (cpu.user + cpu.system) / requests,
+        pgUs: (pg * 1e6) / requests,
+      };
     };
     const baseline = async (when: string) => {
       const r = await client({
@@ -280,23 +304,32 @@ async function main() {
     };
     const before = await baseline("before the rounds");
     // Warm-up (not measured): both sides' code optimised before the first round.
-    for (const side of ["peer", "bridge"] as const)
+    const sideNames = PEER ? (["peer", "bridge"] as const) : (["bridge"] as const);
+    for (const side of sideNames)
       for (const kind of ["createUser", "getUser", "patchUser"] as const)
         await run(side, kind, -1, Math.min(SECONDS, 2));
 
-    const rps = new Map<string, { peer: number[]; bridge: number[]; ratio: number[] }>();
+    const rps = new Map<
+      string,
+      { peer: number[]; bridge: number[]; ratio: number[]; cpuUs: number[]; pgUs: number[] }
+    >();
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? (["peer", "bridge"] as const) : (["bridge", "peer"] as const);
+      const order = round % 2 === 0 ? sideNames : [...sideNames].reverse();
       for (const s of SCENARIOS) {
         const got = { peer: 0, bridge: 0 };
+        const row = rps.get(s.kind) ?? { peer: [], bridge: [], ratio: [], cpuUs: [], pgUs: [] };
         for (const side of order) {
           const r = await run(side, s.kind, round);
           got[side] = r.rps;
+          if (side === "bridge") {
+            row.cpuUs.push(r.cpuUs);
+            row.pgUs.push(r.pgUs);
+          }
+          const cpu = side === "bridge" ? `, CPU ${fmt(r.cpuUs)} µs/req (PostgreSQL ${fmt(r.pgUs)})` : "";
           console.log(
-            `round ${round + 1} ${s.name} ${side}: ${Math.round(r.rps).toLocaleString("en")} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`,
+            `round ${round + 1} ${s.name} ${side}: ${Math.round(r.rps).toLocaleString("en")} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${cpu}${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`,
           );
         }
-        const row = rps.get(s.kind) ?? { peer: [], bridge: [], ratio: [] };
         row.peer.push(got.peer);
         row.bridge.push(got.bridge);
         row.ratio.push(got.bridge / Math.max(got.peer, 1e-9));
@@ -304,6 +337,23 @@ async function main() {
       }
     }
     const after = await baseline("after the rounds");
+
+    if (!PEER) {
+      console.log(
+        `\nbridge alone on ${STORE === "pglite" ? "PGlite" : "PostgreSQL"}: ${USERS} users preloaded, ${SECONDS} s per scenario, ` +
+          `${CONNECTIONS} connections, medians of ${ROUNDS} round${ROUNDS > 1 ? "s" : ""}\n`,
+      );
+      console.log("| scenario | req/s | bridge CPU µs/req | PostgreSQL CPU µs/req |");
+      console.log("|---|---|---|---|");
+      for (const s of SCENARIOS) {
+        const row = rps.get(s.kind)!;
+        console.log(
+          `| ${s.name} | ${fmt(median(row.bridge))} | ${fmt(median(row.cpuUs))} | ${STORE === "postgres" ? fmt(median(row.pgUs)) : "-"} |`,
+        );
+      }
+      console.log(`\n${before}\n${after}`);
+      return;
+    }
 
     console.log(
       `\nbridge on ${STORE === "pglite" ? "PGlite" : "PostgreSQL"} vs ${PEER}: ${USERS} users preloaded, ${SECONDS} s per scenario, ` +
