@@ -1,6 +1,6 @@
 // One small database interface over two engines: PostgreSQL through `pg`, or embedded PGlite (same SQL).
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, parse as pgliteParse, protocol } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import pg from "pg";
 
@@ -29,7 +29,7 @@ const PREPARED = new Map<string, string>();
  * Marks a statement text as one to prepare once per PostgreSQL connection and reuse (parse and plan are then
  * skipped: 25% of the database's CPU per SCIM write with targets, measured). Only for texts made by the code from a
  * bounded set, never for text that depends on a request (a compiled filter): each connection keeps every prepared
- * statement for its lifetime. PGlite runs every statement as before.
+ * statement for its lifetime. PGlite prepares them once too (see `pgliteStatements`).
  */
 export function prepared(sql: string): string {
   if (!PREPARED.has(sql)) PREPARED.set(sql, `scim_bridge_${PREPARED.size + 1}`);
@@ -171,22 +171,115 @@ export async function openPglite(dir?: string, limits: SessionLimits = {}): Prom
     `SET jit = off; SET statement_timeout = ${Math.trunc(limits.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS)}`,
   );
 
-  const wrap = (q: Pick<PGlite, "query" | "exec">): Tx => ({
+  const run = pgliteStatements(lite);
+  const wrap = (q: Pick<PGlite, "exec">, inTransaction: boolean): Tx => ({
     async query(sql, params) {
-      const r = await q.query(sql, params as unknown[]);
+      const r = await run(sql, params ?? [], inTransaction);
       return { rows: r.rows as never[], rowCount: r.affectedRows ?? r.rows.length };
     },
     async exec(sql) {
       await q.exec(sql);
     },
   });
-  const base = wrap(lite);
+  const base = wrap(lite, false);
   return {
     kind: "pglite",
     ...base,
-    transaction: (fn) => lite.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => lite.transaction((tx) => fn(wrap(tx, true))),
     async close() {
       await lite.close();
     },
   };
+}
+
+/** What PGlite's `query` does around the engine, which `pgliteStatements` does too (not in its typed API). */
+interface PgliteInternals {
+  serializers: Record<number, (v: unknown) => string>;
+  parsers: Parameters<typeof pgliteParse.parseResults>[1];
+  _runExclusiveQuery<T>(fn: () => Promise<T>): Promise<T>;
+  _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Statement texts whose parameter types are remembered at most (a compiled filter's text varies with the request). */
+const DESCRIBED_MAX = 500;
+
+/**
+ * Runs one statement on PGlite in one call into the engine: Bind, Describe, Execute and Sync in one protocol
+ * message, where PGlite's `query` makes six calls (Parse, Describe, Bind, Describe, Execute, Sync), each a full
+ * turn of its WASM main loop. The parameter types (which serializer each value takes, as `query` chooses them) are
+ * asked for once per text; a text marked `prepared` is parsed and planned once, as a named statement, the others
+ * are parsed each time. Measured on a user read by id: 525 → 101 µs of CPU, an update 1,505 → 670 µs. Holds the
+ * same locks as `query` (the transaction's, then the query's) and syncs the data directory after a statement outside
+ * a transaction, as `query` does.
+ */
+function pgliteStatements(lite: PGlite) {
+  const internals = lite as unknown as PgliteInternals;
+  const { serialize } = protocol;
+  /** Parameter types by statement text; a named statement's text maps to its name beside. */
+  const described = new Map<string, { types: number[]; name: string }>();
+  let unnamed = 0;
+
+  const send = async (messages: Uint8Array[], syncToFs: boolean) =>
+    (await lite.execProtocol(concatBytes(messages), { syncToFs })).messages;
+
+  async function describe(sql: string, name: string) {
+    const messages = await send(
+      [serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name }), serialize.sync()],
+      false,
+    );
+    const types =
+      (messages.find((m) => m.name === "parameterDescription") as { dataTypeIDs?: number[] } | undefined)
+        ?.dataTypeIDs ?? [];
+    // Named statements stay (their texts are a bounded set); unnamed texts are forgotten past DESCRIBED_MAX.
+    if (!name && unnamed >= DESCRIBED_MAX) {
+      for (const [text, d] of described) if (!d.name) described.delete(text);
+      unnamed = 0;
+    }
+    if (!name) unnamed++;
+    const known = { types, name };
+    described.set(sql, known);
+    return known;
+  }
+
+  async function statement(sql: string, params: unknown[], inTransaction: boolean) {
+    const name = PREPARED.get(sql) ?? "";
+    // An unnamed statement is replaced by the next Parse: a text seen before is parsed again with its types.
+    const known = described.get(sql);
+    const { types } = known ?? (await describe(sql, name));
+    const values = params.map((v, i) => {
+      if (v === null || v === undefined) return null;
+      const serializer = internals.serializers[types[i]!];
+      return serializer ? serializer(v) : String(v);
+    });
+    const messages = await send(
+      [
+        ...(known && !name ? [serialize.parse({ name, text: sql, types })] : []),
+        serialize.bind({ statement: name, values }),
+        serialize.describe({ type: "P" }),
+        serialize.execute({}),
+        serialize.sync(),
+      ],
+      !inTransaction,
+    );
+    return pgliteParse.parseResults(messages, internals.parsers)[0] ?? { rows: [], affectedRows: 0 };
+  }
+
+  return (sql: string, params: unknown[], inTransaction: boolean) =>
+    inTransaction
+      ? internals._runExclusiveQuery(() => statement(sql, params, true))
+      : internals._runExclusiveTransaction(() =>
+          internals._runExclusiveQuery(() => statement(sql, params, false)),
+        );
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
