@@ -165,15 +165,23 @@ export function render(
   extra?: Record<string, unknown>,
 ): Record<string, unknown> {
   const base = r.type === "User" ? "Users" : "Groups";
-  const { schemas, externalId, ...rest } = r.data;
+  const data = r.data;
   const out: Record<string, unknown> = {
-    schemas: schemas ?? [r.type === "User" ? CORE_USER : CORE_GROUP],
+    schemas: data.schemas ?? [r.type === "User" ? CORE_USER : CORE_GROUP],
     id: r.id,
-    ...(externalId !== undefined ? { externalId } : {}),
-    ...rest,
   };
-  // An unassigned multi-valued attribute is omitted, not [] (RFC 7643 §2.5): clients compare it with null.
-  dropEmptyLists(out);
+  if (data.externalId !== undefined) out.externalId = data.externalId;
+  // One pass over the body (a page renders a hundred): an unassigned multi-valued attribute is omitted, not []
+  // (RFC 7643 §2.5), clients compare it with null; in an extension too.
+  for (const key of Object.keys(data)) {
+    if (key === "schemas" || key === "externalId") continue;
+    const value = data[key];
+    if (Array.isArray(value)) {
+      if (value.length) put(out, key, value);
+    } else if (key.startsWith("urn:") && value && typeof value === "object") {
+      put(out, key, withoutEmptyLists(value as Record<string, unknown>));
+    } else put(out, key, value);
+  }
   if (relations?.length) {
     const key = r.type === "User" ? "groups" : "members";
     out[key] = relations.map((m) => ({
@@ -198,15 +206,22 @@ export function render(
   return ctx.projection ? ctx.projection.apply(out) : out;
 }
 
-function dropEmptyLists(resource: Record<string, unknown>) {
-  for (const [key, value] of Object.entries(resource)) {
-    if (Array.isArray(value) && !value.length && key !== "schemas") delete resource[key];
-    else if (key.startsWith("urn:") && value && typeof value === "object" && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) {
-        if (Array.isArray(v) && !v.length) delete (value as Record<string, unknown>)[k];
-      }
-    }
-  }
+/** Sets an own property, also one named `__proto__` (a client's key kept as data, as a spread would). */
+function put(o: Record<string, unknown>, key: string, value: unknown) {
+  if (key === "__proto__")
+    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
+const isEmptyList = (v: unknown) => Array.isArray(v) && !v.length;
+
+/** The object itself when it holds no empty list, else a copy without them. */
+function withoutEmptyLists(o: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(o);
+  if (!keys.some((k) => isEmptyList(o[k]))) return o;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (!isEmptyList(o[k])) put(out, k, o[k]);
+  return out;
 }
 
 export const ALWAYS_RETURNED = new Set(["schemas", "id"]);

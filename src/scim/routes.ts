@@ -94,10 +94,15 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const contextOf = (req: Request, res: Response) =>
     writeContext(req, res, opts.afterWrite ? (opts.maxWaitMs ?? 0) : undefined);
 
-  const renderView = (req: Request, v: ResourceView, projection?: Projection) =>
+  /** `ctx` once per response: a page renders a hundred resources with the same base URL and projection. */
+  const renderContext = (req: Request, projection?: Projection) => ({
+    baseUrl: opts.baseUrl(req),
+    ...(projection ? { projection } : {}),
+  });
+  const renderView = (v: ResourceView, ctx: ReturnType<typeof renderContext>) =>
     render(
       v.resource,
-      { baseUrl: opts.baseUrl(req), ...(projection ? { projection } : {}) },
+      ctx,
       v.relations,
       v.status?.length ? { [PROVISIONING]: { targets: v.status } } : undefined,
     );
@@ -136,6 +141,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       projection: Projection;
     },
   ) {
+    const ctx = renderContext(req, page.projection);
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
       totalResults: page.total,
@@ -143,7 +149,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       ...(page.startIndex !== undefined ? { startIndex: page.startIndex } : {}),
       ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
       ...(page.previousCursor !== undefined ? { previousCursor: page.previousCursor } : {}),
-      Resources: page.items.map((v) => renderView(req, v, page.projection)),
+      Resources: page.items.map((v) => renderView(v, ctx)),
     });
   }
 
@@ -244,7 +250,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       res.setHeader("ETag", etag);
       return sendScim(res, 304);
     }
-    sendScim(res, 200, renderView(req, view, projection));
+    sendScim(res, 200, renderView(view, renderContext(req, projection)));
   }
 
   /** Whether the request asked for a representation with `attributes` / `excludedAttributes`. */
@@ -282,7 +288,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       ...(relations ? { relations } : {}),
       ...(known ? { status: known } : {}),
     };
-    sendScim(res, code, renderView(req, view, projection));
+    sendScim(res, code, renderView(view, renderContext(req, projection)));
   }
 
   async function create(req: Request, res: Response, type: ResourceType) {
