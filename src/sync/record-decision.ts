@@ -47,6 +47,41 @@ export interface RecordOptions {
    * refusal, since this outcome was decided from facts before it (the account id and what was sent still count).
    */
   refused?: { code: string | null; message: string | null };
+  /** The target has a pre-flight (PreflightTarget): an active user's delivery that reached it passed it. */
+  judges?: boolean;
+}
+
+/** What a delivery's audit row records beside its one-line detail, for the person's provisioning log. */
+export interface DeliverySteps {
+  operation?: string;
+  /** "passed": the target's pre-flight took the user; "skipped": a deactivation, never judged. */
+  preflight?: "passed" | "skipped";
+  /** How the account was found (DeliveryTrace in targets/target.ts); the link sent when the target does not say. */
+  match?: { by: string; targetId?: string };
+  action?: string;
+  code?: string;
+  message?: string;
+}
+
+/** The steps of a person's provisioning log this attempt took, with the answer's code and message when it failed. */
+export function deliverySteps(
+  a: Pick<UnitAttempt, "plan" | "outcome">,
+  judges: boolean,
+  answer?: { code: string; message: string },
+): DeliverySteps {
+  if (a.plan.kind !== "apply") return answer ?? {};
+  const { op } = a.plan;
+  const match = a.outcome.match ?? (op.targetId ? { by: "link", targetId: op.targetId } : undefined);
+  const judged = op.kind === "user.upsert" && judges;
+  return {
+    operation: op.kind,
+    ...(judged || op.kind === "user.deprovision"
+      ? { preflight: judged && op.user.active ? ("passed" as const) : ("skipped" as const) }
+      : {}),
+    ...(match ? { match } : {}),
+    ...(a.outcome.action ? { action: a.outcome.action } : {}),
+    ...answer,
+  };
 }
 
 /** What an engine message ("Cannot read properties of undefined") is shown as: a bug of ours, not the target's. */
@@ -85,7 +120,8 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     actor: "dispatcher",
     requestId: a.requestId || null,
   });
-  const delivered = (outcome: string, detail: string) => audit("target.deliver", outcome, { detail });
+  const delivered = (outcome: string, detail: string, answer?: { code: string; message: string }) =>
+    audit("target.deliver", outcome, { detail, ...deliverySteps(a, !!opts.judges, answer) });
   const withRefusal = (link: LinkOutcome): LinkOutcome =>
     opts.refused
       ? { ...link, state: "failed", errorCode: opts.refused.code, errorMessage: opts.refused.message }
@@ -148,7 +184,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     const row = created
       ? delivered("synced", created.detail || "group.upsert")
       : decision.countAttempt
-        ? delivered("retry", `${code}: ${message}`)
+        ? delivered("retry", `${code}: ${message}`, { code, message })
         : undefined;
     return { job, link, ...(row ? { audit: row } : {}), queueGroups: false };
   }
@@ -163,7 +199,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
             detail: `${code}: ${message}`,
             fields: plan.refusal.map((p) => p.field),
           })
-        : delivered("failed", `${code}: ${message}`),
+        : delivered("failed", `${code}: ${message}`, { code, message }),
     queueGroups: false,
   };
 }

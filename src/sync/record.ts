@@ -18,7 +18,7 @@ import {
   WAKE_GROUPS_MS,
   writeAudit,
 } from "../store/index.ts";
-import { createsGroupsApart, handlesGroups, type Outcome } from "../targets/target.ts";
+import { createsGroupsApart, handlesGroups, hasPreflight, type Outcome } from "../targets/target.ts";
 import type { ConfiguredTarget } from "./configured-target.ts";
 import type { UnitFacts, UnitPlan } from "./plan.ts";
 import { attemptOutcome, recordDecision, type UnitAttempt } from "./record-decision.ts";
@@ -86,6 +86,7 @@ export async function recordOutcomes(
         ...recordDecision(attempt, decision, {
           target: t.name,
           handlesGroups: groups,
+          judges: hasPreflight(t.target),
           ...(refusal ? { refused: refusal } : {}),
         }),
       };

@@ -53,38 +53,56 @@ export type Operation =
   /** Without a `targetId`, the group is found by `displayName` (a create whose answer was lost). */
   | { kind: "group.delete"; key: string; targetId?: string; displayName?: string };
 
-export type Outcome =
-  /** Applied; `targetId` is the account's id in the target (kept as the link). */
-  | {
-      status: "done";
-      targetId?: string;
-      detail?: string;
-      /** A `group.upsert` with `membersLater`: the group was created now, so it holds no members. */
-      createdEmpty?: true;
-      /**
-       * What the target keeps of this delivery; the bridge stores it with the link (replacing what was kept) and
-       * hands it back as `sent` with the next operation on the account. E.g. values of fields the target may hold
-       * back (ignore, or keep pending a confirmation) as this delivery sent them, so that they are not sent again
-       * while unchanged and reconcile does not count them as drift; or the fields as written, so that the next
-       * change is written without reading the account first (Salesforce).
-       */
-      sent?: Record<string, unknown>;
-    }
+/**
+ * How a user's delivery found the account and what it did to it: the match and action steps of a person's
+ * provisioning log. A target that does not say is shown by what the bridge knew (the link it sent).
+ */
+export interface DeliveryTrace {
   /**
-   * Not applied this time; try again after `delayMs` (or the dispatcher's backoff). `blocked` says the target as
-   * a whole cannot take work now, through no fault of this operation: "credentials" (refused sign-in: an admin
-   * must fix the configuration), "budget" (API allocation used up), "session" (a session ended again right after
-   * a fresh sign-in, e.g. a Tableau PAT shared with another process). Blocked work is never given up as dead.
+   * `by`: "link" (the account id the bridge had linked), the correlation key that found the account (Salesforce
+   * `FederationIdentifier`, `Username`, `Email`; Tableau `name`), or "none" (no account was found).
    */
-  | {
-      status: "retry";
-      code: OutcomeCode;
-      message: string;
-      delayMs?: number;
-      blocked?: "credentials" | "budget" | "session";
-    }
-  /** Will not succeed by retrying; the target's own code and message. */
-  | { status: "failed"; code: OutcomeCode; message: string };
+  match?: { by: string; targetId?: string };
+  action?: DeliveryAction;
+}
+
+/** What a user's delivery did to the account; "none" when there was nothing to act on. */
+export type DeliveryAction = "create" | "update" | "unchanged" | "deactivate" | "remove" | "none";
+
+export type Outcome = DeliveryTrace &
+  /** Applied; `targetId` is the account's id in the target (kept as the link). */
+  (
+    | {
+        status: "done";
+        targetId?: string;
+        detail?: string;
+        /** A `group.upsert` with `membersLater`: the group was created now, so it holds no members. */
+        createdEmpty?: true;
+        /**
+         * What the target keeps of this delivery; the bridge stores it with the link (replacing what was kept) and
+         * hands it back as `sent` with the next operation on the account. E.g. values of fields the target may hold
+         * back (ignore, or keep pending a confirmation) as this delivery sent them, so that they are not sent again
+         * while unchanged and reconcile does not count them as drift; or the fields as written, so that the next
+         * change is written without reading the account first (Salesforce).
+         */
+        sent?: Record<string, unknown>;
+      }
+    /**
+     * Not applied this time; try again after `delayMs` (or the dispatcher's backoff). `blocked` says the target as
+     * a whole cannot take work now, through no fault of this operation: "credentials" (refused sign-in: an admin
+     * must fix the configuration), "budget" (API allocation used up), "session" (a session ended again right after
+     * a fresh sign-in, e.g. a Tableau PAT shared with another process). Blocked work is never given up as dead.
+     */
+    | {
+        status: "retry";
+        code: OutcomeCode;
+        message: string;
+        delayMs?: number;
+        blocked?: "credentials" | "budget" | "session";
+      }
+    /** Will not succeed by retrying; the target's own code and message. */
+    | { status: "failed"; code: OutcomeCode; message: string }
+  );
 
 export interface CheckResult {
   check: string;

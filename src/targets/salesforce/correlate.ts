@@ -20,6 +20,9 @@ function selectList(plans: UserPlan[]): string {
 
 const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : undefined);
 
+/** Each plan's account as linkExisting found it, and how (`by`): "link" (its linked Id) or the correlation key. */
+export type Found = Map<UserPlan, SalesforceUserRecord> & { by?: Map<UserPlan, string> };
+
 /**
  * Finds the Salesforce user of each plan: by its linked Id, else by each correlation key in order. All
  * the queries go in one /composite call (Id, FederationIdentifier, Username, Email); only plans whose
@@ -31,12 +34,14 @@ export async function linkExisting(
   outcomes: Outcome[],
   /** The fields to read: the mapped ones, to compare them; a deprovision needs only the keys. */
   select = selectList(plans),
-): Promise<Map<UserPlan, SalesforceUserRecord>> {
+): Promise<Found> {
   const keys = ctx.config.correlation as CorrelationKey[];
-  const linked = new Map<UserPlan, SalesforceUserRecord>();
+  const by = new Map<UserPlan, string>();
+  const linked: Found = Object.assign(new Map<UserPlan, SalesforceUserRecord>(), { by });
   const claimed = new Set<string>();
-  const claim = (plan: UserPlan, record: SalesforceUserRecord) => {
+  const claim = (plan: UserPlan, record: SalesforceUserRecord, key: string) => {
     linked.set(plan, record);
+    by.set(plan, key);
     claimed.add(record.Id);
   };
   const keyQueries = (unlinked: UserPlan[]): InQuery[] =>
@@ -56,7 +61,7 @@ export async function linkExisting(
         const v = lower(plan.fields[key]);
         if (!v) continue;
         const matches = (byValue.get(v) ?? []).filter((r) => !claimed.has(r.Id));
-        if (matches.length === 1) claim(plan, matches[0] as SalesforceUserRecord);
+        if (matches.length === 1) claim(plan, matches[0] as SalesforceUserRecord, key);
         else if (matches.length > 1) {
           outcomes[plan.index] = {
             status: "failed",
@@ -81,7 +86,7 @@ export async function linkExisting(
   const byId = new Map(byIdRows.map((r) => [r.Id.slice(0, 15), r]));
   for (const plan of withId) {
     const row = byId.get((plan.op.targetId as string).slice(0, 15));
-    if (row) claim(plan, row);
+    if (row) claim(plan, row, "link");
   }
   correlate(withoutId, rowsPerKey);
   // A linked account that is gone (deleted in a sandbox refresh…) is looked for again by its keys.

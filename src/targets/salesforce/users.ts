@@ -3,10 +3,10 @@
 // more /composite call. A linked user whose link remembers what was last written skips the read: what changed since
 // is written by Id. Users are never deleted.
 import { diffFields } from "../../mapping/index.ts";
-import type { DesiredUser, Operation, Outcome } from "../target.ts";
+import type { DeliveryTrace, DesiredUser, Operation, Outcome } from "../target.ts";
 import { writeCollections } from "./composite.ts";
 import { errorOutcome, onlyErrors, type SalesforceContext, saveOutcome } from "./context.ts";
-import { BASE_FIELDS, linkExisting, type SalesforceUserRecord } from "./correlate.ts";
+import { BASE_FIELDS, type Found, linkExisting } from "./correlate.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 import { mapSalesforceUser, SALESFORCE_MAPPING_READS } from "./mapping.ts";
 import { changedSinceSynced, isPending, remembered } from "./memory.ts";
@@ -141,6 +141,8 @@ interface UserUpdate {
   record: UserRecord;
   /** Written by the linked Id without reading the record first (what changed since the link's last delivery). */
   unread?: true;
+  /** How the account was found (the person's provisioning log). */
+  match: NonNullable<DeliveryTrace["match"]>;
 }
 
 /** How Salesforce refuses an update by an Id whose record is gone (deleted, or another org after a sandbox refresh). */
@@ -200,15 +202,21 @@ export async function applyUserOps(
     }
     const record: UserRecord = { Id: plan.op.targetId as string, IsActive: true };
     for (const field of changed) record[field] = plan.fields[field] ?? null;
-    updates.push({ index: plan.index, plan, record, unread: true });
+    updates.push({
+      index: plan.index,
+      plan,
+      record,
+      unread: true,
+      match: { by: "link", targetId: record.Id },
+    });
   }
   // Salesforce users cannot be deleted; deprovisioning takes their licence back by deactivating.
-  for (const { index, targetId } of await deprovisionTargets(
+  for (const { index, targetId, by } of await deprovisionTargets(
     ctx,
     [...deprovisions, ...deactivations],
     outcomes,
   ))
-    updates.push({ index, record: { Id: targetId, IsActive: false } });
+    updates.push({ index, record: { Id: targetId, IsActive: false }, match: { by, targetId } });
 
   const gone = await syncUsers(ctx, toRead, updates, outcomes, synced);
   // Written by an Id whose record is gone: found again by the keys (or created) as an unknown account is.
@@ -240,7 +248,7 @@ async function syncUsers(
   synced: SyncedUser[],
 ): Promise<UserPlan[]> {
   let plans = toRead;
-  let linked = new Map<UserPlan, SalesforceUserRecord>();
+  let linked: Found = new Map();
   try {
     linked = await linkExisting(ctx, plans, outcomes);
   } catch (e) {
@@ -256,14 +264,21 @@ async function syncUsers(
       toCreate.push(plan);
       continue;
     }
+    const match = { by: linked.by?.get(plan) ?? "link", targetId: current.Id };
     const changed = diffFields(plan.fields, current, SALESFORCE_FIELDS).filter((f) => !isPending(plan, f));
     if (changed.length === 0) {
-      outcomes[plan.index] = { status: "done", targetId: current.Id, ...remembered(plan) };
+      outcomes[plan.index] = {
+        status: "done",
+        targetId: current.Id,
+        ...remembered(plan),
+        match,
+        action: "unchanged",
+      };
       synced.push({ plan, userId: current.Id, created: false });
     } else {
       const record: UserRecord = { Id: current.Id };
       for (const field of changed) record[field] = plan.fields[field] ?? null;
-      updates.push({ index: plan.index, plan, record });
+      updates.push({ index: plan.index, plan, record, match });
     }
   }
 
@@ -274,7 +289,12 @@ async function syncUsers(
   toCreate.forEach((plan, i) => {
     const result = created[i];
     const failure = saveOutcome(ctx, result);
-    outcomes[plan.index] = failure ?? { status: "done", targetId: String(result?.id), ...remembered(plan) };
+    outcomes[plan.index] = {
+      ...(failure ?? { status: "done", targetId: String(result?.id), ...remembered(plan) }),
+      // No account was found by any key: the one created is named beside it.
+      match: failure ? { by: "none" } : { by: "none", targetId: String(result?.id) },
+      action: "create",
+    };
     if (!failure) synced.push({ plan, userId: String(result?.id), created: true });
   });
   const lost: UserPlan[] = [];
@@ -288,10 +308,14 @@ async function syncUsers(
     const gone = !!failure && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code);
     // A deprovisioned user that no longer exists is as deprovisioned as it gets.
     if (gone && !u.plan && failure?.status === "failed") failure = undefined;
-    outcomes[u.index] = failure ?? {
-      status: "done",
-      targetId: u.record.Id,
-      ...(u.plan ? remembered(u.plan, u.record) : {}),
+    outcomes[u.index] = {
+      ...(failure ?? {
+        status: "done",
+        targetId: u.record.Id,
+        ...(u.plan ? remembered(u.plan, u.record) : {}),
+      }),
+      match: u.match,
+      action: u.plan ? "update" : "deactivate",
     };
     // Refused or not, the user exists (unless Salesforce says it is gone): its assignments follow SCIM.
     if (u.plan && !gone) synced.push({ plan: u.plan, userId: u.record.Id, created: false });
@@ -308,18 +332,24 @@ async function deprovisionTargets(
   ctx: SalesforceContext,
   deprovisions: Indexed<DeprovisionOp>[],
   outcomes: Outcome[],
-): Promise<{ index: number; targetId: string }[]> {
-  const out: { index: number; targetId: string }[] = [];
+): Promise<{ index: number; targetId: string; by: string }[]> {
+  const out: { index: number; targetId: string; by: string }[] = [];
   const lookups: UserPlan[] = [];
   for (const { index, op } of deprovisions) {
-    if (op.targetId) out.push({ index, targetId: op.targetId });
+    if (op.targetId) out.push({ index, targetId: op.targetId, by: "link" });
     else if (op.user) {
       try {
         lookups.push(planUser(ctx, index, { kind: "user.upsert", key: op.key, user: op.user }));
       } catch (e) {
         outcomes[index] = { status: "failed", code: "MAPPING_ERROR", message: (e as Error).message };
       }
-    } else outcomes[index] = { status: "done", detail: "no link and no record to find the account by" };
+    } else
+      outcomes[index] = {
+        status: "done",
+        detail: "no link and no record to find the account by",
+        match: { by: "none" },
+        action: "none",
+      };
   }
   if (lookups.length === 0) return out;
   try {
@@ -327,11 +357,13 @@ async function deprovisionTargets(
     const found = await linkExisting(ctx, lookups, outcomes, BASE_FIELDS.join(", "));
     for (const plan of lookups) {
       const record = found.get(plan);
-      if (record) out.push({ index: plan.index, targetId: record.Id });
+      if (record) out.push({ index: plan.index, targetId: record.Id, by: found.by?.get(plan) ?? "link" });
       else
         outcomes[plan.index] ??= {
           status: "done",
           detail: "no Salesforce user found; nothing to deprovision",
+          match: { by: "none" },
+          action: "none",
         };
     }
   } catch (e) {

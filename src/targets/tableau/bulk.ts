@@ -190,13 +190,20 @@ async function settleAdded(
   note: string | undefined,
 ): Promise<Outcome> {
   const imported = note === undefined || /was added as/.test(note);
-  if (!imported) return bringInLine(ctx, user, fields, "linked to the existing site user");
+  // A row the import did not add names a user already on the site: found by its name.
+  if (!imported)
+    return {
+      ...(await bringInLine(ctx, user, fields, "linked to the existing site user")),
+      match: { by: "name", targetId: user.id },
+    };
+  const created = { match: { by: "none" }, action: "create" } as const;
   const desired = desiredFields(ctx, fields, user);
   if (user.siteRole !== desired.siteRole)
     return {
       status: "done",
       targetId: user.id,
       detail: `created as ${user.siteRole}: no licence was free for ${desired.siteRole}`,
+      ...created,
     };
   // The row carried these; what the site kept instead is its own (Tableau Cloud takes names from the IdP).
   const held = (["fullName", "email"] as const).filter(
@@ -208,6 +215,7 @@ async function settleAdded(
     detail: held.length
       ? `created by CSV import; the site kept its own ${held.join(", ")}`
       : "created by CSV import",
+    ...created,
     ...(held.length ? { sent: Object.fromEntries(held.map((f) => [f, desired[f]])) } : {}),
   };
 }

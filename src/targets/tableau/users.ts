@@ -1,6 +1,6 @@
 // Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
 import { diffFields, type MappedFields } from "../../mapping/index.ts";
-import type { DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
+import type { DeliveryTrace, DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
@@ -99,6 +99,7 @@ export async function upsertUser(
       : await getUser(ctx, targetId)
     : undefined;
   let detail = existing ? "updated" : "linked to the existing site user";
+  let match: DeliveryTrace["match"] = existing ? { by: "link", targetId: existing.id } : undefined;
   if (!existing) {
     // Adding first is one call for the common case; 409017 says the name is taken, so link to it.
     try {
@@ -111,22 +112,27 @@ export async function upsertUser(
         throw new TableauError(0, "NO_USER_ID", "Add user", "Tableau answered without a user id");
       existing = { ...added.user, fullName: "", email: "" };
       detail = "created";
+      match = { by: "none" };
       if (existing.siteRole !== siteRole) {
         // Tableau adds the user Unlicensed when no licence is free rather than refusing the add.
         return {
           status: "done",
           targetId: existing.id,
           detail: `created as ${existing.siteRole}: no licence was free for ${siteRole}`,
+          match,
+          action: "create",
         };
       }
     } catch (e) {
       if (!hasCode(e, ...USER_EXISTS)) throw e;
       existing = await findUserByName(ctx, name);
       if (!existing) throw e;
+      match = { by: "name", targetId: existing.id };
     }
   }
 
-  return bringInLine(ctx, existing, fields, detail, sent);
+  const done = await bringInLine(ctx, existing, fields, detail, sent);
+  return { ...done, match, ...(detail === "created" ? { action: "create" as const } : {}) };
 }
 
 /** The fields to keep in step on an existing user, as the mapping gives them. */
@@ -174,7 +180,12 @@ export async function bringInLine(
   const held = heldFields(differ, desired, sent);
   const changed = differ.filter((f) => !held.includes(f));
   if (changed.length === 0)
-    return { status: "done", targetId: existing.id, detail: detail === "updated" ? "unchanged" : detail };
+    return {
+      status: "done",
+      targetId: existing.id,
+      detail: detail === "updated" ? "unchanged" : detail,
+      action: "unchanged",
+    };
   const patch = Object.fromEntries(changed.map((f) => [f, desired[f]]));
   const answer = await ctx.client.site<{ user?: Partial<TableauUser> }>("PUT", `/users/${existing.id}`, {
     body: { user: patch },
@@ -190,6 +201,7 @@ export async function bringInLine(
     status: "done",
     targetId: existing.id,
     detail: `${detail} (${changed.join(", ")})${kept.length ? `; the site kept its own ${kept.join(", ")}` : ""}`,
+    action: "update",
     ...(kept.length ? { sent: { ...sent, ...Object.fromEntries(kept.map((f) => [f, patch[f]])) } } : {}),
   };
 }
@@ -238,11 +250,22 @@ export async function deprovisionUser(
   name?: string,
 ): Promise<Outcome> {
   const id = targetId ?? (name ? (await findUserByName(ctx, name))?.id : undefined);
-  if (!id) return { status: "done", detail: "not a user of the site; nothing to deprovision" };
-  const gone: Outcome = { status: "done", detail: "already removed from the site" };
+  if (!id)
+    return {
+      status: "done",
+      detail: "not a user of the site; nothing to deprovision",
+      match: { by: "none" },
+      action: "none",
+    };
+  const traced = await deprovisionFound(ctx, id);
+  return { ...traced, match: { by: targetId ? "link" : "name", targetId: id } };
+}
+
+async function deprovisionFound(ctx: TableauContext, id: string): Promise<Outcome> {
+  const gone: Outcome = { status: "done", detail: "already removed from the site", action: "none" };
   if (ctx.config.policies.deprovision === "unlicense") {
     if (!(await unlicenseIfThere(ctx, id))) return gone;
-    return { status: "done", targetId: id, detail: "unlicensed" };
+    return { status: "done", targetId: id, detail: "unlicensed", action: "deactivate" };
   }
   if (!heirs.has(ctx)) heirs.set(ctx, new Map());
   const heir = await heirId(ctx, heirs.get(ctx) as Map<string, Promise<string | undefined>>);
@@ -251,17 +274,18 @@ export async function deprovisionUser(
     if (!(await unlicenseIfThere(ctx, id))) return gone;
     return {
       status: "failed",
+      action: "deactivate",
       code: "MAP_ASSETS_TO_NOT_FOUND",
       message: `policies.mapAssetsTo names '${ctx.config.policies.mapAssetsTo}', who is not a user of the site; the user is left Unlicensed until it names a site user`,
     };
   }
   try {
     await ctx.client.site("DELETE", `/users/${id}`, { query: { mapAssetsTo: heir } });
-    return { status: "done", detail: "removed from the site" };
+    return { status: "done", detail: "removed from the site", action: "remove" };
   } catch (e) {
     if (isNotFound(e)) {
       // 404 may also name the heir; only a missing user means "already gone".
-      if (!(await getUser(ctx, id))) return { status: "done", detail: "already removed from the site" };
+      if (!(await getUser(ctx, id))) return gone;
       throw e;
     }
     if (!(e instanceof TableauError) || e.status !== 409) throw e;
@@ -270,6 +294,7 @@ export async function deprovisionUser(
       status: "done",
       targetId: id,
       detail: `owns content, so left Unlicensed instead of removed (${e.code})`,
+      action: "deactivate",
     };
   }
 }
