@@ -12,6 +12,8 @@ export interface AuditQuery {
   actor?: string;
   action?: string;
   outcome?: string;
+  /** Events of one request: a SCIM write and the deliveries it queued, or an operator's action and its delivery. */
+  requestId?: string;
   /** Inclusive lower bound on the event's time. */
   from?: Date;
   /** Exclusive upper bound on the event's time. */
@@ -43,6 +45,7 @@ function conditions(f: AuditQuery, before: number | undefined, params: unknown[]
   if (f.actor !== undefined) where.push(`actor = ${p(f.actor)}`);
   if (f.action !== undefined) where.push(`action = ${p(f.action)}`);
   if (f.outcome !== undefined) where.push(`outcome = ${p(f.outcome)}`);
+  if (f.requestId !== undefined) where.push(`request_id = ${p(f.requestId)}`);
   if (f.from) where.push(`at >= ${p(f.from.toISOString())}::timestamptz`);
   if (f.to) where.push(`at < ${p(f.to.toISOString())}::timestamptz`);
   if (before !== undefined) {

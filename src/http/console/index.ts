@@ -16,6 +16,7 @@ import { failureRoutes } from "./failures.ts";
 import { type Html, html, layout } from "./html.ts";
 import { oidcSignIn } from "./oidc.ts";
 import { overviewRoutes } from "./overview.ts";
+import { personLogRoutes } from "./person-log.ts";
 import { resourceRoutes } from "./resources.ts";
 import { runRoutes } from "./runs.ts";
 import { ConsoleAuthError, consoleSessions, sameOriginPosts } from "./session.ts";
@@ -186,6 +187,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   const ctx = { ...opts, flash: sessions.flash };
   overviewRoutes(router, ctx);
   resourceRoutes(router, ctx);
+  personLogRoutes(router, ctx);
   workRoutes(router, ctx);
   failureRoutes(router, ctx);
   runRoutes(router, ctx);

@@ -161,7 +161,7 @@ async function sendDeletedPage(deps: ConsoleDeps, res: Response, kind: string, d
 <div data-live="/console/live/${kind}/${d.id}" data-every="3000">${await statusSection(deps, d.type, d.id, s.csrf, true)}</div>
 <h2>History</h2>
 ${history.length ? auditTable(history) : html`<p class="muted">No audit events.</p>`}
-<p><a href="/console/audit${qs({ resource: d.id })}">All of its audit events</a></p>`,
+<p><a href="/console/${kind}/${d.id}/log" data-log>Provisioning log</a> · <a href="/console/audit${qs({ resource: d.id })}">All of its audit events</a></p>`,
   });
 }
 
@@ -244,6 +244,7 @@ ${results.map(
         title: nameOf(view),
         nav: "find",
         body: html`<h1>${type} ${nameOf(view)}</h1>
+<p><a href="/console/${kind}/${id}/log" data-log>Provisioning log</a>: each IdP request and what every target did with it.</p>
 ${
   may(res, "operator.retry-resource")
     ? html`<form method="post" action="/console/${kind}/${id}/retry" class="actions">${csrfField(s.csrf)}
@@ -265,7 +266,7 @@ ${
 <pre>${JSON.stringify(record, null, 2)}</pre>
 <h2>History</h2>
 ${history.length ? auditTable(history) : html`<p class="muted">No audit events.</p>`}
-<p><a href="/console/audit${qs({ resource: id })}">All of its audit events</a></p>`,
+<p><a href="/console/${kind}/${id}/log" data-log>Provisioning log</a> · <a href="/console/audit${qs({ resource: id })}">All of its audit events</a></p>`,
       });
     });
 
@@ -308,7 +309,9 @@ ${history.length ? auditTable(history) : html`<p class="muted">No audit events.<
             ? `Provisioned ${nameOf(view)} into ${target}: synced${l.targetId ? `, target id ${l.targetId}` : ""}.`
             : `Provisioning ${nameOf(view)} into ${target} ${l.state}${l.errorCode ? `: ${l.errorCode} ${l.errorMessage}` : ""}.`,
       );
-      res.redirect(303, `/console/${kind}/${id}`);
+      // The attempt's steps: its delivery is audited under this request's id (the job carries it).
+      const request = res.locals.requestId as string | undefined;
+      res.redirect(303, request ? `/console/${kind}/${id}/log${qs({ request })}` : `/console/${kind}/${id}`);
     });
   }
 }
