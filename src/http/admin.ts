@@ -31,6 +31,7 @@ import { openJobsSince } from "../sync/reconcile/index.ts";
 import type { AuthFailureLimiter, NamedToken } from "./auth.ts";
 import { edgeValidation } from "./edge.ts";
 import { type AdminCredential, adminAuth, adminCredentials, operatorOf } from "./operator-auth.ts";
+import { readPersonLog } from "./person-log.ts";
 import { type TargetHealth, targetHealth } from "./target-health.ts";
 
 export interface AdminOptions {
@@ -185,6 +186,13 @@ export function adminRouter(opts: AdminOptions): Router {
 
   router.get("/resources/:id/status", async (req, res) => {
     res.json({ links: await linksFor(db, [resourceIdOf(req.params.id, "id")!]) });
+  });
+
+  router.get("/resources/:id/log", async (req, res) => {
+    const before = integerInput("before (the older of the page before)", req.query.before, { min: 1 });
+    const request =
+      typeof req.query.request === "string" && req.query.request ? req.query.request : undefined;
+    res.json(await readPersonLog(db, resourceIdOf(req.params.id, "id")!, { before, requestId: request }));
   });
 
   router.get("/audit", async (req, res) => {
