@@ -46,11 +46,11 @@ ${
 
 function matchText(a: LogAttempt): Html | string {
   if (!a.match) return a.preflight === "failed" ? "not looked for: the pre-flight refused the change" : "—";
-  if (a.match.by === "none")
-    return a.action === "create" ? "no account found; a new one was created" : "no account found";
   const account = a.match.targetId
     ? html` found account <code data-target-id>${a.match.targetId}</code>`
     : "";
+  if (a.match.by === "none")
+    return a.action === "create" ? html`no account found; created${account}` : "no account found";
   return a.match.by === "link"
     ? html`by the linked account id:${account}`
     : html`by correlation key <strong data-match-key>${a.match.by}</strong>:${account}`;

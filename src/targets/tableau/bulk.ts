@@ -196,7 +196,7 @@ async function settleAdded(
       ...(await bringInLine(ctx, user, fields, "linked to the existing site user")),
       match: { by: "name", targetId: user.id },
     };
-  const created = { match: { by: "none" }, action: "create" } as const;
+  const created = { match: { by: "none", targetId: user.id }, action: "create" } as const;
   const desired = desiredFields(ctx, fields, user);
   if (user.siteRole !== desired.siteRole)
     return {

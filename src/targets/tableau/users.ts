@@ -112,7 +112,7 @@ export async function upsertUser(
         throw new TableauError(0, "NO_USER_ID", "Add user", "Tableau answered without a user id");
       existing = { ...added.user, fullName: "", email: "" };
       detail = "created";
-      match = { by: "none" };
+      match = { by: "none", targetId: existing.id };
       if (existing.siteRole !== siteRole) {
         // Tableau adds the user Unlicensed when no licence is free rather than refusing the add.
         return {
