@@ -26,6 +26,7 @@ const OPERATIONS: [string, string, string][] = [
   ["get", "/admin/held", "/admin/held"],
   ["post", "/admin/targets/{name}/release", "/admin/targets/accounts/release"],
   ["get", "/admin/resources/{id}/status", `/admin/resources/${UNKNOWN_ID}/status`],
+  ["get", "/admin/resources/{id}/log", `/admin/resources/${UNKNOWN_ID}/log`],
   ["get", "/admin/audit", "/admin/audit"],
   ["post", "/admin/reconcile", "/admin/reconcile"],
   ["post", "/admin/import", "/admin/import"],
@@ -210,6 +211,12 @@ describe("the admin API conforms to openapi/scim-bridge.yaml", () => {
     ]);
     conforms("get", "/scim/v2/Users/{id}", scim);
 
+    // Its provisioning log: the SCIM write's request, then the target's attempt with how it found the account.
+    const log = await t.request.get(`/admin/resources/${id}/log`).set(ADMIN);
+    expect(log.body.requests.at(-1).origins[0]).toMatchObject({ action: "scim.user.create" });
+    expect(log.body.requests.at(-1).targets[0]).toMatchObject({ target: "accounts" });
+    conforms("get", "/admin/resources/{id}/log", log);
+
     const unknown = await t.request.get(`/admin/resources/${UNKNOWN_ID}/status`).set(ADMIN);
     expect(unknown.body).toEqual({ links: [] });
     conforms("get", "/admin/resources/{id}/status", unknown);
@@ -331,6 +338,7 @@ describe("the admin API conforms to openapi/scim-bridge.yaml", () => {
   it("answers ids that are not resource or job ids with 400, not a database error", async () => {
     const cases: [string, string, string][] = [
       ["get", "/admin/resources/{id}/status", "/admin/resources/not-a-uuid/status"],
+      ["get", "/admin/resources/{id}/log", "/admin/resources/not-a-uuid/log"],
       ["get", "/admin/audit", "/admin/audit?resourceId=42"],
       ["get", "/admin/jobs", "/admin/jobs?resourceId=x'--"],
     ];

@@ -101,7 +101,9 @@ describe("Salesforce target: users", () => {
     const spy = vi.spyOn(emu.org, "update");
     try {
       const before = { ...emu.stats.byRoute };
-      expect(await target.apply([upsert(scim, id)])).toMatchObject([{ status: "done", targetId: id }]);
+      expect(await target.apply([upsert(scim, id)])).toMatchObject([
+        { status: "done", targetId: id, match: { by: "link", targetId: id }, action: "unchanged" },
+      ]);
       expect(spy).not.toHaveBeenCalled();
       expect(routeDelta(before, emu.stats.byRoute)).toEqual({ "GET /query": 1 });
 
@@ -166,7 +168,9 @@ describe("Salesforce target: users", () => {
     expect(user(id).IsActive).toBe(false);
     await target.apply([upsert(scim, id)]);
     expect(user(id).IsActive).toBe(true);
-    expect(await target.apply([deprovision(id)])).toEqual([{ status: "done", targetId: id }]);
+    expect(await target.apply([deprovision(id)])).toEqual([
+      { status: "done", targetId: id, match: { by: "link", targetId: id }, action: "deactivate" },
+    ]);
     expect(user(id)).toMatchObject({ IsActive: false, Username: "barbara@example.com" });
     const calls = Object.keys(routeDelta(before, emu.stats.byRoute));
     expect(calls.filter((k) => k.startsWith("DELETE"))).toEqual([]);

@@ -89,7 +89,13 @@ describe("creating and correlating site users", () => {
     expect(e.stats.apiCalls).toBe(2); // get + update
     e.stats.reset();
     expect(await target.apply([upsertUser(changed, id)])).toEqual([
-      { status: "done", targetId: id, detail: "unchanged" },
+      {
+        status: "done",
+        targetId: id,
+        detail: "unchanged",
+        match: { by: "link", targetId: id },
+        action: "unchanged",
+      },
     ]);
     expect(e.stats.apiCalls).toBe(1);
   });
@@ -172,7 +178,13 @@ describe("deprovisioning and reprovisioning", () => {
     const id = targetIdOf((await target.apply([upsertUser(u)]))[0]);
     e.stats.reset();
     expect(await target.apply([deprovision(id)])).toEqual([
-      { status: "done", targetId: id, detail: "unlicensed" },
+      {
+        status: "done",
+        targetId: id,
+        detail: "unlicensed",
+        match: { by: "link", targetId: id },
+        action: "deactivate",
+      },
     ]);
     expect(e.stats.apiCalls).toBe(1);
     expect(site().user(id).siteRole).toBe("Unlicensed");
@@ -195,7 +207,12 @@ describe("deprovisioning and reprovisioning", () => {
     const id = targetIdOf((await target.apply([upsertUser(scimUser("vanished@example.com"))]))[0]);
     site().removeUser(id);
     expect(await target.apply([deprovision(id)])).toEqual([
-      { status: "done", detail: "already removed from the site" },
+      {
+        status: "done",
+        detail: "already removed from the site",
+        match: { by: "link", targetId: id },
+        action: "none",
+      },
     ]);
   });
 });
@@ -219,7 +236,12 @@ describe("deprovision policy remove", () => {
     site().user(id).ownedContent = 2;
     const heir = site().userByNameCi("heir@example.com");
     const [outcome] = await remover.apply([deprovision(id)]);
-    expect(outcome).toEqual({ status: "done", detail: "removed from the site" });
+    expect(outcome).toEqual({
+      status: "done",
+      detail: "removed from the site",
+      match: { by: "link", targetId: id },
+      action: "remove",
+    });
     expect(site().users.has(id)).toBe(false);
     expect(heir?.ownedContent).toBe(2);
   });

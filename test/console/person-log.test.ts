@@ -1,0 +1,126 @@
+// In Chromium with JavaScript off, as an admin would read it: a user's provisioning log shows the IdP's request (its
+// credential and request id), the change stored, and per target the pre-flight, the match, the action, the result and,
+// for a target that refused, its code and what to do; "Provision now" answers with the steps of its one attempt.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { linksFor } from "../../src/store/index.ts";
+import { user } from "../support/app.ts";
+import { ADMIN_TOKEN, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { describeInBrowser, signIn } from "../support/browser.ts";
+import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.ts";
+import { bothEmulators } from "../support/emulators.ts";
+
+const OKTA_TOKEN = "okta-provisioning-token-0123456789";
+
+describeInBrowser("console: a person's provisioning log", () => {
+  const emulators = bothEmulators();
+  let t: TestBridge;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    t = await startTestBridge({
+      targets: emulators.targets(),
+      config: {
+        sync: { maxAttempts: 1 },
+        auth: { scim: [{ name: "okta-prod", kind: "bearer", token: OKTA_TOKEN }] },
+      },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 1280, height: 900 },
+    });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    await signIn(page, t.url, ADMIN_TOKEN);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  const create = async (userName: string, requestId: string) => {
+    const res = await t.request
+      .post("/scim/v2/Users")
+      .set({ Authorization: `Bearer ${OKTA_TOKEN}`, "X-Request-Id": requestId })
+      .send(user(userName));
+    expect(res.status).toBe(201);
+    const id = res.body.id as string;
+    await eventually(async () => {
+      const links = await linksFor(t.store.db, [id]);
+      return links.length === 2 && links.every((l) => l.state !== "pending");
+    });
+    return id;
+  };
+  const step = (scope: string, name: string) =>
+    page.locator(`${scope} [data-step="${name}"]`).first().textContent();
+
+  it("shows the IdP's request and each target's steps, from the user's page, without JavaScript", async () => {
+    const id = await create("ada@example.com", "idp-request-ada-1");
+    await page.goto(`${t.url}/console/users/${id}`);
+    await page.getByRole("link", { name: "Provisioning log" }).first().click();
+    await page.waitForURL(`${t.url}/console/users/${id}/log`);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toContain("ada@example.com");
+
+    const req = '[data-request="idp-request-ada-1"]';
+    const request = await step(req, "request");
+    expect(request).toContain("scim.user.create");
+    expect(request).toContain("okta-prod");
+    expect(request).toContain("idp-request-ada-1");
+    expect(await step(req, "stored")).toContain("create");
+    const links = await linksFor(t.store.db, [id]);
+    for (const target of ["tableau", "salesforce"]) {
+      const scope = `${req} [data-target="${target}"]`;
+      expect(await step(scope, "preflight")).toContain("passed");
+      const match = await step(scope, "match");
+      expect(match).toContain("no account found; created");
+      expect(match).toContain(links.find((l) => l.target === target)!.targetId!);
+      expect(await step(scope, "action")).toContain("create");
+      expect(await step(scope, "result")).toContain("synced");
+      expect(await page.locator(`${scope} [data-step="what-to-do"]`).count()).toBe(0);
+    }
+  });
+
+  it("shows a refusing target's code, message and what to do", async () => {
+    emulators.tableau.setFaults({ errorRate: 1 });
+    let id: string;
+    try {
+      id = await create("eve@example.com", "idp-request-eve-1");
+    } finally {
+      emulators.tableau.setFaults({ errorRate: 0 });
+    }
+    await page.goto(`${t.url}/console/users/${id}/log`);
+    const scope = '[data-request="idp-request-eve-1"] [data-target="tableau"]';
+    const link = (await linksFor(t.store.db, [id], "tableau"))[0]!;
+    expect(link.state).toBe("failed");
+    expect(await page.locator(`${scope} [data-error-code]`).first().textContent()).toBe(link.errorCode);
+    expect(await step(scope, "result")).toContain("failed");
+    expect(await step(scope, "what-to-do")).toMatch(/Retry now/);
+    expect(await step('[data-request="idp-request-eve-1"] [data-target="salesforce"]', "result")).toContain(
+      "synced",
+    );
+  });
+
+  it("answers Provision now with the steps of its one attempt", async () => {
+    const id = await create("grace@example.com", "idp-request-grace-1");
+    await page.goto(`${t.url}/console/users/${id}`);
+    await page.getByRole("button", { name: "Provision now into tableau" }).click();
+    await page.waitForURL(/\/log\?request=/);
+    const sections = page.locator("[data-request]");
+    expect(await sections.count()).toBe(1);
+    expect(await step("[data-request]", "request")).toContain("operator.provision");
+    const scope = '[data-request] [data-target="tableau"]';
+    const link = (await linksFor(t.store.db, [id], "tableau"))[0]!;
+    const match = await step(scope, "match");
+    expect(match).toContain("linked account id");
+    expect(match).toContain(link.targetId!);
+    expect(await step(scope, "result")).toContain("synced");
+    expect(await page.locator('[data-target="salesforce"]').count()).toBe(0);
+    // The flash says how it went, and the whole log is a link away.
+    expect(await page.getByRole("status").textContent()).toContain(
+      "Provisioned grace@example.com into tableau",
+    );
+    await page.getByRole("link", { name: "The whole log" }).click();
+    expect(await page.locator("[data-request]").count()).toBe(2);
+  });
+});
