@@ -127,7 +127,12 @@ describe("Salesforce target: permission sets", () => {
     const id = doneId((await target.apply([upsert(scim)]))[0]);
     // Re-running as if the link were lost: correlation finds the user; the assignment is already there.
     const [again] = await target.apply([upsert(scim)]);
-    expect(again).toMatchObject({ status: "done", targetId: id });
+    expect(again).toMatchObject({
+      status: "done",
+      targetId: id,
+      match: { by: "FederationIdentifier", targetId: id },
+      action: "unchanged",
+    });
     expect(assignedSets(id)).toEqual(["Marketing_User"]);
   });
 
