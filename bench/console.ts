@@ -58,6 +58,16 @@ async function main() {
       SELECT now() - (i % 3600) * interval '1 second', 'dispatcher', 'target.deliver', 'User', md5('u' || i)::uuid, t,
              CASE WHEN i % 97 = 0 THEN 'retry' ELSE 'synced' END, '{"detail": "create"}'
         FROM generate_series(1, ${USERS}) i, unnest(ARRAY['tableau', 'salesforce']) t;
+    -- One person with a long history: 5,000 requests, each a write and its delivery to both targets.
+    INSERT INTO audit (at, request_id, actor, action, resource_type, resource_id, outcome)
+      SELECT now() - i * interval '1 second', 'req-' || i, 'okta', 'scim.user.update', 'User', md5('u4242')::uuid, 'accepted'
+        FROM generate_series(1, 5000) i;
+    INSERT INTO audit (at, request_id, actor, action, resource_type, resource_id, target, outcome, detail)
+      SELECT now() - i * interval '1 second' + interval '100 milliseconds', 'req-' || i, 'dispatcher', 'target.deliver',
+             'User', md5('u4242')::uuid, t, 'synced',
+             jsonb_build_object('detail', 'updated', 'operation', 'user.upsert', 'preflight', 'passed',
+               'match', jsonb_build_object('by', 'link', 'targetId', t || '-4242'), 'action', 'update')
+        FROM generate_series(1, 5000) i, unnest(ARRAY['tableau', 'salesforce']) t;
     ANALYZE;
   `);
   console.log(
@@ -90,13 +100,12 @@ async function main() {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${url}/console`);
     const cdp = await context.newCDPSession(page);
+    const person = (await store.db.query<{ id: string }>("SELECT md5('u4242')::uuid AS id")).rows[0]!.id;
     const pages: [string, string][] = [
       ["overview", "/console"],
       ["find (prefix of 100,000 userNames)", "/console/find?q=user4242"],
-      [
-        "a user's page",
-        `/console/users/${(await store.db.query<{ id: string }>("SELECT md5('u4242')::uuid AS id")).rows[0]!.id}`,
-      ],
+      ["a user's page", `/console/users/${person}`],
+      ["a person's log (15,000 events, newest page)", `/console/users/${person}/log`],
       ["failed & held", "/console/work"],
       ["audit (first page)", "/console/audit"],
       ["audit (filtered by actor)", "/console/audit?actor=okta"],

@@ -81,6 +81,28 @@ describeInBrowser("console: a person's provisioning log", () => {
     }
   });
 
+  it("keeps a deleted person's log, with each target's deactivation by the linked account", async () => {
+    const id = await create("dee@example.com", "idp-request-dee-1");
+    const del = await t.request
+      .delete(`/scim/v2/Users/${id}`)
+      .set({ Authorization: `Bearer ${OKTA_TOKEN}`, "X-Request-Id": "idp-request-dee-2" });
+    expect(del.status).toBe(204);
+    await eventually(async () => {
+      const links = await linksFor(t.store.db, [id]);
+      return links.length === 2 && links.every((l) => l.state === "synced" && l.deprovisioned);
+    });
+    await page.goto(`${t.url}/console/users/${id}/log`);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toMatch(/dee@example\.com\s+deleted/);
+    const req = '[data-request="idp-request-dee-2"]';
+    expect(await step(req, "request")).toContain("scim.user.delete");
+    for (const target of ["tableau", "salesforce"]) {
+      const scope = `${req} [data-target="${target}"]`;
+      expect(await step(scope, "preflight")).toContain("not judged");
+      expect(await step(scope, "match")).toContain("linked account id");
+      expect(await step(scope, "action")).toContain("deactivate");
+    }
+  });
+
   it("shows a refusing target's code, message and what to do", async () => {
     emulators.tableau.setFaults({ errorRate: 1 });
     let id: string;
