@@ -1,6 +1,7 @@
 // In Chromium with JavaScript off, as an admin would read it: a user's provisioning log shows the IdP's request (its
 // credential and request id), the change stored, and per target the pre-flight, the match, the action, the result and,
 // for a target that refused, its code and what to do; "Provision now" answers with the steps of its one attempt.
+import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { linksFor } from "../../src/store/index.ts";
@@ -11,6 +12,11 @@ import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.ts";
 import { bothEmulators } from "../support/emulators.ts";
 
 const OKTA_TOKEN = "okta-provisioning-token-0123456789";
+/** Where browser.ts's screenshots go (UPDATE_SCREENSHOTS=1: the README's copies). */
+const SHOTS = new URL(
+  process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/",
+  import.meta.url,
+).pathname;
 
 describeInBrowser("console: a person's provisioning log", () => {
   const emulators = bothEmulators();
@@ -73,12 +79,14 @@ describeInBrowser("console: a person's provisioning log", () => {
       const scope = `${req} [data-target="${target}"]`;
       expect(await step(scope, "preflight")).toContain("passed");
       const match = await step(scope, "match");
-      expect(match).toContain("no account found; created");
+      expect(match).toContain("no account found; created account");
       expect(match).toContain(links.find((l) => l.target === target)!.targetId!);
       expect(await step(scope, "action")).toContain("create");
       expect(await step(scope, "result")).toContain("synced");
       expect(await page.locator(`${scope} [data-step="what-to-do"]`).count()).toBe(0);
     }
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}person-log.png`, fullPage: true });
   });
 
   it("keeps a deleted person's log, with each target's deactivation by the linked account", async () => {
@@ -98,7 +106,7 @@ describeInBrowser("console: a person's provisioning log", () => {
     for (const target of ["tableau", "salesforce"]) {
       const scope = `${req} [data-target="${target}"]`;
       expect(await step(scope, "preflight")).toContain("not judged");
-      expect(await step(scope, "match")).toContain("linked account id");
+      expect(await step(scope, "match")).toContain("linked account");
       expect(await step(scope, "action")).toContain("deactivate");
     }
   });
@@ -134,7 +142,7 @@ describeInBrowser("console: a person's provisioning log", () => {
     const scope = '[data-request] [data-target="tableau"]';
     const link = (await linksFor(t.store.db, [id], "tableau"))[0]!;
     const match = await step(scope, "match");
-    expect(match).toContain("linked account id");
+    expect(match).toContain("linked account");
     expect(match).toContain(link.targetId!);
     expect(await step(scope, "result")).toContain("synced");
     expect(await page.locator('[data-target="salesforce"]').count()).toBe(0);

@@ -35,8 +35,9 @@ function originStep(o: LogOrigin, requestId: string | null): Html {
   const idp = o.action.startsWith("scim.");
   const change = o.action.replace(/^scim\.(user|group)\./, "");
   return html`<li data-step="request">${idp ? "IdP request" : "Request"}: <strong>${o.action}</strong>
-by ${idp ? "credential" : ""} <code data-actor>${o.actor ?? "—"}</code>${o.source ? html` from ${o.source}` : ""}
-${requestId ? html`, request id <code data-request-id>${requestId}</code>` : ""}, ${time(o.at)}</li>
+by ${idp ? "credential " : ""}<code data-actor>${o.actor ?? "—"}</code>${o.source ? html` from ${o.source}` : ""}${
+    requestId ? html`, request id <code data-request-id>${requestId}</code>` : ""
+  }, ${time(o.at)}</li>
 ${
   idp
     ? html`<li data-step="stored">Stored: ${change} ${outcomeBadge(o.outcome)} ${detailText(o.detail)}</li>`
@@ -46,14 +47,14 @@ ${
 
 function matchText(a: LogAttempt): Html | string {
   if (!a.match) return a.preflight === "failed" ? "not looked for: the pre-flight refused the change" : "—";
-  const account = a.match.targetId
-    ? html` found account <code data-target-id>${a.match.targetId}</code>`
-    : "";
+  const id = (v: string | null) => (v ? html` <code data-target-id>${v}</code>` : "");
   if (a.match.by === "none")
-    return a.action === "create" ? html`no account found; created${account}` : "no account found";
+    return a.action === "create" && a.match.targetId
+      ? html`no account found; created account${id(a.match.targetId)}`
+      : "no account found";
   return a.match.by === "link"
-    ? html`by the linked account id:${account}`
-    : html`by correlation key <strong data-match-key>${a.match.by}</strong>:${account}`;
+    ? html`linked account${id(a.match.targetId)} (found by its id)`
+    : html`correlation key <strong data-match-key>${a.match.by}</strong> found account${id(a.match.targetId)}`;
 }
 
 function attemptSteps(a: LogAttempt): Html {
