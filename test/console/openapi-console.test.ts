@@ -108,6 +108,11 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     await get("/console/live/users/{id}", `/console/live/users/${ids.ada}`);
     await get("/console/groups/{id}", `/console/groups/${ids.sales}`);
     await get("/console/live/groups/{id}", `/console/live/groups/${ids.sales}`);
+    const log = await get("/console/users/{id}/log", `/console/users/${ids.ada}/log`);
+    expect(log.text).toContain('data-step="request"');
+    await get("/console/users/{id}/log", `/console/users/${ids.ada}/log?before=x`, 400);
+    await get("/console/users/{id}/log", "/console/users/not-a-uuid/log", 404);
+    await get("/console/groups/{id}/log", `/console/groups/${ids.sales}/log`);
 
     await post("/console/users/{id}/retry", `/console/users/${ids.ada}/retry`);
     expect(await notice()).toContain("Nothing to retry");

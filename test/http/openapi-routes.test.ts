@@ -40,6 +40,7 @@ const ADMIN_ROUTES = [
   "GET /admin/held",
   "POST /admin/targets/{name}/release",
   "GET /admin/resources/{id}/status",
+  "GET /admin/resources/{id}/log",
   "GET /admin/audit",
   "POST /admin/reconcile",
   "POST /admin/import",
