@@ -1,7 +1,8 @@
 // A person's provisioning log, as Entra's: the audit rows of one user or group, grouped by the request they came
 // from (the IdP's SCIM write with its credential and request id, or an operator's action), each followed by what
 // every target did with it: pre-flight, match, action, result, and what to do. Read by the console and the admin API.
-import { type AuditRow, type DeliverySteps, type Queryable, queryAudit } from "../store/index.ts";
+import { type AuditRow, type Queryable, queryAudit } from "../store/index.ts";
+import type { DeliverySteps } from "../sync/record-decision.ts";
 import { whatToDo } from "./console/advice.ts";
 
 /** One target's attempt at a request's change (a `target.deliver` or `target.preflight` row). */
