@@ -31,7 +31,8 @@ export interface AuditRecord {
  * booleans; a multi-valued attribute gives the values that went (`old`) and came (`new`), as text, at most
  * AUDIT_LIST_ITEMS of them and "… and N more". `hidden`: the value is never recorded (a password, an attribute the
  * schema marks writeOnly or returned:never): only that it changed. `members`: `added` / `removed` user or group
- * ids (at most AUDIT_LIST_ITEMS each), with `addedCount` / `removedCount` when there were more.
+ * ids (at most AUDIT_LIST_ITEMS each), with `addedCount` / `removedCount` when there were more. A write that
+ * changed very many attributes ends its list with `{ path: "…", new: "N more attributes" }`.
  */
 export interface AuditChange {
   path: string;
