@@ -85,7 +85,11 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     actor: "dispatcher",
     requestId: a.requestId || null,
   });
-  const delivered = (outcome: string, detail: string) => audit("target.deliver", outcome, { detail });
+  /** A delivery's row; a done outcome's `fields` (what it sent, with the target's values before) as its changes. */
+  const delivered = (outcome: string, detail: string, done?: Outcome) => {
+    const row = audit("target.deliver", outcome, { detail });
+    return done?.status === "done" && done.fields?.length ? { ...row, changes: done.fields } : row;
+  };
   const withRefusal = (link: LinkOutcome): LinkOutcome =>
     opts.refused
       ? { ...link, state: "failed", errorCode: opts.refused.code, errorMessage: opts.refused.message }
@@ -111,7 +115,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
         ...unmark,
         ...(o.status === "done" && o.sent ? { sent: o.sent } : {}),
       }),
-      audit: delivered("synced", (o.status === "done" && o.detail) || plan.op.kind),
+      audit: delivered("synced", (o.status === "done" && o.detail) || plan.op.kind, o),
       queueGroups: opts.handlesGroups && a.resourceType === "User" && memberBefore(a.link) !== memberAfter(a),
     };
   }
@@ -146,7 +150,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     };
     // An attempt given back (waiting, blocked target) is not audited: nothing happened to the resource.
     const row = created
-      ? delivered("synced", created.detail || "group.upsert")
+      ? delivered("synced", created.detail || "group.upsert", created)
       : decision.countAttempt
         ? delivered("retry", `${code}: ${message}`)
         : undefined;

@@ -53,6 +53,18 @@ export type Operation =
   /** Without a `targetId`, the group is found by `displayName` (a create whose answer was lost). */
   | { kind: "group.delete"; key: string; targetId?: string; displayName?: string };
 
+/**
+ * A vendor field a delivery sent, for the audit: the value the target held before (absent on a create, or when the
+ * target's record was not read) and the value sent; `hidden` for a field never shown (a secret). The audit's
+ * AuditChange has this shape.
+ */
+export interface SentField {
+  path: string;
+  old?: string | number | boolean;
+  new?: string | number | boolean;
+  hidden?: true;
+}
+
 export type Outcome =
   /** Applied; `targetId` is the account's id in the target (kept as the link). */
   | {
@@ -69,6 +81,8 @@ export type Outcome =
        * change is written without reading the account first (Salesforce).
        */
       sent?: Record<string, unknown>;
+      /** The fields this delivery wrote (see `sentFields`), for its audit row; never a secret's value. */
+      fields?: SentField[];
     }
   /**
    * Not applied this time; try again after `delayMs` (or the dispatcher's backoff). `blocked` says the target as
