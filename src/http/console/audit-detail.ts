@@ -1,7 +1,7 @@
 // An audit row's detail as an admin reads it: what changed, attribute by attribute (`title: A → B`), and an operator
 // action's figures in words ("Retried all 5 matching failures"), never raw JSON. Rows written before changes were
 // recorded read as they did.
-import { type AuditChange, type AuditValue, changesOf } from "../../store/index.ts";
+import type { AuditChange, AuditRow, AuditValue } from "../../store/index.ts";
 import { type Html, html } from "./html.ts";
 
 type Detail = Record<string, unknown>;
@@ -30,7 +30,7 @@ function enqueued(e: unknown): string | undefined {
 }
 
 /** What the row's action did, in a sentence; undefined when its detail says nothing more. */
-export function detailWords(action: string, d: Detail): string | undefined {
+export function detailWords(action: string, d: Detail, hasChanges = false): string | undefined {
   if (typeof d.message === "string") return d.message;
   if (typeof d.detail === "string") return d.detail;
   const jobs = Array.isArray(d.jobs) ? (d.jobs as unknown[]) : undefined;
@@ -75,7 +75,7 @@ export function detailWords(action: string, d: Detail): string | undefined {
         .join(": ");
   }
   // A group's write recorded before its members were listed as changes.
-  if (!changesOf(d).length && (d.membersAdded || d.membersRemoved))
+  if (!hasChanges && (d.membersAdded || d.membersRemoved))
     return [
       d.membersAdded ? `${plural(num(d.membersAdded), "member")} added` : "",
       d.membersRemoved ? `${plural(num(d.membersRemoved), "member")} removed` : "",
@@ -113,11 +113,13 @@ function changeItem(c: AuditChange): Html {
 }
 
 /** The detail cell of an audit row: its words, then its changes one per line. */
-export function auditDetail(action: string, detail: unknown): Html {
-  if (detail === null || detail === undefined) return html``;
-  if (typeof detail !== "object") return html`${String(detail)}`;
-  const d = detail as Detail;
-  const words = detailWords(action, d);
-  const changes = changesOf(d);
+export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes">): Html {
+  const { detail, changes } = e;
+  const words =
+    detail === null || detail === undefined
+      ? undefined
+      : typeof detail === "object"
+        ? detailWords(e.action, detail as Detail, changes.length > 0)
+        : String(detail);
   return html`${words ?? ""}${changes.length ? html`<ul class="changes">${changes.map(changeItem)}</ul>` : ""}`;
 }

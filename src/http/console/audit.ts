@@ -17,7 +17,7 @@ export function auditTable(events: AuditRow[]): Html {
 ${events.map(
   (e) => html`<tr><td>${time(e.at)}</td><td>${e.actor ?? "—"}</td><td>${e.action}</td>
 <td>${who(e)}</td><td>${e.target ?? "—"}</td><td><span class="badge state-${e.outcome === "retry" ? "pending" : e.outcome}">${e.outcome}</span></td>
-<td>${auditDetail(e.action, e.detail)}</td></tr>`,
+<td>${auditDetail(e)}</td></tr>`,
 )}</table></div>`;
 }
 
