@@ -204,12 +204,20 @@ export interface UserViewTarget {
   viewUntouched?(before: Record<string, unknown>, after: Record<string, unknown>): boolean;
 }
 
+/** A field in which an account differs: the account's value in the target and what the store's user maps to. */
+export interface DriftedField {
+  field: string;
+  target?: string | number | boolean;
+  store?: string | number | boolean;
+}
+
 export interface DriftTarget {
   /**
    * For reconcile: the fields in which a listed account differs from what this target would write for `user`
-   * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only.
+   * ([] = in sync), named as the account's own fields, with both values (see `driftedField`). Without it, reconcile
+   * compares the active state only.
    */
-  driftedFields(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): string[];
+  driftedFields(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): DriftedField[];
 }
 
 export const handlesGroups = (t: Target): t is Target & GroupTarget =>

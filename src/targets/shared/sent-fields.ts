@@ -1,16 +1,24 @@
 // What a delivery sent, field by field, for its audit row: each vendor field with the value the target held before
 // (an update) and the value sent. A field named like a secret is recorded only as sent.
-import type { SentField } from "../target.ts";
+import type { DriftedField, SentField } from "../target.ts";
 
 /** The longest value kept, in characters. */
 const VALUE_CHARS = 200;
 const SECRET = /password|secret|token/i;
 
-function value(v: unknown): string | number | boolean | undefined {
+export function value(v: unknown): string | number | boolean | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v === "number" || typeof v === "boolean") return v;
   const text = typeof v === "string" ? v : JSON.stringify(v);
   return text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS - 1)}…` : text;
+}
+
+/** A drifted field with the account's value and the store's (reconcile shows them side by side). */
+export function driftedField(field: string, target: unknown, store: unknown): DriftedField {
+  if (SECRET.test(field)) return { field };
+  const t = value(target);
+  const s = value(store);
+  return { field, ...(t !== undefined ? { target: t } : {}), ...(s !== undefined ? { store: s } : {}) };
 }
 
 /**
