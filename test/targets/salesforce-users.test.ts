@@ -166,7 +166,10 @@ describe("Salesforce target: users", () => {
     expect(user(id).IsActive).toBe(false);
     await target.apply([upsert(scim, id)]);
     expect(user(id).IsActive).toBe(true);
-    expect(await target.apply([deprovision(id)])).toEqual([{ status: "done", targetId: id }]);
+    // The audit hears what was sent: IsActive false, nothing else.
+    expect(await target.apply([deprovision(id)])).toEqual([
+      { status: "done", targetId: id, fields: [{ path: "IsActive", new: false }] },
+    ]);
     expect(user(id)).toMatchObject({ IsActive: false, Username: "barbara@example.com" });
     const calls = Object.keys(routeDelta(before, emu.stats.byRoute));
     expect(calls.filter((k) => k.startsWith("DELETE"))).toEqual([]);

@@ -81,6 +81,14 @@ describe("creating and correlating site users", () => {
       targetId: id,
       detail: "updated (fullName, email, siteRole)",
     });
+    // What was sent, with what the site held before, for the delivery's audit row.
+    const sent = outcome?.status === "done" ? outcome.fields : undefined;
+    expect(sent?.find((f) => f.path === "siteRole")).toEqual({
+      path: "siteRole",
+      old: "Viewer",
+      new: "Creator",
+    });
+    expect(sent?.find((f) => f.path === "fullName")?.new).toBe("Alan Turing");
     expect(site().user(id)).toMatchObject({
       fullName: "Alan Turing",
       email: "alan.turing@example.com",
@@ -172,7 +180,12 @@ describe("deprovisioning and reprovisioning", () => {
     const id = targetIdOf((await target.apply([upsertUser(u)]))[0]);
     e.stats.reset();
     expect(await target.apply([deprovision(id)])).toEqual([
-      { status: "done", targetId: id, detail: "unlicensed" },
+      {
+        status: "done",
+        targetId: id,
+        detail: "unlicensed",
+        fields: [{ path: "siteRole", new: "Unlicensed" }],
+      },
     ]);
     expect(e.stats.apiCalls).toBe(1);
     expect(site().user(id).siteRole).toBe("Unlicensed");
