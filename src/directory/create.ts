@@ -2,9 +2,11 @@
 // creates). Each returns what it queued, for the caller that waits for delivery.
 import { randomUUID } from "node:crypto";
 import {
+  type AuditEntry,
   type Db,
   insertResources,
   type Member,
+  type ResourceSchema,
   type ResourceType,
   type StoredResource,
   writeAudit,
@@ -19,6 +21,7 @@ const CREATE_CHUNK = 1000;
 export async function createOne(
   db: Db,
   planner: WritePlanner,
+  schema: ResourceSchema,
   type: ResourceType,
   data: Record<string, unknown>,
   ctx: WriteContext,
@@ -37,22 +40,25 @@ export async function createOne(
   try {
     // A group's members must exist and are written after the group: it is planned after the write.
     const withMembers = type === "Group" && !!extra.members?.length;
+    const unwritten = (now: Date) => change({ id, type, data, version: 1, created: now, lastModified: now });
     if (!withMembers) {
       const now = new Date();
-      const plan = await planner.planEarly?.(
-        db,
-        change({ id, type, data, version: 1, created: now, lastModified: now }),
-      );
-      if (plan)
-        return { view: await createPlanned(db, type, id, data, now, ctx, plan), queued: queuedBy(plan.jobs) };
+      const plan = await planner.planEarly?.(db, unwritten(now));
+      if (plan) {
+        const audit = auditEntry(schema, unwritten(now));
+        return {
+          view: await createPlanned(db, type, id, data, now, audit, plan),
+          queued: queuedBy(plan.jobs),
+        };
+      }
     }
     return await db.transaction(async (tx) => {
       const now = new Date();
-      const audit = withMembers ? undefined : auditEntry(type, "create", ctx);
+      const audit = withMembers ? undefined : auditEntry(schema, unwritten(now));
       const [resource] = await insertResources(tx, type, [{ id, data }], now, audit);
       const added = withMembers ? await addInitialMembers(tx, id, extra.members!) : undefined;
       const written = change(resource!, added);
-      if (!audit) await writeAudit(tx, [auditRecord(written)]);
+      if (!audit) await writeAudit(tx, [auditRecord(schema, written)]);
       const plan = await planner.plan(tx, written);
       await writePlan(tx, plan);
       return { view: { resource: resource! }, queued: queuedBy(plan.jobs) };
@@ -72,10 +78,9 @@ async function createPlanned(
   id: string,
   data: Record<string, unknown>,
   now: Date,
-  ctx: WriteContext,
+  audit: AuditEntry,
   plan: WritePlan,
 ): Promise<ResourceView> {
-  const audit = auditEntry(type, "create", ctx);
   if (plan.links.length) {
     const resource = await db.transaction(async (tx) => {
       const [r] = await insertResources(tx, type, [{ id, data }], now, audit, plan.jobs);
@@ -97,6 +102,7 @@ async function createPlanned(
 export async function createMany(
   db: Db,
   planner: WritePlanner,
+  schema: ResourceSchema,
   type: ResourceType,
   items: { data: Record<string, unknown>; password?: string; ctx: WriteContext }[],
 ): Promise<{ resources: StoredResource[]; queued: Queued }> {
@@ -126,7 +132,10 @@ export async function createMany(
           ctx: chunk[k]!.ctx,
         }),
       );
-      await writeAudit(tx, changes.map(auditRecord));
+      await writeAudit(
+        tx,
+        changes.map((c) => auditRecord(schema, c)),
+      );
       const plan: WritePlan = { jobs: [], links: [] };
       for (const c of changes) {
         const mine = await planner.plan(tx, c);

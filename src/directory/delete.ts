@@ -6,6 +6,7 @@ import {
   dropSettledTombstones,
   getResource,
   isResourceId,
+  type ResourceSchema,
   type ResourceType,
   removeMembers,
   writeAudit,
@@ -16,6 +17,7 @@ import { auditRecord, checkVersion, notFound, queuedBy, writePlan } from "./writ
 export async function deleteOne(
   db: Db,
   planner: WritePlanner,
+  schema: ResourceSchema,
   type: ResourceType,
   id: string,
   ctx: WriteContext,
@@ -35,7 +37,7 @@ export async function deleteOne(
       ...(membersRemoved?.length ? { membersRemoved } : {}),
       ctx,
     };
-    await writeAudit(tx, [auditRecord(change)]);
+    await writeAudit(tx, [auditRecord(schema, change)]);
     // Which targets may hold the resource is a question about its links, and a group's members are gone by now.
     const plan = await planner.plan(tx, change);
     await writePlan(tx, plan);

@@ -81,7 +81,7 @@ export class Directory {
     ctx: WriteContext,
     extra: { password?: string; members?: Member[] } = {},
   ): Promise<{ view: ResourceView; queued: Queued }> {
-    return createOne(this.db, this.planner, type, data, ctx, extra);
+    return createOne(this.db, this.planner, this.schemas[type], type, data, ctx, extra);
   }
 
   /** Many resources of one type (without group members) in one transaction, all or nothing. */
@@ -89,15 +89,15 @@ export class Directory {
     type: ResourceType,
     items: { data: Record<string, unknown>; password?: string; ctx: WriteContext }[],
   ): Promise<{ resources: StoredResource[]; queued: Queued }> {
-    return createMany(this.db, this.planner, type, items);
+    return createMany(this.db, this.planner, this.schemas[type], type, items);
   }
 
   /** A change of body and/or members; one that changes nothing keeps the version and queues nothing. */
   update(type: ResourceType, id: string, change: UpdateRequest, ctx: WriteContext): Promise<Updated> {
-    return updateOne(this.db, this.planner, type, id, change, ctx);
+    return updateOne(this.db, this.planner, this.schemas[type], type, id, change, ctx);
   }
 
   delete(type: ResourceType, id: string, ctx: WriteContext): Promise<{ queued: Queued }> {
-    return deleteOne(this.db, this.planner, type, id, ctx);
+    return deleteOne(this.db, this.planner, this.schemas[type], type, id, ctx);
   }
 }

@@ -8,6 +8,7 @@ import {
   isResourceId,
   type LinkStatus,
   type Queryable,
+  type ResourceSchema,
   type ResourceType,
   type ResourceWithExtras,
   type StoredResource,
@@ -49,6 +50,7 @@ const LOCK = Symbol("lock");
 export async function updateOne(
   db: Db,
   planner: WritePlanner,
+  schema: ResourceSchema,
   type: ResourceType,
   id: string,
   change: UpdateRequest,
@@ -68,12 +70,12 @@ export async function updateOne(
     // recorded with the write). A planner that never plans early sends every change to the lock at once.
     if (type === "User" && planner.planEarly) {
       for (let attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
-        const done = await updateUnlocked(db, planner, type, id, change, ctx, attempting);
+        const done = await updateUnlocked(db, planner, schema, type, id, change, ctx, attempting);
         if (done === LOCK) break;
         if (done) return done;
       }
     }
-    return await updateLocked(db, planner, type, id, change, ctx, attempting);
+    return await updateLocked(db, planner, schema, type, id, change, ctx, attempting);
   } catch (e) {
     throw uniqueness(e, type, attempted ?? change.data ?? {});
   }
@@ -82,6 +84,7 @@ export async function updateOne(
 async function updateLocked(
   db: Db,
   planner: WritePlanner,
+  schema: ResourceSchema,
   type: ResourceType,
   id: string,
   change: UpdateRequest,
@@ -104,8 +107,8 @@ async function updateLocked(
       return { view: { resource: before }, changed: false, queued: NOTHING_QUEUED };
     }
     const now = new Date();
-    const audit = auditEntry(type, "update", ctx, added, removed);
     const written = updateOf(before, data, now, ctx, { added, removed, password });
+    const audit = auditEntry(schema, written);
     const early = await planner.planEarly?.(tx, written);
     const after = dataChanged
       ? await updateResource(tx, type, id, data, now, audit, early?.jobs)
@@ -124,6 +127,7 @@ async function updateLocked(
 async function updateUnlocked(
   db: Db,
   planner: WritePlanner,
+  schema: ResourceSchema,
   type: ResourceType,
   id: string,
   change: UpdateRequest,
@@ -153,7 +157,7 @@ async function updateUnlocked(
   if (read.links) written.status = read.links;
   const plan = await planner.planEarly!(db, written);
   if (!plan) return LOCK;
-  const audit = auditEntry(type, "update", ctx);
+  const audit = auditEntry(schema, written);
   // A target in which the read saw no open job (its status is neither pending nor held) has none to join: the
   // usual case of an IdP's push, each user changed once. The lookup is then left out of the write.
   const waiting = new Set(

@@ -2,17 +2,20 @@
 // written, read back as status and as what was queued.
 import { BridgeError, excerpt } from "../errors.ts";
 import {
+  type AuditChange,
   type AuditEntry,
   type AuditRecord,
   enqueueJobs,
   type LinkStatus,
   type NewJob,
   type Queryable,
+  type ResourceSchema,
   type ResourceType,
   recordLinks,
   type StoredResource,
 } from "../store/index.ts";
-import type { Change, ChangeAction, Queued, WriteContext, WritePlan, WritePlanner } from "./types.ts";
+import { attributeChanges, memberChange } from "./changes.ts";
+import type { Change, Queued, WriteContext, WritePlan, WritePlanner } from "./types.ts";
 
 /** The directory of a bridge without targets: nothing to queue, and every write can say so before it is made. */
 export const NOTHING_TO_PLAN: WritePlanner = {
@@ -48,40 +51,40 @@ export function checkVersion(r: StoredResource, ifMatch: string | undefined) {
   }
 }
 
-export function auditEntry(
-  type: ResourceType,
-  action: ChangeAction,
-  ctx: WriteContext,
-  added: string[] = [],
-  removed: string[] = [],
-): AuditEntry {
-  return {
-    requestId: ctx.requestId,
-    actor: ctx.actor,
-    action: `scim.${type.toLowerCase()}.${action}`,
-    ...(added.length || removed.length
-      ? { detail: { membersAdded: added.length || undefined, membersRemoved: removed.length || undefined } }
-      : {}),
-  };
+/** What a change did, attribute by attribute (a group's members as one entry): its audit row's `changes`. */
+function changesOf(schema: ResourceSchema, change: Change): AuditChange[] {
+  return [
+    ...attributeChanges(schema, change.before?.data, change.after?.data, !!change.password),
+    ...memberChange(change.membersAdded, change.membersRemoved),
+  ];
 }
 
-/** A change's audit row, for a write whose resource statement did not carry it. */
-export function auditRecord(change: Change): AuditRecord {
+/** A change's audit row, written by the resource's own statement. */
+export function auditEntry(schema: ResourceSchema, change: Change): AuditEntry {
+  const { membersAdded, membersRemoved } = change;
   return {
     requestId: change.ctx.requestId,
     actor: change.ctx.actor,
     action: `scim.${change.type.toLowerCase()}.${change.action}`,
-    resourceType: change.type,
-    resourceId: change.id,
-    outcome: "accepted",
-    ...(change.membersAdded || change.membersRemoved
+    ...(membersAdded?.length || membersRemoved?.length
       ? {
           detail: {
-            membersAdded: change.membersAdded?.length,
-            membersRemoved: change.membersRemoved?.length,
+            membersAdded: membersAdded?.length || undefined,
+            membersRemoved: membersRemoved?.length || undefined,
           },
         }
       : {}),
+    changes: changesOf(schema, change),
+  };
+}
+
+/** A change's audit row, for a write whose resource statement did not carry it. */
+export function auditRecord(schema: ResourceSchema, change: Change): AuditRecord {
+  return {
+    ...auditEntry(schema, change),
+    resourceType: change.type,
+    resourceId: change.id,
+    outcome: "accepted",
   };
 }
 

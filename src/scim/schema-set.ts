@@ -14,6 +14,7 @@ function attributeDef(a: ScimmyAttribute): AttributeDef {
     multiValued: a.config.multiValued === true,
     caseExact: a.config.caseExact === true,
     neverReturned: returned === "never" || returned === false,
+    ...(a.config.mutable === true && a.config.direction === "in" ? { writeOnly: true } : {}),
     ...(a.subAttributes ? { subAttributes: a.subAttributes.map(attributeDef) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // Reading the audit like a log: filters (date range, action, outcome, target, actor, person), keyset pages newest
 // first on (at, id), and batched reads for exports. The statement names only the filters given, so each combination
 // is planned on its own index (migration 016): each index ends in (at, id) and the keyset is a range on it.
+import { type AuditChange, changesOf } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
@@ -33,7 +34,18 @@ export interface AuditRow extends ResourceNames {
   resourceId: string | null;
   target: string | null;
   outcome: string;
+  /** The detail as written, without its `changes`. */
   detail: unknown;
+  /** What the event changed, attribute by attribute ([] when it recorded none). */
+  changes: AuditChange[];
+}
+
+/** A stored detail split into the rest and its changes. */
+function splitDetail(stored: unknown): { detail: unknown; changes: AuditChange[] } {
+  const changes = changesOf(stored);
+  if (!changes.length) return { detail: stored ?? null, changes };
+  const { changes: _, ...rest } = stored as Record<string, unknown>;
+  return { detail: Object.keys(rest).length ? rest : null, changes };
 }
 
 /** The WHERE conditions and their parameters for a query; `before` is the id of the last row of the page before. */
@@ -89,7 +101,7 @@ export async function queryAudit(
     resourceId: (r.resource_id as string | null) ?? null,
     target: (r.target as string | null) ?? null,
     outcome: r.outcome as string,
-    detail: r.detail ?? null,
+    ...splitDetail(r.detail),
     ...toNames(r),
   }));
 }

@@ -16,8 +16,44 @@ export interface AuditRecord {
   resourceType?: ResourceType | null | undefined;
   resourceId?: string | null | undefined;
   outcome: string;
-  /** Stored as JSON; never a user's attribute values or a secret. */
+  /** Stored as JSON; never a secret or a password (attribute values only as `changes`). */
   detail?: unknown;
+  /** What the event changed, attribute by attribute; stored in the detail as `{ …detail, changes }`. */
+  changes?: readonly AuditChange[] | undefined;
+}
+
+/**
+ * One attribute's change as the audit keeps it, in the detail's `changes` list:
+ * - a SCIM write's attribute by its path (`title`, `name.givenName`, `emails`,
+ *   `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`), or a group's `members`;
+ * - a delivery's vendor field as the target was sent it (`Title`, `siteRole`).
+ * `old` / `new` are absent when the attribute had no value before / has none after. Values are strings, numbers or
+ * booleans; a multi-valued attribute gives the values that went (`old`) and came (`new`), as text, at most
+ * AUDIT_LIST_ITEMS of them and "… and N more". `hidden`: the value is never recorded (a password, an attribute the
+ * schema marks writeOnly or returned:never): only that it changed. `members`: `added` / `removed` user or group
+ * ids (at most AUDIT_LIST_ITEMS each), with `addedCount` / `removedCount` when there were more. A write that
+ * changed very many attributes ends its list with `{ path: "…", new: "N more attributes" }`.
+ */
+export interface AuditChange {
+  path: string;
+  old?: AuditValue;
+  new?: AuditValue;
+  hidden?: true;
+  added?: string[];
+  removed?: string[];
+  addedCount?: number;
+  removedCount?: number;
+}
+
+export type AuditValue = string | number | boolean;
+
+/** The most values (or member ids) a change lists; more are counted. */
+export const AUDIT_LIST_ITEMS = 10;
+
+/** The changes an audit row's detail holds (none for a row written before they were recorded). */
+export function changesOf(detail: unknown): AuditChange[] {
+  const c = (detail as { changes?: unknown } | null)?.changes;
+  return Array.isArray(c) ? (c as AuditChange[]) : [];
 }
 
 /** The audit table's columns, in the order `auditValues` gives them, with the SQL type of each. */
@@ -36,6 +72,14 @@ const COLUMNS = [
 const NAMES = COLUMNS.map(([name]) => name).join(", ");
 const RESOURCE_ID = COLUMNS.findIndex(([name]) => name === "resource_id");
 
+function detailJson(e: AuditRecord): string | null {
+  const changes = e.changes?.length ? e.changes : undefined;
+  if (!changes) return e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail);
+  const detail =
+    e.detail && typeof e.detail === "object" ? e.detail : e.detail === undefined ? {} : { detail: e.detail };
+  return JSON.stringify({ ...detail, changes });
+}
+
 /** One row's values, in COLUMNS' order: the only place a record becomes a row. */
 function auditValues(e: AuditRecord): unknown[] {
   return [
@@ -46,7 +90,7 @@ function auditValues(e: AuditRecord): unknown[] {
     e.resourceType ?? null,
     e.resourceId ?? null,
     e.outcome,
-    e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
+    detailJson(e),
     e.actorSubject ?? null,
     e.source ?? null,
   ];

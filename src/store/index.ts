@@ -15,7 +15,7 @@ export {
 export * from "./delivery.ts";
 export * from "./due-work.ts";
 export * from "./failures.ts";
-export type { FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
+export type { AttributeDef, FilterAst, ResourceSchema, SchemaSet } from "./filter/index.ts";
 export * from "./limits.ts";
 export * from "./links.ts";
 export { checkListRequest, type ListRequest, usersMatching } from "./list-query.ts";

@@ -1,5 +1,5 @@
 // Users and groups rows. Indexed attributes are columns; the rest of the SCIM body is JSONB in `data`.
-import { auditWrittenRows } from "./audit.ts";
+import { type AuditChange, auditWrittenRows } from "./audit.ts";
 import { prepared, type Queryable } from "./db.ts";
 import { STORE_LIMITS, unstorableText } from "./limits.ts";
 import { nameKey } from "./name-key.ts";
@@ -85,6 +85,7 @@ export interface AuditEntry {
   actor?: string | undefined;
   action: string;
   detail?: unknown;
+  changes?: readonly AuditChange[] | undefined;
 }
 
 /**
@@ -110,6 +111,7 @@ function withSideWrites(
         resourceType: type,
         outcome: "accepted",
         detail: audit.detail,
+        changes: audit.changes,
       }),
     );
   // The jobs only for a row actually written (a conditional update may find none).

@@ -120,8 +120,19 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     actor: "dispatcher",
     requestId: a.requestId || null,
   });
-  const delivered = (outcome: string, detail: string, answer?: { code: string; message: string }) =>
-    audit("target.deliver", outcome, { detail, ...deliverySteps(a, !!opts.judges, answer) });
+  /**
+   * A delivery's row: its steps for the person's log and, for a done outcome, the `fields` it sent (with the
+   * target's values before) as its changes.
+   */
+  const delivered = (
+    outcome: string,
+    detail: string,
+    answer?: { code: string; message: string },
+    done?: Outcome,
+  ) => {
+    const row = audit("target.deliver", outcome, { detail, ...deliverySteps(a, !!opts.judges, answer) });
+    return done?.status === "done" && done.fields?.length ? { ...row, changes: done.fields } : row;
+  };
   const withRefusal = (link: LinkOutcome): LinkOutcome =>
     opts.refused
       ? { ...link, state: "failed", errorCode: opts.refused.code, errorMessage: opts.refused.message }
@@ -147,7 +158,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
         ...unmark,
         ...(o.status === "done" && o.sent ? { sent: o.sent } : {}),
       }),
-      audit: delivered("synced", (o.status === "done" && o.detail) || plan.op.kind),
+      audit: delivered("synced", (o.status === "done" && o.detail) || plan.op.kind, undefined, o),
       queueGroups: opts.handlesGroups && a.resourceType === "User" && memberBefore(a.link) !== memberAfter(a),
     };
   }
@@ -182,7 +193,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     };
     // An attempt given back (waiting, blocked target) is not audited: nothing happened to the resource.
     const row = created
-      ? delivered("synced", created.detail || "group.upsert")
+      ? delivered("synced", created.detail || "group.upsert", undefined, created)
       : decision.countAttempt
         ? delivered("retry", `${code}: ${message}`, { code, message })
         : undefined;

@@ -54,6 +54,18 @@ export type Operation =
   | { kind: "group.delete"; key: string; targetId?: string; displayName?: string };
 
 /**
+ * A vendor field a delivery sent, for the audit: the value the target held before (absent on a create, or when the
+ * target's record was not read) and the value sent; `hidden` for a field never shown (a secret). The audit's
+ * AuditChange has this shape.
+ */
+export interface SentField {
+  path: string;
+  old?: string | number | boolean;
+  new?: string | number | boolean;
+  hidden?: true;
+}
+
+/**
  * How a user's delivery found the account and what it did to it: the match and action steps of a person's
  * provisioning log. A target that does not say is shown by what the bridge knew (the link it sent).
  */
@@ -86,6 +98,8 @@ export type Outcome = DeliveryTrace &
          * change is written without reading the account first (Salesforce).
          */
         sent?: Record<string, unknown>;
+        /** The fields this delivery wrote (see `sentFields`), for its audit row; never a secret's value. */
+        fields?: SentField[];
       }
     /**
      * Not applied this time; try again after `delayMs` (or the dispatcher's backoff). `blocked` says the target as
@@ -208,12 +222,20 @@ export interface UserViewTarget {
   viewUntouched?(before: Record<string, unknown>, after: Record<string, unknown>): boolean;
 }
 
+/** A field in which an account differs: the account's value in the target and what the store's user maps to. */
+export interface DriftedField {
+  field: string;
+  target?: string | number | boolean;
+  store?: string | number | boolean;
+}
+
 export interface DriftTarget {
   /**
    * For reconcile: the fields in which a listed account differs from what this target would write for `user`
-   * ([] = in sync), named as the account's own fields. Without it, reconcile compares the active state only.
+   * ([] = in sync), named as the account's own fields, with both values (see `driftedField`). Without it, reconcile
+   * compares the active state only.
    */
-  driftedFields(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): string[];
+  driftedFields(user: DesiredUser, account: TargetAccount, sent?: Record<string, unknown>): DriftedField[];
 }
 
 export const handlesGroups = (t: Target): t is Target & GroupTarget =>

@@ -186,10 +186,11 @@ export function createTestTarget(config: TestTargetConfig, deps: { retry: RetryP
     batchSize: config.batchSize,
     ...(config.acceptsPasswords ? ({ acceptsPasswords: true } satisfies PasswordTarget) : {}),
     // Drift: the fields it would write that the account does not have, and the active state.
-    driftedFields: (user: DesiredUser, account: TargetAccount) => [
-      ...diffFields({ ...user.data, groups: user.groups }, account.fields),
-      ...(user.active === account.active ? [] : ["active"]),
-    ],
+    driftedFields: (user: DesiredUser, account: TargetAccount) =>
+      [
+        ...diffFields({ ...user.data, groups: user.groups }, account.fields),
+        ...(user.active === account.active ? [] : ["active"]),
+      ].map((field) => ({ field })),
     async apply(ops) {
       const out: Outcome[] = new Array(ops.length);
       let next = 0;

@@ -67,6 +67,21 @@ const deliverRow = (outcome: string, detail: string) => ({
 describe("recordDecision", () => {
   it.each<[string, UnitAttempt, JobDecision, Partial<RecordOptions>, object]>([
     [
+      "an update: the audit row keeps the fields it sent, with the target's values before, as its changes",
+      user({
+        link: linked,
+        outcome: { status: "done", targetId: "u1", fields: [{ path: "Title", old: "A", new: "B" }] },
+      }),
+      done,
+      {},
+      {
+        job: { state: "done" },
+        link: { resourceType: "User", resourceId: ID, state: "synced", targetId: "u1", deprovisioned: false },
+        audit: { ...deliverRow("synced", "user.upsert"), changes: [{ path: "Title", old: "A", new: "B" }] },
+        queueGroups: false,
+      },
+    ],
+    [
       "a new account: the link takes its id, the audit says synced, and its groups are queued (a new member)",
       user({ outcome: { status: "done", targetId: "u1" } }),
       done,

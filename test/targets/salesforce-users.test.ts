@@ -168,8 +168,15 @@ describe("Salesforce target: users", () => {
     expect(user(id).IsActive).toBe(false);
     await target.apply([upsert(scim, id)]);
     expect(user(id).IsActive).toBe(true);
+    // The audit hears what was sent: IsActive false, nothing else.
     expect(await target.apply([deprovision(id)])).toEqual([
-      { status: "done", targetId: id, match: { by: "link", targetId: id }, action: "deactivate" },
+      {
+        status: "done",
+        targetId: id,
+        match: { by: "link", targetId: id },
+        action: "deactivate",
+        fields: [{ path: "IsActive", new: false }],
+      },
     ]);
     expect(user(id)).toMatchObject({ IsActive: false, Username: "barbara@example.com" });
     const calls = Object.keys(routeDelta(before, emu.stats.byRoute));

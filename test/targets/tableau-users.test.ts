@@ -81,6 +81,14 @@ describe("creating and correlating site users", () => {
       targetId: id,
       detail: "updated (fullName, email, siteRole)",
     });
+    // What was sent, with what the site held before, for the delivery's audit row.
+    const sent = outcome?.status === "done" ? outcome.fields : undefined;
+    expect(sent?.find((f) => f.path === "siteRole")).toEqual({
+      path: "siteRole",
+      old: "Viewer",
+      new: "Creator",
+    });
+    expect(sent?.find((f) => f.path === "fullName")?.new).toBe("Alan Turing");
     expect(site().user(id)).toMatchObject({
       fullName: "Alan Turing",
       email: "alan.turing@example.com",
@@ -184,6 +192,7 @@ describe("deprovisioning and reprovisioning", () => {
         detail: "unlicensed",
         match: { by: "link", targetId: id },
         action: "deactivate",
+        fields: [{ path: "siteRole", new: "Unlicensed" }],
       },
     ]);
     expect(e.stats.apiCalls).toBe(1);

@@ -3,6 +3,7 @@
 import type { Router } from "express";
 import { BridgeError } from "../../errors.ts";
 import { type AuditRow, queryAudit } from "../../store/index.ts";
+import { auditDetail } from "./audit-detail.ts";
 import { ACTIONS, auditFilter, OUTCOMES } from "./audit-filter.ts";
 import { type ConsoleDeps, param, sendPage } from "./context.ts";
 import { empty, type Html, html, qs, time } from "./html.ts";
@@ -10,20 +11,13 @@ import { who } from "./who.ts";
 
 const PAGE = 50;
 
-function detailText(detail: unknown): string {
-  if (detail === null || detail === undefined) return "";
-  if (typeof detail === "object" && "detail" in (detail as object))
-    return String((detail as { detail: unknown }).detail);
-  return JSON.stringify(detail);
-}
-
 export function auditTable(events: AuditRow[]): Html {
   return html`<div class="scroll"><table aria-label="Audit events">
 <tr><th>when</th><th>actor</th><th>action</th><th>resource</th><th>target</th><th>outcome</th><th>detail</th></tr>
 ${events.map(
   (e) => html`<tr><td>${time(e.at)}</td><td>${e.actor ?? "—"}</td><td>${e.action}</td>
 <td>${who(e)}</td><td>${e.target ?? "—"}</td><td><span class="badge state-${e.outcome === "retry" ? "pending" : e.outcome}">${e.outcome}</span></td>
-<td>${detailText(e.detail)}</td></tr>`,
+<td>${auditDetail(e)}</td></tr>`,
 )}</table></div>`;
 }
 

@@ -67,7 +67,7 @@ function record(r: AuditRow) {
     target: r.target,
     outcome: r.outcome,
     request_id: r.requestId,
-    detail: redact(r.detail),
+    detail: redact(r.changes.length ? { ...(r.detail as object | null), changes: r.changes } : r.detail),
   };
 }
 

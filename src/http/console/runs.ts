@@ -6,7 +6,13 @@ import type { Request, Response, Router } from "express";
 import { BridgeError } from "../../errors.ts";
 import { startImport, startReconcile } from "../../sync/actions/index.ts";
 import type { ImportReport } from "../../sync/import/index.ts";
-import { openJobsSince, RECONCILE_STATUSES, type ReconcileReport } from "../../sync/reconcile/index.ts";
+import {
+  openJobsSince,
+  RECONCILE_STATUSES,
+  type ReconcileItem,
+  type ReconcileReport,
+} from "../../sync/reconcile/index.ts";
+import type { DriftedField } from "../../targets/target.ts";
 import { type ConsoleDeps, may, param, sendFragment, sendPage, session } from "./context.ts";
 import { csrfField, empty, type Html, html, time } from "./html.ts";
 import { consoleActor } from "./session.ts";
@@ -197,6 +203,17 @@ ${recent.map(
   });
 }
 
+/** A drifted row's values, the target's and the store's side by side, one line per field. */
+function driftValues(i: ReconcileItem): Html {
+  const side = (pick: (v: DriftedField) => unknown, data: string) =>
+    html`<td ${data}>${
+      i.values?.length
+        ? html`<ul class="changes">${i.values.map((v) => html`<li data-field="${v.field}"><code>${v.field}</code>: ${pick(v) === undefined ? "(none)" : String(pick(v))}</li>`)}</ul>`
+        : ""
+    }</td>`;
+  return html`${side((v) => v.target, "data-target-values")}${side((v) => v.store, "data-store-values")}`;
+}
+
 function reconcilePlan(r: ReconcileReport): Html {
   const shown = r.items.filter((i) => i.status !== "in-sync");
   return html`<h2>Plan</h2>
@@ -206,11 +223,11 @@ function reconcilePlan(r: ReconcileReport): Html {
 <tr><th scope="row">groups</th>${RECONCILE_STATUSES.map((s) => html`<td class="num" data-count="groups:${s}">${r.groups[s]}</td>`)}</tr></table></div>
 ${
   shown.length
-    ? html`<h3>Not in sync</h3><div class="scroll"><table aria-label="Accounts not in sync"><tr><th>type</th><th>status</th><th>key</th><th>fields</th><th>repair</th><th>note</th></tr>
+    ? html`<h3>Not in sync</h3><div class="scroll"><table aria-label="Accounts not in sync"><tr><th>type</th><th>status</th><th>key</th><th>fields</th><th>in the target</th><th>the store's</th><th>repair</th><th>note</th></tr>
 ${shown.map(
   (i) => html`<tr data-item="${i.key}"><td>${i.type}</td><td>${i.status}</td>
 <td>${i.scimId ? html`<a href="/console/${i.type === "Group" ? "groups" : "users"}/${i.scimId}">${i.key}</a>` : i.key}</td>
-<td data-fields>${i.fields?.join(", ") ?? ""}</td><td>${i.repair}</td><td>${i.note ?? ""}</td></tr>`,
+<td data-fields>${i.fields?.join(", ") ?? ""}</td>${driftValues(i)}<td>${i.repair}</td><td>${i.note ?? ""}</td></tr>`,
 )}</table></div>${r.truncated ? html`<p class="muted">Only the first ${shown.length} are listed; the counts are complete.</p>` : ""}`
     : html`<p>Everything is in sync.</p>`
 }`;

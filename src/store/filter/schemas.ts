@@ -10,6 +10,8 @@ export interface AttributeDef {
   caseExact: boolean;
   /** `returned: never` (a password): such an attribute cannot be filtered or sorted on. */
   neverReturned: boolean;
+  /** `mutability: writeOnly`: its value is never shown (the audit records only that it changed). */
+  writeOnly?: boolean;
   subAttributes?: AttributeDef[];
 }
 

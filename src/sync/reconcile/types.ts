@@ -2,6 +2,7 @@
 
 import type { Directory } from "../../directory/index.ts";
 import type { Db } from "../../store/index.ts";
+import type { DriftedField } from "../../targets/target.ts";
 
 export type { ConfiguredTarget } from "../configured-target.ts";
 
@@ -31,6 +32,8 @@ export interface ReconcileItem {
   scimId?: string;
   /** For drifted: the fields whose value in the target differs from what the mapping produces. */
   fields?: string[];
+  /** For drifted: each such field's value in the target and the store's, side by side (secrets never). */
+  values?: DriftedField[];
   repair: Repair;
   note?: string;
 }

@@ -84,10 +84,11 @@ export async function reconcileUsers(
             active: u.data.active !== false,
             groups: (groups.get(u.id) ?? []).map((g) => g.display),
           };
-          const fields = drift(desired, a, sentOf.get(scimId));
-          if (!fields.length) sink.item({ ...at, scimId, status: "in-sync", repair: "none" });
+          const values = drift(desired, a, sentOf.get(scimId));
+          if (!values.length) sink.item({ ...at, scimId, status: "in-sync", repair: "none" });
           else {
-            sink.item({ ...at, scimId, status: "drifted", fields, repair: "provision" });
+            const fields = values.map((v) => v.field);
+            sink.item({ ...at, scimId, status: "drifted", fields, values, repair: "provision" });
             await sink.repair({ type: "User", resourceId: scimId, action: "provision" });
           }
         } else if (a.active) {

@@ -1,6 +1,7 @@
 // Reconcile's question to this target: which fields of a listed user differ from what the target would write.
 import { diffFields, type MappedFields } from "../../mapping/index.ts";
-import type { DesiredUser, TargetAccount } from "../target.ts";
+import { driftedField } from "../shared/sent-fields.ts";
+import type { DesiredUser, DriftedField, TargetAccount } from "../target.ts";
 import type { SalesforceContext } from "./context.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 import { isSalesforceProfileId, mapSalesforceUser } from "./mapping.ts";
@@ -14,7 +15,7 @@ export function driftedFields(
   user: DesiredUser,
   account: TargetAccount,
   sent?: Record<string, unknown>,
-): string[] {
+): DriftedField[] {
   const mapped = mapSalesforceUser(ctx.mapping, { user: user.data, groups: user.groups });
   const desired: MappedFields = {};
   for (const [k, v] of Object.entries(mapped)) {
@@ -26,7 +27,8 @@ export function driftedFields(
   desired.IsActive = user.active;
   // An Email change Salesforce holds until the user confirms it is not drift while it is what was sent.
   const plan = { fields: desired, op: sent ? { sent } : {} };
-  return diffFields(desired, { ...account.fields, IsActive: account.active }, SALESFORCE_FIELDS).filter(
-    (f) => !isPending(plan, f),
-  );
+  const held: Record<string, unknown> = { ...account.fields, IsActive: account.active };
+  return diffFields(desired, held, SALESFORCE_FIELDS)
+    .filter((f) => !isPending(plan, f))
+    .map((f) => driftedField(f, held[f], desired[f]));
 }

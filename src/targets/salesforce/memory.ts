@@ -55,6 +55,12 @@ export function remembered(
  * when it does not (a link made before, or by reconcile or import). IsActive is left out: an update always sends it
  * (see users.ts), as a deprovision since then is not remembered.
  */
+/** The fields the last delivery wrote, as the link remembers them (the values before an unread update). */
+export function lastSynced(plan: Remembering): Record<string, unknown> | undefined {
+  const synced = plan.op.sent?.[SYNCED];
+  return synced && typeof synced === "object" ? (synced as Record<string, unknown>) : undefined;
+}
+
 export function changedSinceSynced(plan: Remembering): string[] | undefined {
   const synced = plan.op.sent?.[SYNCED];
   if (!synced || typeof synced !== "object") return undefined;

@@ -3,13 +3,14 @@
 // more /composite call. A linked user whose link remembers what was last written skips the read: what changed since
 // is written by Id. Users are never deleted.
 import { diffFields } from "../../mapping/index.ts";
+import { sentFields } from "../shared/sent-fields.ts";
 import type { DeliveryTrace, DesiredUser, Operation, Outcome } from "../target.ts";
 import { writeCollections } from "./composite.ts";
 import { errorOutcome, onlyErrors, type SalesforceContext, saveOutcome } from "./context.ts";
 import { BASE_FIELDS, type Found, linkExisting } from "./correlate.ts";
 import { SALESFORCE_FIELDS } from "./field-semantics.ts";
 import { mapSalesforceUser, SALESFORCE_MAPPING_READS } from "./mapping.ts";
-import { changedSinceSynced, isPending, remembered } from "./memory.ts";
+import { changedSinceSynced, isPending, lastSynced, remembered } from "./memory.ts";
 
 type UpsertOp = Extract<Operation, { kind: "user.upsert" }>;
 type DeprovisionOp = Extract<Operation, { kind: "user.deprovision" }>;
@@ -143,6 +144,8 @@ interface UserUpdate {
   unread?: true;
   /** How the account was found (the person's provisioning log). */
   match: NonNullable<DeliveryTrace["match"]>;
+  /** The values before, for the audit: the record as read, or (unread) as the last delivery wrote it. */
+  before?: Record<string, unknown>;
 }
 
 /** How Salesforce refuses an update by an Id whose record is gone (deleted, or another org after a sandbox refresh). */
@@ -202,12 +205,14 @@ export async function applyUserOps(
     }
     const record: UserRecord = { Id: plan.op.targetId as string, IsActive: true };
     for (const field of changed) record[field] = plan.fields[field] ?? null;
+    const before = lastSynced(plan);
     updates.push({
       index: plan.index,
       plan,
       record,
       unread: true,
       match: { by: "link", targetId: record.Id },
+      ...(before ? { before } : {}),
     });
   }
   // Salesforce users cannot be deleted; deprovisioning takes their licence back by deactivating.
@@ -278,19 +283,25 @@ async function syncUsers(
     } else {
       const record: UserRecord = { Id: current.Id };
       for (const field of changed) record[field] = plan.fields[field] ?? null;
-      updates.push({ index: plan.index, plan, record, match });
+      updates.push({ index: plan.index, plan, record, match, before: current });
     }
   }
 
+  const creates = toCreate.map(createRecord);
   const [created = [], updated = []] = await writeCollections(ctx, [
-    { op: "create", type: "User", records: toCreate.map(createRecord) },
+    { op: "create", type: "User", records: creates },
     { op: "update", type: "User", records: updates.map((u) => u.record) },
   ]);
   toCreate.forEach((plan, i) => {
     const result = created[i];
     const failure = saveOutcome(ctx, result);
     outcomes[plan.index] = {
-      ...(failure ?? { status: "done", targetId: String(result?.id), ...remembered(plan) }),
+      ...(failure ?? {
+        status: "done",
+        targetId: String(result?.id),
+        ...remembered(plan),
+        fields: sentFields(creates[i]!),
+      }),
       // No account was found by any key: the one created is named beside it.
       match: failure ? { by: "none" } : { by: "none", targetId: String(result?.id) },
       action: "create",
@@ -308,11 +319,13 @@ async function syncUsers(
     const gone = !!failure && /NOT_FOUND|ENTITY_IS_DELETED/.test(failure.code);
     // A deprovisioned user that no longer exists is as deprovisioned as it gets.
     if (gone && !u.plan && failure?.status === "failed") failure = undefined;
+    const { Id, ...written } = u.record;
     outcomes[u.index] = {
       ...(failure ?? {
         status: "done",
-        targetId: u.record.Id,
+        targetId: Id,
         ...(u.plan ? remembered(u.plan, u.record) : {}),
+        fields: sentFields(written, u.before),
       }),
       match: u.match,
       action: u.plan ? "update" : "deactivate",

@@ -3,8 +3,10 @@
 import type { Logger } from "pino";
 import type { RetryPolicy } from "../kind.ts";
 import { mapLimited } from "../shared/limiter.ts";
+import { driftedField } from "../shared/sent-fields.ts";
 import type {
   DesiredUser,
+  DriftedField,
   DriftTarget,
   GroupTarget,
   Operation,
@@ -137,7 +139,7 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
     listUsers: () => listUsers(ctx),
     ...(config.policies.groups ? ({ listGroups: () => listGroups(ctx) } satisfies GroupTarget) : {}),
     ...(config.acceptsPasswords ? ({ acceptsPasswords: true } satisfies PasswordTarget) : {}),
-    driftedFields(user: DesiredUser, account: TargetAccount): string[] {
+    driftedFields(user: DesiredUser, account: TargetAccount): DriftedField[] {
       // Drift is computed against what discovery said; before any call, nothing is filtered.
       // The manager's peer id needs a lookup; reconcile compares the rest and leaves the manager to delivery.
       const ent = account.fields[ENTERPRISE_USER] as { manager?: { value?: unknown } } | undefined;
@@ -148,7 +150,9 @@ export function createScimTarget(config: ScimTargetConfig, options: ScimTargetOp
         known ?? { patch: false, filter: true },
         managerOf(user) ? held : undefined,
       );
-      return userChanges(desired, account.fields, managedPaths(config.mapping)).map((c) => c.path);
+      return userChanges(desired, account.fields, managedPaths(config.mapping)).map((c) =>
+        driftedField(c.path, account.fields[c.path], c.op === "replace" ? c.value : undefined),
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 // Reconcile's question to this target: which fields of a listed user differ from what the target would write.
 import { diffFields, type MappedFields } from "../../mapping/index.ts";
-import type { DesiredUser, TargetAccount } from "../target.ts";
+import { driftedField } from "../shared/sent-fields.ts";
+import type { DesiredUser, DriftedField, TargetAccount } from "../target.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
 import { mapTableauUser } from "./mapping.ts";
@@ -14,9 +15,9 @@ export function driftedFields(
   user: DesiredUser,
   account: TargetAccount,
   sent?: Record<string, unknown>,
-): string[] {
+): DriftedField[] {
   // A user to be deprovisioned only has to be unlicensed; the rest of the account is left as it is.
-  if (!user.active) return account.active ? ["active"] : [];
+  if (!user.active) return account.active ? [driftedField("active", true, false)] : [];
   const mapped = mapTableauUser(ctx.mapping, { user: user.data, groups: user.groups });
   const desired: MappedFields = {};
   for (const f of COMPARED) {
@@ -32,5 +33,5 @@ export function driftedFields(
   // A field the site kept after the bridge sent this very value (Tableau Cloud's fullName) is not drift.
   const differ = diffFields(desired, account.fields, TABLEAU_FIELDS);
   const held = heldFields(differ, desired, sent);
-  return differ.filter((f) => !held.includes(f));
+  return differ.filter((f) => !held.includes(f)).map((f) => driftedField(f, account.fields[f], desired[f]));
 }

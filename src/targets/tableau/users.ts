@@ -1,6 +1,7 @@
 // Tableau site users: idempotent upsert (correlated by name), deprovision by policy, listing.
 import { diffFields, type MappedFields } from "../../mapping/index.ts";
-import type { DeliveryTrace, DesiredUser, Outcome, Problem, TargetAccount } from "../target.ts";
+import { sentFields } from "../shared/sent-fields.ts";
+import type { DeliveryTrace, DesiredUser, Outcome, Problem, SentField, TargetAccount } from "../target.ts";
 import { hasCode, isNotFound, TableauError, USER_EXISTS } from "./client/errors.ts";
 import type { TableauContext } from "./context.ts";
 import { TABLEAU_FIELDS } from "./field-semantics.ts";
@@ -100,19 +101,19 @@ export async function upsertUser(
     : undefined;
   let detail = existing ? "updated" : "linked to the existing site user";
   let match: DeliveryTrace["match"] = existing ? { by: "link", targetId: existing.id } : undefined;
+  let added: SentField[] = [];
   if (!existing) {
     // Adding first is one call for the common case; 409017 says the name is taken, so link to it.
     try {
-      const added = await ctx.client.site<{ user: TableauUser }>("POST", "/users", {
-        body: {
-          user: { name, siteRole, ...(fields.authSetting ? { authSetting: fields.authSetting } : {}) },
-        },
-      });
-      if (!added?.user?.id)
+      const user = { name, siteRole, ...(fields.authSetting ? { authSetting: fields.authSetting } : {}) };
+      const answer = await ctx.client.site<{ user: TableauUser }>("POST", "/users", { body: { user } });
+      const created = answer?.user;
+      if (!created?.id)
         throw new TableauError(0, "NO_USER_ID", "Add user", "Tableau answered without a user id");
-      existing = { ...added.user, fullName: "", email: "" };
+      existing = { ...created, fullName: "", email: "" };
       detail = "created";
       match = { by: "none", targetId: existing.id };
+      added = sentFields(user);
       if (existing.siteRole !== siteRole) {
         // Tableau adds the user Unlicensed when no licence is free rather than refusing the add.
         return {
@@ -121,6 +122,7 @@ export async function upsertUser(
           detail: `created as ${existing.siteRole}: no licence was free for ${siteRole}`,
           match,
           action: "create",
+          fields: added,
         };
       }
     } catch (e) {
@@ -132,7 +134,11 @@ export async function upsertUser(
   }
 
   const done = await bringInLine(ctx, existing, fields, detail, sent);
-  return { ...done, match, ...(detail === "created" ? { action: "create" as const } : {}) };
+  const traced = { ...done, match, ...(detail === "created" ? { action: "create" as const } : {}) };
+  if (traced.status !== "done" || !added.length) return traced;
+  // A new user's update writes what the add could not: both are what this delivery sent.
+  const later = traced.fields?.filter((f) => !added.some((a) => a.path === f.path)) ?? [];
+  return { ...traced, fields: [...added, ...later] };
 }
 
 /** The fields to keep in step on an existing user, as the mapping gives them. */
@@ -203,6 +209,7 @@ export async function bringInLine(
     detail: `${detail} (${changed.join(", ")})${kept.length ? `; the site kept its own ${kept.join(", ")}` : ""}`,
     action: "update",
     ...(kept.length ? { sent: { ...sent, ...Object.fromEntries(kept.map((f) => [f, patch[f]])) } } : {}),
+    fields: sentFields(patch, existing as unknown as Record<string, unknown>),
   };
 }
 
@@ -265,7 +272,13 @@ async function deprovisionFound(ctx: TableauContext, id: string): Promise<Outcom
   const gone: Outcome = { status: "done", detail: "already removed from the site", action: "none" };
   if (ctx.config.policies.deprovision === "unlicense") {
     if (!(await unlicenseIfThere(ctx, id))) return gone;
-    return { status: "done", targetId: id, detail: "unlicensed", action: "deactivate" };
+    return {
+      status: "done",
+      targetId: id,
+      detail: "unlicensed",
+      action: "deactivate",
+      fields: sentFields({ siteRole: "Unlicensed" }),
+    };
   }
   if (!heirs.has(ctx)) heirs.set(ctx, new Map());
   const heir = await heirId(ctx, heirs.get(ctx) as Map<string, Promise<string | undefined>>);
