@@ -4,6 +4,10 @@
 import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
+/** What a delivery did, or tried to do, in its target (migration 019). */
+export type DeliveryChange = "created" | "updated" | "deactivated" | "deleted";
+export const DELIVERY_CHANGES: readonly DeliveryChange[] = ["created", "updated", "deactivated", "deleted"];
+
 export interface AuditRecord {
   requestId?: string | null | undefined;
   actor?: string | null | undefined;
@@ -18,6 +22,8 @@ export interface AuditRecord {
   outcome: string;
   /** Stored as JSON; never a user's attribute values or a secret. */
   detail?: unknown;
+  /** A delivery's (or a delivery's refusal's) kind of change. */
+  change?: DeliveryChange | null | undefined;
 }
 
 /** The audit table's columns, in the order `auditValues` gives them, with the SQL type of each. */
@@ -32,6 +38,7 @@ const COLUMNS = [
   ["detail", "jsonb"],
   ["actor_subject", "text"],
   ["source", "text"],
+  ["change", "text"],
 ] as const;
 const NAMES = COLUMNS.map(([name]) => name).join(", ");
 const RESOURCE_ID = COLUMNS.findIndex(([name]) => name === "resource_id");
@@ -49,6 +56,7 @@ function auditValues(e: AuditRecord): unknown[] {
     e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
     e.actorSubject ?? null,
     e.source ?? null,
+    e.change ?? null,
   ];
 }
 

@@ -2,7 +2,7 @@
 // the member links a group delivery sends, which resources a target may hold, group work a member's change
 // calls for, and the delivery audit.
 import type { DeliveryCode } from "../errors.ts";
-import { writeAudit } from "./audit.ts";
+import { type DeliveryChange, writeAudit } from "./audit.ts";
 import { prepared, type Queryable } from "./db.ts";
 import { pendingByResource } from "./outbox.ts";
 import type { ResourceType } from "./resources.ts";
@@ -213,6 +213,7 @@ export interface TargetAuditEntry {
   detail: Record<string, unknown>;
   requestId?: string;
   actor?: string;
+  change?: DeliveryChange | undefined;
 }
 
 /** Audit rows about one target (e.g. `target.preflight` refusals recorded with the write). */
@@ -228,6 +229,7 @@ export async function auditTarget(q: Queryable, target: string, action: string, 
       requestId: r.requestId,
       actor: r.actor,
       detail: r.detail,
+      change: r.change,
     })),
   );
 }

@@ -5,6 +5,7 @@
 import { isEngineMessage } from "../errors.ts";
 import type { AuditRecord, LinkOutcome, ResourceType } from "../store/index.ts";
 import type { Outcome } from "../targets/target.ts";
+import { deliveryChange } from "./delivery-change.ts";
 import { CREATED_EMPTY_AT, type UnitFacts, type UnitPlan } from "./plan.ts";
 import type { JobDecision } from "./retry.ts";
 
@@ -84,6 +85,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     detail,
     actor: "dispatcher",
     requestId: a.requestId || null,
+    change: deliveryChange(plan, a.link),
   });
   const delivered = (outcome: string, detail: string) => audit("target.deliver", outcome, { detail });
   const withRefusal = (link: LinkOutcome): LinkOutcome =>
