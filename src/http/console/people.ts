@@ -29,7 +29,7 @@ export function lastHourTable(target: string, r: RecentChanges | undefined, sinc
   return html`<div class="scroll"><table aria-label="Last hour in ${target} (people)"><caption>Last hour (people)</caption>
 <tr>${KINDS.map((k) => html`<th class="num">${k}</th>`)}</tr>
 <tr>${KINDS.map((k) => {
-    const link = `/console/deliveries${qs({ target, from, ...(k === "failed" ? { outcome: k } : { change: k, outcome: "synced" }) })}`;
+    const link = `/console/deliveries${qs({ target, from, ...(k === "failed" ? { outcome: k } : { action: k, outcome: "synced" }) })}`;
     return html`<td class="num" data-last-hour="${target}:${k}">${c[k] ? html`<a href="${link}">${c[k]}</a>` : "0"}</td>`;
   })}</tr></table></div>`;
 }
