@@ -43,8 +43,8 @@ export interface AuditRow extends ResourceNames {
   detail: unknown;
   /** A delivery's kind of change; null for other events. */
   change: string | null;
-  /** A delivery's requester (the actor of the request that queued it), read for delivery queries only. */
-  requestedBy: string | null;
+  /** A delivery's requester (the actor of the request that queued it): read for delivery queries only. */
+  requestedBy?: string | null;
 }
 
 /** The WHERE conditions and their parameters for a query; `before` is the id of the last row of the page before. */
@@ -110,7 +110,7 @@ export async function queryAudit(
     outcome: r.outcome as string,
     detail: r.detail ?? null,
     change: (r.change as string | null | undefined) ?? null,
-    requestedBy: (r.requested_by as string | null | undefined) ?? null,
+    ...(f.deliveries ? { requestedBy: (r.requested_by as string | null | undefined) ?? null } : {}),
     ...toNames(r),
   }));
 }
