@@ -10,7 +10,7 @@ const linked = { targetId: "u1", deprovisioned: false };
 const user = (f: Partial<UnitFacts>): UnitFacts => ({ resourceType: "User", resourceId: ID, ...f });
 const group = (f: Partial<UnitFacts>): UnitFacts => ({ resourceType: "Group", resourceId: ID, ...f });
 const refuse = (): Problem[] => [
-  { field: "Email", code: "MAPPING_REQUIRED_FIELD", detail: "Email is required" },
+  { field: "Email", code: "REQUIRED_FIELD_MISSING", detail: "Email is required" },
 ];
 
 describe("deliveryChange", () => {
