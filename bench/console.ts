@@ -4,7 +4,7 @@
 // would) and measured: requests, bytes over the wire, load time (p50 and p95 of repeat visits); then an audit and a
 // delivery export's first byte.
 // Usage (PostgreSQL at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test):
-//   npm run bench:console [-- --users 100000 --audit 1000000 --runs 20]
+//   npm run bench:console [-- --users 100000 --audit 1000000 --runs 20 --sql]   (--sql: each page's costliest statements)
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,6 +89,32 @@ async function main() {
     `seeded ${USERS} users, ${USERS * 2} delivered jobs, ${USERS * 3 + OLDER} audit events in ${Date.now() - t0} ms`,
   );
 
+  // Each statement's time, so a slow page names the SQL it waits for (printed per page: the three costliest).
+  const spent = new Map<string, number[]>();
+  const query = store.db.query.bind(store.db);
+  store.db.query = (async (sql: unknown, params?: unknown[]) => {
+    const s = performance.now();
+    try {
+      return await query(sql as string, params);
+    } finally {
+      const text = typeof sql === "string" ? sql : String((sql as { text?: string }).text ?? sql);
+      const key = text.replace(/\s+/g, " ").slice(0, 110);
+      spent.set(key, [...(spent.get(key) ?? []), performance.now() - s]);
+    }
+  }) as typeof store.db.query;
+  const costliest = () => {
+    const rows = [...spent].map(([sql, ms]) => {
+      ms.sort((a, b) => a - b);
+      return { sql, n: ms.length, p95: pct(ms, 0.95), total: ms.reduce((a, b) => a + b, 0) };
+    });
+    spent.clear();
+    return rows
+      .sort((a, b) => b.total - a.total)
+      .slice(0, 3)
+      .map((r) => `    ${r.p95.toFixed(1)} ms p95 ×${r.n}: ${r.sql}`)
+      .join("\n");
+  };
+
   const config = ConfigSchema.parse({});
   const bridge = await createBridge({
     config,
@@ -160,6 +186,8 @@ async function main() {
       console.log(
         `${name} | ${rows[0]!.requests} / ${repeat[0]!.requests} | ${rows[0]!.bytes} / ${repeat[0]!.bytes} | ${rows[0]!.ms.toFixed(0)} / ${pct(ms, 0.5).toFixed(0)} / ${pct(ms, 0.95).toFixed(0)}`,
       );
+      if (process.argv.includes("--sql")) console.log(costliest());
+      else spent.clear();
     }
     // An export's first byte: how soon a download starts (the rest streams, a batch at a time).
     for (const [name, path] of [
