@@ -12,7 +12,7 @@ import {
   type Link,
   type LinkStatus,
   linksFor,
-  listJobs,
+  openJobsOf,
   queryAudit,
   type ResourceType,
 } from "../../store/index.ts";
@@ -92,12 +92,8 @@ async function statusSection(
   csrf: string | undefined,
   deleted = false,
 ): Promise<Html> {
-  const [links, jobs] = await Promise.all([
-    linksFor(deps.sync.db, [id]),
-    listJobs(deps.sync.db, { resourceId: id, limit: 20 }),
-  ]);
   // Failed jobs are not open: they wait for an admin, in the state above and under Failed & held.
-  const open = jobs.filter((j) => j.state !== "done" && j.state !== "dead");
+  const [links, open] = await Promise.all([linksFor(deps.sync.db, [id]), openJobsOf(deps.sync.db, id, 20)]);
   const rows = deps.sync.targets.map((t) => {
     const l = links.find((x) => x.target === t.name);
     return html`<tr data-target="${t.name}">
