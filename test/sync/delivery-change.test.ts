@@ -58,6 +58,6 @@ describe("deliveryChange", () => {
     ],
     ["a deleted group is deleted", group({ tombstone: { displayName: "Sales" }, link: linked }), "deleted"],
   ])("%s", (_why, facts, change, opts) => {
-    expect(deliveryChange(planUnit(facts, opts), facts)).toBe(change);
+    expect(deliveryChange(planUnit(facts, opts), facts.link)).toBe(change);
   });
 });
