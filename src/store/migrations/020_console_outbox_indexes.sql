@@ -2,7 +2,5 @@
 -- few open or failed ones: each reads only the few, through a partial index, instead of scanning the delivered.
 -- The queue by state (overview, Failed & held): open and failed jobs only.
 CREATE INDEX outbox_not_done ON outbox (target, state) WHERE state <> 'done';
--- Failed jobs: the failed list, its codes and its people count.
-CREATE INDEX outbox_dead ON outbox (target, id) WHERE state = 'dead';
 -- The circuit breaker's recent deprovisions per target (the overview asks for every target on each refresh).
 CREATE INDEX outbox_deprovision_created ON outbox (target, created) WHERE action = 'deprovision';
