@@ -19,7 +19,16 @@ export interface AuditQuery {
   from?: Date;
   /** Exclusive upper bound on the event's time. */
   to?: Date;
+  /** Deliveries only (target.deliver, and target.preflight refusals), each with who requested it. */
+  deliveries?: boolean;
+  /** A delivery's kind of change (created, updated, deactivated, deleted). */
+  change?: string;
+  /** Deliveries of the requests this actor made (the SCIM write or operator action that queued them). */
+  requestedBy?: string;
 }
+
+/** The delivery log's actions; written as the partial index audit_deliveries_at_id says them (migration 019). */
+const DELIVERIES = "action IN ('target.deliver', 'target.preflight')";
 
 export interface AuditRow extends ResourceNames {
   id: number;
@@ -38,6 +47,10 @@ export interface AuditRow extends ResourceNames {
   detail: unknown;
   /** What the event changed, attribute by attribute ([] when it recorded none). */
   changes: AuditChange[];
+  /** A delivery's kind of change; null for other events. */
+  change: string | null;
+  /** A delivery's requester (the actor of the request that queued it): read for delivery queries only. */
+  requestedBy?: string | null;
 }
 
 /** A stored detail split into the rest and its changes. */
@@ -58,6 +71,11 @@ function conditions(f: AuditQuery, before: number | undefined, params: unknown[]
   if (f.action !== undefined) where.push(`action = ${p(f.action)}`);
   if (f.outcome !== undefined) where.push(`outcome = ${p(f.outcome)}`);
   if (f.requestId !== undefined) where.push(`request_id = ${p(f.requestId)}`);
+  if (f.deliveries) where.push(DELIVERIES);
+  if (f.change !== undefined) where.push(`change = ${p(f.change)}`);
+  if (f.requestedBy !== undefined)
+    where.push(`request_id IN (SELECT w.request_id FROM audit w
+      WHERE w.actor = ${p(f.requestedBy)} AND w.request_id IS NOT NULL AND NOT w.${DELIVERIES})`);
   if (f.from) where.push(`at >= ${p(f.from.toISOString())}::timestamptz`);
   if (f.to) where.push(`at < ${p(f.to.toISOString())}::timestamptz`);
   if (before !== undefined) {
@@ -81,8 +99,12 @@ export async function queryAudit(
   const params: unknown[] = [];
   const where = conditions(f, page.before, params);
   const names = namesOf("a");
+  const requester = f.deliveries
+    ? `, (SELECT w.actor FROM audit w WHERE w.request_id = a.request_id AND NOT w.${DELIVERIES}
+          ORDER BY w.id LIMIT 1) AS requested_by`
+    : "";
   const { rows } = await q.query<Record<string, unknown> & NameRow>(
-    `SELECT a.*, ${names.columns}
+    `SELECT a.*, ${names.columns}${requester}
        FROM (SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
               ORDER BY at DESC, id DESC LIMIT $${params.push(page.limit)}) a
        ${names.joins}
@@ -102,6 +124,8 @@ export async function queryAudit(
     target: (r.target as string | null) ?? null,
     outcome: r.outcome as string,
     ...splitDetail(r.detail),
+    change: (r.change as string | null | undefined) ?? null,
+    ...(f.deliveries ? { requestedBy: (r.requested_by as string | null | undefined) ?? null } : {}),
     ...toNames(r),
   }));
 }

@@ -4,6 +4,10 @@
 import { prepared, type Queryable } from "./db.ts";
 import type { ResourceType } from "./resources.ts";
 
+/** What a delivery did, or tried to do, in its target (migration 019). */
+export type DeliveryChange = "created" | "updated" | "deactivated" | "deleted";
+export const DELIVERY_CHANGES: readonly DeliveryChange[] = ["created", "updated", "deactivated", "deleted"];
+
 export interface AuditRecord {
   requestId?: string | null | undefined;
   actor?: string | null | undefined;
@@ -20,6 +24,8 @@ export interface AuditRecord {
   detail?: unknown;
   /** What the event changed, attribute by attribute; stored in the detail as `{ …detail, changes }`. */
   changes?: readonly AuditChange[] | undefined;
+  /** A delivery's (or a delivery's refusal's) kind of change. */
+  change?: DeliveryChange | null | undefined;
 }
 
 /**
@@ -68,6 +74,7 @@ const COLUMNS = [
   ["detail", "jsonb"],
   ["actor_subject", "text"],
   ["source", "text"],
+  ["change", "text"],
 ] as const;
 const NAMES = COLUMNS.map(([name]) => name).join(", ");
 const RESOURCE_ID = COLUMNS.findIndex(([name]) => name === "resource_id");
@@ -93,6 +100,7 @@ function auditValues(e: AuditRecord): unknown[] {
     detailJson(e),
     e.actorSubject ?? null,
     e.source ?? null,
+    e.change ?? null,
   ];
 }
 

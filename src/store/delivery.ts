@@ -2,7 +2,7 @@
 // the member links a group delivery sends, which resources a target may hold, group work a member's change
 // calls for, and the delivery audit.
 import type { DeliveryCode } from "../errors.ts";
-import { type AuditChange, writeAudit } from "./audit.ts";
+import { type AuditChange, type DeliveryChange, writeAudit } from "./audit.ts";
 import { prepared, type Queryable } from "./db.ts";
 import { pendingByResource } from "./outbox.ts";
 import type { ResourceType } from "./resources.ts";
@@ -214,6 +214,7 @@ export interface TargetAuditEntry {
   requestId?: string;
   actor?: string;
   changes?: readonly AuditChange[] | undefined;
+  change?: DeliveryChange | undefined;
 }
 
 /** Audit rows about one target (e.g. `target.preflight` refusals recorded with the write). */
@@ -230,6 +231,7 @@ export async function auditTarget(q: Queryable, target: string, action: string, 
       actor: r.actor,
       detail: r.detail,
       changes: r.changes,
+      change: r.change,
     })),
   );
 }

@@ -497,6 +497,19 @@ export async function listJobs(
   return rows.map((r) => ({ ...toJob(r), ...toNames(r) }));
 }
 
+/**
+ * A resource's open jobs (pending, running or held), newest first: what a person's page lists. Failed jobs are not
+ * open (they wait for an admin); read through outbox_resource, whose predicate these states are.
+ */
+export async function openJobsOf(q: Queryable, resourceId: string, limit: number): Promise<ListedJob[]> {
+  const { rows } = await q.query<JobRow & NameRow>(
+    prepared(`SELECT ${JOB_COLUMNS("o")}, ${JOB_NAMES.columns} FROM outbox o ${JOB_NAMES.joins}
+      WHERE o.resource_id = $1 AND o.state IN ('pending', 'running', 'held') ORDER BY o.id DESC LIMIT $2`),
+    [resourceId, limit],
+  );
+  return rows.map((r) => ({ ...toJob(r), ...toNames(r) }));
+}
+
 export async function queueDepth(
   q: Queryable,
 ): Promise<{ target: string; state: JobState; count: number }[]> {

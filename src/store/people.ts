@@ -41,3 +41,34 @@ export async function peopleByTarget(q: Queryable): Promise<Map<string, PeopleCo
   }
   return out;
 }
+
+export interface RecentChanges {
+  created: number;
+  updated: number;
+  deactivated: number;
+  failed: number;
+}
+
+/**
+ * People per target whose delivery since `since` created, updated or deactivated their account, and who failed
+ * there (a delivery refused, or a pre-flight refusal): each person once per kind. An index-only range scan of
+ * audit_deliveries_at_id (migration 019), which carries every column counted.
+ */
+export async function recentChangesByTarget(q: Queryable, since: Date): Promise<Map<string, RecentChanges>> {
+  const { rows } = await q.query<{ target: string; kind: string; n: number | string }>(
+    `SELECT target, CASE WHEN outcome = 'failed' THEN 'failed' ELSE change END AS kind,
+            count(DISTINCT resource_id) AS n
+       FROM audit
+      WHERE action IN ('target.deliver', 'target.preflight') AND at >= $1::timestamptz AND resource_type = 'User'
+        AND (outcome = 'failed' OR (outcome = 'synced' AND change IN ('created', 'updated', 'deactivated')))
+      GROUP BY 1, 2`,
+    [since.toISOString()],
+  );
+  const out = new Map<string, RecentChanges>();
+  for (const r of rows) {
+    const c = out.get(r.target) ?? { created: 0, updated: 0, deactivated: 0, failed: 0 };
+    if (r.kind in c) c[r.kind as keyof RecentChanges] += Number(r.n);
+    out.set(r.target, c);
+  }
+  return out;
+}

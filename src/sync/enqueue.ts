@@ -335,6 +335,8 @@ async function recordRefusal(
       resourceId: change.id,
       outcome: "failed",
       detail: { detail: `${errorCode}: ${errorMessage}`, fields: problems.map((p) => p.field) },
+      // The change it stopped: an update where the write knew an account there.
+      change: change.status?.some((s) => s.target === t.name && s.targetId) ? "updated" : "created",
       ...(change.ctx.requestId ? { requestId: change.ctx.requestId } : {}),
       ...(change.ctx.actor ? { actor: change.ctx.actor } : {}),
     },

@@ -5,6 +5,7 @@
 import { isEngineMessage } from "../errors.ts";
 import type { AuditRecord, LinkOutcome, ResourceType } from "../store/index.ts";
 import type { Outcome } from "../targets/target.ts";
+import { deliveryChange } from "./delivery-change.ts";
 import { CREATED_EMPTY_AT, type UnitFacts, type UnitPlan } from "./plan.ts";
 import type { JobDecision } from "./retry.ts";
 
@@ -119,6 +120,7 @@ export function recordDecision(a: UnitAttempt, decision: JobDecision, opts: Reco
     detail,
     actor: "dispatcher",
     requestId: a.requestId || null,
+    change: deliveryChange(plan, a.link),
   });
   /**
    * A delivery's row: its steps for the person's log and, for a done outcome, the `fields` it sent (with the

@@ -327,6 +327,45 @@ describe("the console conforms to openapi/scim-bridge.yaml", () => {
     }
   });
 
+  it("lists and exports deliveries under a filter, and answers a bad filter with a page that says what to fix", async () => {
+    const created = await get(
+      "/console/deliveries",
+      `/console/deliveries?action=created&resource=${ids.bob}`,
+    );
+    expect(created.text).toContain(ids.bob);
+    expect((await get("/console/deliveries", "/console/deliveries?action=renamed", 400)).text).toContain(
+      "action must be one of created, updated, deactivated, deleted",
+    );
+    expect((await get("/console/deliveries", "/console/deliveries?before=1")).text).toContain(
+      "No older deliveries",
+    );
+    for (const format of ["csv", "ndjson"]) {
+      const template = `/console/deliveries/export.${format}`;
+      const file = await t.request
+        .get(`${template}?resource=bob%40example.com&outcome=synced`)
+        .set("Cookie", cookie)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = "";
+          res.on("data", (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on("end", () => done(null, text));
+        });
+      expect(file.status).toBe(200);
+      conforms("get", template, {
+        status: file.status,
+        headers: file.headers,
+        body: file.body,
+        text: String(file.body),
+      });
+      expect(String(file.body)).toContain(ids.bob);
+      expect((await get(template, `${template}?outcome=accepted`, 400)).text).toContain(
+        "outcome must be one of synced, retry, failed",
+      );
+    }
+  });
+
   it("signs out", async () => {
     await post("/console/sign-out", "/console/sign-out");
     expect((await t.request.get("/console").set("Cookie", cookie)).status).toBe(303);

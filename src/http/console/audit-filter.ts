@@ -1,8 +1,9 @@
-// The audit's filters from a request's query, shared by the page and its exports, so an export holds exactly the
-// rows the page lists: person (userName, displayName or id), target, actor, action, outcome and a date range.
+// The audit's and the delivery log's filters from a request's query, shared by each page and its exports, so an
+// export holds exactly the rows the page lists: person (userName, displayName or id), target, actor, action, outcome
+// and a date range.
 import type { Request } from "express";
 import { BridgeError } from "../../errors.ts";
-import { type AuditQuery, resolvePerson } from "../../store/index.ts";
+import { type AuditQuery, DELIVERY_CHANGES, resolvePerson } from "../../store/index.ts";
 import { type ConsoleDeps, param, targetParam } from "./context.ts";
 
 export const OUTCOMES = ["accepted", "synced", "retry", "failed"];
@@ -48,14 +49,13 @@ export interface AuditFilterInput {
   query: AuditQuery;
 }
 
-export async function auditFilter(deps: ConsoleDeps, req: Request): Promise<AuditFilterInput> {
+/** What the audit and the delivery log filter alike: a person, a target, an outcome and a date range. */
+async function commonFilter(deps: ConsoleDeps, req: Request, outcomes: readonly string[]) {
   const resource = param(req, "resource");
   const target = targetParam(deps, req, "target");
-  const actor = param(req, "actor");
-  const action = param(req, "action");
   const outcome = param(req, "outcome");
-  if (outcome && !OUTCOMES.includes(outcome))
-    throw new BridgeError("SCIM_INVALID_VALUE", `outcome must be one of ${OUTCOMES.join(", ")}`);
+  if (outcome && !outcomes.includes(outcome))
+    throw new BridgeError("SCIM_INVALID_VALUE", `outcome must be one of ${outcomes.join(", ")}`);
   const fromText = param(req, "from");
   const toText = param(req, "to");
   const from = fromText === undefined ? undefined : parseTime("from", fromText, false);
@@ -69,11 +69,43 @@ export async function auditFilter(deps: ConsoleDeps, req: Request): Promise<Audi
   const query: AuditQuery = {
     ...(resource ? { resourceIds: await resolvePerson(deps.sync.db, resource) } : {}),
     ...(target ? { target } : {}),
-    ...(actor ? { actor } : {}),
-    ...(action ? { action } : {}),
     ...(outcome ? { outcome } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
   };
-  return { given: { resource, target, actor, action, outcome, from: fromText, to: toText }, query };
+  return { given: { resource, target, outcome, from: fromText, to: toText }, query };
+}
+
+export async function auditFilter(deps: ConsoleDeps, req: Request): Promise<AuditFilterInput> {
+  const { given, query } = await commonFilter(deps, req, OUTCOMES);
+  const actor = param(req, "actor");
+  const action = param(req, "action");
+  return {
+    given: { ...given, actor, action },
+    query: { ...query, ...(actor ? { actor } : {}), ...(action ? { action } : {}) },
+  };
+}
+
+/** A delivery's outcomes: delivered, put back to retry, or failed (refused, or retries ran out). */
+export const DELIVERY_OUTCOMES = ["synced", "retry", "failed"];
+
+/**
+ * The delivery log's filters: as the audit's, with `action` the kind of change (created, updated, deactivated,
+ * deleted) and `actor` who requested the deliveries (deliveries themselves are all the dispatcher's).
+ */
+export async function deliveriesFilter(deps: ConsoleDeps, req: Request): Promise<AuditFilterInput> {
+  const { given, query } = await commonFilter(deps, req, DELIVERY_OUTCOMES);
+  const actor = param(req, "actor");
+  const action = param(req, "action");
+  if (action && !(DELIVERY_CHANGES as readonly string[]).includes(action))
+    throw new BridgeError("SCIM_INVALID_VALUE", `action must be one of ${DELIVERY_CHANGES.join(", ")}`);
+  return {
+    given: { ...given, actor, action },
+    query: {
+      ...query,
+      deliveries: true,
+      ...(actor ? { requestedBy: actor } : {}),
+      ...(action ? { change: action } : {}),
+    },
+  };
 }

@@ -1,10 +1,10 @@
-// The audit under the page's filter as a download: CSV (a header, RFC 4180 quoting, formula-leading cells defused)
+// The audit, or the delivery log, under the page's filter as a download: CSV (a header, RFC 4180 quoting, formula-leading cells defused)
 // or NDJSON (one JSON object a line, so a reader can stream it too and a cut download is valid up to its last line).
 // Rows are read in keyset batches and written as they come, waiting for the socket to drain: an export of 100,000
 // rows holds one batch at a time.
 import type { Request, Response, Router } from "express";
 import { type AuditRow, auditBatches } from "../../store/index.ts";
-import { auditFilter } from "./audit-filter.ts";
+import { type AuditFilterInput, auditFilter, deliveriesFilter } from "./audit-filter.ts";
 import type { ConsoleDeps } from "./context.ts";
 
 export const EXPORT_BATCH = 1000;
@@ -24,8 +24,14 @@ export const CSV_COLUMNS = [
   "target",
   "outcome",
   "request_id",
+  "change",
   "detail",
 ] as const;
+
+/** The delivery log's columns: the audit's and who requested each delivery. */
+export const DELIVERY_COLUMNS = [...CSV_COLUMNS.slice(0, -1), "requested_by", "detail"] as const;
+
+type Column = (typeof DELIVERY_COLUMNS)[number];
 
 /** Keys never exported from an event's detail, whatever wrote them (the audit should hold none: defence in depth). */
 const SECRET_KEY = /pass(word)?|secret|token|credential|private.?key|authorization|cookie/i;
@@ -67,15 +73,20 @@ function record(r: AuditRow) {
     target: r.target,
     outcome: r.outcome,
     request_id: r.requestId,
+    change: r.change,
+    requested_by: r.requestedBy,
     detail: redact(r.changes.length ? { ...(r.detail as object | null), changes: r.changes } : r.detail),
   };
 }
 
-export const csvLine = (r: AuditRow) => {
+const csvLine = (columns: readonly Column[]) => (r: AuditRow) => {
   const rec = record(r);
-  return `${CSV_COLUMNS.map((c) => csvCell(rec[c])).join(",")}\r\n`;
+  return `${columns.map((c) => csvCell(rec[c])).join(",")}\r\n`;
 };
-export const ndjsonLine = (r: AuditRow) => `${JSON.stringify(record(r))}\n`;
+const ndjsonLine = (columns: readonly Column[]) => (r: AuditRow) => {
+  const rec = record(r);
+  return `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, rec[c]])))}\n`;
+};
 
 /** Writes `text`, waiting for the socket to take it when its buffer is full. */
 function write(res: Response, text: string): Promise<void> {
@@ -92,25 +103,40 @@ function write(res: Response, text: string): Promise<void> {
   });
 }
 
+interface ExportKind {
+  /** The page's path under /console, and the file name's start. */
+  name: "audit" | "deliveries";
+  filter: (deps: ConsoleDeps, req: Request) => Promise<AuditFilterInput>;
+  columns: readonly Column[];
+}
+
+const KINDS: ExportKind[] = [
+  { name: "audit", filter: auditFilter, columns: CSV_COLUMNS },
+  { name: "deliveries", filter: deliveriesFilter, columns: DELIVERY_COLUMNS },
+];
+
 export function exportRoutes(router: Router, deps: ConsoleDeps, batch = EXPORT_BATCH) {
-  const route = (format: "csv" | "ndjson") => async (req: Request, res: Response) => {
-    const { query } = await auditFilter(deps, req);
+  const route = (kind: ExportKind, format: "csv" | "ndjson") => async (req: Request, res: Response) => {
+    const { query } = await kind.filter(deps, req);
+    const line = (format === "csv" ? csvLine : ndjsonLine)(kind.columns);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     res
       .status(200)
       .type(format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8")
       .setHeader("Cache-Control", "no-store")
-      .setHeader("Content-Disposition", `attachment; filename="audit-${stamp}.${format}"`);
+      .setHeader("Content-Disposition", `attachment; filename="${kind.name}-${stamp}.${format}"`);
     try {
-      if (format === "csv") await write(res, `${CSV_COLUMNS.join(",")}\r\n`);
+      if (format === "csv") await write(res, `${kind.columns.join(",")}\r\n`);
       for await (const rows of auditBatches(deps.sync.db, query, batch))
-        await write(res, rows.map(format === "csv" ? csvLine : ndjsonLine).join(""));
+        await write(res, rows.map(line).join(""));
       res.end();
     } catch {
       // Headers are sent: a failure mid-way can only cut the download short, which the reader sees as truncated.
       res.destroy();
     }
   };
-  router.get("/audit/export.csv", route("csv"));
-  router.get("/audit/export.ndjson", route("ndjson"));
+  for (const kind of KINDS) {
+    router.get(`/${kind.name}/export.csv`, route(kind, "csv"));
+    router.get(`/${kind.name}/export.ndjson`, route(kind, "ndjson"));
+  }
 }

@@ -47,7 +47,7 @@ export function time(d: Date | string | null | undefined): Html {
 export interface Page {
   title: string;
   /** Which navigation entry is current. */
-  nav?: "overview" | "find" | "work" | "runs" | "audit";
+  nav?: "overview" | "find" | "work" | "deliveries" | "runs" | "audit";
   actor?: string;
   csrf?: string;
   flash?: string | null;
@@ -58,6 +58,7 @@ const NAV: [Page["nav"], string, string][] = [
   ["overview", "/console", "Overview"],
   ["find", "/console/find", "Find"],
   ["work", "/console/work", "Failed & held"],
+  ["deliveries", "/console/deliveries", "Deliveries"],
   ["runs", "/console/runs", "Reconcile & import"],
   ["audit", "/console/audit", "Audit"],
 ];

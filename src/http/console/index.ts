@@ -11,6 +11,7 @@ import type { NamedToken } from "../auth.ts";
 import type { AdminCredential } from "../operator-auth.ts";
 import { auditRoutes } from "./audit.ts";
 import { type ConsoleDeps, sendPage } from "./context.ts";
+import { deliveryRoutes } from "./deliveries.ts";
 import { exportRoutes } from "./export.ts";
 import { failureRoutes } from "./failures.ts";
 import { type Html, html, layout } from "./html.ts";
@@ -193,6 +194,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   runRoutes(router, ctx);
   exportRoutes(router, ctx);
   auditRoutes(router, ctx);
+  deliveryRoutes(router, ctx);
 
   router.use((req, _res, next) => {
     next(new BridgeError("SCIM_NOT_FOUND", `There is no console page at ${req.path}`));

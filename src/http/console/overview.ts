@@ -11,13 +11,15 @@ import {
   type PeopleCounts,
   peopleByTarget,
   queueDepth,
+  type RecentChanges,
+  recentChangesByTarget,
 } from "../../store/index.ts";
 import type { ConfiguredTarget } from "../../sync/index.ts";
 import type { CheckResult } from "../../targets/target.ts";
 import { deliveriesChart, latencyChart, perMinute } from "./chart.ts";
 import { type ConsoleDeps, sendFragment, sendPage } from "./context.ts";
 import { empty, type Html, html } from "./html.ts";
-import { failingBadge, peopleTable } from "./people.ts";
+import { failingBadge, lastHourTable, peopleTable } from "./people.ts";
 
 const MINUTES = 60;
 /**
@@ -27,6 +29,8 @@ const MINUTES = 60;
  */
 const CHART_FRESH_MS = 20_000;
 const STATES: JobState[] = ["pending", "running", "held", "dead"];
+/** The queue's states as the console names them: a dead job is a failed one (README "Failed & held"). */
+const STATE_LABEL: Partial<Record<JobState, string>> = { dead: "failed" };
 
 interface TargetView {
   t: ConfiguredTarget;
@@ -34,6 +38,8 @@ interface TargetView {
   queue: Partial<Record<JobState, number>>;
   recentDeprovisions: number;
   people: PeopleCounts | undefined;
+  recent: RecentChanges | undefined;
+  since: Date;
 }
 
 function breakerLine(deps: ConsoleDeps, v: TargetView): Html {
@@ -65,7 +71,8 @@ ${v.t.scope ? html`<p class="muted">Scope: <code>${v.t.scope}</code></p>` : ""}
       ${!c.ok && c.fix ? html`<span class="fix">Fix: ${c.fix}</span>` : ""}</li>`,
   )}</ul>
 ${peopleTable(v.t.name, v.people, v.queue.held ?? 0)}
-<table aria-label="Queue of ${v.t.name}"><tr>${STATES.map((s) => html`<th class="num">${s}</th>`)}</tr>
+${lastHourTable(v.t.name, v.recent, v.since)}
+<table aria-label="Queue of ${v.t.name}"><tr>${STATES.map((s) => html`<th class="num">${STATE_LABEL[s] ?? s}</th>`)}</tr>
 <tr>${STATES.map((s) => {
     const n = v.queue[s] ?? 0;
     const link =
@@ -80,7 +87,8 @@ ${breakerLine(deps, v)}
 </section>`;
 }
 
-type ChartData = [MinuteActivity[], MinuteLatency[]];
+/** Per-minute and last-hour numbers, read together and kept for CHART_FRESH_MS. */
+type ChartData = [MinuteActivity[], MinuteLatency[], Map<string, RecentChanges>, Date];
 
 async function overviewContent(
   deps: ConsoleDeps,
@@ -89,7 +97,7 @@ async function overviewContent(
 ): Promise<Html> {
   const { db, targets, breaker } = deps.sync;
   const since = new Date(Date.now() - breaker.windowMs);
-  const [depth, people, [activity, latency], views] = await Promise.all([
+  const [depth, people, [activity, latency, recent, hourAgo], views] = await Promise.all([
     queueDepth(db),
     peopleByTarget(db),
     chart(),
@@ -105,6 +113,8 @@ async function overviewContent(
     targetCard(deps, {
       ...v,
       people: people.get(v.t.name),
+      recent: recent.get(v.t.name),
+      since: hourAgo,
       queue: Object.fromEntries(depth.filter((d) => d.target === v.t.name).map((d) => [d.state, d.count])),
     }),
   );
@@ -133,9 +143,12 @@ export function overviewRoutes(router: Router, deps: ConsoleDeps) {
   let cached: { at: number; data: Promise<ChartData> } | undefined;
   const chart = () => {
     if (!cached || Date.now() - cached.at > CHART_FRESH_MS) {
+      const hourAgo = new Date(Date.now() - MINUTES * 60_000);
       const data = Promise.all([
         deliveriesPerMinute(deps.sync.db, MINUTES),
         latencyPerMinute(deps.sync.db, MINUTES),
+        recentChangesByTarget(deps.sync.db, hourAgo),
+        hourAgo,
       ]);
       cached = { at: Date.now(), data };
       // A failed read is not kept: the next poll tries again.

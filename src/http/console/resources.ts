@@ -12,7 +12,7 @@ import {
   type Link,
   type LinkStatus,
   linksFor,
-  listJobs,
+  openJobsOf,
   queryAudit,
   type ResourceType,
 } from "../../store/index.ts";
@@ -92,20 +92,17 @@ async function statusSection(
   csrf: string | undefined,
   deleted = false,
 ): Promise<Html> {
-  const [links, jobs] = await Promise.all([
-    linksFor(deps.sync.db, [id]),
-    listJobs(deps.sync.db, { resourceId: id, limit: 20 }),
-  ]);
-  const open = jobs.filter((j) => j.state !== "done");
+  // Failed jobs are not open: they wait for an admin, in the state above and under Failed & held.
+  const [links, open] = await Promise.all([linksFor(deps.sync.db, [id]), openJobsOf(deps.sync.db, id, 20)]);
   const rows = deps.sync.targets.map((t) => {
     const l = links.find((x) => x.target === t.name);
     return html`<tr data-target="${t.name}">
 <th scope="row">${t.name}</th>
-<td>${l ? stateBadge(deleted ? goneState(l) : l.state) : html`<span class="muted">not in this target</span>`}</td>
-<td>${l?.targetId ?? html`<span class="muted">—</span>`}</td>
-<td>${time(l?.lastAttemptAt)}</td>
-<td>${l?.errorCode ? html`<code data-error-code>${l.errorCode}</code> ${l.errorMessage}` : html`<span class="muted">—</span>`}</td>
-<td>${
+<td data-label="state">${l ? stateBadge(deleted ? goneState(l) : l.state) : html`<span class="muted">not in this target</span>`}</td>
+<td data-label="target id">${l?.targetId ?? html`<span class="muted">—</span>`}</td>
+<td data-label="last attempt">${time(l?.lastAttemptAt)}</td>
+<td data-label="last error" data-last-error>${l?.errorCode ? html`<code data-error-code>${l.errorCode}</code> ${l.errorMessage}` : html`<span class="muted">—</span>`}</td>
+<td data-label="what to do" data-what-to-do>${
       l
         ? whatToDo({ state: l.state, errorCode: l.errorCode, deprovisioned: l.deprovisioned })
         : deleted
@@ -121,8 +118,10 @@ async function statusSection(
     }</td>
 </tr>`;
   });
-  return html`<div class="scroll"><table aria-label="State in each target">
-<tr><th>target</th><th>state</th><th>target id</th><th>last attempt</th><th>last error</th><th>what to do</th><th></th></tr>
+  // At phone width each target's row is a card of labelled lines (console.css table.stack): the error, what to do
+  // and Provision now stay on screen instead of beyond a horizontal scroll.
+  return html`<div class="scroll"><table aria-label="State in each target" class="stack">
+<tr class="head"><th>target</th><th>state</th><th>target id</th><th>last attempt</th><th>last error</th><th>what to do</th><th></th></tr>
 ${rows}</table></div>
 <h2>Open jobs</h2>
 ${
