@@ -1,7 +1,7 @@
 // JSON calls to the Tableau REST API: timeouts, a cap on requests in flight, the shared session with
 // one re-sign-in on 401, short retries in place (the retry policy's wrapper), and paging.
 import type { Logger } from "pino";
-import type { RetryPolicy } from "../../kind.ts";
+import type { RetryPolicy, ShortRetryOptions } from "../../kind.ts";
 import { type HttpAnswer, httpExchange, NoAnswer } from "../../shared/http.ts";
 import { Limiter } from "../../shared/limiter.ts";
 import type { TableauTargetConfig } from "../config.ts";
@@ -48,11 +48,10 @@ export class TableauClient {
   private readonly config: TableauTargetConfig;
   private readonly limiter: Limiter;
   private readonly log: TableauLogger | undefined;
-  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
   readonly retry: RetryPolicy;
+  /** The short retries' settings (the policy's defaults unless a test sets them). */
+  private readonly inPlace: Omit<ShortRetryOptions, "classify" | "onRetry">;
   readonly pageSize: number;
-  private readonly maxAttempts: number | undefined;
-  private readonly maxInlineWaitMs: number | undefined;
   private version: Promise<string> | undefined;
   /** Calls sent, including retries and sign-ins. */
   calls = 0;
@@ -61,11 +60,13 @@ export class TableauClient {
     this.config = config;
     this.limiter = new Limiter(config.concurrency);
     this.log = options.logger;
-    this.sleep = options.sleep;
     this.retry = options.retry;
+    this.inPlace = {
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      ...(options.maxInlineWaitMs === undefined ? {} : { maxWaitMs: options.maxInlineWaitMs }),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    };
     this.pageSize = options.pageSize ?? 1000;
-    this.maxAttempts = options.maxAttempts;
-    this.maxInlineWaitMs = options.maxInlineWaitMs;
     this.auth = new TableauAuth(
       config.auth,
       config.site,
@@ -163,9 +164,7 @@ export class TableauClient {
     return this.retry.shortRetry(fn, {
       classify: (e) =>
         e instanceof TableauError ? classifyTableauError(this.retry, e.status, e.code, e.headers) : undefined,
-      ...(this.maxAttempts === undefined ? {} : { maxAttempts: this.maxAttempts }),
-      ...(this.maxInlineWaitMs === undefined ? {} : { maxWaitMs: this.maxInlineWaitMs }),
-      ...(this.sleep ? { sleep: this.sleep } : {}),
+      ...this.inPlace,
       onRetry: (e, waitMs) =>
         this.log?.debug(
           { target: this.config.name, code: (e as TableauError).code, waitMs },
