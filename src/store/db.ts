@@ -200,29 +200,30 @@ interface PgliteInternals {
   _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-/** Statement texts whose parameter types are remembered at most (a compiled filter's text varies with the request). */
-const DESCRIBED_MAX = 500;
+/** Statement texts PGlite keeps parsed at most beside the marked ones (a compiled filter's text varies with the request). */
+const STATEMENTS_MAX = 200;
 
 /**
  * Runs one statement on PGlite in one call into the engine: Bind, Describe, Execute and Sync in one protocol
  * message, where PGlite's `query` makes six calls (Parse, Describe, Bind, Describe, Execute, Sync), each a full
- * turn of its WASM main loop. The parameter types (which serializer each value takes, as `query` chooses them) are
- * asked for once per text; a text marked `prepared` is parsed and planned once, as a named statement, the others
- * are parsed each time. Measured on a user read by id: 525 → 101 µs of CPU, an update 1,505 → 670 µs. Holds the
- * same locks as `query` (the transaction's, then the query's) and syncs the data directory after a statement outside
- * a transaction, as `query` does.
+ * turn of its WASM main loop. Every text is parsed once, as a named statement with its parameter types (which
+ * serializer each value takes, as `query` chooses them): a text marked `prepared` for good, the others (filters,
+ * pages) while they are among the STATEMENTS_MAX used last, the oldest closed past that. Measured on a user read by
+ * id: 525 → 101 µs of CPU, an update 1,505 → 670 µs. Holds the same locks as `query` (the transaction's, then the
+ * query's) and syncs the data directory after a statement outside a transaction, as `query` does.
  */
 function pgliteStatements(lite: PGlite) {
   const internals = lite as unknown as PgliteInternals;
   const { serialize } = protocol;
-  /** Parameter types by statement text; a named statement's text maps to its name beside. */
-  const described = new Map<string, { types: number[]; name: string }>();
-  let unnamed = 0;
+  /** Parsed statements by text: their name and parameter types; unmarked texts in the order last used. */
+  const parsed = new Map<string, { types: number[]; name: string }>();
+  const recent = new Map<string, string>();
+  let made = 0;
 
   const send = async (messages: Uint8Array[], syncToFs: boolean) =>
     (await lite.execProtocol(concatBytes(messages), { syncToFs })).messages;
 
-  async function describe(sql: string, name: string) {
+  async function parse(sql: string, name: string) {
     const messages = await send(
       [serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name }), serialize.sync()],
       false,
@@ -230,22 +231,36 @@ function pgliteStatements(lite: PGlite) {
     const types =
       (messages.find((m) => m.name === "parameterDescription") as { dataTypeIDs?: number[] } | undefined)
         ?.dataTypeIDs ?? [];
-    // Named statements stay (their texts are a bounded set); unnamed texts are forgotten past DESCRIBED_MAX.
-    if (!name && unnamed >= DESCRIBED_MAX) {
-      for (const [text, d] of described) if (!d.name) described.delete(text);
-      unnamed = 0;
-    }
-    if (!name) unnamed++;
     const known = { types, name };
-    described.set(sql, known);
+    parsed.set(sql, known);
+    return known;
+  }
+
+  /** The statement for an unmarked text, parsed now if it is not among the recent ones (closing the oldest). */
+  async function recentStatement(sql: string) {
+    const name = recent.get(sql);
+    if (name !== undefined) {
+      recent.delete(sql);
+      recent.set(sql, name);
+      return parsed.get(sql) as { types: number[]; name: string };
+    }
+    if (recent.size >= STATEMENTS_MAX) {
+      const [oldest, oldName] = recent.entries().next().value as [string, string];
+      recent.delete(oldest);
+      parsed.delete(oldest);
+      await send([serialize.close({ type: "S", name: oldName }), serialize.sync()], false);
+    }
+    const fresh = `scim_bridge_lite_${++made}`;
+    const known = await parse(sql, fresh);
+    recent.set(sql, fresh);
     return known;
   }
 
   async function statement(sql: string, params: unknown[], inTransaction: boolean) {
-    const name = PREPARED.get(sql) ?? "";
-    // An unnamed statement is replaced by the next Parse: a text seen before is parsed again with its types.
-    const known = described.get(sql);
-    const { types } = known ?? (await describe(sql, name));
+    const marked = PREPARED.get(sql);
+    const { types, name } = marked
+      ? (parsed.get(sql) ?? (await parse(sql, marked)))
+      : await recentStatement(sql);
     const values = params.map((v, i) => {
       if (v === null || v === undefined) return null;
       const serializer = internals.serializers[types[i]!];
@@ -253,7 +268,6 @@ function pgliteStatements(lite: PGlite) {
     });
     const messages = await send(
       [
-        ...(known && !name ? [serialize.parse({ name, text: sql, types })] : []),
         serialize.bind({ statement: name, values }),
         serialize.describe({ type: "P" }),
         serialize.execute({}),
