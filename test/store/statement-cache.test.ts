@@ -1,0 +1,65 @@
+// PostgreSQL keeps a request-dependent statement (a compiled filter, a page) parsed on each connection that ran it,
+// so an IdP's repeated `userName eq` lookup skips parse and plan; and no connection keeps more than
+// UNMARKED_TEXTS_PER_CONNECTION of them, however many different filters clients send.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UNMARKED_TEXTS_PER_CONNECTION } from "../../src/store/db.ts";
+import { type Db, migrate, openPostgres } from "../../src/store/index.ts";
+
+const URL_ = process.env.DATABASE_URL;
+
+describe.runIf(URL_)("statements kept parsed per connection (postgres)", () => {
+  const schema = `t_${randomBytes(6).toString("hex")}`;
+  let db: Db;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: URL_ });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  // One connection, so that what it holds can be read through the same pool.
+  const parsedHere = async () =>
+    (await db.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).rows.map(
+      (r) => r.statement,
+    );
+  const backend = async () =>
+    (await db.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+
+  beforeAll(async () => {
+    await admin(`CREATE SCHEMA ${schema}`);
+    db = await openPostgres(URL_!, { schema, max: 1 });
+    await migrate(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await admin(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it("parses a lookup once and runs it again from the parsed statement", async () => {
+    const lookup = "SELECT id FROM users WHERE user_name = $1 /* lookup */";
+    await db.query(lookup, ["ada@example.com"]);
+    await db.query(lookup, ["grace@example.com"]);
+    expect((await parsedHere()).filter((s) => s === lookup)).toHaveLength(1);
+  });
+
+  it(`keeps at most ${UNMARKED_TEXTS_PER_CONNECTION} such statements on a connection, replacing a connection that parsed that many`, async () => {
+    const first = await backend();
+    const pids = new Set([first]);
+    for (let i = 0; i < 3 * UNMARKED_TEXTS_PER_CONNECTION; i++) {
+      const r = await db.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1]);
+      expect(r.rows[0]!.n).toBe(1 + i);
+      expect((await parsedHere()).length).toBeLessThanOrEqual(UNMARKED_TEXTS_PER_CONNECTION);
+      pids.add(await backend());
+    }
+    expect(pids.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it("answers a statement's error to its caller and keeps serving", async () => {
+    await expect(db.query("SELECT 1 / $1::int AS n", [0])).rejects.toMatchObject({ code: "22012" });
+    expect((await db.query<{ n: number }>("SELECT 2 / $1::int AS n", [1])).rows[0]!.n).toBe(2);
+  });
+});
