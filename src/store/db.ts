@@ -50,7 +50,7 @@ export const UNMARKED_TEXTS_PER_CONNECTION = 50;
  * A name for an unmarked text: the same text has the same name on every connection (and a name never stands for
  * two texts, which `pg` refuses), without a table of every text ever seen.
  */
-function recentName(sql: string): string {
+function unmarkedName(sql: string): string {
   return `scim_bridge_r_${createHash("sha256").update(sql).digest("base64url").slice(0, 32)}`;
 }
 
@@ -139,9 +139,9 @@ export async function openPostgres(
     };
     client.on("error", onError);
     try {
-      const name = recentName(sql);
-      let texts = parsedBy.get(client);
-      if (!texts) parsedBy.set(client, (texts = new Set()));
+      const name = unmarkedName(sql);
+      const texts = parsedBy.get(client) ?? new Set<string>();
+      parsedBy.set(client, texts);
       if (texts.add(name).size > UNMARKED_TEXTS_PER_CONNECTION) broken ??= true;
       const r = await client.query({ name, text: sql, values: params });
       return { rows: r.rows, rowCount: r.rowCount ?? 0 };
