@@ -1,5 +1,5 @@
-// Both demo emulators for a test file, started before its tests and closed after them, and the bridge's target
-// configuration for each.
+// Both demo emulators for a test file, started before its tests and closed after them, the bridge's target
+// configuration for each, and a bridge delivering to them.
 import { afterAll, beforeAll } from "vitest";
 import {
   type RunningSalesforceEmulator,
@@ -11,6 +11,8 @@ import {
   startTableauEmulator,
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
+import { startTestBridge, type TestBridge } from "./bridge.ts";
+import type { Backend } from "./store.ts";
 
 type Options<F> = F extends (o?: infer O) => unknown ? NonNullable<O> : never;
 
@@ -51,5 +53,45 @@ export function bothEmulators(
       { ...tableauEmulatorTargetConfig(started.tableau!.url), ...overrides.tableau },
       { ...salesforceEmulatorTargetConfig(started.salesforce!.url), ...overrides.salesforce },
     ],
+  };
+}
+
+/**
+ * A bridge on a test store (PGlite unless `backend` says) delivering to the emulators' targets, or to `only` one of
+ * them: started before the file's tests, after the emulators, and stopped after them, before the emulators close.
+ * Its fields are there once started: read them in tests and hooks.
+ */
+export function bridgeOnEmulators(
+  emulators: BothEmulators,
+  opts: { backend?: Backend; config?: Record<string, unknown>; only?: "tableau" | "salesforce" } = {},
+): Omit<TestBridge, "stop"> {
+  let running: TestBridge | undefined;
+  beforeAll(async () => {
+    const targets = emulators.targets().filter((t) => !opts.only || t.kind === opts.only);
+    running = await startTestBridge({ backend: opts.backend, config: opts.config, targets });
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const started = () => {
+    if (!running) throw new Error("the bridge starts before the tests: read it in a test or a hook");
+    return running;
+  };
+  return {
+    get bridge() {
+      return started().bridge;
+    },
+    get request() {
+      return started().request;
+    },
+    get store() {
+      return started().store;
+    },
+    get logs() {
+      return started().logs;
+    },
+    get url() {
+      return started().url;
+    },
   };
 }
