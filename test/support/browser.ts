@@ -5,9 +5,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe } from "vitest";
+import { describe } from "vitest";
 import { ADMIN_TOKEN } from "./bridge.ts";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.ts";
+import { fileFixture } from "./fixture.ts";
 
 export { CHROMIUM };
 
@@ -90,26 +91,15 @@ export async function signIn(page: Page, url: string, token: string) {
 export function signedInBrowser(
   bridge: { readonly url: string },
   options: { javaScript?: boolean } = {},
-): Omit<TestBrowser, "close"> {
-  let open: TestBrowser | undefined;
-  beforeAll(async () => {
-    open = await openBrowser(undefined, options);
-    await signIn(open.page, bridge.url, ADMIN_TOKEN);
-  }, 120_000); // a hang guard: a browser starts slowly on a loaded machine
-  afterAll(async () => {
-    await open?.close();
-  });
-  const started = () => {
-    if (!open) throw new Error("the browser opens before the tests: read it in a test or a hook");
-    return open;
-  };
-  return {
-    get context() {
-      return started().context;
+): TestBrowser {
+  return fileFixture(
+    "the browser",
+    async () => {
+      const b = await openBrowser(undefined, options);
+      await signIn(b.page, bridge.url, ADMIN_TOKEN);
+      return b;
     },
-    get page() {
-      return started().page;
-    },
-    screenshot: (name) => started().screenshot(name),
-  };
+    (b) => b.close(),
+    120_000, // a hang guard: a browser starts slowly on a loaded machine
+  );
 }

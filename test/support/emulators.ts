@@ -12,6 +12,7 @@ import {
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
 import { startTestBridge, type TestBridge } from "./bridge.ts";
+import { fileFixture } from "./fixture.ts";
 import type { Backend } from "./store.ts";
 
 type Options<F> = F extends (o?: infer O) => unknown ? NonNullable<O> : never;
@@ -59,39 +60,19 @@ export function bothEmulators(
 /**
  * A bridge on a test store (PGlite unless `backend` says) delivering to the emulators' targets, or to `only` one of
  * them: started before the file's tests, after the emulators, and stopped after them, before the emulators close.
- * Its fields are there once started: read them in tests and hooks.
  */
 export function bridgeOnEmulators(
   emulators: BothEmulators,
   opts: { backend?: Backend; config?: Record<string, unknown>; only?: "tableau" | "salesforce" } = {},
-): Omit<TestBridge, "stop"> {
-  let running: TestBridge | undefined;
-  beforeAll(async () => {
-    const targets = emulators.targets().filter((t) => !opts.only || t.kind === opts.only);
-    running = await startTestBridge({ backend: opts.backend, config: opts.config, targets });
-  });
-  afterAll(async () => {
-    await running?.stop();
-  });
-  const started = () => {
-    if (!running) throw new Error("the bridge starts before the tests: read it in a test or a hook");
-    return running;
-  };
-  return {
-    get bridge() {
-      return started().bridge;
-    },
-    get request() {
-      return started().request;
-    },
-    get store() {
-      return started().store;
-    },
-    get logs() {
-      return started().logs;
-    },
-    get url() {
-      return started().url;
-    },
-  };
+): TestBridge {
+  return fileFixture(
+    "the bridge",
+    () =>
+      startTestBridge({
+        backend: opts.backend,
+        config: opts.config,
+        targets: emulators.targets().filter((t) => !opts.only || t.kind === opts.only),
+      }),
+    (t) => t.stop(),
+  );
 }
