@@ -1,29 +1,19 @@
 // The console says what changed, in Chromium: the audit lists a PATCH of title as "title: A → B" and its Salesforce
 // delivery as "Title: A → B" (a password only as "(changed)"), an operator's retry-all in words rather than JSON,
 // and a reconcile dry run shows a drifted field's value in the target beside the store's.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { user } from "../support/app.ts";
-import { ADMIN, ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { ADMIN, AUTH, eventually } from "../support/bridge.ts";
+import { describeInBrowser, signedInBrowser } from "../support/browser.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describeInBrowser("console: what changed", () => {
   const emulators = bothEmulators();
-  let t: TestBridge;
-  let b: TestBrowser;
+  const t = bridgeOnEmulators(emulators);
+  const b = signedInBrowser(t);
   let id: string;
-  beforeAll(async () => {
-    t = await startTestBridge({ targets: emulators.targets() });
-    b = await openBrowser();
-    await signIn(b.page, t.url, ADMIN_TOKEN);
-    // A hang guard: a bridge and a browser start slowly on a loaded machine.
-  }, 180_000);
-  afterAll(async () => {
-    await b?.close();
-    await t?.stop();
-  });
 
   it("lists a PATCH of title as title: A → B, and the Salesforce delivery's Title as sent", async () => {
     const created = await t.request

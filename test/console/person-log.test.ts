@@ -1,49 +1,24 @@
 // In Chromium with JavaScript off, as an admin would read it: a user's provisioning log shows the IdP's request (its
 // credential and request id), the change stored, and per target the pre-flight, the match, the action, the result and,
 // for a target that refused, its code and what to do; "Provision now" answers with the steps of its one attempt.
-import { mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { linksFor } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
-import { ADMIN_TOKEN, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { describeInBrowser, signIn } from "../support/browser.ts";
-import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { eventually } from "../support/bridge.ts";
+import { describeInBrowser, signedInBrowser } from "../support/browser.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const OKTA_TOKEN = "okta-provisioning-token-0123456789";
-/** Where browser.ts's screenshots go (UPDATE_SCREENSHOTS=1: the README's copies). */
-const SHOTS = new URL(
-  process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/",
-  import.meta.url,
-).pathname;
 
 describeInBrowser("console: a person's provisioning log", () => {
   const emulators = bothEmulators();
-  let t: TestBridge;
-  let browser: Browser;
-  let page: Page;
-  beforeAll(async () => {
-    t = await startTestBridge({
-      targets: emulators.targets(),
-      config: {
-        sync: { maxAttempts: 1 },
-        auth: { scim: [{ name: "okta-prod", kind: "bearer", token: OKTA_TOKEN }] },
-      },
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    const context = await browser.newContext({
-      javaScriptEnabled: false,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    await signIn(page, t.url, ADMIN_TOKEN);
+  const t = bridgeOnEmulators(emulators, {
+    config: {
+      sync: { maxAttempts: 1 },
+      auth: { scim: [{ name: "okta-prod", kind: "bearer", token: OKTA_TOKEN }] },
+    },
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-  });
+  const b = signedInBrowser(t, { javaScript: false });
 
   const create = async (userName: string, requestId: string) => {
     const res = await t.request
@@ -59,9 +34,10 @@ describeInBrowser("console: a person's provisioning log", () => {
     return id;
   };
   const step = (scope: string, name: string) =>
-    page.locator(`${scope} [data-step="${name}"]`).first().textContent();
+    b.page.locator(`${scope} [data-step="${name}"]`).first().textContent();
 
   it("shows the IdP's request and each target's steps, from the user's page, without JavaScript", async () => {
+    const { page } = b;
     const id = await create("ada@example.com", "idp-request-ada-1");
     await page.goto(`${t.url}/console/users/${id}`);
     await page.getByRole("link", { name: "Provisioning log" }).first().click();
@@ -85,11 +61,11 @@ describeInBrowser("console: a person's provisioning log", () => {
       expect(await step(scope, "result")).toContain("synced");
       expect(await page.locator(`${scope} [data-step="what-to-do"]`).count()).toBe(0);
     }
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: `${SHOTS}person-log.png`, fullPage: true });
+    await b.screenshot("person-log");
   });
 
   it("keeps a deleted person's log, with each target's deactivation by the linked account", async () => {
+    const { page } = b;
     const id = await create("dee@example.com", "idp-request-dee-1");
     const del = await t.request
       .delete(`/scim/v2/Users/${id}`)
@@ -112,6 +88,7 @@ describeInBrowser("console: a person's provisioning log", () => {
   });
 
   it("shows a refusing target's code, message and what to do", async () => {
+    const { page } = b;
     emulators.tableau.setFaults({ errorRate: 1 });
     let id: string;
     try {
@@ -132,6 +109,7 @@ describeInBrowser("console: a person's provisioning log", () => {
   });
 
   it("answers Provision now with the steps of its one attempt", async () => {
+    const { page } = b;
     const id = await create("grace@example.com", "idp-request-grace-1");
     await page.goto(`${t.url}/console/users/${id}`);
     await page.getByRole("button", { name: "Provision now into tableau" }).click();

@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
+import { ADMIN_TOKEN } from "./bridge.ts";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.ts";
+import { fileFixture } from "./fixture.ts";
 
 export { CHROMIUM };
 
@@ -43,12 +45,17 @@ const SHOTS = new URL(
   import.meta.url,
 ).pathname;
 
-export async function openBrowser(viewport = { width: 1280, height: 900 }): Promise<TestBrowser> {
+/** `javaScript: false` reads the console as a browser without scripts does (every page must work so). */
+export async function openBrowser(
+  viewport = { width: 1280, height: 900 },
+  options: { javaScript?: boolean } = {},
+): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), "console-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    javaScriptEnabled: options.javaScript ?? true,
     timezoneId: "Europe/Paris",
     locale: "en-GB",
     args: CHROMIUM_ARGS,
@@ -75,4 +82,24 @@ export async function signIn(page: Page, url: string, token: string) {
   await page.getByLabel("Admin token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${url}/console`);
+}
+
+/**
+ * A browser signed in to the console of `bridge` (a fixture such as bridgeOnEmulators) with the admin token: opened
+ * before the file's tests, after the bridge started, and closed after them, before it stops.
+ */
+export function signedInBrowser(
+  bridge: { readonly url: string },
+  options: { javaScript?: boolean } = {},
+): TestBrowser {
+  return fileFixture(
+    "the browser",
+    async () => {
+      const b = await openBrowser(undefined, options);
+      await signIn(b.page, bridge.url, ADMIN_TOKEN);
+      return b;
+    },
+    (b) => b.close(),
+    120_000, // a hang guard: a browser starts slowly on a loaded machine
+  );
 }

@@ -1,5 +1,5 @@
-// Both demo emulators for a test file, started before its tests and closed after them, and the bridge's target
-// configuration for each.
+// Both demo emulators for a test file, started before its tests and closed after them, the bridge's target
+// configuration for each, and a bridge delivering to them.
 import { afterAll, beforeAll } from "vitest";
 import {
   type RunningSalesforceEmulator,
@@ -11,6 +11,9 @@ import {
   startTableauEmulator,
   tableauEmulatorTargetConfig,
 } from "../../src/emulators/tableau/index.ts";
+import { startTestBridge, type TestBridge } from "./bridge.ts";
+import { fileFixture } from "./fixture.ts";
+import type { Backend } from "./store.ts";
 
 type Options<F> = F extends (o?: infer O) => unknown ? NonNullable<O> : never;
 
@@ -52,4 +55,24 @@ export function bothEmulators(
       { ...salesforceEmulatorTargetConfig(started.salesforce!.url), ...overrides.salesforce },
     ],
   };
+}
+
+/**
+ * A bridge on a test store (PGlite unless `backend` says) delivering to the emulators' targets, or to `only` one of
+ * them: started before the file's tests, after the emulators, and stopped after them, before the emulators close.
+ */
+export function bridgeOnEmulators(
+  emulators: BothEmulators,
+  opts: { backend?: Backend; config?: Record<string, unknown>; only?: "tableau" | "salesforce" } = {},
+): TestBridge {
+  return fileFixture(
+    "the bridge",
+    () =>
+      startTestBridge({
+        backend: opts.backend,
+        config: opts.config,
+        targets: emulators.targets().filter((t) => !opts.only || t.kind === opts.only),
+      }),
+    (t) => t.stop(),
+  );
 }

@@ -3,30 +3,23 @@
 // credential's name, the request id, the change stored, and per target the pre-flight, which correlation key found
 // which account (or that none was found and one was created), the action and the result; a target that keeps
 // refusing shows its code, its message and what to do.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LOG_PAGE, type LogAttempt, type PersonLog } from "../../src/http/person-log.ts";
 import { linksFor } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
-import { ADMIN, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { ADMIN, eventually } from "../support/bridge.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const OKTA_TOKEN = "okta-provisioning-token-0123456789";
 const OKTA = { Authorization: `Bearer ${OKTA_TOKEN}` };
 
 describe("a person's provisioning log", () => {
   const emulators = bothEmulators();
-  let t: TestBridge;
-  beforeAll(async () => {
-    t = await startTestBridge({
-      targets: emulators.targets(),
-      config: {
-        sync: { maxAttempts: 2 },
-        auth: { scim: [{ name: "okta-prod", kind: "bearer", token: OKTA_TOKEN }] },
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.stop();
+  const t = bridgeOnEmulators(emulators, {
+    config: {
+      sync: { maxAttempts: 2 },
+      auth: { scim: [{ name: "okta-prod", kind: "bearer", token: OKTA_TOKEN }] },
+    },
   });
 
   const create = async (userName: string, requestId: string) => {

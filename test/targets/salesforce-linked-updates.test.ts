@@ -2,14 +2,10 @@
 // reading the record first (the link remembers what the last delivery wrote), so a burst of changes costs one call per
 // collection of 200. A record gone behind the bridge's back is still handled as before: found by its keys, or
 // created again. Calls are counted by the Salesforce emulator.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RunningSalesforceEmulator,
-  salesforceEmulatorTargetConfig,
-  startSalesforceEmulator,
-} from "../../src/emulators/salesforce/index.ts";
+import { describe, expect, it } from "vitest";
 import { user } from "../support/app.ts";
-import { AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { AUTH, eventually } from "../support/bridge.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -17,19 +13,11 @@ const PROV = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisionin
 const BURST = 250;
 
 describe.each(BACKENDS)("changes to linked Salesforce users (%s)", (backend) => {
-  let emu: RunningSalesforceEmulator;
-  let t: TestBridge;
-  beforeAll(async () => {
-    emu = await startSalesforceEmulator({ port: 0 });
-    t = await startTestBridge({
-      backend,
-      config: { sync: { waitForDeliveryMs: 0 } },
-      targets: [salesforceEmulatorTargetConfig(emu.url)],
-    });
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await emu?.close();
+  const emulators = bothEmulators();
+  const t = bridgeOnEmulators(emulators, {
+    backend,
+    only: "salesforce",
+    config: { sync: { waitForDeliveryMs: 0 } },
   });
 
   const delivered = () =>
@@ -59,28 +47,31 @@ describe.each(BACKENDS)("changes to linked Salesforce users (%s)", (backend) => 
       .set(AUTH)
       .send({ schemas: [PATCH], Operations: [{ op: "replace", value: { title } }] })
       .expect(200);
-  const sfUsers = (username: string) => emu.org.users().filter((u) => u.Username === username);
+  const sfUsers = (username: string) =>
+    emulators.salesforce.org.users().filter((u) => u.Username === username);
   const status = async (id: string) =>
     (await t.request.get(`/scim/v2/Users/${id}`).set(AUTH).expect(200)).body[PROV].targets[0];
 
   it(`delivers a burst of ${BURST} title changes in ceil(${BURST}/200) = 2 calls: one collection update per 200, no read`, async () => {
+    const { stats } = emulators.salesforce;
     const names = Array.from({ length: BURST }, (_, i) => `burst${i}@example.com`);
     const ids = await createUsers(names);
     // The burst is queued whole before the dispatcher looks, so batches are full whatever the machine's speed.
     await t.bridge.dispatcher.stop();
-    emu.stats.reset();
+    stats.reset();
     await each(ids, (id, i) => setTitle(id, `Burst title ${i}`));
     t.bridge.dispatcher.start();
     await delivered();
 
-    expect(emu.stats.byRoute).toEqual({ "PATCH /composite/sobjects": Math.ceil(BURST / 200) });
-    expect(emu.stats.apiCalls).toBe(2);
+    expect(stats.byRoute).toEqual({ "PATCH /composite/sobjects": Math.ceil(BURST / 200) });
+    expect(stats.apiCalls).toBe(2);
     expect(names.map((n) => sfUsers(n).map((u) => [u.Title, u.IsActive]))).toEqual(
       names.map((_, i) => [[`Burst title ${i}`, true]]),
     );
   });
 
   it("finds again, or creates again, a linked record deleted in Salesforce behind the bridge's back, and links it", async () => {
+    const { org, stats } = emulators.salesforce;
     const [goneId, movedId] = (await createUsers(["gone@example.com", "moved@example.com"])) as [
       string,
       string,
@@ -88,8 +79,8 @@ describe.each(BACKENDS)("changes to linked Salesforce users (%s)", (backend) => 
     const oldGone = String(sfUsers("gone@example.com")[0]?.Id);
     const oldMoved = sfUsers("moved@example.com")[0] ?? {};
     // Deleted outright, and replaced by the same user under a new Id (as after a sandbox refresh).
-    emu.org.table("User").remove(oldGone);
-    emu.org.table("User").remove(String(oldMoved.Id));
+    org.table("User").remove(oldGone);
+    org.table("User").remove(String(oldMoved.Id));
     const copy = Object.fromEntries(
       [
         "Username",
@@ -107,7 +98,7 @@ describe.each(BACKENDS)("changes to linked Salesforce users (%s)", (backend) => 
         "IsActive",
       ].map((f) => [f, oldMoved[f]]),
     );
-    const newMoved = String(emu.org.insert("User", copy).Id);
+    const newMoved = String(org.insert("User", copy).Id);
 
     await setTitle(goneId, "Back again");
     await setTitle(movedId, "Moved on");
@@ -122,12 +113,12 @@ describe.each(BACKENDS)("changes to linked Salesforce users (%s)", (backend) => 
     expect(await status(movedId)).toMatchObject({ state: "synced", targetId: newMoved });
 
     // Linked anew, they are written by Id again.
-    emu.stats.reset();
+    stats.reset();
     await setTitle(goneId, "Settled");
     await setTitle(movedId, "Settled");
     await delivered();
     expect(sfUsers("gone@example.com").map((u) => u.Title)).toEqual(["Settled"]);
     expect(sfUsers("moved@example.com").map((u) => u.Title)).toEqual(["Settled"]);
-    expect(Object.keys(emu.stats.byRoute)).toEqual(["PATCH /composite/sobjects"]);
+    expect(Object.keys(stats.byRoute)).toEqual(["PATCH /composite/sobjects"]);
   });
 });

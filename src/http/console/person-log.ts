@@ -8,7 +8,8 @@ import { deletedNames, isResourceId, type ResourceType } from "../../store/index
 import { nameOf } from "../../sync/actions/index.ts";
 import { type LogAttempt, type LogOrigin, type LogRequest, readPersonLog } from "../person-log.ts";
 import { type ConsoleDeps, param, sendPage } from "./context.ts";
-import { empty, type Html, html, qs, time } from "./html.ts";
+import { empty, type Html, html, time } from "./html.ts";
+import { beforeParam, pagingLinks } from "./log-page.ts";
 
 const KINDS: Record<string, ResourceType> = { users: "User", groups: "Group" };
 
@@ -98,10 +99,7 @@ async function sendLog(deps: ConsoleDeps, req: Request, res: Response, kind: str
   if (!isResourceId(id)) throw new BridgeError("SCIM_NOT_FOUND", `${id} is not a resource id (a UUID)`);
   const who = await nameFor(deps, type, id);
   if (!who) throw new BridgeError("SCIM_NOT_FOUND", `${type} ${id} not found`);
-  const beforeText = param(req, "before");
-  const before = beforeText === undefined ? undefined : Number(beforeText);
-  if (before !== undefined && !Number.isSafeInteger(before))
-    throw new BridgeError("SCIM_INVALID_VALUE", "before must be an audit event id (from the Older link)");
+  const before = beforeParam(req, "an audit event id");
   const requestId = param(req, "request");
   const log = await readPersonLog(deps.sync.db, id, { before, requestId });
   const here = `/console/${kind}/${id}/log`;
@@ -126,8 +124,7 @@ ${
           : "Events appear as SCIM writes are accepted and delivered.",
       )
 }
-<p class="actions">${before ? html`<a href="${here}${qs({ request: requestId })}">Newest</a>` : ""}
-${log.older !== null ? html`<a href="${here}${qs({ request: requestId, before: log.older })}" rel="next">Older</a>` : ""}</p>`,
+${pagingLinks(here, { request: requestId }, before, log.older)}`,
   });
 }
 
