@@ -11,6 +11,7 @@ import { discoveryRouter } from "../scim/discovery.ts";
 import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
 import { pingStore, writeAudit } from "../store/index.ts";
 import { AuthFailureLimiter, type NamedToken } from "./auth.ts";
+import { chain } from "./chain.ts";
 import { edgeValidation } from "./edge.ts";
 import { clientError, notFoundHandler, scimErrorHandler } from "./errors.ts";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.ts";
@@ -89,7 +90,7 @@ export function createApp(opts: AppOptions): Express {
   // carry tokens and passwords). Written by hand rather than with pino-http: this runs on every request and
   // pino-http costs ~8% of a small request even with logging off.
   const access = opts.logger.isLevelEnabled("info");
-  app.use((req, res, next) => {
+  const requestLog: RequestHandler = (req, res, next) => {
     const given = req.headers["x-request-id"];
     const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader("X-Request-Id", id);
@@ -109,25 +110,23 @@ export function createApp(opts: AppOptions): Express {
       });
     }
     next();
-  });
+  };
   // The console's pages load script and style from 'self' only: no inline code, no eval, no CDN.
   // upgrade-insecure-requests is off because the bridge is often reached over plain HTTP on an internal host.
-  app.use(
-    fixedHeaders({
-      contentSecurityPolicy: {
-        directives: {
-          "script-src": ["'self'"],
-          "style-src": ["'self'"],
-          "connect-src": ["'self'"],
-          "form-action": ["'self'"],
-          "font-src": ["'self'"],
-          "frame-ancestors": ["'none'"],
-          "upgrade-insecure-requests": null,
-        },
+  const securityHeaders = fixedHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "font-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": null,
       },
-    }),
-  );
-  app.use(metrics.middleware);
+    },
+  });
+  app.use(chain([requestLog, securityHeaders, metrics.middleware]));
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -157,50 +156,52 @@ export function createApp(opts: AppOptions): Express {
     );
 
   const scim = express.Router();
-  scim.use(scimAuthentication({ auth: scimAuth, limiter: authLimiter, failures: authFailures }));
-  scim.use(scimPermissions(authFailures));
-  // Counted after authentication: a stranger's requests must not slow deliveries down.
+  // The door every SCIM request passes, in order, as one layer (./chain.ts).
   const foreground = opts.foreground;
-  if (foreground)
-    scim.use((_req, res, next) => {
-      res.once("close", foreground.enter());
-      next();
-    });
   scim.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: opts.rateLimitPerMinute,
-      standardHeaders: "draft-7",
-      legacyHeaders: false,
-      keyGenerator: (_req, res) => String(res.locals.actor),
-      handler: (req, _res, next) => {
-        const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        const seconds = Math.max(
-          1,
-          Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000),
-        );
-        next(
-          new BridgeError(
-            "SCIM_RATE_LIMITED",
-            `Too many requests for this token (limit ${opts.rateLimitPerMinute} per minute); retry after ${seconds} s`,
-            { "Retry-After": String(seconds) },
-          ),
-        );
-      },
-    }),
-  );
-  scim.use(
-    express.json({
-      limit: opts.bodyLimit,
-      type: ["application/json", "application/scim+json", "application/*+json"],
-    }),
-  );
-  scim.use(scimBulkPermissions(authFailures));
-  scim.use(
-    edgeValidation({
-      repeatable: ["attributes", "excludedAttributes"],
-      stringsCheckedLater: (req) => req.method === "POST" && /^\/Bulk\/?$/i.test(req.path),
-    }),
+    chain([
+      scimAuthentication({ auth: scimAuth, limiter: authLimiter, failures: authFailures }),
+      scimPermissions(authFailures),
+      // Counted after authentication: a stranger's requests must not slow deliveries down.
+      ...(foreground
+        ? [
+            ((_req, res, next) => {
+              res.once("close", foreground.enter());
+              next();
+            }) satisfies RequestHandler,
+          ]
+        : []),
+      rateLimit({
+        windowMs: 60_000,
+        limit: opts.rateLimitPerMinute,
+        standardHeaders: "draft-7",
+        legacyHeaders: false,
+        keyGenerator: (_req, res) => String(res.locals.actor),
+        handler: (req, _res, next) => {
+          const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+          const seconds = Math.max(
+            1,
+            Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000),
+          );
+          next(
+            new BridgeError(
+              "SCIM_RATE_LIMITED",
+              `Too many requests for this token (limit ${opts.rateLimitPerMinute} per minute); retry after ${seconds} s`,
+              { "Retry-After": String(seconds) },
+            ),
+          );
+        },
+      }),
+      express.json({
+        limit: opts.bodyLimit,
+        type: ["application/json", "application/scim+json", "application/*+json"],
+      }),
+      scimBulkPermissions(authFailures),
+      edgeValidation({
+        repeatable: ["attributes", "excludedAttributes"],
+        stringsCheckedLater: (req) => req.method === "POST" && /^\/Bulk\/?$/i.test(req.path),
+      }),
+    ]),
   );
   const baseUrl = (req: Request) =>
     opts.publicUrl
