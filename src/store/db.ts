@@ -5,10 +5,22 @@ import { PGlite, parse as pgliteParse, protocol } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import pg from "pg";
 
+export interface QueryOptions {
+  /**
+   * A text that depends on the request (a list's page or count, whose filter and order vary) but whose plan may be
+   * reused for other values: kept parsed while it is among the ones used last (see `openPostgres`, `pgliteStatements`).
+   * Only for reads whose every plan is index-driven or re-planned per value: a statement that is neither marked nor
+   * this is parsed and planned afresh each time, since a plan made when a table was small (a claim of the outbox
+   * before a burst of writes) can be very wrong later.
+   */
+  keepParsed?: boolean;
+}
+
 export interface Queryable {
   query<T = Record<string, unknown>>(
     sql: string,
     params?: unknown[],
+    opts?: QueryOptions,
   ): Promise<{ rows: T[]; rowCount: number }>;
 }
 
@@ -123,12 +135,12 @@ export async function openPostgres(
   await pool.query("SELECT 1");
   /** Per connection: the names of the unmarked texts it has parsed. */
   const parsedBy = new WeakMap<pg.PoolClient, Set<string>>();
-  const query: Db["query"] = async (sql, params) => {
-    if (!params?.length || PREPARED.has(sql)) {
+  const query: Db["query"] = async (sql, params, opts) => {
+    if (!params?.length || PREPARED.has(sql) || !opts?.keepParsed) {
       const r = await pool.query(pgQuery(sql, params));
       return { rows: r.rows, rowCount: r.rowCount ?? 0 };
     }
-    // A text that depends on the request (a compiled filter, a page) is parsed once per connection too, so that an
+    // A list's text, which depends on the request (its filter and order), is parsed once per connection too, so that an
     // IdP's repeated lookup skips parse and plan (a `userName eq` lookup cost PostgreSQL 277 µs of CPU unnamed,
     // against 82 for a read by id). Bounded: a connection that has parsed UNMARKED_TEXTS_PER_CONNECTION such
     // texts is closed after its statement (rather than told to forget some), and its successor starts empty.
@@ -214,8 +226,8 @@ export async function openPglite(dir?: string, limits: SessionLimits = {}): Prom
 
   const run = pgliteStatements(lite);
   const wrap = (q: Pick<PGlite, "exec">, inTransaction: boolean): Tx => ({
-    async query(sql, params) {
-      const r = await run(sql, params ?? [], inTransaction);
+    async query(sql, params, opts) {
+      const r = await run(sql, params ?? [], inTransaction, !!opts?.keepParsed);
       return { rows: r.rows as never[], rowCount: r.affectedRows ?? r.rows.length };
     },
     async exec(sql) {
@@ -247,9 +259,10 @@ const STATEMENTS_MAX = 200;
 /**
  * Runs one statement on PGlite in one call into the engine: Bind, Describe, Execute and Sync in one protocol
  * message, where PGlite's `query` makes six calls (Parse, Describe, Bind, Describe, Execute, Sync), each a full
- * turn of its WASM main loop. Every text is parsed once, as a named statement with its parameter types (which
- * serializer each value takes, as `query` chooses them): a text marked `prepared` for good, the others (filters,
- * pages) while they are among the STATEMENTS_MAX used last, the oldest closed past that. Measured on a user read by
+ * turn of its WASM main loop. A text is parsed with its parameter types (which serializer each value takes, as
+ * `query` chooses them): once for good when marked `prepared`; a list's text (`keepParsed`: filters, pages) while it
+ * is among the STATEMENTS_MAX used last, the oldest closed past that; any other as the unnamed statement, parsed in
+ * its own call before each execution (its plan made afresh, see `QueryOptions`). Measured on a user read by
  * id: 525 → 101 µs of CPU, an update 1,505 → 670 µs. Holds the same locks as `query` (the transaction's, then the
  * query's) and syncs the data directory after a statement outside a transaction, as `query` does.
  */
@@ -264,7 +277,7 @@ function pgliteStatements(lite: PGlite) {
   const send = async (messages: Uint8Array[], syncToFs: boolean) =>
     (await lite.execProtocol(concatBytes(messages), { syncToFs })).messages;
 
-  async function parse(sql: string, name: string) {
+  async function parse(sql: string, name: string): Promise<{ types: number[]; name: string }> {
     const messages = await send(
       [serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name }), serialize.sync()],
       false,
@@ -272,9 +285,7 @@ function pgliteStatements(lite: PGlite) {
     const types =
       (messages.find((m) => m.name === "parameterDescription") as { dataTypeIDs?: number[] } | undefined)
         ?.dataTypeIDs ?? [];
-    const known = { types, name };
-    parsed.set(sql, known);
-    return known;
+    return { types, name };
   }
 
   /** The statement for an unmarked text, parsed now if it is not among the recent ones (closing the oldest). */
@@ -293,15 +304,26 @@ function pgliteStatements(lite: PGlite) {
     }
     const fresh = `scim_bridge_lite_${++made}`;
     const known = await parse(sql, fresh);
+    parsed.set(sql, known);
     recent.set(sql, fresh);
     return known;
   }
 
-  async function statement(sql: string, params: unknown[], inTransaction: boolean) {
+  /** A marked text's statement, parsed on its first use. */
+  async function markedStatement(sql: string, name: string) {
+    const known = parsed.get(sql) ?? (await parse(sql, name));
+    parsed.set(sql, known);
+    return known;
+  }
+
+  async function statement(sql: string, params: unknown[], inTransaction: boolean, keep: boolean) {
     const marked = PREPARED.get(sql);
+    // Neither marked nor kept: the unnamed statement, parsed (and planned) for this one execution.
     const { types, name } = marked
-      ? (parsed.get(sql) ?? (await parse(sql, marked)))
-      : await recentStatement(sql);
+      ? await markedStatement(sql, marked)
+      : keep
+        ? await recentStatement(sql)
+        : await parse(sql, "");
     const values = params.map((v, i) => {
       if (v === null || v === undefined) return null;
       const serializer = internals.serializers[types[i]!];
@@ -319,11 +341,11 @@ function pgliteStatements(lite: PGlite) {
     return pgliteParse.parseResults(messages, internals.parsers)[0] ?? { rows: [], affectedRows: 0 };
   }
 
-  return (sql: string, params: unknown[], inTransaction: boolean) =>
+  return (sql: string, params: unknown[], inTransaction: boolean, keep: boolean) =>
     inTransaction
-      ? internals._runExclusiveQuery(() => statement(sql, params, true))
+      ? internals._runExclusiveQuery(() => statement(sql, params, true, keep))
       : internals._runExclusiveTransaction(() =>
-          internals._runExclusiveQuery(() => statement(sql, params, false)),
+          internals._runExclusiveQuery(() => statement(sql, params, false, keep)),
         );
 }
 

@@ -2,7 +2,7 @@
 // statement, its relations (a user's groups, a group's members) and its per-target status (links.ts).
 
 import { encodeCursor } from "./cursor.ts";
-import { prepared, type Queryable } from "./db.ts";
+import { prepared, type Queryable, type QueryOptions } from "./db.ts";
 import type { ResourceSchema } from "./filter/index.ts";
 import { linkStatusRows } from "./links.ts";
 import { type CompiledList, compileList, type ListRequest } from "./list-query.ts";
@@ -46,6 +46,13 @@ const LINKS = `(SELECT json_agg(json_build_object('target', l.target, 'state', l
             'lastAttemptAt', l.last_attempt_at, 'errorCode', l.error_code, 'errorMessage', l.error_message)
             ORDER BY l.target)
           FROM (${linkStatusRows((a) => `${a}.resource_id = t.id`)}) l) AS lnk`;
+
+/**
+ * A list's page and count: their text varies with the filter and order, but an IdP repeats the same few (its
+ * `userName eq` lookup before each write), and every such plan is an index lookup or is re-planned per value (a
+ * LIMIT or prefix the generic plan cannot see makes it look dearer than the custom one).
+ */
+const KEEP_PARSED: QueryOptions = { keepParsed: true };
 
 function selectList(type: ResourceType, include: Include) {
   return [
@@ -135,11 +142,15 @@ export async function listResourcesWithExtras(
       ? `SELECT count(*)::int AS n FROM ${TABLE[type]} t ${where}`
       : "SELECT COALESCE(sum(n), 0)::int AS n FROM resource_counts WHERE resource_type = $1";
     const bound = where ? params.slice(0, query.filterParams) : [type];
-    return Number((await q.query<{ n: number }>(sql, bound)).rows[0]?.n ?? 0);
+    return Number((await q.query<{ n: number }>(sql, bound, KEEP_PARSED)).rows[0]?.n ?? 0);
   };
   if (query.limit === 0) return { total: await countAll(), items: [] };
   const page = listPageSql(type, include, query);
-  const { rows } = await q.query<ExtrasRow & { sort_key?: string | null }>(page.sql, page.params);
+  const { rows } = await q.query<ExtrasRow & { sort_key?: string | null }>(
+    page.sql,
+    page.params,
+    KEEP_PARSED,
+  );
   // One row past the page says that another page follows (cursor paging); read backwards, it is the first row.
   const backward = keyset?.position?.before === true;
   const more = keyset !== undefined && rows.length > query.limit;
@@ -196,7 +207,7 @@ export function listPageSql(
   const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
   const limit = keyset ? query.limit + 1 : query.limit;
   const sortKey = keyset ? `, (${keyset.sort.key})::text AS sort_key` : "";
-  // Not prepared: the text depends on the request's filter and sort.
+  // Not marked `prepared`: the text depends on the request's filter and sort (kept parsed while used: KEEP_PARSED).
   if (query.offset === 0 && !keyset?.position?.before) {
     const params = [...query.params, limit];
     const sql = `SELECT ${selectList(type, include)}${sortKey} FROM ${TABLE[type]} t ${where}

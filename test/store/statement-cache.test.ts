@@ -1,10 +1,11 @@
-// PostgreSQL keeps a request-dependent statement (a compiled filter, a page) parsed on each connection that ran it,
-// so an IdP's repeated `userName eq` lookup skips parse and plan; and no connection keeps more than
-// UNMARKED_TEXTS_PER_CONNECTION of them, however many different filters clients send.
+// PostgreSQL keeps a list's statement (a compiled filter, a page: `keepParsed`) parsed on each connection that ran it,
+// so an IdP's repeated `userName eq` lookup skips parse and plan; no connection keeps more than
+// UNMARKED_TEXTS_PER_CONNECTION of them, however many different filters clients send; and any other unmarked text
+// (the outbox claim) is planned afresh each time, as a plan made while a table was small can be far off later.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UNMARKED_TEXTS_PER_CONNECTION } from "../../src/store/db.ts";
+import { openPglite, UNMARKED_TEXTS_PER_CONNECTION } from "../../src/store/db.ts";
 import { type Db, migrate, openPostgres } from "../../src/store/index.ts";
 
 const URL_ = process.env.DATABASE_URL;
@@ -41,16 +42,23 @@ describe.runIf(URL_)("statements kept parsed per connection (postgres)", () => {
 
   it("parses a lookup once and runs it again from the parsed statement", async () => {
     const lookup = "SELECT id FROM users WHERE user_name = $1 /* lookup */";
-    await db.query(lookup, ["ada@example.com"]);
-    await db.query(lookup, ["grace@example.com"]);
+    await db.query(lookup, ["ada@example.com"], { keepParsed: true });
+    await db.query(lookup, ["grace@example.com"], { keepParsed: true });
     expect((await parsedHere()).filter((s) => s === lookup)).toHaveLength(1);
+  });
+
+  it("keeps no other unmarked text parsed", async () => {
+    const claim = "SELECT id FROM outbox WHERE target = $1 /* not kept */";
+    await db.query(claim, ["tableau"]);
+    await db.query(claim, ["tableau"]);
+    expect(await parsedHere()).not.toContain(claim);
   });
 
   it(`keeps at most ${UNMARKED_TEXTS_PER_CONNECTION} such statements on a connection, replacing a connection that parsed that many`, async () => {
     const first = await backend();
     const pids = new Set([first]);
     for (let i = 0; i < 3 * UNMARKED_TEXTS_PER_CONNECTION; i++) {
-      const r = await db.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1]);
+      const r = await db.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1], { keepParsed: true });
       expect(r.rows[0]!.n).toBe(1 + i);
       expect((await parsedHere()).length).toBeLessThanOrEqual(UNMARKED_TEXTS_PER_CONNECTION);
       pids.add(await backend());
@@ -59,7 +67,35 @@ describe.runIf(URL_)("statements kept parsed per connection (postgres)", () => {
   });
 
   it("answers a statement's error to its caller and keeps serving", async () => {
-    await expect(db.query("SELECT 1 / $1::int AS n", [0])).rejects.toMatchObject({ code: "22012" });
-    expect((await db.query<{ n: number }>("SELECT 2 / $1::int AS n", [1])).rows[0]!.n).toBe(2);
+    const keep = { keepParsed: true };
+    await expect(db.query("SELECT 1 / $1::int AS n", [0], keep)).rejects.toMatchObject({ code: "22012" });
+    expect((await db.query<{ n: number }>("SELECT 2 / $1::int AS n", [1], keep)).rows[0]!.n).toBe(2);
+  });
+});
+
+describe("statements kept parsed (pglite)", () => {
+  it("keeps a list's text parsed, and no other unmarked text", async () => {
+    const db = await openPglite();
+    try {
+      await migrate(db);
+      const parsed = async () =>
+        (await db.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).rows.map(
+          (r) => r.statement,
+        );
+      const lookup = "SELECT id FROM users WHERE user_name = $1 /* lookup */";
+      const claim = "SELECT id FROM outbox WHERE target = $1 /* not kept */";
+      for (const value of ["ada@example.com", "grace@example.com"]) {
+        await db.query(lookup, [value], { keepParsed: true });
+        await db.query(claim, [value]);
+      }
+      const held = await parsed();
+      expect(held.filter((s) => s === lookup)).toHaveLength(1);
+      expect(held).not.toContain(claim);
+      // The unnamed statement answers correctly each time, whatever ran before it.
+      expect((await db.query<{ n: number }>("SELECT $1::int * 2 AS n", [21])).rows[0]!.n).toBe(42);
+      expect((await db.query<{ s: string }>("SELECT $1::text || 'b' AS s", ["a"])).rows[0]!.s).toBe("ab");
+    } finally {
+      await db.close();
+    }
   });
 });
