@@ -25,6 +25,7 @@ import {
   retryPolicy,
   SecretBox,
 } from "./sync/index.ts";
+import { OutboxStatistics } from "./sync/outbox-statistics.ts";
 import { startSyncScheduler, syncDeps } from "./sync/reconcile/index.ts";
 import { buildTargets, type TargetDeps } from "./targets/registry.ts";
 
@@ -140,6 +141,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     // Nobody waits for this delivery: one wake-up per target per KICK_DELAY_MS, so an IdP's burst of writes makes
     // a few large batches instead of a claim transaction per write per worker.
     const kicks = new Map<string, NodeJS.Timeout>();
+    const outboxStatistics = new OutboxStatistics(db, logger);
     const kickSoon = (target: string) => {
       if (kicks.has(target)) return;
       kicks.set(
@@ -176,6 +178,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       afterWrite: async (ctx, queued, id) => {
         const targets = queued.get(id);
         if (!targets?.size) return false;
+        outboxStatistics.noteQueued(targets.size);
         // The IdP is never slowed by the targets unless it asks (Prefer: wait=N) or the admin set a default.
         const waitMs = Math.min(
           ctx.waitMs ?? s.waitForDeliveryMs,
@@ -250,6 +253,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
           for (const timer of kicks.values()) clearTimeout(timer);
           await scheduler?.stop();
           await dispatcher.stop();
+          await outboxStatistics.idle();
           for (const t of targets) await t.target.close?.();
           if (!opts.db) await db.close();
         })();

@@ -520,3 +520,8 @@ export async function queueDepth(
   );
   return rows.map((r) => ({ target: r.target, state: r.state, count: Number(r.n) }));
 }
+
+/** Refreshes the planner's statistics of the outbox (see sync/outbox-statistics.ts). */
+export async function analyzeOutbox(q: Queryable): Promise<void> {
+  await q.query("ANALYZE outbox");
+}
