@@ -1,32 +1,21 @@
 // The console in a real browser against both emulators: a SCIM user shows up synced; a failing target shows the
 // failure with its code and "retry" delivers once the fault is gone; a mass deprovision is held and released; a
 // reconcile dry run after drift made behind the bridge's back names the drifted field and apply repairs it.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { RunningTableauEmulator } from "../../src/emulators/tableau/index.ts";
+import { beforeAll, expect, it } from "vitest";
 import { linksFor, listJobs } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
-import { ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { describeInBrowser, openBrowser, signIn, type TestBrowser } from "../support/browser.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { AUTH, eventually } from "../support/bridge.ts";
+import { describeInBrowser, signedInBrowser } from "../support/browser.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 describeInBrowser("console: operating the bridge", () => {
   const emulators = bothEmulators();
-  let tableau: RunningTableauEmulator;
-  let t: TestBridge;
-  let b: TestBrowser;
-  beforeAll(async () => {
-    tableau = emulators.tableau;
-    t = await startTestBridge({
-      targets: emulators.targets(),
-      config: { sync: { maxAttempts: 2, breaker: { maxDeprovisions: 2, maxPercent: 0 } } },
-    });
-    b = await openBrowser();
-    b.page.on("dialog", (d) => void d.accept());
-    await signIn(b.page, t.url, ADMIN_TOKEN);
+  const t = bridgeOnEmulators(emulators, {
+    config: { sync: { maxAttempts: 2, breaker: { maxDeprovisions: 2, maxPercent: 0 } } },
   });
-  afterAll(async () => {
-    await b?.close();
-    await t?.stop();
+  const b = signedInBrowser(t);
+  beforeAll(() => {
+    b.page.on("dialog", (d) => void d.accept());
   });
 
   const createUser = async (name: string) => {
@@ -72,7 +61,7 @@ describeInBrowser("console: operating the bridge", () => {
   it("updates a user's page without a reload as its delivery completes", async () => {
     const { page } = b;
     // A slow Tableau keeps the delivery open while the page is shown.
-    tableau.setFaults({ latencyMs: 2500 });
+    emulators.tableau.setFaults({ latencyMs: 2500 });
     const id = await createUser("slow");
     try {
       await page.goto(`${t.url}/console/users/${id}`);
@@ -84,13 +73,13 @@ describeInBrowser("console: operating the bridge", () => {
       // Still the same document: the live region was refreshed, not the page.
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
     } finally {
-      tableau.setFaults({ latencyMs: 0 });
+      emulators.tableau.setFaults({ latencyMs: 0 });
     }
   });
 
   it("shows a failing target's error code, and Retry delivers once the fault is off", async () => {
     const { page } = b;
-    tableau.setFaults({ errorRate: 1 });
+    emulators.tableau.setFaults({ errorRate: 1 });
     const id = await createUser("bob");
     const [dead] = await eventually(async () => {
       const jobs = await listJobs(t.store.db, { resourceId: id, target: "tableau", state: "dead" });
@@ -103,7 +92,7 @@ describeInBrowser("console: operating the bridge", () => {
     await expect.poll(() => row.locator("[data-error-code]").textContent()).toBe(dead!.lastErrorCode);
     await b.screenshot("failed-with-code");
 
-    tableau.setFaults({ errorRate: 0 });
+    emulators.tableau.setFaults({ errorRate: 0 });
     await row.getByRole("button", { name: `Retry job ${dead!.id}` }).click();
     await expect
       .poll(() => page.getByRole("status").first().textContent())
@@ -137,7 +126,7 @@ describeInBrowser("console: operating the bridge", () => {
     await page.getByRole("button", { name: "Release all for salesforce" }).click();
     await expect.poll(() => page.getByRole("status").first().textContent()).toContain("for salesforce");
 
-    const site = tableau.server.site("");
+    const site = emulators.tableau.server.site("");
     await eventually(() =>
       ["c1", "c2", "c3", "c4"].every((n) => site.userByNameCi(`${n}@example.com`)?.siteRole === "Unlicensed"),
     );
@@ -146,18 +135,18 @@ describeInBrowser("console: operating the bridge", () => {
 
   it("shows drift made behind the bridge's back in a reconcile dry run, and Apply repairs it", async () => {
     const { page } = b;
-    const site = tableau.server.site("");
+    const site = emulators.tableau.server.site("");
     site.updateUser(site.userByNameCi("ada@example.com")!.id, { fullName: "Someone Else" });
 
     await page.getByRole("link", { name: "Reconcile & import" }).click();
     await page.getByLabel("What").selectOption("reconcile");
     await page.getByLabel("Target").selectOption("tableau");
     // A slow target makes the run long enough to watch: the page shows its progress, then the plan.
-    tableau.setFaults({ latencyMs: 1500 });
+    emulators.tableau.setFaults({ latencyMs: 1500 });
     await page.getByRole("button", { name: "Dry run" }).click();
     await expect.poll(() => page.getByRole("progressbar", { name: "Run in progress" }).count()).toBe(1);
     expect(await page.getByRole("status").first().textContent()).toMatch(/Reading .*read so far/);
-    tableau.setFaults({ latencyMs: 0 });
+    emulators.tableau.setFaults({ latencyMs: 0 });
     const row = page.locator('tr[data-item="ada@example.com"]');
     await expect.poll(() => row.locator("[data-fields]").textContent(), { timeout: 15_000 }).toBe("fullName");
     expect(await page.locator('[data-count="users:drifted"]').textContent()).toBe("1");

@@ -98,3 +98,13 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Resolves once every job in the bridge's outbox is done: nothing pending, running, held or failed. */
+export async function outboxDrained(t: Pick<TestBridge, "store">, timeoutMs?: number): Promise<void> {
+  await eventually(async () => {
+    const { rows } = await t.store.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM outbox WHERE state <> 'done'",
+    );
+    return Number(rows[0]?.n) === 0;
+  }, timeoutMs);
+}

@@ -1,24 +1,18 @@
 // The audit says what changed: a SCIM write's attributes as old → new, and each delivery the vendor fields it sent
 // with the target's value before (Salesforce's Title), a password never more than "changed"; /admin/audit returns
 // them structured.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AuditRow } from "../../src/store/index.ts";
 import { user } from "../support/app.ts";
-import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { ADMIN, AUTH, eventually } from "../support/bridge.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describe.each(BACKENDS)("audit changes on %s", (backend) => {
   const emulators = bothEmulators();
-  let t: TestBridge;
-  beforeAll(async () => {
-    t = await startTestBridge({ backend, targets: emulators.targets() });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = bridgeOnEmulators(emulators, { backend });
 
   const events = async (id: string): Promise<AuditRow[]> =>
     (await t.request.get(`/admin/audit?resourceId=${id}`).set(ADMIN).expect(200)).body.events;

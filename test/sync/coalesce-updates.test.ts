@@ -7,7 +7,7 @@ import {
   startSalesforceEmulator,
 } from "../../src/emulators/salesforce/index.ts";
 import { user } from "../support/app.ts";
-import { AUTH, eventually, startTestBridge } from "../support/bridge.ts";
+import { AUTH, outboxDrained, startTestBridge } from "../support/bridge.ts";
 import { BACKENDS } from "../support/store.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -30,13 +30,7 @@ describe.each(BACKENDS)("updates arriving one by one (%s)", (backend) => {
       targets: [salesforceEmulatorTargetConfig(emu.url)],
     });
     try {
-      const queueEmpty = () =>
-        eventually(async () => {
-          const { rows } = await t.store.db.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM outbox WHERE state <> 'done'",
-          );
-          return Number(rows[0]?.n) === 0;
-        }, 30_000);
+      const queueEmpty = () => outboxDrained(t, 30_000);
       const ids: string[] = [];
       for (let i = 0; i < USERS; i++)
         ids.push(

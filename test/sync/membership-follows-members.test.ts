@@ -2,10 +2,10 @@
 // deactivating a member takes them out of the target group; reactivating brings them back; nothing about the
 // group itself changes in SCIM. Checks read the emulators back (jsforce, the Tableau REST API).
 import type jsforce from "jsforce";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { user } from "../support/app.ts";
-import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { ADMIN, AUTH, eventually } from "../support/bridge.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 import { salesforceConnection } from "../support/salesforce.ts";
 import { tableauCheckSite } from "../support/tableau.ts";
 
@@ -14,15 +14,11 @@ const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describe("group memberships follow their members", () => {
   const emulators = bothEmulators();
-  let t: TestBridge;
+  const t = bridgeOnEmulators(emulators);
   let conn: jsforce.Connection;
 
   beforeAll(async () => {
-    t = await startTestBridge({ targets: emulators.targets() });
     conn = await salesforceConnection(emulators.salesforce.url);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   async function tableauMembers(group: string): Promise<string[]> {

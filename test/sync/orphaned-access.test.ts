@@ -2,13 +2,14 @@
 // before the retry. The account must still end up deactivated: the deprovision finds it by its correlation key
 // from the tombstone. The fault proxy sits between the bridge and each emulator; the checks read the emulators.
 import type jsforce from "jsforce";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { salesforceEmulatorTargetConfig } from "../../src/emulators/salesforce/index.ts";
 import { tableauEmulatorTargetConfig } from "../../src/emulators/tableau/index.ts";
 import { user } from "../support/app.ts";
-import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { ADMIN, AUTH, eventually, startTestBridge } from "../support/bridge.ts";
 import { bothEmulators } from "../support/emulators.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { fileFixture } from "../support/fixture.ts";
 import { salesforceConnection } from "../support/salesforce.ts";
 import { BACKENDS } from "../support/store.ts";
 import { tableauCheckSite } from "../support/tableau.ts";
@@ -17,27 +18,31 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 describe.each(BACKENDS)("no orphaned access when a create's answer is lost (%s)", (backend) => {
   const emulators = bothEmulators();
-  let tproxy: FaultProxy;
-  let sproxy: FaultProxy;
-  let t: TestBridge;
+  const proxy = (what: string, upstream: () => string): FaultProxy =>
+    fileFixture(
+      what,
+      () => startFaultProxy(upstream()),
+      (p) => p.close(),
+    );
+  const tproxy = proxy("the Tableau fault proxy", () => emulators.tableau.url);
+  const sproxy = proxy("the Salesforce fault proxy", () => emulators.salesforce.url);
+  // Not bridgeOnEmulators: the bridge reaches each emulator through its fault proxy.
+  const t = fileFixture(
+    "the bridge",
+    () =>
+      startTestBridge({
+        backend,
+        // The retry comes after the delete, as it did in the field.
+        config: { sync: { pollMs: 50, backoffBaseMs: 1500, backoffMaxMs: 3000, waitForDeliveryMs: 3000 } },
+        targets: [tableauEmulatorTargetConfig(tproxy.url), salesforceEmulatorTargetConfig(sproxy.url)],
+      }),
+    (b) => b.stop(),
+  );
   let conn: jsforce.Connection;
   const site = () => tableauCheckSite(emulators.tableau);
 
   beforeAll(async () => {
-    tproxy = await startFaultProxy(emulators.tableau.url);
-    sproxy = await startFaultProxy(emulators.salesforce.url);
-    t = await startTestBridge({
-      backend,
-      // The retry comes after the delete, as it did in the field.
-      config: { sync: { pollMs: 50, backoffBaseMs: 1500, backoffMaxMs: 3000, waitForDeliveryMs: 3000 } },
-      targets: [tableauEmulatorTargetConfig(tproxy.url), salesforceEmulatorTargetConfig(sproxy.url)],
-    });
     conn = await salesforceConnection(emulators.salesforce.url);
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await tproxy?.close();
-    await sproxy?.close();
   });
 
   const settled = (id: string) =>

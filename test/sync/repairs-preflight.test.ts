@@ -2,27 +2,25 @@
 // a userName that is not an email) fails with the pre-flight's reason, naming the field to fix, whether the work came
 // from a SCIM write, "Provision now", a retry (console or admin API), reconcile apply or import apply. Salesforce is
 // not called for it, and the user keeps one failure there however many repairs were tried.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { linksFor, listJobs } from "../../src/store/index.ts";
-import { ADMIN, ADMIN_TOKEN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { ADMIN, ADMIN_TOKEN, AUTH, eventually } from "../support/bridge.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PROV = "urn:ietf:params:scim:schemas:extension:scim-bridge:2.0:Provisioning";
 
 describe("repairs obey the pre-flight", () => {
   const emulators = bothEmulators();
-  let t: TestBridge;
+  const t = bridgeOnEmulators(emulators);
   let cookie: string;
   let csrf: string;
   beforeAll(async () => {
-    t = await startTestBridge({ targets: emulators.targets() });
     const signedIn = await t.request.post("/console/sign-in").type("form").send({ token: ADMIN_TOKEN });
     cookie = String(signedIn.headers["set-cookie"]?.[0]).split(";")[0]!;
     const page = await t.request.get("/console").set("Cookie", cookie);
     csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
   });
-  afterAll(() => t?.stop());
 
   /** Calls that change something in the Salesforce org (sign-ins and reads aside). */
   const salesforceWrites = () =>

@@ -4,9 +4,9 @@
 // no job. Tableau is not called for a title, Salesforce not for a displayName its LastName does not come from, and
 // neither for an attribute neither maps. Any write still retries a target that failed, and every change a target
 // does see reaches it, asserted in the emulators' own records.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, AUTH, eventually, startTestBridge, type TestBridge } from "../support/bridge.ts";
-import { bothEmulators } from "../support/emulators.ts";
+import { describe, expect, it } from "vitest";
+import { ADMIN, AUTH, eventually } from "../support/bridge.ts";
+import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -16,11 +16,7 @@ type Status = { target: string; state: string };
 
 describe("a change a target cannot see", () => {
   const emulators = bothEmulators();
-  let t: TestBridge;
-  beforeAll(async () => {
-    t = await startTestBridge({ targets: emulators.targets() });
-  });
-  afterAll(() => t?.stop());
+  const t = bridgeOnEmulators(emulators);
 
   const statusOf = async (id: string) =>
     ((await t.request.get(`/scim/v2/Users/${id}`).set(AUTH)).body[PROV]?.targets ?? []) as Status[];

@@ -4,7 +4,7 @@
 // created again. Calls are counted by the Salesforce emulator.
 import { describe, expect, it } from "vitest";
 import { user } from "../support/app.ts";
-import { AUTH, eventually } from "../support/bridge.ts";
+import { AUTH, outboxDrained } from "../support/bridge.ts";
 import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 import { BACKENDS } from "../support/store.ts";
 
@@ -20,13 +20,7 @@ describe.each(BACKENDS)("changes to linked Salesforce users (%s)", (backend) => 
     config: { sync: { waitForDeliveryMs: 0 } },
   });
 
-  const delivered = () =>
-    eventually(async () => {
-      const { rows } = await t.store.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM outbox WHERE state <> 'done'",
-      );
-      return Number(rows[0]?.n) === 0;
-    }, 60_000);
+  const delivered = () => outboxDrained(t, 60_000);
 
   /** Runs `work` on each item, a few at a time (an IdP's connections). */
   async function each<T>(items: T[], work: (item: T, i: number) => Promise<unknown>) {
