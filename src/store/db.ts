@@ -117,6 +117,32 @@ function sessionOptions(limits: SessionLimits, schema?: string): string {
   ].join(" ");
 }
 
+/**
+ * Runs `fn` on a client checked out of `pool`, then gives it back, or destroys it when `fn` marked it broken (its
+ * statement failed, ROLLBACK failed, it parsed too much) or it emitted 'error' meanwhile. A checked-out client has
+ * no pool listener: without one, a backend terminated mid-statement (failover, pooler restart,
+ * idle_session_timeout) is an unhandled 'error' event that kills the process; the statement in flight fails on its
+ * own.
+ */
+async function checkedOut<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, broken: (why: Error | true) => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let why: Error | true | undefined;
+  const broken = (e: Error | true) => {
+    why ??= e;
+  };
+  client.on("error", broken);
+  try {
+    return await fn(client, broken);
+  } finally {
+    client.off("error", broken);
+    // release(err) destroys the connection: a broken one must not serve the next statement.
+    client.release(why ?? false);
+  }
+}
+
 export async function openPostgres(
   url: string,
   opts: { max?: number; schema?: string } & SessionLimits = {},
@@ -144,66 +170,45 @@ export async function openPostgres(
     // that an IdP's repeated lookup skips parse and plan (a `userName eq` lookup cost PostgreSQL 277–368 µs of CPU
     // unnamed, 82–88 kept parsed). Bounded: a connection that has parsed UNMARKED_TEXTS_PER_CONNECTION such texts
     // is closed after its statement (rather than told to forget some), and its successor starts empty.
-    const client = await pool.connect();
-    let broken: Error | boolean | undefined;
-    const onError = (err: Error) => {
-      broken ??= err;
-    };
-    client.on("error", onError);
-    try {
+    return checkedOut(pool, async (client, broken) => {
       const name = unmarkedName(sql);
       const texts = parsedBy.get(client) ?? new Set<string>();
       parsedBy.set(client, texts);
-      if (texts.add(name).size > UNMARKED_TEXTS_PER_CONNECTION) broken ??= true;
-      const r = await client.query({ name, text: sql, values: params });
-      return { rows: r.rows, rowCount: r.rowCount ?? 0 };
-    } catch (e) {
-      // As pool.query does: a connection whose statement failed is not trusted with the next one.
-      broken ??= e as Error;
-      throw e;
-    } finally {
-      client.off("error", onError);
-      client.release(broken ?? false);
-    }
+      if (texts.add(name).size > UNMARKED_TEXTS_PER_CONNECTION) broken(true);
+      try {
+        const r = await client.query({ name, text: sql, values: params });
+        return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+      } catch (e) {
+        // As pool.query does: a connection whose statement failed is not trusted with the next one.
+        broken(e as Error);
+        throw e;
+      }
+    });
   };
   return {
     kind: "postgres",
     query,
-    async transaction(fn) {
-      const client = await pool.connect();
-      // A checked-out client has no pool listener: without this, a backend terminated mid-transaction (failover,
-      // pooler restart, idle_session_timeout) is an unhandled 'error' event that kills the process. The statement
-      // in flight fails on its own; the client is then destroyed instead of going back to the pool.
-      let broken: Error | undefined;
-      const onError = (err: Error) => {
-        broken ??= err;
-      };
-      client.on("error", onError);
-      try {
-        await client.query("BEGIN");
-        const tx: Tx = {
-          async query(sql, params) {
-            const r = await client.query(pgQuery(sql, params));
-            return { rows: r.rows, rowCount: r.rowCount ?? 0 };
-          },
-          async exec(sql) {
-            await client.query(sql);
-          },
-        };
-        const out = await fn(tx);
-        await client.query("COMMIT");
-        return out;
-      } catch (e) {
-        await client.query("ROLLBACK").catch((err: Error) => {
-          broken ??= err;
-        });
-        throw e;
-      } finally {
-        client.off("error", onError);
-        // release(err) destroys the connection: a broken one must not serve the next transaction.
-        client.release(broken ?? false);
-      }
-    },
+    transaction: (fn) =>
+      checkedOut(pool, async (client, broken) => {
+        try {
+          await client.query("BEGIN");
+          const tx: Tx = {
+            async query(sql, params) {
+              const r = await client.query(pgQuery(sql, params));
+              return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+            },
+            async exec(sql) {
+              await client.query(sql);
+            },
+          };
+          const out = await fn(tx);
+          await client.query("COMMIT");
+          return out;
+        } catch (e) {
+          await client.query("ROLLBACK").catch(broken);
+          throw e;
+        }
+      }),
     async exec(sql) {
       await pool.query(sql);
     },
@@ -255,29 +260,40 @@ interface PgliteInternals {
 
 /** Statement texts PGlite keeps parsed at most beside the marked ones (a compiled filter's text varies with the request). */
 const STATEMENTS_MAX = 200;
+/** Unnamed statement texts whose parameter types are remembered at most. */
+const DESCRIBED_MAX = 500;
+
+interface Parsed {
+  types: number[];
+  name: string;
+}
 
 /**
  * Runs one statement on PGlite in one call into the engine: Bind, Describe, Execute and Sync in one protocol
  * message, where PGlite's `query` makes six calls (Parse, Describe, Bind, Describe, Execute, Sync), each a full
- * turn of its WASM main loop. A text is parsed with its parameter types (which serializer each value takes, as
- * `query` chooses them): once for good when marked `prepared`; a list's text (`keepParsed`: filters, pages) while it
- * is among the STATEMENTS_MAX used last, the oldest closed past that; any other as the unnamed statement, parsed in
- * its own call before each execution (its plan made afresh, see `QueryOptions`). Measured on a user read by
- * id: 525 → 101 µs of CPU, an update 1,505 → 670 µs. Holds the same locks as `query` (the transaction's, then the
- * query's) and syncs the data directory after a statement outside a transaction, as `query` does.
+ * turn of its WASM main loop. A text's parameter types (which serializer each value takes, as `query` chooses them)
+ * are asked for once. A text marked `prepared` is parsed once for good; a list's text (`keepParsed`: filters, pages)
+ * stays parsed while it is among the STATEMENTS_MAX used last, the oldest closed past that; any other runs as the
+ * unnamed statement, parsed again (and planned afresh, see `QueryOptions`) in the same message that runs it.
+ * Measured on a user read by id: 525 → 101 µs of CPU, an update 1,505 → 670 µs. Holds the same locks as `query`
+ * (the transaction's, then the query's) and syncs the data directory after a statement outside a transaction, as
+ * `query` does.
  */
 function pgliteStatements(lite: PGlite) {
   const internals = lite as unknown as PgliteInternals;
   const { serialize } = protocol;
-  /** Parsed statements by text: their name and parameter types; unmarked texts in the order last used. */
-  const parsed = new Map<string, { types: number[]; name: string }>();
-  const recent = new Map<string, string>();
+  /** Named statements by text: marked ones, and the kept ones of `recent`. */
+  const named = new Map<string, Parsed>();
+  /** Kept texts, least recently used first. */
+  const recent = new Set<string>();
+  /** Parameter types of texts run unnamed, oldest first. */
+  const described = new Map<string, number[]>();
   let made = 0;
 
   const send = async (messages: Uint8Array[], syncToFs: boolean) =>
     (await lite.execProtocol(concatBytes(messages), { syncToFs })).messages;
 
-  async function parse(sql: string, name: string): Promise<{ types: number[]; name: string }> {
+  async function parse(sql: string, name: string): Promise<Parsed> {
     const messages = await send(
       [serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name }), serialize.sync()],
       false,
@@ -288,42 +304,44 @@ function pgliteStatements(lite: PGlite) {
     return { types, name };
   }
 
-  /** The statement for an unmarked text, parsed now if it is not among the recent ones (closing the oldest). */
-  async function recentStatement(sql: string) {
-    const name = recent.get(sql);
-    if (name !== undefined) {
-      recent.delete(sql);
-      recent.set(sql, name);
-      return parsed.get(sql) as { types: number[]; name: string };
-    }
-    if (recent.size >= STATEMENTS_MAX) {
-      const [oldest, oldName] = recent.entries().next().value as [string, string];
-      recent.delete(oldest);
-      parsed.delete(oldest);
-      await send([serialize.close({ type: "S", name: oldName }), serialize.sync()], false);
-    }
-    const fresh = `scim_bridge_lite_${++made}`;
-    const known = await parse(sql, fresh);
-    parsed.set(sql, known);
-    recent.set(sql, fresh);
+  /** A marked or kept text's statement, parsed on its first use. */
+  async function namedStatement(sql: string, name: () => string): Promise<Parsed> {
+    const known = named.get(sql) ?? (await parse(sql, name()));
+    named.set(sql, known);
     return known;
   }
 
-  /** A marked text's statement, parsed on its first use. */
-  async function markedStatement(sql: string, name: string) {
-    const known = parsed.get(sql) ?? (await parse(sql, name));
-    parsed.set(sql, known);
+  /** A kept text's statement: among the recent ones, or parsed now (closing the oldest past STATEMENTS_MAX). */
+  async function recentStatement(sql: string): Promise<Parsed> {
+    if (!recent.delete(sql) && recent.size >= STATEMENTS_MAX) {
+      const [oldest] = recent;
+      recent.delete(oldest!);
+      const { name } = named.get(oldest!)!;
+      named.delete(oldest!);
+      await send([serialize.close({ type: "S", name }), serialize.sync()], false);
+    }
+    const known = await namedStatement(sql, () => `scim_bridge_lite_${++made}`);
+    recent.add(sql);
     return known;
+  }
+
+  /** The unnamed statement's types, and whether the message must parse it (it was not just parsed here). */
+  async function unnamedStatement(sql: string): Promise<{ types: number[]; reparse: boolean }> {
+    const types = described.get(sql);
+    if (types) return { types, reparse: true };
+    if (described.size >= DESCRIBED_MAX) described.delete(described.keys().next().value!);
+    const fresh = await parse(sql, "");
+    described.set(sql, fresh.types);
+    return { types: fresh.types, reparse: false };
   }
 
   async function statement(sql: string, params: unknown[], inTransaction: boolean, keep: boolean) {
     const marked = PREPARED.get(sql);
-    // Neither marked nor kept: the unnamed statement, parsed (and planned) for this one execution.
-    const { types, name } = marked
-      ? await markedStatement(sql, marked)
+    const { types, name, reparse } = marked
+      ? { ...(await namedStatement(sql, () => marked)), reparse: false }
       : keep
-        ? await recentStatement(sql)
-        : await parse(sql, "");
+        ? { ...(await recentStatement(sql)), reparse: false }
+        : { ...(await unnamedStatement(sql)), name: "" };
     const values = params.map((v, i) => {
       if (v === null || v === undefined) return null;
       const serializer = internals.serializers[types[i]!];
@@ -331,6 +349,7 @@ function pgliteStatements(lite: PGlite) {
     });
     const messages = await send(
       [
+        ...(reparse ? [serialize.parse({ name, text: sql, types })] : []),
         serialize.bind({ statement: name, values }),
         serialize.describe({ type: "P" }),
         serialize.execute({}),

@@ -74,7 +74,7 @@ describe.runIf(URL_)("statements kept parsed per connection (postgres)", () => {
 });
 
 describe("statements kept parsed (pglite)", () => {
-  it("keeps a list's text parsed, and no other unmarked text", async () => {
+  it("keeps a list's text parsed, at most 200 of them, and no other unmarked text", async () => {
     const db = await openPglite();
     try {
       await migrate(db);
@@ -94,6 +94,18 @@ describe("statements kept parsed (pglite)", () => {
       // The unnamed statement answers correctly each time, whatever ran before it.
       expect((await db.query<{ n: number }>("SELECT $1::int * 2 AS n", [21])).rows[0]!.n).toBe(42);
       expect((await db.query<{ s: string }>("SELECT $1::text || 'b' AS s", ["a"])).rows[0]!.s).toBe("ab");
+      // At most 200 kept texts: the oldest are closed, and one closed runs again when it is used again.
+      const keep = { keepParsed: true };
+      for (let i = 0; i < 210; i++) {
+        expect((await db.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1], keep)).rows[0]!.n).toBe(
+          1 + i,
+        );
+      }
+      const kept = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'scim_bridge_lite_%'",
+      );
+      expect(kept.rows[0]!.n).toBeLessThanOrEqual(200);
+      expect((await db.query<{ n: number }>("SELECT $1::int + 0 AS n", [5], keep)).rows[0]!.n).toBe(5);
     } finally {
       await db.close();
     }
