@@ -43,12 +43,16 @@ export async function recordSignIn(
   return rowCount;
 }
 
-/** The target's sign-in history; a target never signed in has no success and no refusals. */
+/**
+ * The target's sign-in history; a target never signed in has no success and no refusals. Read FOR SHARE: in the
+ * transaction that parks work on it, a success recorded meanwhile by another process waits for the commit, and so
+ * its wake-up sees the parked jobs instead of running before them (test: store/signin-wake-race).
+ */
 export async function signInHistory(q: Queryable, target: string): Promise<SignInHistory> {
   const { rows } = await q.query<{ since_ok: number | null; refusals: number; refusing_for: number | null }>(
     prepared(`SELECT (extract(epoch FROM now() - last_ok) * 1000)::float8 AS since_ok, refusals,
         (extract(epoch FROM now() - first_refusal) * 1000)::float8 AS refusing_for
-      FROM target_signins WHERE target = $1`),
+      FROM target_signins WHERE target = $1 FOR SHARE`),
     [target],
   );
   const r = rows[0];

@@ -261,9 +261,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           )
         ).rows[0]?.n,
       );
+    // A wait that runs out says what the open work is waiting on, by target, state and code.
+    const waitOrExplain = async (what: string, check: () => Promise<boolean>) => {
+      try {
+        await eventually(check, 300_000, 100);
+      } catch (e) {
+        const { rows } = await store!.db.query(
+          `SELECT target, state, last_error_code AS code, count(*)::int AS jobs,
+              round(extract(epoch FROM min(not_before) - now()))::int AS due_in_s,
+              round(extract(epoch FROM max(not_before) - now()))::int AS last_due_in_s
+            FROM outbox WHERE state IN ('pending', 'running', 'held')
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        );
+        const signIns = (await store!.db.query("SELECT * FROM target_signins ORDER BY target")).rows;
+        throw new Error(
+          `${what}: ${(e as Error).message}; ${injected()} faults; open work ${JSON.stringify(rows)}; sign-ins ${JSON.stringify(signIns)}`,
+        );
+      }
+    };
     const survivors = names.filter((n) => !deleted.has(n));
     for (let round = 0; injected() < enough && round < 50; round++) {
-      await eventually(async () => injected() >= enough || (await open()) === 0, 300_000, 100);
+      await waitOrExplain(
+        "open work neither drained nor met enough faults",
+        async () => injected() >= enough || (await open()) === 0,
+      );
       if (injected() >= enough) break;
       const some = survivors.filter((_, i) => i % 50 === round % 50 || i % 7 === round % 7);
       await Promise.all(some.map((n) => patchUser(n, { title: `Retitled ${round}` })));
@@ -277,16 +298,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     log(`faults off after ${faultsInjected} injected; waiting for the queue to drain`);
     const off = Date.now();
     const db = store.db;
-    await eventually(
-      async () => {
-        const { rows } = await db.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'running', 'held')",
-        );
-        return Number(rows[0]?.n) === 0;
-      },
-      300_000,
-      250,
-    );
+    await waitOrExplain("the queue did not drain after the faults stopped", async () => (await open()) === 0);
     const afterFaultsOffMs = Date.now() - off;
     const convergeMs = Date.now() - loadDone;
     const dead = Number(

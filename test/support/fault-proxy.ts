@@ -47,7 +47,10 @@ export interface Match {
 
 export interface FaultProxy {
   url: string;
-  /** Injects `fault` into the next `times` requests matching `match`, after letting `after` of them through. */
+  /**
+   * Injects `fault` into the next `times` requests matching `match`, after letting `after` of them through untouched
+   * (no random fault either).
+   */
   once(match: Match, fault: Fault, times?: number, after?: number): void;
   /** Injects one of `faults` into a share (`rate`, 0..1) of the requests matching `match` (default: all). */
   random(rate: number, faults?: Fault[], match?: Match): void;
@@ -90,8 +93,13 @@ export async function startFaultProxy(upstream: string, opts: { slowMs?: number 
 
   function pick(req: IncomingMessage): Fault | undefined {
     const s = scripted.find((x) => x.left > 0 && matches(x.match, req));
-    if (s && s.skip > 0) s.skip--;
-    else if (s) {
+    if (s && s.skip > 0) {
+      // Let through untouched, random faults included: "the first two sign-ins work" must mean they reached the
+      // upstream and came back, or a refusal scripted for the third would meet credentials that never worked.
+      s.skip--;
+      return undefined;
+    }
+    if (s) {
       s.left--;
       return s.fault;
     }
