@@ -1,5 +1,5 @@
 // /Users and /Groups: our own routes (scimmy validates bodies and applies PATCH; the store does queries).
-import { type Request, type Response, Router } from "express";
+import { type Request, type RequestHandler, type Response, Router } from "express";
 import type {
   Directory,
   ListRequest,
@@ -85,7 +85,18 @@ function requireBody(req: Request): unknown {
   return req.body;
 }
 
-const PATH_OF: Record<ResourceType, string> = { User: "/Users", Group: "/Groups" };
+/** /Users or /Groups, then an optional id (or `.search`), then an optional trailing slash; any case, as Express. */
+const RESOURCE_PATH = /^\/(users|groups)(?:\/([^/]+))?\/?$/i;
+
+/** A path segment percent-decoded; a malformed escape is the client's 400, as Express's own routing answered. */
+function decodeId(segment: string): string {
+  if (!segment.includes("%")) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BridgeError("SCIM_INVALID_SYNTAX", "The URL path is not validly percent-encoded");
+  }
+}
 
 export function scimResourceRouter(opts: ScimRouteOptions): Router {
   const { directory } = opts;
@@ -241,9 +252,9 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     return { total, items, ...(nextCursor !== undefined ? { nextCursor } : {}) };
   }
 
-  async function getOne(req: Request, res: Response, type: ResourceType) {
+  async function getOne(req: Request, res: Response, type: ResourceType, id: string) {
     const projection = projectionOf(req.query as ListParams, extensionUrns());
-    const view = await directory.get(type, String(req.params.id), wants(type, projection));
+    const view = await directory.get(type, id, wants(type, projection));
     const etag = versionTag(view.resource.version);
     const inm = req.get("if-none-match");
     if (inm?.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
@@ -299,22 +310,14 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     await respondWithResource(req, res, view.resource, 201, { ctx, queued }, known, view.status);
   }
 
-  async function replace(req: Request, res: Response, type: ResourceType) {
+  async function replace(req: Request, res: Response, type: ResourceType, id: string) {
     const ctx = contextOf(req, res);
     const want = wants(type, projectionOf(req.query as ListParams, extensionUrns()));
-    const { view, queued } = await replaceResource(
-      directory,
-      type,
-      String(req.params.id),
-      requireBody(req),
-      ctx,
-      want,
-    );
+    const { view, queued } = await replaceResource(directory, type, id, requireBody(req), ctx, want);
     await respondWithResource(req, res, view.resource, 200, { ctx, queued }, view.relations, view.status);
   }
 
-  async function patch(req: Request, res: Response, type: ResourceType) {
-    const id = String(req.params.id);
+  async function patch(req: Request, res: Response, type: ResourceType, id: string) {
     const ctx = contextOf(req, res);
     const want = wants(type, projectionOf(req.query as ListParams, extensionUrns()));
     const { view, queued } = await patchResource(directory, type, id, requireBody(req), ctx, want);
@@ -328,14 +331,62 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
     await respondWithResource(req, res, view.resource, 200, { ctx, queued }, view.relations, view.status);
   }
 
-  async function remove(req: Request, res: Response, type: ResourceType) {
-    const id = String(req.params.id);
+  async function remove(req: Request, res: Response, type: ResourceType, id: string) {
     const ctx = contextOf(req, res);
     const { queued } = await directory.delete(type, id, ctx);
     if (opts.afterWrite) await opts.afterWrite(ctx, queued, id);
     sendScim(res, 204);
   }
 
+  type Handler = (req: Request, res: Response, type: ResourceType, id: string) => Promise<void>;
+  /** What each method does on /Users and /Groups, on `/.search` below them, and on one resource (HEAD as GET). */
+  const onCollection: Record<string, Handler> = {
+    GET: (req, res, type) => list(req, res, type, req.query as ListParams),
+    POST: (req, res, type) => create(req, res, type),
+  };
+  const onSearch: Record<string, Handler> = {
+    POST: (req, res, type) => list(req, res, type, searchParams(requireBody(req))),
+  };
+  const onResource: Record<string, Handler> = {
+    GET: (req, res, type, id) => getOne(req, res, type, id),
+    PUT: (req, res, type, id) => replace(req, res, type, id),
+    PATCH: (req, res, type, id) => patch(req, res, type, id),
+    DELETE: (req, res, type, id) => remove(req, res, type, id),
+  };
+
+  /**
+   * /Users and /Groups in one layer: one regular expression and a table lookup instead of sixteen Express routes
+   * matched in turn (the router was 7% of a read's CPU). Paths are read as Express read them: any case, one
+   * optional trailing slash, the id percent-decoded; a method a path does not answer is a 405. First, because these
+   * are the requests IdPs send all day.
+   */
+  const resources: RequestHandler & { routes?: string[] } = (req, res, next) => {
+    const m = RESOURCE_PATH.exec(req.path);
+    if (!m) return next();
+    try {
+      const type: ResourceType = m[1]!.length === "users".length ? "User" : "Group";
+      const rest = m[2];
+      const method = req.method === "HEAD" ? "GET" : req.method;
+      const table =
+        rest === undefined ? onCollection : rest === ".search" && method === "POST" ? onSearch : onResource;
+      const handle = Object.hasOwn(table, method) ? table[method] : undefined;
+      if (!handle)
+        throw new BridgeError(
+          "SCIM_METHOD_NOT_ALLOWED",
+          `${req.method} is not supported on ${req.baseUrl}${req.path}`,
+        );
+      handle(req, res, type, rest === undefined ? "" : decodeId(rest)).catch(next);
+    } catch (err) {
+      next(err);
+    }
+  };
+  // The routes this layer serves, for tools that read Express's routing table (the OpenAPI coverage test).
+  resources.routes = (["Users", "Groups"] as const).flatMap((base) => [
+    ...Object.keys(onCollection).map((m) => `${m} /${base}`),
+    ...Object.keys(onSearch).map((m) => `${m} /${base}/.search`),
+    ...Object.keys(onResource).map((m) => `${m} /${base}/{id}`),
+  ]);
+  router.use(resources);
   router.post("/.search", (req, res) => searchAll(req, res, searchParams(requireBody(req))));
   router.use(
     bulkRouter({
@@ -354,22 +405,6 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       `${req.method} is not supported on ${req.baseUrl}${req.path}`,
     );
   });
-  for (const type of ["User", "Group"] as const) {
-    const base = PATH_OF[type];
-    router.get(base, (req, res) => list(req, res, type, req.query as ListParams));
-    router.post(`${base}/.search`, (req, res) => list(req, res, type, searchParams(requireBody(req))));
-    router.get(`${base}/:id`, (req, res) => getOne(req, res, type));
-    router.post(base, (req, res) => create(req, res, type));
-    router.put(`${base}/:id`, (req, res) => replace(req, res, type));
-    router.patch(`${base}/:id`, (req, res) => patch(req, res, type));
-    router.delete(`${base}/:id`, (req, res) => remove(req, res, type));
-    router.all([base, `${base}/:id`], (req) => {
-      throw new BridgeError(
-        "SCIM_METHOD_NOT_ALLOWED",
-        `${req.method} is not supported on ${req.baseUrl}${req.path}`,
-      );
-    });
-  }
   return router;
 }
 

@@ -158,7 +158,7 @@ export function expectResponseMatchesSpec(
 interface StackLayer {
   rawPath?: string | string[];
   route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: StackLayer[] };
+  handle?: { stack?: StackLayer[]; routes?: string[] };
 }
 
 /**
@@ -179,6 +179,12 @@ export function expressRoutes(app: { router: { stack: StackLayer[] } }): string[
                 `${method === "_all" ? "ALL" : method.toUpperCase()} ${join(prefix, path).replace(/:(\w+)/g, "{$1}")}`,
               );
           }
+        }
+      } else if (layer.handle?.routes) {
+        // A layer that dispatches several routes itself lists them (scim/routes.ts).
+        for (const route of layer.handle.routes) {
+          const [method, path] = route.split(" ") as [string, string];
+          for (const mount of asList(layer.rawPath)) out.add(`${method} ${join(join(prefix, mount), path)}`);
         }
       } else if (layer.handle?.stack) {
         for (const mount of asList(layer.rawPath)) walk(layer.handle.stack, join(prefix, mount));
