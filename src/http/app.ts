@@ -8,7 +8,7 @@ import type { Directory } from "../directory/index.ts";
 import { BridgeError } from "../errors.ts";
 import { declareBridgeSchemas } from "../schemas.ts";
 import { discoveryRouter } from "../scim/discovery.ts";
-import { type ScimRouteOptions, scimResourceRouter } from "../scim/routes.ts";
+import { type ScimRouteOptions, scimResourceRoutes } from "../scim/routes.ts";
 import { pingStore, writeAudit } from "../store/index.ts";
 import { AuthFailureLimiter, type NamedToken } from "./auth.ts";
 import { chain } from "./chain.ts";
@@ -128,37 +128,24 @@ export function createApp(opts: AppOptions): Express {
   });
   app.use(chain([requestLog, securityHeaders, metrics.middleware]));
 
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    try {
-      await pingStore(opts.directory.db);
-      res.json({ status: "ready", store: opts.directory.db.kind });
-    } catch {
-      res.status(503).json({ status: "unavailable", store: opts.directory.db.kind });
-    }
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.setHeader("Content-Type", metrics.registry.contentType);
-    res.end(await metrics.registry.metrics());
-  });
-
-  if (scimAuth.tokenKeys)
-    app.use(
-      "/oauth/token",
-      tokenEndpoint({
-        auth: scimAuth,
-        limiter: authLimiter,
-        failures: authFailures,
-        audit: (record) => writeAudit(opts.directory.db, [record]),
-      }),
-    );
-
-  const scim = express.Router();
-  // The door every SCIM request passes, in order, as one layer (./chain.ts).
+  // The SCIM API, first: the requests IdPs send all day. The door every SCIM request passes, in order, then
+  // /Users and /Groups, as one layer (./chain.ts): no router of their own to walk.
   const foreground = opts.foreground;
-  scim.use(
+  const baseUrl = (req: Request) =>
+    opts.publicUrl
+      ? `${opts.publicUrl.replace(/\/$/, "")}/scim/v2`
+      : `${req.protocol}://${req.get("host")}/scim/v2`;
+  const { resources, others } = scimResourceRoutes({
+    directory: opts.directory,
+    clientError,
+    maxResults: opts.filterMaxResults,
+    baseUrl,
+    ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
+    ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
+    ...(opts.statusEnabled !== undefined ? { statusEnabled: opts.statusEnabled } : {}),
+  });
+  app.use(
+    "/scim/v2",
     chain([
       scimAuthentication({ auth: scimAuth, limiter: authLimiter, failures: authFailures }),
       scimPermissions(authFailures),
@@ -201,33 +188,44 @@ export function createApp(opts: AppOptions): Express {
         repeatable: ["attributes", "excludedAttributes"],
         stringsCheckedLater: (req) => req.method === "POST" && /^\/Bulk\/?$/i.test(req.path),
       }),
+      resources,
     ]),
-  );
-  const baseUrl = (req: Request) =>
-    opts.publicUrl
-      ? `${opts.publicUrl.replace(/\/$/, "")}/scim/v2`
-      : `${req.protocol}://${req.get("host")}/scim/v2`;
-  scim.use(
-    scimResourceRouter({
-      directory: opts.directory,
-      clientError,
-      maxResults: opts.filterMaxResults,
-      baseUrl,
-      ...(opts.afterWrite ? { afterWrite: opts.afterWrite } : {}),
-      ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
-      ...(opts.statusEnabled !== undefined ? { statusEnabled: opts.statusEnabled } : {}),
-    }),
-  );
-  scim.use(
+    others,
     discoveryRouter({
       directory: opts.directory,
       baseUrl,
       filterMaxResults: opts.filterMaxResults,
       authenticationSchemes: scimAuth.authenticationSchemes(),
     }),
+    notFoundHandler,
   );
-  scim.use(notFoundHandler);
-  app.use("/scim/v2", scim);
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await pingStore(opts.directory.db);
+      res.json({ status: "ready", store: opts.directory.db.kind });
+    } catch {
+      res.status(503).json({ status: "unavailable", store: opts.directory.db.kind });
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Content-Type", metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
+  });
+
+  if (scimAuth.tokenKeys)
+    app.use(
+      "/oauth/token",
+      tokenEndpoint({
+        auth: scimAuth,
+        limiter: authLimiter,
+        failures: authFailures,
+        audit: (record) => writeAudit(opts.directory.db, [record]),
+      }),
+    );
 
   opts.mount?.(app);
   app.use(notFoundHandler);

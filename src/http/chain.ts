@@ -7,8 +7,10 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
  * a throw, or a rejected promise) skips the rest and hands the error to Express; the last one's `next()` continues
  * after the chain.
  */
-export function chain(handlers: RequestHandler[]): RequestHandler {
-  return (req: Request, res: Response, done: NextFunction) => {
+export function chain(handlers: (RequestHandler & { routes?: string[] })[]): RequestHandler & {
+  routes?: string[];
+} {
+  const run = (req: Request, res: Response, done: NextFunction) => {
     let at = 0;
     const step = (err?: unknown): void => {
       if (err !== undefined && err !== null) {
@@ -29,4 +31,7 @@ export function chain(handlers: RequestHandler[]): RequestHandler {
     };
     step();
   };
+  // The routes a handler dispatches itself (scim/routes.ts), for tools that read Express's routing table.
+  const routes = handlers.flatMap((h) => h.routes ?? []);
+  return routes.length ? Object.assign(run, { routes }) : run;
 }

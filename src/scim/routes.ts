@@ -49,7 +49,7 @@ export interface ScimRouteOptions {
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
 export function sendScim(res: Response, status: number, body?: unknown) {
-  res.status(status);
+  res.statusCode = status;
   if (body === undefined) return void res.end();
   res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
   const meta = (body as { meta?: { version?: string; location?: string } }).meta;
@@ -98,7 +98,14 @@ function decodeId(segment: string): string {
   }
 }
 
-export function scimResourceRouter(opts: ScimRouteOptions): Router {
+/**
+ * The SCIM resource API: `resources`, one handler for /Users and /Groups (for the door's chain, so that the requests
+ * IdPs send all day pass no router of their own), and `others`, the router of the rest (/.search, /Bulk).
+ */
+export function scimResourceRoutes(opts: ScimRouteOptions): {
+  resources: RequestHandler & { routes: string[] };
+  others: Router;
+} {
   const { directory } = opts;
   const router = Router();
   const extensionUrns = () => userExtensionIds();
@@ -357,10 +364,9 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
   /**
    * /Users and /Groups in one layer: one regular expression and a table lookup instead of sixteen Express routes
    * matched in turn (the router was 7% of a read's CPU). Paths are read as Express read them: any case, one
-   * optional trailing slash, the id percent-decoded; a method a path does not answer is a 405. First, because these
-   * are the requests IdPs send all day.
+   * optional trailing slash, the id percent-decoded; a method a path does not answer is a 405.
    */
-  const resources: RequestHandler & { routes?: string[] } = (req, res, next) => {
+  const dispatch: RequestHandler = (req, res, next) => {
     const m = RESOURCE_PATH.exec(req.path);
     if (!m) return next();
     try {
@@ -380,13 +386,12 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       next(err);
     }
   };
-  // The routes this layer serves, for tools that read Express's routing table (the OpenAPI coverage test).
-  resources.routes = (["Users", "Groups"] as const).flatMap((base) => [
+  // The routes it serves, for tools that read Express's routing table (the OpenAPI coverage test).
+  const routes = (["Users", "Groups"] as const).flatMap((base) => [
     ...Object.keys(onCollection).map((m) => `${m} /${base}`),
     ...Object.keys(onSearch).map((m) => `${m} /${base}/.search`),
     ...Object.keys(onResource).map((m) => `${m} /${base}/{id}`),
   ]);
-  router.use(resources);
   router.post("/.search", (req, res) => searchAll(req, res, searchParams(requireBody(req))));
   router.use(
     bulkRouter({
@@ -405,7 +410,7 @@ export function scimResourceRouter(opts: ScimRouteOptions): Router {
       `${req.method} is not supported on ${req.baseUrl}${req.path}`,
     );
   });
-  return router;
+  return { resources: Object.assign(dispatch, { routes }), others: router };
 }
 
 export function searchParams(body: unknown): ListParams {
