@@ -3,7 +3,7 @@
 // is planned on its own index (migration 016): each index ends in (at, id) and the keyset is a range on it.
 import { type AuditChange, changesOf } from "./audit.ts";
 import type { Queryable } from "./db.ts";
-import { type NameRow, namesOf, type ResourceNames, toNames } from "./names.ts";
+import { type NamedId, type NameRow, namesOf, namesOfIds, type ResourceNames, toNames } from "./names.ts";
 import type { ResourceType } from "./resources.ts";
 
 export interface AuditQuery {
@@ -47,6 +47,8 @@ export interface AuditRow extends ResourceNames {
   detail: unknown;
   /** What the event changed, attribute by attribute ([] when it recorded none). */
   changes: AuditChange[];
+  /** Who the ids in its member changes are (only when asked for: `queryAudit`'s `memberNames`). */
+  memberNames?: ReadonlyMap<string, NamedId>;
   /** A delivery's kind of change; null for other events. */
   change: string | null;
   /** A delivery's requester (the actor of the request that queued it): read for delivery queries only. */
@@ -94,6 +96,8 @@ export async function queryAudit(
   q: Queryable,
   f: AuditQuery,
   page: { before?: number | undefined; limit: number },
+  /** `memberNames`: name the users and groups of the rows' member changes, for a page that shows them. */
+  opts: { memberNames?: boolean } = {},
 ): Promise<AuditRow[]> {
   if (f.resourceIds && f.resourceIds.length === 0) return [];
   const params: unknown[] = [];
@@ -111,7 +115,7 @@ export async function queryAudit(
       ORDER BY a.at DESC, a.id DESC`,
     params,
   );
-  return rows.map((r) => ({
+  const events: AuditRow[] = rows.map((r) => ({
     id: Number(r.id),
     at: new Date(r.at as string | Date),
     requestId: (r.request_id as string | null) ?? null,
@@ -128,6 +132,15 @@ export async function queryAudit(
     ...(f.deliveries ? { requestedBy: (r.requested_by as string | null | undefined) ?? null } : {}),
     ...toNames(r),
   }));
+  if (opts.memberNames) {
+    const ids = events.flatMap((e) => e.changes.flatMap((c) => [...(c.added ?? []), ...(c.removed ?? [])]));
+    if (ids.length) {
+      const memberNames = await namesOfIds(q, ids);
+      for (const e of events)
+        if (e.changes.some((c) => c.added?.length || c.removed?.length)) e.memberNames = memberNames;
+    }
+  }
+  return events;
 }
 
 /** Every event matching `f`, newest first, read `batch` rows per statement so no more than a batch is held. */

@@ -26,6 +26,36 @@ export function namesOf(alias: string): { joins: string; columns: string } {
   };
 }
 
+/** A resource named by id alone: what it is, its names, whether it is deleted (type null: never held). */
+export interface NamedId extends ResourceNames {
+  type: ResourceType | null;
+}
+
+/**
+ * The names of resources known only by id (a group's members in an audit change, users or groups): one statement,
+ * every join by primary key; deleted ones by the names they had. Ids the store never held are absent.
+ */
+export async function namesOfIds(q: Queryable, ids: readonly string[]): Promise<Map<string, NamedId>> {
+  const out = new Map<string, NamedId>();
+  const valid = [...new Set(ids.filter(isResourceId).map((id) => id.toLowerCase()))];
+  if (!valid.length) return out;
+  const { rows } = await q.query<NameRow & { id: string; type: ResourceType | null }>(
+    `SELECT i.id::text AS id,
+            CASE WHEN u.id IS NOT NULL THEN 'User' WHEN g.id IS NOT NULL THEN 'Group' ELSE d.resource_type END AS type,
+            COALESCE(u.user_name, d.user_name) AS user_name,
+            COALESCE(u.display_name, g.display_name, d.display_name) AS display_name,
+            (u.id IS NULL AND g.id IS NULL) AS deleted
+       FROM unnest($1::uuid[]) AS i(id)
+       LEFT JOIN users u ON u.id = i.id
+       LEFT JOIN groups g ON g.id = i.id
+       LEFT JOIN deleted_names d ON u.id IS NULL AND g.id IS NULL AND d.resource_id = i.id
+      WHERE u.id IS NOT NULL OR g.id IS NOT NULL OR d.resource_id IS NOT NULL`,
+    [valid],
+  );
+  for (const r of rows) out.set(r.id, { type: r.type, ...toNames(r) });
+  return out;
+}
+
 export interface NameRow {
   user_name: string | null;
   display_name: string | null;

@@ -1,6 +1,7 @@
 // The console says what changed, in Chromium: the audit lists a PATCH of title as "title: A → B" and its Salesforce
 // delivery as "Title: A → B" (a password only as "(changed)"), an operator's retry-all in words rather than JSON,
-// and a reconcile dry run shows a drifted field's value in the target beside the store's.
+// a group's member changes by the members' names (not their ids), and a reconcile dry run shows a drifted field's
+// value in the target beside the store's.
 import { expect, it } from "vitest";
 import { user } from "../support/app.ts";
 import { ADMIN, AUTH, eventually } from "../support/bridge.ts";
@@ -8,6 +9,7 @@ import { describeInBrowser, signedInBrowser } from "../support/browser.ts";
 import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 describeInBrowser("console: what changed", () => {
   const emulators = bothEmulators();
@@ -58,6 +60,41 @@ describeInBrowser("console: what changed", () => {
     await page.goto(`${t.url}/console/audit?action=operator.retry-all`);
     const row = page.getByRole("table", { name: "Audit events" }).getByRole("row").nth(1);
     expect(await row.textContent()).toContain("Retried all 0 matching failures in salesforce");
+  });
+
+  it("names a group's members in its changes: a user, a nested group, a deleted user, each linked to its page", async () => {
+    const post = async (path: string, body: object) =>
+      (await t.request.post(`/scim/v2/${path}`).set(AUTH).send(body).expect(201)).body.id as string;
+    const ada = await post("Users", user("ada@example.com"));
+    const gone = await post("Users", user("gone@example.com"));
+    const nested = await post("Groups", { schemas: [GROUP], displayName: "Nested Team" });
+    const team = await post("Groups", { schemas: [GROUP], displayName: "Member Names" });
+    await t.request
+      .patch(`/scim/v2/Groups/${team}`)
+      .set(AUTH)
+      .send({
+        schemas: [PATCH],
+        Operations: [
+          { op: "add", path: "members", value: [{ value: ada }, { value: nested }, { value: gone }] },
+        ],
+      })
+      .expect(204);
+    await t.request.delete(`/scim/v2/Users/${gone}`).set(AUTH).expect(204);
+    const { page } = b;
+    for (const at of [`/console/audit?resource=${team}`, `/console/groups/${team}`]) {
+      await page.goto(`${t.url}${at}`);
+      const change = page.locator('[data-change="members"]').first();
+      expect(await change.textContent()).toBe(
+        "members: added ada@example.com, Nested Team, gone@example.com deleted",
+      );
+      expect(await change.locator(`[data-member="${ada}"]`).getAttribute("href")).toBe(
+        `/console/users/${ada}`,
+      );
+      expect(await change.locator(`[data-member="${nested}"]`).getAttribute("href")).toBe(
+        `/console/groups/${nested}`,
+      );
+      expect(String(await change.textContent())).not.toMatch(/[0-9a-f]{8}…/);
+    }
   });
 
   it("shows a drifted field's value in the target beside the store's", async () => {

@@ -1,7 +1,7 @@
 // An audit row's detail as an admin reads it: what changed, attribute by attribute (`title: A → B`), and an operator
 // action's figures in words ("Retried all 5 matching failures"), never raw JSON. Rows written before changes were
 // recorded read as they did.
-import type { AuditChange, AuditRow, AuditValue } from "../../store/index.ts";
+import type { AuditChange, AuditRow, AuditValue, NamedId } from "../../store/index.ts";
 import { type Html, html } from "./html.ts";
 
 type Detail = Record<string, unknown>;
@@ -98,12 +98,24 @@ export function changeText(c: AuditChange): string {
   return `${c.path}: ${shown(c.old)} → ${shown(c.new)}`;
 }
 
-const MEMBER = (id: string) => html`<a href="/console/users/${id}"><code>${id.slice(0, 8)}…</code></a>`;
+/**
+ * A member of a change by name, linked to its page (a user's or a group's), "deleted" when it is; by its short id
+ * when the store never held it or the page did not ask for names.
+ */
+function member(id: string, names: ReadonlyMap<string, NamedId> | undefined): Html {
+  const n = names?.get(id.toLowerCase());
+  if (!n?.type)
+    return html`<a href="/console/users/${id}" data-member="${id}"><code>${id.slice(0, 8)}…</code></a>`;
+  const name = (n.type === "User" ? n.userName : n.displayName) ?? `${id.slice(0, 8)}…`;
+  return html`<a href="/console/${n.type === "User" ? "users" : "groups"}/${id}" data-member="${id}">${name}</a>${
+    n.deleted ? html` <span class="badge" data-deleted>deleted</span>` : ""
+  }`;
+}
 
-function changeItem(c: AuditChange): Html {
+function changeItem(c: AuditChange, names: ReadonlyMap<string, NamedId> | undefined): Html {
   if (!c.hidden && (c.added || c.removed)) {
     const list = (ids: string[], total: number | undefined) =>
-      html`${ids.map((id, i) => html`${i ? ", " : ""}${MEMBER(id)}`)}${total && total > ids.length ? ` and ${total - ids.length} more` : ""}`;
+      html`${ids.map((id, i) => html`${i ? ", " : ""}${member(id, names)}`)}${total && total > ids.length ? ` and ${total - ids.length} more` : ""}`;
     return html`<li data-change="${c.path}"><code>${c.path}</code>: ${
       c.added?.length ? html`added ${list(c.added, c.addedCount)}` : ""
     }${c.added?.length && c.removed?.length ? "; " : ""}${c.removed?.length ? html`removed ${list(c.removed, c.removedCount)}` : ""}</li>`;
@@ -113,7 +125,7 @@ function changeItem(c: AuditChange): Html {
 }
 
 /** The detail cell of an audit row: its words, then its changes one per line. */
-export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes">): Html {
+export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes" | "memberNames">): Html {
   const { detail, changes } = e;
   const words =
     detail === null || detail === undefined
@@ -121,5 +133,5 @@ export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes">):
       : typeof detail === "object"
         ? detailWords(e.action, detail as Detail, changes.length > 0)
         : String(detail);
-  return html`${words ?? ""}${changes.length ? html`<ul class="changes">${changes.map(changeItem)}</ul>` : ""}`;
+  return html`${words ?? ""}${changes.length ? html`<ul class="changes">${changes.map((c) => changeItem(c, e.memberNames))}</ul>` : ""}`;
 }

@@ -144,7 +144,12 @@ const deletedName = (d: DeletedResource) =>
 /** A deleted user's or group's page: who it was, its state in each target (deprovisioned or on its way), its history. */
 async function sendDeletedPage(deps: ConsoleDeps, res: Response, kind: string, d: DeletedResource) {
   const s = session(res);
-  const history = await queryAudit(deps.sync.db, { resourceIds: [d.id] }, { limit: 50 });
+  const history = await queryAudit(
+    deps.sync.db,
+    { resourceIds: [d.id] },
+    { limit: 50 },
+    { memberNames: true },
+  );
   sendPage(res, {
     title: deletedName(d),
     nav: "find",
@@ -229,7 +234,12 @@ ${results.map(
         return;
       }
       const s = session(res);
-      const history = await queryAudit(deps.sync.db, { resourceIds: [id] }, { limit: 50 });
+      const history = await queryAudit(
+        deps.sync.db,
+        { resourceIds: [id] },
+        { limit: 50 },
+        { memberNames: true },
+      );
       const record = {
         id,
         ...view.resource.data,
