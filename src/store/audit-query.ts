@@ -47,8 +47,11 @@ export interface AuditRow extends ResourceNames {
   detail: unknown;
   /** What the event changed, attribute by attribute ([] when it recorded none). */
   changes: AuditChange[];
-  /** Who the ids in its member changes are (only when asked for: `queryAudit`'s `memberNames`). */
-  memberNames?: ReadonlyMap<string, NamedId>;
+  /**
+   * Who the ids in its changes are: a group's members, a user's manager (only when asked for: `queryAudit`'s
+   * `idNames`).
+   */
+  idNames?: ReadonlyMap<string, NamedId>;
   /** A delivery's kind of change; null for other events. */
   change: string | null;
   /** A delivery's requester (the actor of the request that queued it): read for delivery queries only. */
@@ -92,12 +95,19 @@ function conditions(f: AuditQuery, before: number | undefined, params: unknown[]
  * Up to `limit` events matching `f`, newest first by (at, id), after the row whose id is `before` (keyset: page
  * 2,000 costs what page 1 does). A `before` id that is not in the audit yields no rows.
  */
+/** The resource ids a change names: a group's members that came and went, a user's manager before and after. */
+export function idsIn(c: AuditChange): string[] {
+  if (c.added || c.removed) return [...(c.added ?? []), ...(c.removed ?? [])];
+  if (!c.path.endsWith("manager.value")) return [];
+  return [c.old, c.new].filter((v): v is string => typeof v === "string");
+}
+
 export async function queryAudit(
   q: Queryable,
   f: AuditQuery,
   page: { before?: number | undefined; limit: number },
-  /** `memberNames`: name the users and groups of the rows' member changes, for a page that shows them. */
-  opts: { memberNames?: boolean } = {},
+  /** `idNames`: name the users and groups the rows' changes name by id, for a page that shows them. */
+  opts: { idNames?: boolean } = {},
 ): Promise<AuditRow[]> {
   if (f.resourceIds && f.resourceIds.length === 0) return [];
   const params: unknown[] = [];
@@ -132,12 +142,11 @@ export async function queryAudit(
     ...(f.deliveries ? { requestedBy: (r.requested_by as string | null | undefined) ?? null } : {}),
     ...toNames(r),
   }));
-  if (opts.memberNames) {
-    const ids = events.flatMap((e) => e.changes.flatMap((c) => [...(c.added ?? []), ...(c.removed ?? [])]));
+  if (opts.idNames) {
+    const ids = events.flatMap((e) => e.changes.flatMap(idsIn));
     if (ids.length) {
-      const memberNames = await namesOfIds(q, ids);
-      for (const e of events)
-        if (e.changes.some((c) => c.added?.length || c.removed?.length)) e.memberNames = memberNames;
+      const idNames = await namesOfIds(q, ids);
+      for (const e of events) if (e.changes.some((c) => idsIn(c).length)) e.idNames = idNames;
     }
   }
   return events;

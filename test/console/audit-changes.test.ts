@@ -1,6 +1,6 @@
 // The console says what changed, in Chromium: the audit lists a PATCH of title as "title: A → B" and its Salesforce
 // delivery as "Title: A → B" (a password only as "(changed)"), an operator's retry-all in words rather than JSON,
-// a group's member changes by the members' names (not their ids), and a reconcile dry run shows a drifted field's
+// a group's member changes and a manager by name (not by id), and a reconcile dry run shows a drifted field's
 // value in the target beside the store's.
 import { expect, it } from "vitest";
 import { user } from "../support/app.ts";
@@ -10,6 +10,7 @@ import { bothEmulators, bridgeOnEmulators } from "../support/emulators.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 describeInBrowser("console: what changed", () => {
   const emulators = bothEmulators();
@@ -62,7 +63,7 @@ describeInBrowser("console: what changed", () => {
     expect(await row.textContent()).toContain("Retried all 0 matching failures in salesforce");
   });
 
-  it("names a group's members in its changes: a user, a nested group, a deleted user, each linked to its page", async () => {
+  it("names a group's members in its changes (a user, a nested group, a deleted user) and a user's manager, each linked to its page", async () => {
     const post = async (path: string, body: object) =>
       (await t.request.post(`/scim/v2/${path}`).set(AUTH).send(body).expect(201)).body.id as string;
     const ada = await post("Users", user("ada@example.com"));
@@ -95,6 +96,19 @@ describeInBrowser("console: what changed", () => {
       );
       expect(String(await change.textContent())).not.toMatch(/[0-9a-f]{8}…/);
     }
+    // A manager too: by name, linked to the manager's page.
+    await t.request
+      .patch(`/scim/v2/Users/${ada}`)
+      .set(AUTH)
+      .send({
+        schemas: [PATCH],
+        Operations: [{ op: "replace", path: `${ENTERPRISE}:manager`, value: { value: id } }],
+      })
+      .expect(200);
+    await page.goto(`${t.url}/console/users/${ada}`);
+    const manager = page.locator(`[data-change="${ENTERPRISE}:manager.value"]`).first();
+    expect(await manager.textContent()).toBe(`${ENTERPRISE}:manager.value: (none) → grace@example.com`);
+    expect(await manager.locator(`[data-member="${id}"]`).getAttribute("href")).toBe(`/console/users/${id}`);
   });
 
   it("shows a drifted field's value in the target beside the store's", async () => {

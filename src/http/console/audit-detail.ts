@@ -99,8 +99,8 @@ export function changeText(c: AuditChange): string {
 }
 
 /**
- * A member of a change by name, linked to its page (a user's or a group's), "deleted" when it is; by its short id
- * when the store never held it or the page did not ask for names.
+ * A member (or manager) of a change by name, linked to its page (a user's or a group's), "deleted" when it is; by
+ * its short id when the store never held it or the page did not ask for names.
  */
 function member(id: string, names: ReadonlyMap<string, NamedId> | undefined): Html {
   const n = names?.get(id.toLowerCase());
@@ -121,11 +121,16 @@ function changeItem(c: AuditChange, names: ReadonlyMap<string, NamedId> | undefi
     }${c.added?.length && c.removed?.length ? "; " : ""}${c.removed?.length ? html`removed ${list(c.removed, c.removedCount)}` : ""}</li>`;
   }
   if (c.hidden) return html`<li data-change="${c.path}"><code>${c.path}</code>: <em>(changed)</em></li>`;
+  // A manager by name, linked, when the page knows who the id is.
+  const value = (v: AuditValue | undefined) =>
+    typeof v === "string" && names?.get(v.toLowerCase())?.type ? member(v, names) : shown(v);
+  if (c.path.endsWith("manager.value"))
+    return html`<li data-change="${c.path}"><code>${c.path}</code>: ${value(c.old)} → ${value(c.new)}</li>`;
   return html`<li data-change="${c.path}"><code>${c.path}</code>: ${shown(c.old)} → ${shown(c.new)}</li>`;
 }
 
 /** The detail cell of an audit row: its words, then its changes one per line. */
-export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes" | "memberNames">): Html {
+export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes" | "idNames">): Html {
   const { detail, changes } = e;
   const words =
     detail === null || detail === undefined
@@ -133,5 +138,5 @@ export function auditDetail(e: Pick<AuditRow, "action" | "detail" | "changes" | 
       : typeof detail === "object"
         ? detailWords(e.action, detail as Detail, changes.length > 0)
         : String(detail);
-  return html`${words ?? ""}${changes.length ? html`<ul class="changes">${changes.map((c) => changeItem(c, e.memberNames))}</ul>` : ""}`;
+  return html`${words ?? ""}${changes.length ? html`<ul class="changes">${changes.map((c) => changeItem(c, e.idNames))}</ul>` : ""}`;
 }

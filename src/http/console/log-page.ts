@@ -78,7 +78,7 @@ export function logPageRoute(router: Router, deps: ConsoleDeps, page: LogPage) {
   router.get(page.path, async (req, res) => {
     const { given, query } = await page.filter(deps, req);
     const before = beforeParam(req, page.rowId);
-    const rows = await queryAudit(deps.sync.db, query, { before, limit: PAGE + 1 }, { memberNames: true });
+    const rows = await queryAudit(deps.sync.db, query, { before, limit: PAGE + 1 }, { idNames: true });
     const shown = rows.slice(0, PAGE);
     const filtered = Object.values(given).some((v) => v !== undefined);
     const fields = [

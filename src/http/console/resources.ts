@@ -144,12 +144,7 @@ const deletedName = (d: DeletedResource) =>
 /** A deleted user's or group's page: who it was, its state in each target (deprovisioned or on its way), its history. */
 async function sendDeletedPage(deps: ConsoleDeps, res: Response, kind: string, d: DeletedResource) {
   const s = session(res);
-  const history = await queryAudit(
-    deps.sync.db,
-    { resourceIds: [d.id] },
-    { limit: 50 },
-    { memberNames: true },
-  );
+  const history = await queryAudit(deps.sync.db, { resourceIds: [d.id] }, { limit: 50 }, { idNames: true });
   sendPage(res, {
     title: deletedName(d),
     nav: "find",
@@ -234,12 +229,7 @@ ${results.map(
         return;
       }
       const s = session(res);
-      const history = await queryAudit(
-        deps.sync.db,
-        { resourceIds: [id] },
-        { limit: 50 },
-        { memberNames: true },
-      );
+      const history = await queryAudit(deps.sync.db, { resourceIds: [id] }, { limit: 50 }, { idNames: true });
       const record = {
         id,
         ...view.resource.data,
