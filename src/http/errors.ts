@@ -33,7 +33,9 @@ export const scimErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = clientError(err, req, res);
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-  if (e.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="scim-bridge"');
+  // A 401 names the schemes it takes; the door names them from the configured credentials, Bearer otherwise.
+  if (e.status === 401 && !res.hasHeader("WWW-Authenticate"))
+    res.setHeader("WWW-Authenticate", 'Bearer realm="scim-bridge"');
   res.status(e.status).setHeader("Content-Type", SCIM_CONTENT_TYPE);
   res.end(JSON.stringify(scimErrorBody(e.status, e.message, e.scimType)));
 };

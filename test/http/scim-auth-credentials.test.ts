@@ -1,12 +1,15 @@
 // Named SCIM credentials: bearer tokens given as their SHA-256, Basic logins, read-only and per-type permissions,
 // address allow-lists (as TRUST_PROXY says), what /ServiceProviderConfig advertises, and the existing tokens unchanged.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScimCredentialInput } from "../../src/config/scim-auth.ts";
 import { AUTH, createTestApp, type TestApp, user } from "../support/app.ts";
 import { expectResponseMatchesSpec as conforms } from "../support/openapi.ts";
 import { BACKENDS } from "../support/store.ts";
 
+const run = promisify(execFile);
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 const basic = (u: string, p: string) => ({
   Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`,
@@ -235,6 +238,34 @@ describe.each(BACKENDS)("named SCIM credentials on %s", (backend) => {
       expect(plain.body.authenticationSchemes.map((s: { type: string }) => s.type)).toEqual([
         "oauthbearertoken",
       ]);
+    } finally {
+      await only.close();
+    }
+  });
+
+  it("challenges a 401 with every configured scheme, so curl --anyauth can answer with Basic", async () => {
+    const refused = await t.request.get("/scim/v2/Users");
+    expect(refused.status).toBe(401);
+    expect(refused.headers["www-authenticate"]).toBe(
+      'Bearer realm="scim-bridge", Basic realm="scim-bridge", charset="UTF-8"',
+    );
+    // A client that sends credentials only once challenged, as curl --anyauth does.
+    const { stdout } = await run("curl", [
+      "-sS",
+      "--anyauth",
+      "-u",
+      `okta:${OKTA_PASSWORD}`,
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      `http://127.0.0.1:${t.port}/scim/v2/Users?count=1`,
+    ]);
+    expect(stdout).toBe("200");
+    const only = await createTestApp({ backend });
+    try {
+      const plain = await only.request.get("/scim/v2/Users");
+      expect(plain.headers["www-authenticate"]).toBe('Bearer realm="scim-bridge"');
     } finally {
       await only.close();
     }

@@ -41,6 +41,18 @@ export class ScimAuth {
     }
   }
 
+  /**
+   * The 401's WWW-Authenticate for what is configured (RFC 9110 §11.6.1): Bearer, and Basic when a Basic login is,
+   * so that a client that waits for the challenge (`curl --anyauth`) can answer with the scheme its credential uses.
+   */
+  challenge(): string {
+    const bearer = this.credentials.all.some((c) => c.kind !== "basic") || !this.credentials.has("basic");
+    return [
+      ...(bearer ? ['Bearer realm="scim-bridge"'] : []),
+      ...(this.credentials.has("basic") ? ['Basic realm="scim-bridge", charset="UTF-8"'] : []),
+    ].join(", ");
+  }
+
   /** ServiceProviderConfig's authenticationSchemes (RFC 7643 §5) for what is configured. */
   authenticationSchemes(): Record<string, unknown>[] {
     const schemes: Record<string, unknown>[] = [];

@@ -47,7 +47,16 @@ export function scimAuthentication(opts: {
             ),
           );
       }
-      next(asError(refused, refused.status === 503 ? { "Retry-After": "60" } : undefined));
+      next(
+        asError(
+          refused,
+          refused.status === 503
+            ? { "Retry-After": "60" }
+            : refused.status === 401
+              ? { "WWW-Authenticate": opts.auth.challenge() }
+              : undefined,
+        ),
+      );
     }, next);
   };
 }
