@@ -372,16 +372,24 @@ export function scimResourceRoutes(opts: ScimRouteOptions): {
     try {
       const type: ResourceType = m[1]!.length === "users".length ? "User" : "Group";
       const rest = m[2];
+      // Decoded first, as Express did: a malformed id is a 400 whatever the method.
+      const id = rest === undefined ? "" : decodeId(rest);
       const method = req.method === "HEAD" ? "GET" : req.method;
       const table =
-        rest === undefined ? onCollection : rest === ".search" && method === "POST" ? onSearch : onResource;
+        rest === undefined
+          ? onCollection
+          : method === "POST" && rest.toLowerCase() === ".search"
+            ? onSearch
+            : onResource;
       const handle = Object.hasOwn(table, method) ? table[method] : undefined;
       if (!handle)
         throw new BridgeError(
           "SCIM_METHOD_NOT_ALLOWED",
           `${req.method} is not supported on ${req.baseUrl}${req.path}`,
         );
-      handle(req, res, type, rest === undefined ? "" : decodeId(rest)).catch(next);
+      handle(req, res, type, id).catch((e: unknown) =>
+        next(e ?? new Error("a SCIM handler rejected with nothing")),
+      );
     } catch (err) {
       next(err);
     }

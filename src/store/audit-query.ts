@@ -91,16 +91,18 @@ function conditions(f: AuditQuery, before: number | undefined, params: unknown[]
   return where;
 }
 
-/**
- * Up to `limit` events matching `f`, newest first by (at, id), after the row whose id is `before` (keyset: page
- * 2,000 costs what page 1 does). A `before` id that is not in the audit yields no rows.
- */
 /** The resource ids a change names: a group's members that came and went, a user's manager before and after. */
 export function idsIn(c: AuditChange): string[] {
+  if (c.hidden) return [];
   if (c.added || c.removed) return [...(c.added ?? []), ...(c.removed ?? [])];
   if (!c.path.endsWith("manager.value")) return [];
   return [c.old, c.new].filter((v): v is string => typeof v === "string");
 }
+
+/**
+ * Up to `limit` events matching `f`, newest first by (at, id), after the row whose id is `before` (keyset: page
+ * 2,000 costs what page 1 does). A `before` id that is not in the audit yields no rows.
+ */
 
 export async function queryAudit(
   q: Queryable,

@@ -50,7 +50,9 @@ export async function recordSignIn(
  */
 export async function signInHistory(q: Queryable, target: string): Promise<SignInHistory> {
   const { rows } = await q.query<{ since_ok: number | null; refusals: number; refusing_for: number | null }>(
-    prepared(`SELECT (extract(epoch FROM now() - last_ok) * 1000)::float8 AS since_ok, refusals,
+    // A target with no row yet gets one, empty (its insert holds a success's upsert the same way).
+    prepared(`WITH row AS (INSERT INTO target_signins (target) VALUES ($1) ON CONFLICT DO NOTHING)
+      SELECT (extract(epoch FROM now() - last_ok) * 1000)::float8 AS since_ok, refusals,
         (extract(epoch FROM now() - first_refusal) * 1000)::float8 AS refusing_for
       FROM target_signins WHERE target = $1 FOR SHARE`),
     [target],

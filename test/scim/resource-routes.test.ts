@@ -54,6 +54,14 @@ describe.each(BACKENDS)("resource routes (%s)", (backend) => {
     ["GET", "/scim/v2/Users/:id/extra", undefined, 404, (b) => expect(b.status).toBe("404")],
     ["GET", "/scim/v2/Users//", undefined, 404, (b) => expect(b.status).toBe("404")],
     ["GET", "/scim/v2/Users/%E0%A4%A", undefined, 400, (b) => expect(b.status).toBe("400")],
+    ["POST", "/scim/v2/Users/%E0%A4%A", {}, 400, (b) => expect(b.status).toBe("400")],
+    [
+      "POST",
+      "/scim/v2/Users/.SEARCH",
+      { schemas: [SEARCH], filter: 'userName eq "routes@example.com"' },
+      200,
+      (b) => expect(b.totalResults).toBe(1),
+    ],
     [
       "POST",
       "/scim/v2/Users/.search",

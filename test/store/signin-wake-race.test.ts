@@ -18,39 +18,45 @@ describe.runIf(process.env.DATABASE_URL)("postgres", () => {
   });
   afterAll(async () => store?.close());
 
-  it("a success recorded while a batch parks its work still wakes that work", async () => {
-    const target = "site";
-    const id = randomUUID();
-    await enqueueJobs(store.db, [{ target, resourceType: "User", resourceId: id, action: "provision" }]);
-    const [job] = (await store.db.query<{ id: string }>("SELECT id FROM outbox WHERE resource_id = $1", [id]))
-      .rows;
-    // The credentials never worked so far: a refusal parks.
-    await recordSignIn(store.db, target, "refused", SIGNIN_WAITING_CODES);
+  it.each([
+    ["after a refusal recorded", "site", true],
+    ["with no sign-in recorded yet (the refusal's own write failed)", "fresh-site", false],
+  ])(
+    "a success recorded while a batch parks its work still wakes that work, %s",
+    async (_, target, refusal) => {
+      const id = randomUUID();
+      await enqueueJobs(store.db, [{ target, resourceType: "User", resourceId: id, action: "provision" }]);
+      const [job] = (
+        await store.db.query<{ id: string }>("SELECT id FROM outbox WHERE resource_id = $1", [id])
+      ).rows;
+      // The credentials never worked so far: a refusal parks.
+      if (refusal) await recordSignIn(store.db, target, "refused", SIGNIN_WAITING_CODES);
 
-    let woke: number | undefined;
-    let success: Promise<number> | undefined;
-    await store.db.transaction(async (tx) => {
-      const history = await signInHistory(tx, target);
-      expect(history.sinceOkMs).toBeUndefined();
-      // Another process signs in fine now, before this batch has written its decision.
-      success = recordSignIn(store.db, target, "ok", SIGNIN_WAITING_CODES).then((n) => (woke = n));
-      // It either finished (the race lost) or waits for this transaction (the history row is held).
-      await eventually(async () => {
-        if (woke !== undefined) return true;
-        const { rows } = await store.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
+      let woke: number | undefined;
+      let success: Promise<number> | undefined;
+      await store.db.transaction(async (tx) => {
+        const history = await signInHistory(tx, target);
+        expect(history.sinceOkMs).toBeUndefined();
+        // Another process signs in fine now, before this batch has written its decision.
+        success = recordSignIn(store.db, target, "ok", SIGNIN_WAITING_CODES).then((n) => (woke = n));
+        // It either finished (the race lost) or waits for this transaction (the history row is held).
+        await eventually(async () => {
+          if (woke !== undefined) return true;
+          const { rows } = await store.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        return (rows[0]?.n ?? 0) > 0;
+          );
+          return (rows[0]?.n ?? 0) > 0;
+        });
+        await retryJobs(tx, [Number(job!.id)], 300_000, "TARGET_CREDENTIALS_REJECTED", "refused", false);
       });
-      await retryJobs(tx, [Number(job!.id)], 300_000, "TARGET_CREDENTIALS_REJECTED", "refused", false);
-    });
-    await success;
-    expect(woke).toBe(1);
-    const { rows } = await store.db.query<{ due: boolean }>(
-      "SELECT not_before <= now() AS due FROM outbox WHERE id = $1",
-      [job!.id],
-    );
-    expect(rows[0]?.due).toBe(true);
-  });
+      await success;
+      expect(woke).toBe(1);
+      const { rows } = await store.db.query<{ due: boolean }>(
+        "SELECT not_before <= now() AS due FROM outbox WHERE id = $1",
+        [job!.id],
+      );
+      expect(rows[0]?.due).toBe(true);
+    },
+  );
 });

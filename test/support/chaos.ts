@@ -98,8 +98,8 @@ function refuseSomeSignIns(tproxy: FaultProxy, sproxy: FaultProxy) {
     tproxy.once({ path: /\/sites\/[^/]+\// }, "401-tableau", 1, 6);
     sproxy.once({ path: /\/services\/data\// }, "401-salesforce-session", 1, 4);
     // The two processes' first sign-ins work; then every other sign-in is refused.
-    tproxy.once(tableauSignIn, "401-tableau-signin", 1, i === 0 ? 2 : 1);
-    sproxy.once(salesforceToken, "400-salesforce-token", 1, i === 0 ? 2 : 1);
+    tproxy.once(tableauSignIn, "401-tableau-signin", 1, i === 0 ? 2 : 1, { untouched: true });
+    sproxy.once(salesforceToken, "400-salesforce-token", 1, i === 0 ? 2 : 1, { untouched: true });
   }
 }
 
@@ -261,22 +261,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           )
         ).rows[0]?.n,
       );
-    // A wait that runs out says what the open work is waiting on, by target, state and code.
+    // What the open work waits on, by target, state and code, and the sign-in history: said when a wait runs out.
+    const explain = async () => {
+      const { rows } = await store!.db.query(
+        `SELECT target, state, last_error_code AS code, count(*)::int AS jobs,
+            round(extract(epoch FROM min(not_before) - now()))::int AS due_in_s,
+            round(extract(epoch FROM max(not_before) - now()))::int AS last_due_in_s
+          FROM outbox WHERE state IN ('pending', 'running', 'held')
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      );
+      const signIns = (await store!.db.query("SELECT * FROM target_signins ORDER BY target")).rows;
+      return `open work ${JSON.stringify(rows)}; sign-ins ${JSON.stringify(signIns)}`;
+    };
     const waitOrExplain = async (what: string, check: () => Promise<boolean>) => {
       try {
         await eventually(check, 300_000, 100);
       } catch (e) {
-        const { rows } = await store!.db.query(
-          `SELECT target, state, last_error_code AS code, count(*)::int AS jobs,
-              round(extract(epoch FROM min(not_before) - now()))::int AS due_in_s,
-              round(extract(epoch FROM max(not_before) - now()))::int AS last_due_in_s
-            FROM outbox WHERE state IN ('pending', 'running', 'held')
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        const timedOut = `${what}: ${(e as Error).message}; ${injected()} faults`;
+        const explained = await explain().catch(
+          (why: unknown) => `(could not read the open work: ${String(why)})`,
         );
-        const signIns = (await store!.db.query("SELECT * FROM target_signins ORDER BY target")).rows;
-        throw new Error(
-          `${what}: ${(e as Error).message}; ${injected()} faults; open work ${JSON.stringify(rows)}; sign-ins ${JSON.stringify(signIns)}`,
-        );
+        throw new Error(`${timedOut}; ${explained}`);
       }
     };
     const survivors = names.filter((n) => !deleted.has(n));

@@ -48,10 +48,10 @@ export interface Match {
 export interface FaultProxy {
   url: string;
   /**
-   * Injects `fault` into the next `times` requests matching `match`, after letting `after` of them through untouched
-   * (no random fault either).
+   * Injects `fault` into the next `times` requests matching `match`, after letting `after` of them through;
+   * `untouched`: those are spared random faults too.
    */
-  once(match: Match, fault: Fault, times?: number, after?: number): void;
+  once(match: Match, fault: Fault, times?: number, after?: number, opts?: { untouched?: boolean }): void;
   /** Injects one of `faults` into a share (`rate`, 0..1) of the requests matching `match` (default: all). */
   random(rate: number, faults?: Fault[], match?: Match): void;
   /** Stops injecting faults. */
@@ -86,7 +86,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startFaultProxy(upstream: string, opts: { slowMs?: number } = {}): Promise<FaultProxy> {
   const target = upstream.replace(/\/$/, "");
   let self = "";
-  const scripted: { match: Match; fault: Fault; left: number; skip: number }[] = [];
+  const scripted: { match: Match; fault: Fault; left: number; skip: number; untouched: boolean }[] = [];
   let chaos: { rate: number; faults: Fault[]; match?: Match } | undefined;
   const injected: Record<string, number> = {};
   let requests = 0;
@@ -94,12 +94,11 @@ export async function startFaultProxy(upstream: string, opts: { slowMs?: number 
   function pick(req: IncomingMessage): Fault | undefined {
     const s = scripted.find((x) => x.left > 0 && matches(x.match, req));
     if (s && s.skip > 0) {
-      // Let through untouched, random faults included: "the first two sign-ins work" must mean they reached the
-      // upstream and came back, or a refusal scripted for the third would meet credentials that never worked.
       s.skip--;
-      return undefined;
-    }
-    if (s) {
+      // Untouched when asked, random faults included: "the first two sign-ins work" must mean they reached the
+      // upstream and came back, or a refusal scripted for the third would meet credentials that never worked.
+      if (s.untouched) return undefined;
+    } else if (s) {
       s.left--;
       return s.fault;
     }
@@ -208,8 +207,8 @@ export async function startFaultProxy(upstream: string, opts: { slowMs?: number 
   self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: self,
-    once(match, fault, times = 1, after = 0) {
-      scripted.push({ match, fault, left: times, skip: after });
+    once(match, fault, times = 1, after = 0, opts = {}) {
+      scripted.push({ match, fault, left: times, skip: after, untouched: !!opts.untouched });
     },
     random(rate, faults = RANDOM_FAULTS, match) {
       chaos = { rate, faults, ...(match ? { match } : {}) };
