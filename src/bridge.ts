@@ -50,6 +50,8 @@ export interface Bridge {
   db: Db;
   directory: Directory;
   dispatcher: Dispatcher;
+  /** Keeps the outbox's planner statistics current through bursts of queued jobs (sync/outbox-statistics.ts). */
+  outboxStatistics: OutboxStatistics;
   /** The SCIM requests this process is answering; deliveries give way to them. */
   foreground: ForegroundLoad;
   targets: ConfiguredTarget[];
@@ -134,14 +136,15 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       config.auth.admin.tokens,
       config.auth.admin.breakGlass ? opts.adminTokens : [],
     );
+    // The planner's picture of the outbox follows every burst of queued jobs: SCIM writes, reconcile, import.
+    const outboxStatistics = new OutboxStatistics(db, logger);
     const actionDeps = {
-      ...syncDeps({ db, directory, targets, dispatcher }, config),
+      ...syncDeps({ db, directory, targets, dispatcher, outboxStatistics }, config),
       deprovisionUnmanaged: config.reconcile.deprovisionUnmanaged,
     };
     // Nobody waits for this delivery: one wake-up per target per KICK_DELAY_MS, so an IdP's burst of writes makes
     // a few large batches instead of a claim transaction per write per worker.
     const kicks = new Map<string, NodeJS.Timeout>();
-    const outboxStatistics = new OutboxStatistics(db, logger);
     const kickSoon = (target: string) => {
       if (kicks.has(target)) return;
       kicks.set(
@@ -227,7 +230,11 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     if (opts.dispatch !== false) dispatcher.start();
     const scheduler =
       opts.dispatch !== false
-        ? startSyncScheduler(syncDeps({ db, directory, targets, dispatcher }, config), config, logger)
+        ? startSyncScheduler(
+            syncDeps({ db, directory, targets, dispatcher, outboxStatistics }, config),
+            config,
+            logger,
+          )
         : undefined;
     let server: Server | undefined;
     let stopping: Promise<void> | undefined;
@@ -236,6 +243,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       db,
       directory,
       dispatcher,
+      outboxStatistics,
       foreground,
       targets,
       listen: (port, host) =>

@@ -17,6 +17,7 @@ export const DEFAULT_REFRESH: RefreshPolicy = { first: 500, most: 50_000 };
 
 export class OutboxStatistics {
   private queued = 0;
+  private total = 0;
   private next: number;
   private running: Promise<void> | undefined;
   private readonly db: Db;
@@ -32,6 +33,7 @@ export class OutboxStatistics {
 
   /** Counts jobs this process queued; past the threshold, the outbox is analysed (one refresh at a time). */
   noteQueued(jobs: number): void {
+    this.total += jobs;
     this.queued += jobs;
     if (this.queued < this.next || this.running) return;
     this.queued = 0;
@@ -46,6 +48,11 @@ export class OutboxStatistics {
       .finally(() => {
         this.running = undefined;
       });
+  }
+
+  /** Jobs noted since this process started (SCIM writes, reconcile and import). */
+  get noted(): number {
+    return this.total;
   }
 
   /** Resolves when no refresh is under way (tests, shutdown). */

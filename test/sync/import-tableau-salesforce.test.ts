@@ -86,8 +86,11 @@ describe("import from Tableau: the Tableau → Salesforce sync", () => {
   });
 
   it("creates SCIM users linked to their Tableau accounts and provisions them into Salesforce, linking existing users", async () => {
+    const noted = t.bridge.outboxStatistics.noted;
     const r = await importFrom(depsOf(t), { from: "tableau", apply: true });
     expect(r.users).toMatchObject({ created: 4, skipped: 1, failed: 0 });
+    // The jobs it queued count toward refreshing the outbox's statistics: a Salesforce job per user at least.
+    expect(t.bridge.outboxStatistics.noted - noted).toBeGreaterThanOrEqual(4);
     expect(r.groups).toMatchObject({ created: 1 });
     await eventually(
       () => sfUsers("alan@example.com").length === 1 && sfUsers("ada@example.com").length === 1,

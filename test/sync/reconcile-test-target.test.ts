@@ -71,8 +71,11 @@ describe("reconcile against a plain target", () => {
   });
 
   it("repairs with apply: re-provisions, links instead of duplicating, and leaves unmanaged accounts alone", async () => {
+    const noted = t.bridge.outboxStatistics.noted;
     const r = await reconcile(depsOf(t), { target: "acct", apply: true });
     expect(r.enqueued.provision).toBe(5);
+    // The repairs count toward refreshing the outbox's statistics (sync/outbox-statistics.ts).
+    expect(t.bridge.outboxStatistics.noted - noted).toBe(5);
     await eventually(async () => (await reconcile(depsOf(t), { target: "acct" })).items.length === 1);
     expect(account("ann@example.com")?.fields.name).toEqual({ givenName: "Test", familyName: "ann" });
     expect(account("ben@example.com")?.active).toBe(true);

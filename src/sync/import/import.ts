@@ -3,6 +3,7 @@
 // writer runs, pre-flight included); re-running updates what changed and skips the rest.
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import type { Queued } from "../../directory/index.ts";
 import {
   getResources,
   linkedIdsOf,
@@ -117,7 +118,7 @@ async function importUserPage(
           continue;
         }
         if (opts.apply) {
-          await directory.update(
+          const { queued } = await directory.update(
             "User",
             u.id,
             // Merged again on the row as it is written (at the version read, or locked), so a SCIM write in between is
@@ -125,6 +126,7 @@ async function importUserPage(
             { mutate: async (current) => ({ data: mergeImported(current, data) }) },
             importContext(t.name, a.targetId, requestId),
           );
+          noteQueued(deps, queued);
         }
         out.push({ ...at, scimId: u.id, result: "updated" });
         continue;
@@ -157,7 +159,12 @@ async function importUserPage(
       }
       let scimId: string | undefined;
       if (opts.apply) {
-        const { view } = await directory.create("User", data, importContext(t.name, a.targetId, requestId));
+        const { view, queued } = await directory.create(
+          "User",
+          data,
+          importContext(t.name, a.targetId, requestId),
+        );
+        noteQueued(deps, queued);
         scimId = view.resource.id;
       }
       out.push({ ...at, ...(scimId ? { scimId } : {}), result: "created" });
@@ -202,13 +209,15 @@ async function importGroup(
         )
       )
         return { ...at, scimId: linkedId, result: "skipped", reason: "unchanged" };
-      if (opts.apply)
-        await directory.update(
+      if (opts.apply) {
+        const { queued } = await directory.update(
           "Group",
           linkedId,
           { data: { ...stored.data, displayName: g.displayName }, members },
           ctx(),
         );
+        noteQueued(deps, queued);
+      }
       return { ...at, scimId: linkedId, result: "updated" };
     }
     const match = (await resourcesByKeys(db, "Group", t.name, [g.displayName])).get(
@@ -229,16 +238,24 @@ async function importGroup(
       return { ...at, scimId: match.id, result: "linked" };
     }
     if (!opts.apply) return { ...at, result: "created" };
-    const { view } = await directory.create(
+    const { view, queued } = await directory.create(
       "Group",
       { schemas: [GROUP_SCHEMA], displayName: g.displayName },
       ctx(),
       { members },
     );
+    noteQueued(deps, queued);
     return { ...at, scimId: view.resource.id, result: "created" };
   } catch (e) {
     return { ...at, result: "failed", reason: (e as Error).message };
   }
+}
+
+/** Tells the outbox's statistics how many jobs an import's write queued (one per resource and target). */
+function noteQueued(deps: SyncDeps, queued: Queued) {
+  let jobs = 0;
+  for (const targets of queued.values()) jobs += targets.size;
+  if (jobs) deps.queued?.(jobs);
 }
 
 async function groupUnchanged(deps: SyncDeps, stored: StoredResource, g: TargetGroup, memberIds: string[]) {

@@ -17,15 +17,18 @@ export function syncDeps(
     directory: Directory;
     targets: ConfiguredTarget[];
     dispatcher?: { kick(t?: string): void };
+    outboxStatistics?: { noteQueued(jobs: number): void };
   },
   config: Pick<Config, "sync">,
 ): SyncDeps {
   const dispatcher = bridge.dispatcher;
+  const statistics = bridge.outboxStatistics;
   return {
     db: bridge.db,
     directory: bridge.directory,
     targets: bridge.targets,
     breaker: breakerPolicy(config),
     ...(dispatcher ? { kick: (t?: string) => dispatcher.kick(t) } : {}),
+    ...(statistics ? { queued: (jobs: number) => statistics.noteQueued(jobs) } : {}),
   };
 }

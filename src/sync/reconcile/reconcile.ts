@@ -53,6 +53,7 @@ export async function reconcile(deps: SyncDeps, opts: ReconcileOptions): Promise
     report.enqueued.provision += e.provision;
     report.enqueued.deprovision += e.deprovision;
     report.enqueued.held += e.held;
+    deps.queued?.(e.provision + e.deprovision + e.held);
     deps.kick?.(t.name);
   };
   const sink: Sink = {

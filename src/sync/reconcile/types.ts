@@ -62,6 +62,8 @@ export interface SyncDeps {
   breaker: BreakerPolicy;
   /** Wakes the dispatcher for a target after repairs were queued. */
   kick?: (target?: string) => void;
+  /** Told how many jobs a run queued, once committed: the outbox's statistics follow (sync/outbox-statistics.ts). */
+  queued?: (jobs: number) => void;
 }
 
 export interface ReconcileOptions {
