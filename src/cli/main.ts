@@ -1,6 +1,7 @@
 // The scim-bridge command.
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/index.ts";
+import { loggableError } from "../errors.ts";
 import { migrate, openStore } from "../store/index.ts";
 import { registeredKinds } from "../targets/registry.ts";
 import { registerDoctorCommand } from "./doctor.ts";
@@ -19,6 +20,14 @@ program
   .description("run the SCIM server (configuration from environment variables and BRIDGE_CONFIG)")
   .action(async () => {
     const bridge = await startServer();
+    // A promise rejected with nobody listening (a database failure on a path that forgot to catch it) is logged as
+    // an error rather than ending the process: the IdP keeps its endpoint, and the work stays in the outbox.
+    process.on("unhandledRejection", (err) =>
+      bridge.logger.error(
+        { err: loggableError(err) },
+        "unhandled promise rejection; the bridge keeps serving",
+      ),
+    );
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       process.once(signal, () => {
         bridge.stop().then(
