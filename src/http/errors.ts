@@ -7,6 +7,9 @@ import { scimErrorBody, toBridgeError } from "../scim/errors.ts";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
+/** What a 401 answers when its door names no schemes of its own (the SCIM door names the configured ones). */
+export const BEARER_CHALLENGE = 'Bearer realm="scim-bridge"';
+
 /**
  * The error a client gets for `err`. An unexpected one (a bug, the store unreachable) is logged with the request id
  * (and `context`, e.g. which Bulk operation), and its detail names the request id so the log entry can be found.
@@ -33,9 +36,8 @@ export const scimErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = clientError(err, req, res);
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-  // A 401 names the schemes it takes; the door names them from the configured credentials, Bearer otherwise.
   if (e.status === 401 && !res.hasHeader("WWW-Authenticate"))
-    res.setHeader("WWW-Authenticate", 'Bearer realm="scim-bridge"');
+    res.setHeader("WWW-Authenticate", BEARER_CHALLENGE);
   res.status(e.status).setHeader("Content-Type", SCIM_CONTENT_TYPE);
   res.end(JSON.stringify(scimErrorBody(e.status, e.message, e.scimType)));
 };

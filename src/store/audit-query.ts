@@ -103,7 +103,6 @@ export function idsIn(c: AuditChange): string[] {
  * Up to `limit` events matching `f`, newest first by (at, id), after the row whose id is `before` (keyset: page
  * 2,000 costs what page 1 does). A `before` id that is not in the audit yields no rows.
  */
-
 export async function queryAudit(
   q: Queryable,
   f: AuditQuery,
@@ -145,10 +144,12 @@ export async function queryAudit(
     ...toNames(r),
   }));
   if (opts.idNames) {
-    const ids = events.flatMap((e) => e.changes.flatMap(idsIn));
-    if (ids.length) {
-      const idNames = await namesOfIds(q, ids);
-      for (const e of events) if (e.changes.some((c) => idsIn(c).length)) e.idNames = idNames;
+    const idsOf = events.map((e) => e.changes.flatMap(idsIn));
+    if (idsOf.some((ids) => ids.length)) {
+      const idNames = await namesOfIds(q, idsOf.flat());
+      events.forEach((e, i) => {
+        if (idsOf[i]!.length) e.idNames = idNames;
+      });
     }
   }
   return events;

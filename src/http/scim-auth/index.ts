@@ -2,6 +2,7 @@
 // from a trusted issuer), from where it may come, and what it may do. Used by src/http/app.ts.
 import type { ScimCredentialConfig } from "../../config/scim-auth.ts";
 import type { Queryable } from "../../store/index.ts";
+import { BEARER_CHALLENGE } from "../errors.ts";
 import { addressAllowed, type CredentialSet, type ScimCredential } from "./credentials.ts";
 import { JwtIssuer, jwtRefusal, unverifiedIssuer } from "./jwt.ts";
 import { type AuthRefusal, isRefusal, refusal } from "./refusal.ts";
@@ -41,22 +42,32 @@ export class ScimAuth {
     }
   }
 
+  /** Which schemes the configured credentials take: Bearer for any credential but a Basic login. */
+  private schemes(): { bearer: boolean; basic: boolean } {
+    return {
+      bearer: this.credentials.all.some((c) => c.kind !== "basic"),
+      basic: this.credentials.has("basic"),
+    };
+  }
+
   /**
    * The 401's WWW-Authenticate for what is configured (RFC 9110 §11.6.1): Bearer, and Basic when a Basic login is,
    * so that a client that waits for the challenge (`curl --anyauth`) can answer with the scheme its credential uses.
+   * With nothing configured, Bearer, as every other 401 says.
    */
   challenge(): string {
-    const bearer = this.credentials.all.some((c) => c.kind !== "basic") || !this.credentials.has("basic");
+    const { bearer, basic } = this.schemes();
     return [
-      ...(bearer ? ['Bearer realm="scim-bridge"'] : []),
-      ...(this.credentials.has("basic") ? ['Basic realm="scim-bridge", charset="UTF-8"'] : []),
+      ...(bearer || !basic ? [BEARER_CHALLENGE] : []),
+      ...(basic ? ['Basic realm="scim-bridge", charset="UTF-8"'] : []),
     ].join(", ");
   }
 
   /** ServiceProviderConfig's authenticationSchemes (RFC 7643 §5) for what is configured. */
   authenticationSchemes(): Record<string, unknown>[] {
+    const { bearer, basic } = this.schemes();
     const schemes: Record<string, unknown>[] = [];
-    if (this.credentials.all.some((c) => c.kind !== "basic"))
+    if (bearer)
       schemes.push({
         type: "oauthbearertoken",
         name: "OAuth Bearer Token",
@@ -64,7 +75,7 @@ export class ScimAuth {
           "Authorization: Bearer with a configured token, an access token from this server's /oauth/token, or a JWT from a trusted issuer",
         specUri: "https://www.rfc-editor.org/rfc/rfc6750",
       });
-    if (this.credentials.has("basic"))
+    if (basic)
       schemes.push({
         type: "httpbasic",
         name: "HTTP Basic",
